@@ -1,0 +1,58 @@
+# Pumpside. The two commands of the README:
+#   make run    the console on its built-in simulated case
+#   make test   gofmt check, go vet and go test -race ./..., after installing what is missing
+.POSIX:
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/pumpside
+FUZZTIME ?= 15s
+BENCHTIME ?= 1s
+
+.PHONY: all build deps deps-run run test bench fuzz lint soak screenshots clean
+
+all: build
+
+deps-run:
+	@.ci/install-deps run
+
+deps:
+	@.ci/install-deps test
+
+build: deps-run
+	$(GO) build -o $(BIN) ./cmd/pumpside
+
+# The console on the built-in simulated case: no device, no server, no config.
+run: build
+	./$(BIN) run
+
+test: deps
+	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@echo "== go vet"; $(GO) vet ./...
+	@echo "== go test -race"; $(GO) test -race -count=1 -timeout 30m ./...
+
+bench: deps
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+
+# Runs every fuzz target for FUZZTIME each.
+fuzz: deps
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint: deps
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# A 12-hour case through the pipeline at full speed; not part of make test.
+soak: deps
+	PUMPSIDE_SOAK=1 $(GO) test -run Soak -count=1 -timeout 60m -v ./monitor/
+
+# README pictures, made by the program itself.
+screenshots: build
+	./$(BIN) screenshot --at 45m --size 1920x1080 --out docs/img/console.png
+
+clean:
+	rm -rf bin
