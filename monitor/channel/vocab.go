@@ -206,7 +206,7 @@ var builtin = [numBuiltin]Channel{
 	DerivedO2ER:       {Name: "derived.o2er", Unit: Percent, Label: "O2ER", Precision: 0, Min: 0, Max: 100, Freshness: derivedFreshness, Description: "oxygen extraction ratio"},
 	DerivedVCO2:       {Name: "derived.vco2", Unit: MLPerMin, Label: "VCO2", Precision: 0, Min: 0, Max: 2000, Freshness: derivedFreshness, Description: "carbon dioxide production"},
 	DerivedVCO2i:      {Name: "derived.vco2i", Unit: MLPerMinPerM2, Label: "VCO2i", Precision: 0, Min: 0, Max: 1000, Freshness: derivedFreshness, Description: "indexed carbon dioxide production"},
-	DerivedDO2iVCO2i:  {Name: "derived.do2i_vco2i", Unit: Ratio, Label: "DO2i/VCO2i", Precision: 1, Min: 0, Max: 100, Freshness: derivedFreshness, Description: "oxygen delivery to CO2 production ratio"},
+	DerivedDO2iVCO2i:  {Name: "derived.do2i_vco2i", Unit: Ratio, Label: "DO2i/VCO2i", Precision: 2, Min: 0, Max: 100, Freshness: derivedFreshness, Description: "oxygen delivery to CO2 production ratio"},
 	DerivedRQ:         {Name: "derived.rq", Unit: Ratio, Label: "RQ", Precision: 2, Min: 0, Max: 5, Freshness: derivedFreshness, Description: "respiratory quotient VCO2/VO2"},
 	DerivedAVGradient: {Name: "derived.av_gradient", Unit: Celsius, Label: "A–V gradient", Precision: 1, Min: -35, Max: 35, Freshness: derivedFreshness, Description: "arterial outlet minus venous inlet temperature"},
 	DerivedRewarmRate: {Name: "derived.rewarm_rate", Unit: CelsiusPerMin, Label: "Rewarm rate", Precision: 2, Min: -10, Max: 10, Freshness: derivedFreshness, Description: "rate of change of arterial outlet temperature"},
