@@ -1,0 +1,114 @@
+package alarms
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Phase is the phase of the case. Rules name the phases they apply to.
+type Phase uint8
+
+// The phases. PhaseUnknown is the zero value: only rules that name no phase
+// apply while the phase is unknown, so a console whose case timeline is not
+// wired yet does not raise "flow stopped" before bypass.
+const (
+	PhaseUnknown Phase = iota
+	PreBypass
+	Bypass
+	// Arrest is (deep hypothermic) circulatory arrest: on bypass with the
+	// flow deliberately stopped.
+	Arrest
+	OffBypass
+	numPhases
+)
+
+var phaseNames = [...]string{PhaseUnknown: "unknown", PreBypass: "pre_bypass", Bypass: "bypass", Arrest: "arrest", OffBypass: "off_bypass"}
+
+// String returns the phase's profile name ("pre_bypass", ...).
+func (p Phase) String() string {
+	if int(p) < len(phaseNames) {
+		return phaseNames[p]
+	}
+	return "phase(" + strconv.Itoa(int(p)) + ")"
+}
+
+// ParsePhase is the inverse of String for the four known phases.
+func ParsePhase(s string) (Phase, error) {
+	for p := PreBypass; p < numPhases; p++ {
+		if phaseNames[p] == s {
+			return p, nil
+		}
+	}
+	return PhaseUnknown, fmt.Errorf("unknown phase %q (want pre_bypass, bypass, arrest or off_bypass)", s)
+}
+
+// PhaseSet is a set of phases; the empty set means "every phase, including
+// unknown".
+type PhaseSet uint8
+
+// Has reports whether the set allows p.
+func (s PhaseSet) Has(p Phase) bool { return s == 0 || s&(1<<p) != 0 }
+
+// With returns the set with p added.
+func (s PhaseSet) With(p Phase) PhaseSet { return s | 1<<p }
+
+// DeviceState is a device's connection state as the device supervisor sees
+// it.
+type DeviceState uint8
+
+// The device states.
+const (
+	// DeviceAbsent: the slot is unused; no alarm instance.
+	DeviceAbsent DeviceState = iota
+	// DeviceConnecting: opening or reconnecting; silence counts from Since.
+	DeviceConnecting
+	// DeviceConnected: the link is up; silence counts from LastData.
+	DeviceConnected
+	// DeviceDisconnected: the link is down: lost at once.
+	DeviceDisconnected
+)
+
+// MaxDevices is the number of device slots in a Context, indexed by
+// monitor.SourceID (slot 0, "no source", is never used).
+const MaxDevices = 16
+
+// Device is what the device supervisor tells the alarm engine about one
+// source.
+type Device struct {
+	State DeviceState
+	// Essential marks the sources the case depends on (heart-lung machine,
+	// in-line blood monitor). The device_lost rule's priority applies to
+	// them; other devices get its nonessential_priority.
+	Essential bool
+	// Since is when State last changed, Unix ns.
+	Since int64
+	// LastData is the time of the newest sample from the device, Unix ns; 0
+	// if none yet.
+	LastData int64
+	// Interval is the device's expected interval between samples.
+	Interval time.Duration
+}
+
+// Context is everything besides the snapshot that rules need. It is a small
+// value with no pointers: the caller owns it, fills it from the case
+// timeline, the device supervisor, the pipeline and the recorder, and passes
+// it to every Eval. The engine only reads it and keeps no reference.
+type Context struct {
+	Phase Phase
+	// CrossClamp is true while the aortic cross-clamp is on.
+	CrossClamp bool
+	// LastCardioplegia and LastACT are the times of the last cardioplegia
+	// dose and the last ACT result, Unix ns; 0 if none yet.
+	LastCardioplegia int64
+	LastACT          int64
+	// Devices is indexed by monitor.SourceID.
+	Devices [MaxDevices]Device
+	// RingDrops is the total number of samples lost to full rings since the
+	// start; only its increases matter.
+	RingDrops uint64
+	// RecordingFailed is true while the case record cannot be written.
+	RecordingFailed bool
+	// AudioUnavailable is true while no alarm sound can be played.
+	AudioUnavailable bool
+}
