@@ -1,0 +1,217 @@
+package devices
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
+)
+
+// Driver decodes one device protocol.
+type Driver interface {
+	// Decode reads the device's bytes from rw until a read fails or ctx is
+	// done, and returns the read error (io.EOF at the end of a file, the
+	// transport's error on a disconnect) or ctx.Err(). It puts decoded
+	// samples to env.Sink and reports each frame to env.Events. Malformed
+	// input is never an error: it is reported with Events.FrameBad and
+	// decoding goes on. Decode may write to rw (handshakes, requests, ACKs).
+	//
+	// Decode must not block other than in rw's Read and Write, must not
+	// sleep, and must not keep goroutines running after it returns. Callers
+	// stop a Decode blocked in Read by closing the transport.
+	Decode(ctx context.Context, rw io.ReadWriter, env Env) error
+}
+
+// Env is what Decode needs besides the bytes.
+type Env struct {
+	// Source is stamped on every sample.
+	Source monitor.SourceID
+	// Sink receives samples. Required.
+	Sink Sink
+	// Events receives frame outcomes. Nil means Discard.
+	Events Events
+	// Clock gives receive times. Nil means the wall clock.
+	Clock Clock
+}
+
+// WithDefaults returns env with nil Events and Clock replaced by Discard and
+// the wall clock. Drivers call it once at the top of Decode.
+func (env Env) WithDefaults() Env {
+	if env.Events == nil {
+		env.Events = Discard
+	}
+	if env.Clock == nil {
+		env.Clock = WallClock
+	}
+	if env.Sink == nil {
+		env.Sink = discardSink{}
+	}
+	return env
+}
+
+// Sink receives samples from a driver. Put must never block: it returns false
+// when the sample was dropped (the consumer's buffer is full). The pipeline's
+// per-source producer satisfies it.
+type Sink interface {
+	Put(monitor.Sample) bool
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(monitor.Sample) bool
+
+// Put calls f.
+func (f SinkFunc) Put(s monitor.Sample) bool { return f(s) }
+
+type discardSink struct{}
+
+func (discardSink) Put(monitor.Sample) bool { return true }
+
+// Events receives the outcome of every frame a driver delimits. Offsets are
+// byte offsets in the stream given to Decode, counted from 0 at the start of
+// that call. Methods must not block.
+type Events interface {
+	// FrameOK reports a frame of size bytes at offset that decoded.
+	FrameOK(offset int64, size int)
+	// FrameBad reports a frame that did not decode. err and its Raw bytes
+	// are valid only during the call: copy what you keep (FrameError.Clone).
+	FrameBad(err *FrameError)
+}
+
+// Discard is an Events that ignores everything.
+var Discard Events = discardEvents{}
+
+type discardEvents struct{}
+
+func (discardEvents) FrameOK(int64, int)   {}
+func (discardEvents) FrameBad(*FrameError) {}
+
+// Clock gives the receive time of the bytes just read, in Unix nanoseconds.
+type Clock interface {
+	Now() int64
+}
+
+// ClockFunc adapts a function to Clock.
+type ClockFunc func() int64
+
+// Now calls f.
+func (f ClockFunc) Now() int64 { return f() }
+
+// WallClock is the system clock.
+var WallClock Clock = ClockFunc(func() int64 { return time.Now().UnixNano() })
+
+// ReceiveTimer is implemented by transports that know when the bytes they
+// returned were received, such as a capture played back. ReceiveTime is the
+// receive time of the bytes returned by the latest Read.
+type ReceiveTimer interface {
+	ReceiveTime() int64
+}
+
+// ClockFor returns the clock to use for bytes read from r: r's own receive
+// times if it is a ReceiveTimer, otherwise fallback (the wall clock if nil).
+func ClockFor(r io.Reader, fallback Clock) Clock {
+	if rt, ok := r.(ReceiveTimer); ok {
+		return ClockFunc(rt.ReceiveTime)
+	}
+	if fallback == nil {
+		return WallClock
+	}
+	return fallback
+}
+
+// Describer is implemented by drivers that describe what they emit.
+type Describer interface {
+	Describe() Description
+}
+
+// Description is what `pumpside devices`, the Supervisor and the conformance
+// kit know about a driver.
+type Description struct {
+	// Summary is one line: the protocol and the models it covers.
+	Summary string
+	// Channels lists every channel the driver can emit with its current
+	// options.
+	Channels []ChannelSpec
+	// Interval is the nominal time between frames; the Supervisor's watchdog
+	// declares the device silent after 3 intervals (at most 30 s). Zero
+	// means DefaultInterval.
+	Interval time.Duration
+	// MaxFrame is the longest valid frame in bytes; longer input is
+	// discarded as "oversize".
+	MaxFrame int
+	// Port holds the device's factory serial settings.
+	Port PortSettings
+	// SampleConfig is the driver's annotated example config (TOML).
+	SampleConfig string
+}
+
+// ChannelSpec is one channel a driver emits.
+type ChannelSpec struct {
+	ID channel.ID
+	// Field is the device's own name for the value, e.g. "SPO2".
+	Field string
+	// Interval is how often the value comes; 0 if irregular.
+	Interval time.Duration
+	// Note says anything unconfirmed or conditional ("Root with O3 only").
+	Note string
+}
+
+// PortSettings are serial line settings as a device's manual gives them.
+type PortSettings struct {
+	Baud     int
+	DataBits int
+	Parity   string // "none", "odd", "even", "mark", "space"
+	StopBits string // "1", "1.5", "2"
+	Flow     string // "none", "rts/cts", "xon/xoff"
+}
+
+// String renders the settings the usual way, e.g. "9600 8N1".
+func (p PortSettings) String() string {
+	if p.Baud == 0 {
+		return "-"
+	}
+	par := "N"
+	switch p.Parity {
+	case "odd":
+		par = "O"
+	case "even":
+		par = "E"
+	case "mark":
+		par = "M"
+	case "space":
+		par = "S"
+	}
+	s := strconv.Itoa(p.Baud) + " " + strconv.Itoa(p.DataBits) + par + p.StopBits
+	if p.Flow != "" && p.Flow != "none" {
+		s += " " + p.Flow
+	}
+	return s
+}
+
+// Configurable is implemented by drivers that take options. Config returns a
+// pointer to the driver's option struct, holding its defaults; the caller
+// decodes the config file's table into it before the first Decode and then
+// calls Init if the driver is an Initializer.
+type Configurable interface {
+	Config() any
+}
+
+// Initializer is implemented by drivers that validate their options.
+type Initializer interface {
+	Init() error
+}
+
+// Encoder is implemented by drivers that can produce their device's bytes,
+// for the simulator and for tests.
+type Encoder interface {
+	// AppendFrame appends the wire bytes of one frame carrying samples (all
+	// of one time) to dst. Channels the protocol does not carry are an
+	// error; channels it carries but samples lack are sent as "no value".
+	AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, error)
+}
+
+// DefaultInterval is the watchdog's assumed frame interval for a driver that
+// does not say.
+const DefaultInterval = time.Second

@@ -1,0 +1,397 @@
+package masimo
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/pumpside/pumpside/devices"
+	"github.com/pumpside/pumpside/devices/framing"
+	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
+)
+
+// Name is the driver's registry name.
+const Name = "masimo"
+
+// MaxLine is the longest line accepted, in bytes. A full ASCII 1 line with
+// every optional field is under 200.
+const MaxLine = 512
+
+//go:embed sample.conf
+var sampleConfig string
+
+func init() {
+	devices.Register(Name, func() devices.Driver { return New() })
+}
+
+// The EXC bits as Masimo documents them for its serial output. That ASCII 1
+// uses the same bits is unconfirmed.
+const (
+	ExcNoSensor      = 0x001
+	ExcDefective     = 0x002
+	ExcLowPerfusion  = 0x004
+	ExcPulseSearch   = 0x008
+	ExcInterference  = 0x010
+	ExcSensorOff     = 0x020
+	ExcAmbientLight  = 0x040
+	ExcUnrecognised  = 0x080
+	ExcLowSignalIQ   = 0x400
+	ExcSETMode       = 0x800
+	unavailableBits  = ExcNoSensor | ExcDefective | ExcSensorOff | ExcUnrecognised
+	questionableBits = ExcLowPerfusion | ExcPulseSearch | ExcInterference | ExcAmbientLight | ExcLowSignalIQ
+	knownBits        = unavailableBits | questionableBits | ExcSETMode
+)
+
+// ExcQuality maps an EXC bit field (after the ignored bits are removed) to
+// the quality of SpO2, pulse rate and PI: no sensor, defective, sensor off or
+// unrecognised sensor make them unavailable; low perfusion, pulse search,
+// interference, ambient light, low signal IQ and any bit not listed here make
+// them questionable; SET mode (0x800) is normal operation.
+func ExcQuality(exc uint32) channel.Quality {
+	switch {
+	case exc&unavailableBits != 0:
+		return channel.Unavailable
+	case exc&^(knownBits&^questionableBits) != 0:
+		return channel.Questionable
+	}
+	return channel.OK
+}
+
+// Config holds the driver's options (sample.conf).
+type Config struct {
+	EXCIgnore string `toml:"exc_ignore"`
+	SO2_1     string `toml:"so2_1"`
+	SO2_2     string `toml:"so2_2"`
+}
+
+// Driver decodes Masimo ASCII 1.
+type Driver struct {
+	cfg       Config
+	excIgnore uint32
+	so2       [2]channel.ID
+	lines     *framing.Lines
+	f         frame
+	bad       devices.FrameError
+}
+
+var (
+	_ devices.Driver       = (*Driver)(nil)
+	_ devices.Describer    = (*Driver)(nil)
+	_ devices.Configurable = (*Driver)(nil)
+	_ devices.Initializer  = (*Driver)(nil)
+	_ devices.Encoder      = (*Driver)(nil)
+)
+
+// New returns a driver with default options.
+func New() *Driver {
+	d := &Driver{cfg: Config{EXCIgnore: "000000", SO2_1: "nirs.left", SO2_2: "nirs.right"}}
+	if err := d.Init(); err != nil {
+		panic(err) // the defaults are valid
+	}
+	return d
+}
+
+// Config returns the options for a config decoder to fill.
+func (d *Driver) Config() any { return &d.cfg }
+
+// Init validates the options.
+func (d *Driver) Init() error {
+	v, err := strconv.ParseUint(d.cfg.EXCIgnore, 16, 32)
+	if err != nil && d.cfg.EXCIgnore != "" {
+		return fmt.Errorf("masimo: exc_ignore %q is not hex", d.cfg.EXCIgnore)
+	}
+	d.excIgnore = uint32(v)
+	for i, name := range []string{d.cfg.SO2_1, d.cfg.SO2_2} {
+		d.so2[i] = channel.Invalid
+		if name == "" {
+			continue
+		}
+		id, ok := channel.Lookup(name)
+		if !ok || channel.Get(id).Unit != channel.Percent {
+			return fmt.Errorf("masimo: so2_%d = %q is not a %% channel of the vocabulary", i+1, name)
+		}
+		d.so2[i] = id
+	}
+	return nil
+}
+
+// Describe tells what the driver emits with its current options.
+func (d *Driver) Describe() devices.Description {
+	ds := devices.Description{
+		Summary:  "Masimo ASCII 1 (Radical-7, Rad-8, Rad-87, Root): SpO2, pulse rate, O3 rSO2",
+		Interval: time.Second,
+		MaxFrame: MaxLine,
+		Port:     devices.PortSettings{Baud: 9600, DataBits: 8, Parity: "none", StopBits: "1", Flow: "none"},
+		Channels: []devices.ChannelSpec{
+			{ID: channel.PatientSpO2, Field: "SPO2", Interval: time.Second, Note: "quality from EXC bits"},
+			{ID: channel.PatientHR, Field: "BPM", Interval: time.Second, Note: "quality from EXC bits"},
+		},
+		SampleConfig: sampleConfig,
+	}
+	for i, id := range d.so2 {
+		if id != channel.Invalid {
+			ds.Channels = append(ds.Channels, devices.ChannelSpec{ID: id, Field: "SO2_" + strconv.Itoa(i+1), Interval: time.Second, Note: "Root with O3 only; field name unconfirmed"})
+		}
+	}
+	return ds
+}
+
+// Decode reads ASCII 1 lines from rw until it fails or ctx is done.
+func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) error {
+	env = env.WithDefaults()
+	if d.lines == nil {
+		d.lines = framing.NewLines(rw, Name, MaxLine)
+	} else {
+		d.lines.Reset(rw)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line, off, err := d.lines.Next()
+		if err != nil {
+			if fe, ok := err.(*devices.FrameError); ok {
+				env.Events.FrameBad(fe)
+				continue
+			}
+			return err
+		}
+		if field, cause := d.f.parse(line); cause != nil {
+			d.bad = devices.FrameError{Driver: Name, Offset: off, Size: int64(len(line)), Reason: devices.ReasonSyntax, Field: field, Raw: devices.RawHead(line), Err: cause}
+			if field != "" {
+				d.bad.Reason = devices.ReasonField
+			}
+			env.Events.FrameBad(&d.bad)
+			continue
+		}
+		env.Events.FrameOK(off, len(line))
+		d.emit(env, env.Clock.Now())
+	}
+}
+
+func (d *Driver) emit(env devices.Env, t int64) {
+	q := ExcQuality(d.f.exc &^ d.excIgnore)
+	put := func(id channel.ID, v value, q channel.Quality) {
+		s := monitor.Sample{Time: t, Channel: id, Source: env.Source, Value: v.v}
+		switch {
+		case v.dash:
+			s.Quality = channel.Unavailable
+		default:
+			s.Quality = channel.Get(id).Classify(v.v, q)
+		}
+		env.Sink.Put(s)
+	}
+	put(channel.PatientSpO2, d.f.spo2, q)
+	put(channel.PatientHR, d.f.bpm, q)
+	// PI is decoded and validated but not emitted: the vocabulary has no
+	// perfusion index channel yet.
+	for i, id := range d.so2 {
+		if id != channel.Invalid && d.f.so2[i].present {
+			// EXC describes the SET pulse oximetry sensor, not the O3 sensors.
+			put(id, d.f.so2[i], channel.OK)
+		}
+	}
+}
+
+// value is one decoded field.
+type value struct {
+	v       float64
+	present bool
+	dash    bool // the device said "no value"
+}
+
+// frame is one decoded line.
+type frame struct {
+	spo2, bpm, pi, pvi value
+	so2                [2]value
+	alarm, exc         uint32
+	haveAlarm, haveExc bool
+}
+
+var (
+	errDate      = errors.New("want MM/DD/YY HH:MM:SS first")
+	errToken     = errors.New("want KEY=VALUE")
+	errDuplicate = errors.New("field repeated")
+	errNumber    = errors.New("not a number or dashes")
+	errHex       = errors.New("not a hex bit field")
+	errMissing   = errors.New("required field missing")
+)
+
+// parse decodes one line into f. It returns the offending field's name (""
+// for the line's shape) and the cause.
+func (f *frame) parse(line []byte) (field string, err error) {
+	*f = frame{}
+	i := 0
+	next := func() []byte {
+		for i < len(line) && line[i] == ' ' {
+			i++
+		}
+		j := i
+		for i < len(line) && line[i] != ' ' {
+			i++
+		}
+		return line[j:i]
+	}
+	if !isDate(next()) || !isClock(next()) {
+		return "", errDate
+	}
+	for {
+		tok := next()
+		if len(tok) == 0 {
+			break
+		}
+		k := 0
+		for k < len(tok) && tok[k] != '=' {
+			c := tok[k]
+			if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+				return "", errToken
+			}
+			k++
+		}
+		if k == 0 || k == len(tok) {
+			return "", errToken
+		}
+		key, val := tok[:k], tok[k+1:]
+		for _, c := range val {
+			if c <= ' ' || c > '~' {
+				return "", errToken
+			}
+		}
+		var dst *value
+		switch string(key) {
+		case "SPO2":
+			dst = &f.spo2
+		case "BPM":
+			dst = &f.bpm
+		case "PI":
+			dst = &f.pi
+		case "PVI":
+			dst = &f.pvi
+		case "SO2_1":
+			dst = &f.so2[0]
+		case "SO2_2":
+			dst = &f.so2[1]
+		case "ALARM":
+			if f.haveAlarm {
+				return "ALARM", errDuplicate
+			}
+			v, ok := parseHex(val)
+			if !ok {
+				return "ALARM", errHex
+			}
+			f.alarm, f.haveAlarm = v, true
+			continue
+		case "EXC":
+			if f.haveExc {
+				return "EXC", errDuplicate
+			}
+			v, ok := parseHex(val)
+			if !ok {
+				return "EXC", errHex
+			}
+			f.exc, f.haveExc = v, true
+			continue
+		default:
+			// Other fields (SN, SPCO, SPMET, DESAT, PIDELTA, SPHB, ...) are
+			// checked for shape only.
+			continue
+		}
+		if dst.present {
+			return fieldName(key), errDuplicate
+		}
+		if !parseValue(val, dst) {
+			return fieldName(key), errNumber
+		}
+	}
+	switch {
+	case !f.spo2.present:
+		return "SPO2", errMissing
+	case !f.bpm.present:
+		return "BPM", errMissing
+	case !f.haveExc:
+		return "EXC", errMissing
+	}
+	return "", nil
+}
+
+// fieldName returns a constant string for the known keys, so that reporting
+// a bad field does not allocate.
+func fieldName(key []byte) string {
+	for _, n := range [...]string{"SPO2", "BPM", "PI", "PVI", "SO2_1", "SO2_2"} {
+		if string(key) == n {
+			return n
+		}
+	}
+	return "?"
+}
+
+func isDate(b []byte) bool {
+	return len(b) == 8 && b[2] == '/' && b[5] == '/' && digits(b[0:2], 1, 12) && digits(b[3:5], 1, 31) && digits(b[6:8], 0, 99)
+}
+
+func isClock(b []byte) bool {
+	return len(b) == 8 && b[2] == ':' && b[5] == ':' && digits(b[0:2], 0, 23) && digits(b[3:5], 0, 59) && digits(b[6:8], 0, 60)
+}
+
+func digits(b []byte, lo, hi int) bool {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n >= lo && n <= hi
+}
+
+func parseHex(b []byte) (uint32, bool) {
+	if len(b) == 0 || len(b) > 8 {
+		return 0, false
+	}
+	var v uint32
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | uint32(c)
+	}
+	return v, true
+}
+
+// parseValue reads "098%", "03.60%", "+05" or dashes ("---", "--.-%",
+// "+--") into dst.
+func parseValue(b []byte, dst *value) bool {
+	dst.present = true
+	if n := len(b); n > 0 && b[n-1] == '%' {
+		b = b[:n-1]
+	}
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') && len(b) > 1 && b[1] == '-' {
+		b = b[1:] // "+--" and "---": a sign before dashes
+	}
+	dashes := len(b) > 0
+	for _, c := range b {
+		if c != '-' && c != '.' {
+			dashes = false
+			break
+		}
+	}
+	if dashes && b[0] == '-' {
+		dst.dash = true
+		return true
+	}
+	v, ok := framing.ParseDecimal(b)
+	dst.v = v
+	return ok
+}

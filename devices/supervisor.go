@@ -1,0 +1,420 @@
+package devices
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor"
+)
+
+// Opener opens a device's byte stream; package transport implements it for
+// serial ports, sockets and captures.
+type Opener interface {
+	// Open returns a new stream, blocking at most until ctx is done. Errors
+	// wrapping ErrConfig are permanent: the Supervisor does not retry them.
+	Open(ctx context.Context) (io.ReadWriteCloser, error)
+	// Close releases what the Opener holds between streams.
+	Close() error
+	// String names the stream, e.g. "serial /dev/ttyUSB0".
+	String() string
+}
+
+// State is where a supervised device is in its life cycle.
+type State uint32
+
+// The states of a supervised device.
+const (
+	// Connecting: opening the stream, or open with no good frame yet.
+	Connecting State = iota
+	// Running: good frames arrive.
+	Running
+	// Silent: the stream is open but no good frame came for the quiet
+	// time (3 intervals, at most 30 s).
+	Silent
+	// Disconnected: the stream failed or could not be opened; the
+	// Supervisor retries after a back-off of 1 s doubling to 30 s.
+	Disconnected
+	// Failed: the device's configuration is wrong (ErrConfig); no retry.
+	Failed
+	// Stopped: the Supervisor is no longer running the device.
+	Stopped
+)
+
+var stateNames = [...]string{"connecting", "running", "silent", "disconnected", "failed", "stopped"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "state(" + strconv.Itoa(int(s)) + ")"
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// ConditionKind names a technical condition, as the alarm engine knows it.
+type ConditionKind string
+
+// The technical conditions the Supervisor raises.
+const (
+	// DeviceLost: the device's stream failed or cannot be opened.
+	DeviceLost ConditionKind = "device_lost"
+	// DeviceSilent: the stream is open but the device sends no good frames.
+	DeviceSilent ConditionKind = "device_silent"
+)
+
+// Condition is a technical condition raised or cleared. Lost and silent are
+// cleared when good frames flow again.
+type Condition struct {
+	Device string
+	Kind   ConditionKind
+	Active bool
+	// Time is when it changed, Unix ns.
+	Time int64
+	// Cause is why it was raised; nil when cleared.
+	Cause error
+}
+
+// Device is one device for the Supervisor.
+type Device struct {
+	// Name identifies the device in status and conditions; unique.
+	Name      string
+	Driver    Driver
+	Transport Opener
+	Source    monitor.SourceID
+	Sink      Sink
+	// Interval overrides the driver's nominal frame interval for the
+	// watchdog; 0 uses the driver's Description, else DefaultInterval.
+	Interval time.Duration
+}
+
+// SupervisorOptions tune a Supervisor. The zero value is the documented
+// behaviour.
+type SupervisorOptions struct {
+	// OnCondition is called when a technical condition is raised or
+	// cleared, on the device's goroutines. It must not block.
+	OnCondition func(Condition)
+	// BackoffMin and BackoffMax bound the reconnect delay: it starts at
+	// BackoffMin (1 s), doubles after every failed attempt up to BackoffMax
+	// (30 s), and starts over after a connection that delivered a good
+	// frame.
+	BackoffMin, BackoffMax time.Duration
+	// MaxQuiet caps the watchdog's quiet time (30 s).
+	MaxQuiet time.Duration
+}
+
+// DeviceStatus is one device's published state: a copy, free to keep.
+type DeviceStatus struct {
+	Name      string
+	Transport string
+	State     State
+	// Since is when State began, Unix ns.
+	Since int64
+	// LastFrame is when the last good frame was received, Unix ns; 0 if
+	// none yet.
+	LastFrame int64
+	// Quiet is the watchdog's limit for this device.
+	Quiet    time.Duration
+	Bytes    uint64
+	FramesOK uint64
+	// FramesBad counts bad frames by Reason.
+	FramesBad [NumReasons]uint64
+	// Connects counts streams opened.
+	Connects uint64
+	// LastError is the latest disconnect or open error, "" if none.
+	LastError string
+}
+
+// BadFrames returns the total of FramesBad.
+func (s DeviceStatus) BadFrames() uint64 {
+	var n uint64
+	for _, c := range s.FramesBad {
+		n += c
+	}
+	return n
+}
+
+// Supervisor runs devices: for each, it opens the transport, runs the driver
+// on it, watches for silence and reconnects with back-off. Status is
+// published through atomics: Status and AppendStatus take no locks and may
+// be called from any goroutine, at any rate, while Run runs.
+type Supervisor struct {
+	devs []*supervised
+	opts SupervisorOptions
+}
+
+// NewSupervisor checks devs and returns a Supervisor for them.
+func NewSupervisor(devs []Device, opts SupervisorOptions) (*Supervisor, error) {
+	if opts.BackoffMin <= 0 {
+		opts.BackoffMin = time.Second
+	}
+	if opts.BackoffMax <= 0 {
+		opts.BackoffMax = 30 * time.Second
+	}
+	if opts.MaxQuiet <= 0 {
+		opts.MaxQuiet = 30 * time.Second
+	}
+	s := &Supervisor{opts: opts}
+	seen := map[string]bool{}
+	for _, d := range devs {
+		switch {
+		case d.Name == "" || seen[d.Name]:
+			return nil, fmt.Errorf("devices: device name %q empty or repeated: %w", d.Name, ErrConfig)
+		case d.Driver == nil || d.Transport == nil || d.Sink == nil:
+			return nil, fmt.Errorf("devices: device %s needs a driver, a transport and a sink: %w", d.Name, ErrConfig)
+		}
+		seen[d.Name] = true
+		interval := d.Interval
+		if interval <= 0 {
+			interval = Describe(d.Driver).Interval
+		}
+		if interval <= 0 {
+			interval = DefaultInterval
+		}
+		sd := &supervised{dev: d, opts: &s.opts, quiet: min(3*interval, opts.MaxQuiet)}
+		sd.since.Store(time.Now().UnixNano())
+		s.devs = append(s.devs, sd)
+	}
+	return s, nil
+}
+
+// Run runs every device until ctx is done, then closes the transports and
+// returns once every goroutine it started has ended.
+func (s *Supervisor) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, d := range s.devs {
+		wg.Go(func() { d.run(ctx) })
+	}
+	wg.Wait()
+	var errs []error
+	for _, d := range s.devs {
+		if err := d.dev.Transport.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Status returns every device's status, in the order given to
+// NewSupervisor.
+func (s *Supervisor) Status() []DeviceStatus { return s.AppendStatus(nil) }
+
+// AppendStatus appends every device's status to dst, without allocating
+// when dst has room: for the GUI's frame loop.
+func (s *Supervisor) AppendStatus(dst []DeviceStatus) []DeviceStatus {
+	for _, d := range s.devs {
+		dst = append(dst, d.status())
+	}
+	return dst
+}
+
+// supervised is one device's run state. Counters and state are atomics so
+// that readers take no lock; transitions take mu so that the watchdog and
+// the decoding goroutine agree.
+type supervised struct {
+	dev   Device
+	opts  *SupervisorOptions
+	quiet time.Duration
+
+	state     atomic.Uint32
+	since     atomic.Int64
+	lastFrame atomic.Int64
+	bytes     atomic.Uint64
+	ok        atomic.Uint64
+	bad       [NumReasons]atomic.Uint64
+	connects  atomic.Uint64
+	lastErr   atomic.Pointer[string]
+
+	mu     sync.Mutex
+	active map[ConditionKind]bool
+}
+
+func (d *supervised) status() DeviceStatus {
+	st := DeviceStatus{
+		Name:      d.dev.Name,
+		Transport: d.dev.Transport.String(),
+		State:     State(d.state.Load()),
+		Since:     d.since.Load(),
+		LastFrame: d.lastFrame.Load(),
+		Quiet:     d.quiet,
+		Bytes:     d.bytes.Load(),
+		FramesOK:  d.ok.Load(),
+		Connects:  d.connects.Load(),
+	}
+	for i := range d.bad {
+		st.FramesBad[i] = d.bad[i].Load()
+	}
+	if e := d.lastErr.Load(); e != nil {
+		st.LastError = *e
+	}
+	return st
+}
+
+// setState moves to s (if allowed from the current state) and raises or
+// clears conditions. from == nil allows any current state.
+func (d *supervised) setState(s State, cause error, from ...State) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cur := State(d.state.Load())
+	if len(from) > 0 {
+		allowed := false
+		for _, f := range from {
+			allowed = allowed || f == cur
+		}
+		if !allowed {
+			return false
+		}
+	}
+	now := time.Now().UnixNano()
+	if cause != nil {
+		msg := cause.Error()
+		d.lastErr.Store(&msg)
+	}
+	if cur != s {
+		d.state.Store(uint32(s))
+		d.since.Store(now)
+	}
+	switch s {
+	case Running:
+		d.condition(DeviceLost, false, nil, now)
+		d.condition(DeviceSilent, false, nil, now)
+	case Silent:
+		d.condition(DeviceSilent, true, fmt.Errorf("no good frame for %v", d.quiet), now)
+	case Disconnected, Failed:
+		d.condition(DeviceSilent, false, nil, now)
+		d.condition(DeviceLost, true, cause, now)
+	}
+	return true
+}
+
+func (d *supervised) condition(k ConditionKind, active bool, cause error, now int64) {
+	if d.active == nil {
+		d.active = map[ConditionKind]bool{}
+	}
+	if d.active[k] == active {
+		return
+	}
+	d.active[k] = active
+	if d.opts.OnCondition != nil {
+		d.opts.OnCondition(Condition{Device: d.dev.Name, Kind: k, Active: active, Time: now, Cause: cause})
+	}
+}
+
+// FrameOK implements Events for the device's driver.
+func (d *supervised) FrameOK(int64, int) {
+	d.ok.Add(1)
+	d.lastFrame.Store(time.Now().UnixNano())
+	if State(d.state.Load()) != Running {
+		d.setState(Running, nil, Connecting, Silent)
+	}
+}
+
+// FrameBad implements Events for the device's driver.
+func (d *supervised) FrameBad(err *FrameError) {
+	if err.Reason < NumReasons {
+		d.bad[err.Reason].Add(1)
+	}
+}
+
+func (d *supervised) run(ctx context.Context) {
+	backoff := d.opts.BackoffMin
+	wait := func() bool {
+		t := time.NewTimer(backoff)
+		defer t.Stop()
+		backoff = min(2*backoff, d.opts.BackoffMax)
+		select {
+		case <-t.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for ctx.Err() == nil {
+		d.setState(Connecting, nil)
+		rwc, err := d.dev.Transport.Open(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			if errors.Is(err, ErrConfig) {
+				d.setState(Failed, err)
+				<-ctx.Done()
+				break
+			}
+			d.setState(Disconnected, err)
+			if !wait() {
+				break
+			}
+			continue
+		}
+		d.connects.Add(1)
+		before := d.ok.Load()
+		err = d.session(ctx, rwc)
+		rwc.Close()
+		if ctx.Err() != nil {
+			break
+		}
+		if d.ok.Load() > before {
+			backoff = d.opts.BackoffMin
+		}
+		if err == nil {
+			err = errors.New("driver returned without an error")
+		}
+		d.setState(Disconnected, err)
+		if !wait() {
+			break
+		}
+	}
+	d.setState(Stopped, nil)
+}
+
+// session runs the driver on one stream and watches it until the driver
+// returns. It returns the driver's error.
+func (d *supervised) session(ctx context.Context, rwc io.ReadWriteCloser) error {
+	done := make(chan error, 1)
+	env := Env{Source: d.dev.Source, Sink: d.dev.Sink, Events: d, Clock: ClockFor(rwc, nil)}
+	go func() { done <- d.dev.Driver.Decode(ctx, countingRW{rwc, &d.bytes}, env) }()
+	opened := time.Now().UnixNano()
+	watchdog := time.NewTimer(d.quiet)
+	defer watchdog.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			rwc.Close() // unblocks the driver's Read
+			return <-done
+		case <-watchdog.C:
+			now := time.Now().UnixNano()
+			last := max(d.lastFrame.Load(), opened)
+			if age := time.Duration(now - last); age < d.quiet {
+				watchdog.Reset(d.quiet - age)
+				continue
+			}
+			d.setState(Silent, nil, Connecting, Running)
+			watchdog.Reset(d.quiet)
+		}
+	}
+}
+
+// countingRW counts the bytes read.
+type countingRW struct {
+	rw io.ReadWriter
+	n  *atomic.Uint64
+}
+
+func (c countingRW) Read(p []byte) (int, error) {
+	n, err := c.rw.Read(p)
+	if n > 0 {
+		c.n.Add(uint64(n))
+	}
+	return n, err
+}
+
+func (c countingRW) Write(p []byte) (int, error) { return c.rw.Write(p) }
