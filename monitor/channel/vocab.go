@@ -63,6 +63,8 @@ const (
 	PatientCVP
 	PatientHR
 	PatientSpO2
+	PatientPI
+	PatientPVI
 	PatientHeight
 	PatientWeight
 
@@ -159,6 +161,8 @@ var builtin = [numBuiltin]Channel{
 	PatientCVP:    {Name: "patient.cvp", Unit: MMHg, Label: "CVP", Precision: 0, Min: -20, Max: 60, Freshness: monitorFreshness, Description: "central venous pressure"},
 	PatientHR:     {Name: "patient.hr", Unit: PerMin, Label: "HR", Precision: 0, Min: 0, Max: 300, Freshness: monitorFreshness, Description: "heart rate (pulse rate from oximeters too)"},
 	PatientSpO2:   {Name: "patient.spo2", Unit: Percent, Label: "SpO2", Precision: 0, Min: 0, Max: 100, Freshness: monitorFreshness, Description: "peripheral oxygen saturation"},
+	PatientPI:     {Name: "patient.pi", Unit: Percent, Label: "PI", Precision: 2, Min: 0, Max: 20, Freshness: monitorFreshness, Description: "perfusion index (pulse oximeter)"},
+	PatientPVI:    {Name: "patient.pvi", Unit: Percent, Label: "PVI", Precision: 0, Min: 0, Max: 100, Freshness: monitorFreshness, Description: "pleth variability index (pulse oximeter)"},
 	PatientHeight: {Name: "patient.height", Unit: Centimetre, Label: "Height", Precision: 0, Min: 30, Max: 250, Freshness: noFreshness, Description: "patient height (case set-up)"},
 	PatientWeight: {Name: "patient.weight", Unit: Kilogram, Label: "Weight", Precision: 1, Min: 1, Max: 350, Freshness: noFreshness, Description: "patient weight (case set-up)"},
 
