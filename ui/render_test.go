@@ -1,0 +1,145 @@
+package ui
+
+import (
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden images in testdata")
+
+// Golden comparison: a pixel differs when any channel differs by more than
+// pixelTolerance; the images match when at most maxDiffFraction of the
+// pixels differ. GL output is byte-identical run to run here; the tolerance
+// absorbs other drivers (Vulkan, another Mesa) anti-aliasing edges
+// differently.
+const (
+	pixelTolerance  = 24
+	maxDiffFraction = 0.002
+)
+
+// renderOrSkip renders, skipping the test when headless rendering cannot
+// start, except on CI (CI=true), where that is a failure.
+func renderOrSkip(t testing.TB, c *Console, snap *monitor.Snapshot, now time.Time, size image.Point) *image.RGBA {
+	t.Helper()
+	img, err := Render(c, snap, now, size)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("headless rendering failed on CI: %v", err)
+		}
+		t.Skipf("headless rendering unavailable (needs Mesa EGL and GLES: .ci/install-deps run): %v", err)
+	}
+	return img
+}
+
+func TestGolden(t *testing.T) {
+	snap, now := syntheticSnapshot()
+	cases := []struct {
+		name string
+		snap *monitor.Snapshot
+		now  time.Time
+		size image.Point
+	}{
+		{"monitor-1920x1080", snap, now, image.Pt(1920, 1080)},
+		{"monitor-1280x800", snap, now, image.Pt(1280, 800)},
+		{"waiting-1280x800", nil, now, image.Pt(1280, 800)},
+		{"stopped-1920x1080", snap, now.Add(9 * time.Second), image.Pt(1920, 1080)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewConsole(Options{CaseStart: caseStart})
+			img := renderOrSkip(t, c, tc.snap, tc.now, tc.size)
+			path := filepath.Join("testdata", tc.name+".png")
+			bad := filepath.Join("testdata", tc.name+"-bad.png")
+			if *update {
+				if err := WritePNG(path, img); err != nil {
+					t.Fatal(err)
+				}
+				_ = os.Remove(bad)
+				return
+			}
+			want, err := readPNG(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if err := compare(img, want); err != nil {
+				if werr := WritePNG(bad, img); werr != nil {
+					t.Errorf("writing %s: %v", bad, werr)
+				}
+				t.Fatalf("%s: %v; got %s", path, err, bad)
+			}
+			_ = os.Remove(bad)
+		})
+	}
+}
+
+// compare returns nil when got matches want within the tolerances.
+func compare(got, want image.Image) error {
+	if got.Bounds() != want.Bounds() {
+		return fmt.Errorf("size %v, want %v", got.Bounds().Size(), want.Bounds().Size())
+	}
+	b := got.Bounds()
+	diff, worst := 0, 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r1, g1, b1, a1 := got.At(x, y).RGBA()
+			r2, g2, b2, a2 := want.At(x, y).RGBA()
+			d := max(absDiff(r1, r2), absDiff(g1, g2), absDiff(b1, b2), absDiff(a1, a2)) >> 8
+			worst = max(worst, d)
+			if d > pixelTolerance {
+				diff++
+			}
+		}
+	}
+	if frac := float64(diff) / float64(b.Dx()*b.Dy()); frac > maxDiffFraction {
+		return fmt.Errorf("%d pixels (%.3f%%) differ by more than %d (worst %d); at most %.3f%% may",
+			diff, 100*frac, pixelTolerance, worst, 100*maxDiffFraction)
+	}
+	return nil
+}
+
+func absDiff(a, b uint32) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
+}
+
+func readPNG(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return png.Decode(f)
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]image.Point{"1920x1080": {1920, 1080}, "1280x800": {1280, 800}, "8192x8192": {8192, 8192}} {
+		got, err := ParseSize(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "1920", "1920x", "x1080", "0x10", "-1x10", "1920X1080", "10000x10", "1920x1080x3"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q): no error", in)
+		}
+	}
+}
+
+func TestRenderBadSize(t *testing.T) {
+	c := NewConsole(Options{})
+	for _, sz := range []image.Point{{0, 100}, {100, -1}, {MaxRenderSize + 1, 100}} {
+		if _, err := Render(c, nil, time.Time{}, sz); err == nil {
+			t.Errorf("Render at %v: no error", sz)
+		}
+	}
+}
