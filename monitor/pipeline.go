@@ -1,0 +1,464 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/ring"
+)
+
+// Errors of New, AddSource, Run.
+var (
+	// ErrStarted: a source was added after Run or Step started the pipeline.
+	ErrStarted = errors.New("monitor: pipeline already started")
+	// ErrDuplicateSource: a source of that name is registered.
+	ErrDuplicateSource = errors.New("monitor: duplicate source name")
+	// ErrRunning: Run was called while Run or Step is active.
+	ErrRunning = errors.New("monitor: pipeline already running")
+)
+
+// maxSources is the largest number of sources: SourceID is 16 bits and 0 is
+// "no source".
+const maxSources = math.MaxUint16
+
+// Config is what New needs.
+type Config struct {
+	// Clock is the case clock. Nil means clock.Wall.
+	Clock clock.Clock
+	// Settings; see DefaultSettings.
+	Settings Settings
+	// OnPublish, if set, is called with every new snapshot right after it
+	// became Latest, on the goroutine that published it (Run's, or Step's
+	// caller). It must not block: the GUI calls Window.Invalidate, the alarm
+	// engine hands the snapshot to its own goroutine.
+	OnPublish func(*Snapshot)
+}
+
+// Pipeline is the monitor: see the package documentation.
+//
+// Registration (AddSource) happens before the pipeline starts; then exactly
+// one consumer drives it: the Run goroutine, or a caller of Step. Latest,
+// Channels and ChannelID are safe from any goroutine at any time; each
+// Producer is used by one goroutine at a time.
+type Pipeline struct {
+	set       Settings
+	clock     clock.Clock
+	onPublish func(*Snapshot)
+
+	chans   []channel.Channel // the table: built-in + extra; read-only, shared with snapshots
+	names   map[string]channel.ID
+	fresh   []int64 // freshness in ns by ID; 0 = never stale
+	derived []bool  // by ID
+
+	regMu   sync.Mutex
+	started atomic.Bool
+	busy    atomic.Bool // a consumer (Run or Step) is active
+	sources []*Producer // by SourceID; [0] is nil; fixed once started
+	byName  map[string]SourceID
+
+	snap atomic.Pointer[Snapshot]
+
+	// Consumer state: owned by the active consumer.
+	srcStat  []SourceStatus
+	ch       []chanState // by ID
+	dirty    []channel.ID
+	hist     *history
+	der      deriver
+	stats    CaseStats
+	prevCond statConditions
+	seq      uint64
+	lastPub  int64
+	pending  bool // something changed since the last publish
+}
+
+// chanState is everything ingest touches for one channel, in one 64-byte
+// block so that a sample costs one cache line.
+type chanState struct {
+	latest Reading
+	// lo and hi are the channel's plausible range (channel.Classify); for
+	// the derived channels and ID 0, which accept no samples, lo > hi.
+	lo, hi float64
+	// The history accumulator: the OK values of the current second.
+	sec   int64
+	sum   float64
+	n     uint32
+	dirty bool // has values not yet written to the history
+}
+
+// Producer is a source's way in: a single-producer ring. Put is for one
+// goroutine at a time (the device's, the simulator's, the GUI's for manual
+// entry).
+type Producer struct {
+	ring *ring.Ring[Sample]
+	id   SourceID
+	name string
+	_    [64]byte // keeps the count off the line the consumer reads ring and id from
+	// dropped counts samples refused because the ring was full. Written by
+	// the producer, read by the consumer.
+	dropped atomic.Uint64
+}
+
+// New builds a pipeline and publishes an empty first snapshot, so Latest
+// never returns nil. It validates the settings.
+func New(cfg Config) (*Pipeline, error) {
+	set := cfg.Settings
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	set.ExtraChannels = slices.Clone(set.ExtraChannels) // ours now: the caller may reuse theirs
+	set.Constants.FlowIndexTable = slices.Clone(set.Constants.FlowIndexTable)
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.Wall{}
+	}
+	n := channel.Count + len(set.ExtraChannels)
+	p := &Pipeline{
+		set:       set,
+		clock:     clk,
+		onPublish: cfg.OnPublish,
+		chans:     make([]channel.Channel, n),
+		names:     make(map[string]channel.ID, n),
+		fresh:     make([]int64, n),
+		derived:   make([]bool, n),
+		sources:   []*Producer{nil},
+		byName:    map[string]SourceID{},
+		ch:        make([]chanState, n),
+		dirty:     make([]channel.ID, 0, n),
+		hist:      newHistory(n, int64(set.HistoryDuration/time.Second)),
+	}
+	for _, c := range channel.All() {
+		p.chans[c.ID] = c
+	}
+	for i, c := range set.ExtraChannels {
+		c.ID = channel.ID(channel.Count + i)
+		p.chans[c.ID] = c
+	}
+	for id := 1; id < n; id++ {
+		c := &p.chans[id]
+		p.names[c.Name] = c.ID
+		p.fresh[id] = int64(c.Freshness)
+		p.derived[id] = c.Derived()
+		p.ch[id].lo, p.ch[id].hi = c.Min, c.Max
+		if p.derived[id] {
+			p.ch[id].lo, p.ch[id].hi = math.Inf(1), math.Inf(-1)
+		}
+	}
+	p.ch[0].lo, p.ch[0].hi = math.Inf(1), math.Inf(-1)
+	p.der.temps = make([]physio.TempPoint, 0, set.RewarmWindow/time.Second+1)
+	p.stats.Limits = set.Limits
+	p.stats.DO2iThreshold = set.Constants.DO2iThreshold
+	first := &Snapshot{
+		Time:     clk.Now().UnixNano(),
+		Readings: make([]Reading, n),
+		Sources:  make([]SourceStatus, 1),
+		Channels: p.chans,
+		Stats:    p.stats,
+		hist:     p.hist,
+	}
+	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
+		first.Readings[id] = Reading{Value: math.NaN(), Quality: channel.Unavailable}
+	}
+	p.snap.Store(first)
+	return p, nil
+}
+
+// Settings returns a copy of the pipeline's settings.
+func (p *Pipeline) Settings() Settings {
+	s := p.set
+	s.ExtraChannels = slices.Clone(s.ExtraChannels)
+	s.Constants.FlowIndexTable = slices.Clone(s.Constants.FlowIndexTable)
+	return s
+}
+
+// Channels returns the pipeline's channel table indexed by ID: the built-in
+// vocabulary followed by Settings.ExtraChannels; entry 0 is the zero Channel.
+// Shared: do not modify.
+func (p *Pipeline) Channels() []channel.Channel { return p.chans }
+
+// ChannelID finds a channel of the pipeline's table by name, extra channels
+// included.
+func (p *Pipeline) ChannelID(name string) (channel.ID, bool) {
+	id, ok := p.names[name]
+	return id, ok
+}
+
+// AddSource registers a source and returns its producer. ringSize is the
+// number of samples its ring holds (a power of two; 0 means
+// Settings.RingSize). Sources are registered before the pipeline starts.
+func (p *Pipeline) AddSource(name string, ringSize int) (*Producer, error) {
+	if ringSize == 0 {
+		ringSize = p.set.RingSize
+	}
+	p.regMu.Lock()
+	defer p.regMu.Unlock()
+	switch {
+	case p.started.Load():
+		return nil, fmt.Errorf("monitor: add source %q: %w", name, ErrStarted)
+	case name == "":
+		return nil, errors.New("monitor: add source: empty name")
+	case p.byName[name] != 0:
+		return nil, fmt.Errorf("monitor: add source %q: %w", name, ErrDuplicateSource)
+	case len(p.sources) > maxSources:
+		return nil, fmt.Errorf("monitor: add source %q: more than %d sources", name, maxSources)
+	}
+	r, err := ring.New[Sample](ringSize)
+	if err != nil {
+		return nil, fmt.Errorf("monitor: add source %q: ring size %d: %w", name, ringSize, err)
+	}
+	id := SourceID(len(p.sources))
+	pr := &Producer{ring: r, id: id, name: name}
+	p.sources = append(p.sources, pr)
+	p.byName[name] = id
+	return pr, nil
+}
+
+// Put hands s to the pipeline and reports true, or counts it as dropped and
+// reports false when the source's ring is full. It never blocks and never
+// allocates. Put sets s.Source. s.Time must be the measurement time on the
+// case clock (Unix ns); the pipeline classifies the value against its
+// channel's plausible range. One goroutine at a time.
+func (pr *Producer) Put(s Sample) bool {
+	s.Source = pr.id
+	if pr.ring.Put(s) {
+		return true
+	}
+	pr.dropped.Add(1)
+	return false
+}
+
+// ID returns the source's ID.
+func (pr *Producer) ID() SourceID { return pr.id }
+
+// Name returns the source's name.
+func (pr *Producer) Name() string { return pr.name }
+
+// Dropped returns how many samples Put has dropped so far. Any goroutine.
+func (pr *Producer) Dropped() uint64 { return pr.dropped.Load() }
+
+// Latest returns the newest snapshot. It never blocks and never returns nil.
+// Any goroutine; the snapshot is immutable.
+func (p *Pipeline) Latest() *Snapshot { return p.snap.Load() }
+
+// acquire makes the caller the consumer. The first consumer closes
+// registration.
+func (p *Pipeline) acquire() bool {
+	if !p.busy.CompareAndSwap(false, true) {
+		return false
+	}
+	if !p.started.Load() {
+		p.regMu.Lock()
+		p.started.Store(true)
+		p.srcStat = make([]SourceStatus, len(p.sources))
+		for i, s := range p.sources[1:] {
+			p.srcStat[i+1].Name = s.name
+		}
+		p.regMu.Unlock()
+	}
+	return true
+}
+
+// Run drains the rings and publishes until ctx is done, then returns nil.
+// It wakes every PublishInterval of real time, and publishes when samples
+// arrived (or were dropped) since the last publish, or when MaxPublishGap of
+// case time has passed without one. A sample put just after a wake-up is
+// therefore visible within one PublishInterval plus the cost of a publish.
+//
+// Run returns ErrRunning if Run or Step is already active. Run may be called
+// again after it returned.
+func (p *Pipeline) Run(ctx context.Context) error {
+	if !p.acquire() {
+		return ErrRunning
+	}
+	defer p.busy.Store(false)
+	// The pace is real time even when the case clock is scaled: the screen
+	// wants ten frames a second whatever the replay speed.
+	tick := time.NewTicker(p.set.PublishInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		now := p.clock.Now().UnixNano()
+		p.drain(now)
+		if p.pending || now-p.lastPub >= int64(p.set.MaxPublishGap) {
+			p.publish(now)
+		}
+	}
+}
+
+// Step drains every ring and publishes a snapshot at now on the caller's
+// goroutine, and returns it: the pipeline of headless tools, replay and
+// tests, which decide what time it is. Samples stamped later than now plus
+// Settings.MaxFutureSkew are rejected, so put the samples of the case up to
+// now and then Step(now).
+//
+// Step panics if Run is active or another Step is in progress: there is one
+// consumer.
+func (p *Pipeline) Step(now time.Time) *Snapshot {
+	if !p.acquire() {
+		panic("monitor: Step called while Run or another Step is active")
+	}
+	defer p.busy.Store(false)
+	t := now.UnixNano()
+	p.drain(t)
+	return p.publish(t)
+}
+
+// drain moves what the rings hold into the latest table and the history.
+// Each ring is read once round, in place, so one flooding source cannot
+// starve the others.
+func (p *Pipeline) drain(now int64) {
+	maxTime := now + int64(p.set.MaxFutureSkew)
+	for id := 1; id < len(p.sources); id++ {
+		src := p.sources[id]
+		st := &p.srcStat[id]
+		if d := src.dropped.Load(); d != st.Dropped {
+			st.Dropped = d
+			p.pending = true
+		}
+		a, b := src.ring.Peek()
+		if len(a) == 0 {
+			continue
+		}
+		p.pending = true
+		p.ingest(a, st, maxTime)
+		p.ingest(b, st, maxTime)
+		src.ring.Release(len(a) + len(b))
+	}
+}
+
+// minSampleTime rejects times in the first second after the Unix epoch: a
+// zero or nearly zero time is a driver that forgot to stamp its sample.
+const minSampleTime = nsPerSec
+
+// ingest applies a batch of one source's samples. The hot path.
+func (p *Pipeline) ingest(batch []Sample, st *SourceStatus, maxTime int64) {
+	chs := p.ch
+	var accepted, rejected uint64
+	last := st.LastTime
+	for i := range batch {
+		s := &batch[i]
+		if int(s.Channel) >= len(chs) || s.Time < minSampleTime || s.Time > maxTime {
+			rejected++
+			continue
+		}
+		c := &chs[s.Channel]
+		q := s.Quality
+		// channel.Classify, on the hot copy of the range. Derived channels
+		// and ID 0 have an empty range: every value is out of it.
+		if !(s.Value >= c.lo && s.Value <= c.hi) {
+			if c.lo > c.hi {
+				rejected++
+				continue
+			}
+			if q == channel.OK {
+				q = channel.OutOfRange
+			}
+		}
+		accepted++
+		last = max(last, s.Time)
+		if s.Time >= c.latest.Time {
+			c.latest = Reading{Value: s.Value, Time: s.Time, Source: s.Source, Quality: q}
+		}
+		if q == channel.OK {
+			if sec := s.Time / nsPerSec; sec == c.sec && c.dirty {
+				c.sum += s.Value // the common case, inline: same second as the last value
+				c.n++
+			} else {
+				p.accumulate(c, s.Channel, s.Time, s.Value)
+			}
+		}
+	}
+	st.Samples += accepted
+	st.Rejected += rejected
+	st.LastTime = last
+}
+
+// accumulate adds an OK value of id at t to the history.
+func (p *Pipeline) accumulate(c *chanState, id channel.ID, t int64, v float64) {
+	sec := t / nsPerSec // t ≥ minSampleTime > 0
+	switch {
+	case sec == c.sec:
+		c.sum += v
+		c.n++
+	case sec > c.sec:
+		if c.dirty {
+			p.hist.store(id, c.sec, c.sum/float64(c.n))
+		}
+		c.sec, c.sum, c.n = sec, v, 1
+	default: // late: fill its second if that is still empty
+		if sec > c.sec-p.hist.size {
+			p.hist.fill(id, sec, v)
+		}
+		return
+	}
+	if !c.dirty {
+		c.dirty = true
+		p.dirty = append(p.dirty, id)
+	}
+}
+
+// flushHistory writes the running mean of every channel with new values, so
+// readers see the current second too.
+func (p *Pipeline) flushHistory() {
+	for _, id := range p.dirty {
+		c := &p.ch[id]
+		if c.dirty && c.n > 0 {
+			p.hist.store(id, c.sec, c.sum/float64(c.n))
+		}
+		c.dirty = false
+	}
+	p.dirty = p.dirty[:0]
+}
+
+// publish builds, stores and announces a snapshot at now.
+func (p *Pipeline) publish(now int64) *Snapshot {
+	n := len(p.ch)
+	p.seq++
+	s := &Snapshot{
+		Seq:      p.seq,
+		Time:     now,
+		Readings: make([]Reading, n),
+		Sources:  make([]SourceStatus, len(p.srcStat)),
+		Channels: p.chans,
+		hist:     p.hist,
+	}
+	p.derive(now, s.Readings, &s.Derived)
+	for i := channel.DerivedBSA; i <= channel.DerivedRewarmRate; i++ {
+		if r := &s.Readings[i]; r.Quality == channel.OK && r.Time != 0 && now >= minSampleTime {
+			p.accumulate(&p.ch[i], i, now, r.Value)
+		}
+	}
+	p.flushHistory()
+	p.updateStats(now, s.Readings)
+	s.Stats = p.stats
+	for id := range n {
+		if p.derived[id] {
+			continue
+		}
+		r := p.ch[id].latest
+		if r.Quality == channel.OK && r.Time != 0 && p.stale(channel.ID(id), r.Time, now) {
+			r.Quality = channel.Stale
+		}
+		s.Readings[id] = r
+	}
+	copy(s.Sources, p.srcStat)
+	p.lastPub = now
+	p.pending = false
+	p.snap.Store(s)
+	if p.onPublish != nil {
+		p.onPublish(s)
+	}
+	return s
+}

@@ -1,0 +1,121 @@
+package monitor
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
+)
+
+// TestCaseStats runs an 11-minute case second by second: a minute before
+// bypass (pump stopped, MAP low: nothing may count), ten minutes on bypass
+// with scripted excursions, then off bypass.
+func TestCaseStats(t *testing.T) {
+	tp := newTest(t, nil, allSources...)
+	between := func(sec, from, to int) bool { return sec >= from && sec < to }
+	pick := func(cond bool, a, b float64) float64 {
+		if cond {
+			return a
+		}
+		return b
+	}
+	var s *Snapshot
+	for sec := 0; sec <= 700; sec++ {
+		at := time.Duration(sec) * time.Second
+		tp.putCase(at, channel.PumpFlow, channel.InlineHb, channel.PatientMAP, channel.InlineVenSO2, channel.TempArterialOutlet, channel.TempVenousInlet)
+		onBypass := between(sec, 60, 660)
+		tp.put("pump", channel.PumpFlow, at, pick(onBypass, 4.4, 0))
+		tp.put("cdi", channel.InlineHb, at, pick(sec < 360, 8, 9.5))
+		tp.put("monitor", channel.PatientMAP, at, pick(sec < 240, 45, 65))
+		tp.put("cdi", channel.InlineVenSO2, at, pick(between(sec, 100, 220), 55, 72))
+		outlet, venous := 36.0, 33.0
+		switch {
+		case between(sec, 300, 360):
+			outlet = 37.5
+		case between(sec, 400, 460):
+			venous = 25 // gradient 11 °C
+		}
+		tp.put("heater", channel.TempArterialOutlet, at, outlet)
+		tp.put("heater", channel.TempVenousInlet, at, venous)
+		tp.put("cdi", channel.InlineHct, at, pick(between(sec, 500, 510), 22, pick(sec < 30, 20, 27)))
+		tp.put("monitor", channel.TempNasopharyngeal, at, pick(between(sec, 200, 260), 28, pick(sec < 30, 25, 34)))
+		s = tp.step(at)
+	}
+	st := s.Stats
+	in := casePhysioInputs()
+	in.Hb = 8
+	low := physio.Compute(in, tp.Settings().Constants).DO2i
+	if low >= 280 {
+		t.Fatalf("test set-up: DO2i %v should be below 280", low)
+	}
+	checks := []struct {
+		name      string
+		got, want time.Duration
+	}{
+		{"OnBypass", st.OnBypass, 600 * time.Second},
+		{"DO2iBelow", st.DO2iBelow, 300 * time.Second},
+		{"MAPBelow", st.MAPBelow, 180 * time.Second},
+		{"SvO2Below", st.SvO2Below, 120 * time.Second},
+		{"OutletHigh", st.OutletHigh, 60 * time.Second},
+		{"AVGradientHigh", st.AVGradientHigh, 60 * time.Second},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if want := (280 - low) * 5; !near(st.DO2iAreaBelow, want, 1e-6) {
+		t.Errorf("DO2iAreaBelow = %v, want %v mL/min/m² × min", st.DO2iAreaBelow, want)
+	}
+	if !near(st.NadirDO2i.Value, low, 1e-9) || st.NadirDO2i.Time != t0.Add(60*time.Second).UnixNano() || st.NadirDO2i.Channel != channel.DerivedDO2i {
+		t.Errorf("NadirDO2i %+v, want %v at 60 s (not the 0 of the stopped pump)", st.NadirDO2i, low)
+	}
+	if st.NadirHct.Value != 22 || st.NadirHct.Channel != channel.InlineHct || s.SourceName(st.NadirHct.Source) != "cdi" ||
+		st.NadirHct.Time != t0.Add(500*time.Second).UnixNano() {
+		t.Errorf("NadirHct %+v", st.NadirHct)
+	}
+	if st.LowestTemp.Value != 28 || st.LowestTemp.Channel != channel.TempNasopharyngeal || st.LowestTemp.Time != t0.Add(200*time.Second).UnixNano() {
+		t.Errorf("LowestTemp %+v", st.LowestTemp)
+	}
+	if st.DO2iThreshold != 280 || st.Limits != DefaultSettings().Limits {
+		t.Errorf("limits %+v %v", st.Limits, st.DO2iThreshold)
+	}
+}
+
+// TestStatsGaps: intervals without a usable value count for nothing, and a
+// long silence between publishes counts for at most StatsMaxStep.
+func TestStatsGaps(t *testing.T) {
+	tp := newTest(t, nil, allSources...)
+	tp.putCase(0)
+	tp.put("monitor", channel.PatientMAP, 0, 40)
+	tp.step(0)
+	s := tp.step(time.Hour) // everything stale by now
+	if s.Stats.MAPBelow != 2*time.Second || s.Stats.OnBypass != 2*time.Second {
+		t.Fatalf("one hour between publishes counted %v / %v, want StatsMaxStep", s.Stats.MAPBelow, s.Stats.OnBypass)
+	}
+	s = tp.step(time.Hour + time.Second)
+	if s.Stats.OnBypass != 2*time.Second {
+		t.Fatalf("stale flow counted as bypass: %v", s.Stats.OnBypass)
+	}
+	// Time running backwards (a replay seek) counts nothing.
+	tp.putCase(time.Hour + 2*time.Second)
+	tp.step(time.Hour + 2*time.Second)
+	s = tp.step(time.Hour)
+	if s.Stats.OnBypass != 2*time.Second {
+		t.Fatalf("backwards step counted: %v", s.Stats.OnBypass)
+	}
+}
+
+func TestExtremum(t *testing.T) {
+	var e Extremum
+	if e.Valid() {
+		t.Fatal("zero Extremum valid")
+	}
+	e.lower(5, 10, channel.InlineHct, 1)
+	e.lower(6, 20, channel.InlineHct, 1)
+	e.lower(4, 30, channel.ABGHct, 2)
+	if !e.Valid() || e.Value != 4 || e.Time != 30 || e.Channel != channel.ABGHct || e.Source != 2 {
+		t.Fatalf("%+v", e)
+	}
+}
