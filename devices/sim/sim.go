@@ -33,6 +33,18 @@ var sourceInfo = [numSources]struct {
 	Manual:  {"manual", 0},
 }
 
+// actChecks are the times of the ACT measurements typed in by the
+// perfusionist, with their results: a baseline, after the heparin bolus, then
+// every 20 minutes on bypass.
+var actChecks = []struct {
+	at  time.Duration
+	sec float64
+}{
+	{5 * time.Minute, 128}, {12 * time.Minute, 540}, {35 * time.Minute, 512},
+	{55 * time.Minute, 498}, {75 * time.Minute, 486}, {95 * time.Minute, 472},
+	{110 * time.Minute, 138}, // after protamine
+}
+
 // Sources returns the names of the simulated sources, indexed by Source.
 func Sources() []string {
 	names := make([]string, numSources)
@@ -66,7 +78,8 @@ type Case struct {
 	start time.Time
 	rng   *rand.Rand
 	next  [numSources]time.Time // next report time per source
-	done  bool                  // manual entries made
+	done  bool                  // case set-up entered
+	acts  int                   // ACT results entered
 }
 
 // New returns the case starting at start. The same start and seed give the
@@ -98,6 +111,13 @@ func (c *Case) AdvanceTo(t time.Time, emit func(Source, monitor.Sample)) {
 		for s := Pump; s < Manual; s++ {
 			if !c.next[s].After(due) {
 				src, due = s, c.next[s]
+			}
+		}
+		if c.acts < len(actChecks) {
+			if at := c.start.Add(actChecks[c.acts].at); !at.After(due) {
+				emit(Manual, monitor.Sample{Time: at.UnixNano(), Channel: channel.ACTSeconds, Value: actChecks[c.acts].sec})
+				c.acts++
+				continue
 			}
 		}
 		if src < 0 {
@@ -206,7 +226,7 @@ func (c *Case) at(el time.Duration) state {
 		s.sweep, s.fio2 = ramp(s.artOut, coolTarget, 37, 1.8, 2.6), 60
 	}
 	// VO2 falls with temperature (Q10 about 2.5); exhaust CO2 from VCO2 and sweep.
-	vo2i := 120 * math.Pow(2.5, (s.artOut-37)/10)
+	vo2i := 80 * math.Pow(2.5, (s.artOut-37)/10)
 	vco2 := 0.8 * vo2i * bsa
 	if s.sweep > 0 {
 		s.exhaustCO2 = vco2 / (s.sweep * 1.316)

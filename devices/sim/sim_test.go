@@ -55,7 +55,7 @@ func TestTimeOrderAndRates(t *testing.T) {
 	assert.Equal(t, n/5+1, len(perSource[NIRS]), "NIRS every 5 s")
 	// The in-line monitor starts with the circuit, every 6 s.
 	assert.Equal(t, int((CaseLength-OnBypass)/(6*time.Second))+1, len(perSource[Inline]))
-	assert.Equal(t, 1, len(perSource[Manual]))
+	assert.Equal(t, 1+len(actChecks), len(perSource[Manual]), "set-up plus the ACT results")
 }
 
 func TestPhases(t *testing.T) {
