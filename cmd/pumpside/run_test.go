@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	_ "image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRunWithoutDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	var stdout, stderr bytes.Buffer
+	code := dispatch(context.Background(), []string{"run"}, &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr.String(), "no display")
+	assert.Contains(t, stderr.String(), "xvfb-run make run")
+	assert.Contains(t, stderr.String(), "pumpside screenshot")
+}
+
+func TestRunBadUsage(t *testing.T) {
+	for _, args := range [][]string{{"run", "--speed", "0"}, {"run", "--from", "-1m"}, {"run", "--nope"}} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, 2, dispatch(context.Background(), args, &stdout, &stderr), "%v", args)
+	}
+}
+
+// need returns the path of a tool the test needs; under CI a missing tool
+// fails the test (make test installs it), elsewhere the test skips.
+func need(t *testing.T, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required (make test installs it): %v", tool, err)
+		}
+		t.Skipf("%s not installed", tool)
+	}
+	return p
+}
+
+// TestRunUnderXvfb is the walking skeleton end to end: the real binary opens
+// its window on a virtual X display, and real screenshots of that display,
+// taken seconds apart, show the console with values that change.
+func TestRunUnderXvfb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Xvfb and the real binary")
+	}
+	xvfb, importTool := need(t, "Xvfb"), need(t, "import")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "pumpside")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	// A free display number: Xvfb refuses one in use, so try a few.
+	var display string
+	var x *exec.Cmd
+	for n := 90 + os.Getpid()%100; n < 400 && display == ""; n += 7 {
+		d := fmt.Sprintf(":%d", n)
+		x = exec.Command(xvfb, d, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		require.NoError(t, x.Start())
+		if waitFor(5*time.Second, func() bool {
+			return exec.Command(importTool, "-display", d, "-window", "root", "-crop", "1x1+0+0", "null:").Run() == nil
+		}) {
+			display = d
+			break
+		}
+		_ = x.Process.Kill()
+		_ = x.Wait()
+	}
+	require.NotEmpty(t, display, "could not start Xvfb")
+	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
+
+	var logs lockedBuffer
+	run := exec.Command(bin, "run", "--from", "44m")
+	run.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
+	run.Stdout, run.Stderr = &logs, &logs
+	require.NoError(t, run.Start())
+	// exited is closed when the process has ended; waitErr is its status.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = run.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = run.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = run.Process.Kill()
+			<-exited
+		}
+	})
+
+	shot := func(name string) image.Image {
+		p := filepath.Join(dir, name)
+		out, err := exec.Command(importTool, "-display", display, "-window", "root", p).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		f, err := os.Open(p)
+		require.NoError(t, err)
+		defer f.Close()
+		img, _, err := image.Decode(f)
+		require.NoError(t, err)
+		return img
+	}
+	// The window appears within seconds; until then the root is uniform.
+	var first image.Image
+	ok := waitFor(30*time.Second, func() bool {
+		select {
+		case <-exited:
+			t.Fatalf("pumpside run exited early: %v\n%s", waitErr, logs.String())
+		default:
+		}
+		first = shot("first.png")
+		return distinctColours(first) > 20
+	})
+	require.True(t, ok, "no console on the display; log:\n%s", logs.String())
+	time.Sleep(3 * time.Second) // the pump and monitors report every second
+	second := shot("second.png")
+	assert.Greater(t, differingPixels(first, second), 200, "the values on screen must change from second to second")
+	assert.True(t, strings.Contains(logs.String(), "console open"), logs.String())
+
+	// Ctrl-C closes the window and ends the process cleanly.
+	require.NoError(t, run.Process.Signal(os.Interrupt))
+	select {
+	case <-exited:
+		assert.NoError(t, waitErr, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("pumpside run did not exit on SIGINT")
+	}
+}
+
+func waitFor(limit time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return false
+}
+
+func distinctColours(img image.Image) int {
+	seen := map[[3]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 4 {
+		for x := b.Min.X; x < b.Max.X; x += 4 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[[3]uint32{r, g, bl}] = true
+		}
+	}
+	return len(seen)
+}
+
+// lockedBuffer collects a child's output, written by exec's copying
+// goroutines while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
