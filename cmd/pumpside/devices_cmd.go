@@ -8,6 +8,9 @@ import (
 
 	"github.com/pumpside/pumpside/devices"
 	// The built-in drivers register themselves.
+	_ "github.com/pumpside/pumpside/devices/cdi550"
+	_ "github.com/pumpside/pumpside/devices/external"
+	_ "github.com/pumpside/pumpside/devices/generic"
 	_ "github.com/pumpside/pumpside/devices/masimo"
 	_ "github.com/pumpside/pumpside/devices/nonin"
 	"github.com/pumpside/pumpside/monitor/channel"

@@ -12,13 +12,14 @@ import (
 
 // AppendFrame appends one ASCII 1 line carrying samples, all of one time, to
 // dst, as the simulator sends it: the time of the first sample in UTC as the
-// device clock, SN 0000000000, PI and the SpCO/SpMet fields as dashes.
+// device clock, SN 0000000000, the SpCO/SpMet fields as dashes, PI as dashes
+// when samples have none, and PVI only when samples have it.
 // SpO2 and pulse rate samples that are not OK are sent as dashes; a
 // questionable one sets EXC 004 (low perfusion), an unavailable one EXC 020
 // (sensor off). The O3 channels configured as so2_1/so2_2 are sent as SO2_1
 // and SO2_2.
 func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, error) {
-	var spo2, bpm value
+	var spo2, bpm, pi, pvi value
 	var so2 [2]value
 	var exc uint32 = ExcSETMode
 	var t int64
@@ -32,6 +33,10 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 			v = &spo2
 		case channel.PatientHR:
 			v = &bpm
+		case channel.PatientPI:
+			v = &pi
+		case channel.PatientPVI:
+			v = &pvi
 		case d.so2[0]:
 			v = &so2[0]
 		case d.so2[1]:
@@ -47,7 +52,7 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 			exc |= ExcLowPerfusion
 		default:
 			v.dash = true
-			if v == &spo2 || v == &bpm {
+			if v == &spo2 || v == &bpm || v == &pi || v == &pvi {
 				exc |= ExcSensorOff
 			}
 		}
@@ -73,7 +78,17 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 	if dst, err = three(dst, bpm, ""); err != nil {
 		return dst, err
 	}
-	dst = append(dst, " PI=--.--% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+--"...)
+	dst = append(dst, " PI="...)
+	if dst, err = perfusionIndex(dst, pi); err != nil {
+		return dst, err
+	}
+	dst = append(dst, " SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+--"...)
+	if pvi.present {
+		dst = append(dst, " PVI="...)
+		if dst, err = three(dst, pvi, ""); err != nil {
+			return dst, err
+		}
+	}
 	for i, v := range so2 {
 		if v.present {
 			dst = append(dst, " SO2_"...)
@@ -108,6 +123,20 @@ func three(dst []byte, v value, unit string) ([]byte, error) {
 	n := int(r)
 	dst = append(dst, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
 	return append(dst, unit...), nil
+}
+
+// perfusionIndex writes PI as the device does, "03.60%", or "--.--%".
+func perfusionIndex(dst []byte, v value) ([]byte, error) {
+	if !v.present || v.dash {
+		return append(dst, "--.--%"...), nil
+	}
+	r := math.Round(v.v * 100)
+	if math.IsNaN(r) || r < 0 || r > 9999 {
+		return dst, fmt.Errorf("masimo: cannot encode PI %v as NN.NN", v.v)
+	}
+	n := int(r)
+	dst = append(dst, byte('0'+n/1000), byte('0'+n/100%10), '.', byte('0'+n/10%10), byte('0'+n%10), '%')
+	return dst, nil
 }
 
 func toUpper(s string) string {

@@ -123,13 +123,15 @@ func (d *Driver) Init() error {
 // Describe tells what the driver emits with its current options.
 func (d *Driver) Describe() devices.Description {
 	ds := devices.Description{
-		Summary:  "Masimo ASCII 1 (Radical-7, Rad-8, Rad-87, Root): SpO2, pulse rate, O3 rSO2",
+		Summary:  "Masimo ASCII 1 (Radical-7, Rad-8, Rad-87, Root): SpO2, pulse rate, PI, PVI, O3 rSO2",
 		Interval: time.Second,
 		MaxFrame: MaxLine,
 		Port:     devices.PortSettings{Baud: 9600, DataBits: 8, Parity: "none", StopBits: "1", Flow: "none"},
 		Channels: []devices.ChannelSpec{
 			{ID: channel.PatientSpO2, Field: "SPO2", Interval: time.Second, Note: "quality from EXC bits"},
 			{ID: channel.PatientHR, Field: "BPM", Interval: time.Second, Note: "quality from EXC bits"},
+			{ID: channel.PatientPI, Field: "PI", Interval: time.Second, Note: "quality from EXC bits"},
+			{ID: channel.PatientPVI, Field: "PVI", Interval: time.Second, Note: "models with PVI only; quality from EXC bits"},
 		},
 		SampleConfig: sampleConfig,
 	}
@@ -188,8 +190,15 @@ func (d *Driver) emit(env devices.Env, t int64) {
 	}
 	put(channel.PatientSpO2, d.f.spo2, q)
 	put(channel.PatientHR, d.f.bpm, q)
-	// PI is decoded and validated but not emitted: the vocabulary has no
-	// perfusion index channel yet.
+	// PI and PVI come from the same pulse oximetry sensor as SpO2, so EXC
+	// sets their quality too. Both are optional fields: a line without them
+	// emits neither.
+	if d.f.pi.present {
+		put(channel.PatientPI, d.f.pi, q)
+	}
+	if d.f.pvi.present {
+		put(channel.PatientPVI, d.f.pvi, q)
+	}
 	for i, id := range d.so2 {
 		if id != channel.Invalid && d.f.so2[i].present {
 			// EXC describes the SET pulse oximetry sensor, not the O3 sensors.

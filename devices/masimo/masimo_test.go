@@ -28,10 +28,65 @@ const line = "03/02/26 08:00:01 SN=0000056661 SPO2=098% BPM=097 PI=03.60% SPCO=-
 func TestDocumentedLine(t *testing.T) {
 	rec, err := devicetest.Decode(masimo.New(), bytes.NewReader([]byte(line)))
 	require.NoError(t, err)
-	require.Len(t, rec.Samples, 2)
+	require.Len(t, rec.Samples, 3)
 	assert.Equal(t, monitor.Sample{Time: devicetest.T0, Channel: channel.PatientSpO2, Value: 98, Source: 1, Quality: channel.OK}, rec.Samples[0])
 	assert.Equal(t, monitor.Sample{Time: devicetest.T0, Channel: channel.PatientHR, Value: 97, Source: 1, Quality: channel.OK}, rec.Samples[1])
+	assert.Equal(t, monitor.Sample{Time: devicetest.T0, Channel: channel.PatientPI, Value: 3.6, Source: 1, Quality: channel.OK}, rec.Samples[2])
 	assert.Equal(t, 1, rec.OK)
+}
+
+func TestPerfusionIndexAndPVI(t *testing.T) {
+	const pvi = "03/02/26 08:00:01 SPO2=098% BPM=097 PI=00.42% PVI=014 ALARM=0000 EXC=000800\r\n" +
+		"03/02/26 08:00:02 SPO2=098% BPM=097 PI=--.--% PVI=--- ALARM=0000 EXC=000800\r\n" +
+		"03/02/26 08:00:03 SPO2=098% BPM=097 PI=21.00% PVI=015 ALARM=0000 EXC=000004\r\n" +
+		"03/02/26 08:00:04 SPO2=098% BPM=097 ALARM=0000 EXC=000800\r\n"
+	rec, err := devicetest.Decode(masimo.New(), bytes.NewReader([]byte(pvi)))
+	require.NoError(t, err)
+	type got struct {
+		id channel.ID
+		v  float64
+		q  channel.Quality
+	}
+	var pis []got
+	for _, s := range rec.Samples {
+		if s.Channel == channel.PatientPI || s.Channel == channel.PatientPVI {
+			if s.Quality != channel.OK {
+				s.Value = 0
+			}
+			pis = append(pis, got{s.Channel, s.Value, s.Quality})
+		}
+	}
+	assert.Equal(t, []got{
+		{channel.PatientPI, 0.42, channel.OK}, {channel.PatientPVI, 14, channel.OK},
+		{channel.PatientPI, 0, channel.Unavailable}, {channel.PatientPVI, 0, channel.Unavailable},
+		// EXC 004 (low perfusion) makes both questionable, not out of range.
+		{channel.PatientPI, 0, channel.Questionable}, {channel.PatientPVI, 0, channel.Questionable},
+	}, pis, "a line without PI or PVI emits neither")
+	assert.Equal(t, 4, rec.OK)
+
+	// PI 21 % is above the channel's plausible range.
+	rec, err = devicetest.Decode(masimo.New(), bytes.NewReader([]byte("03/02/26 08:00:01 SPO2=098% BPM=097 PI=21.00% ALARM=0000 EXC=000800\r\n")))
+	require.NoError(t, err)
+	require.Len(t, rec.Samples, 3)
+	assert.Equal(t, channel.OutOfRange, rec.Samples[2].Quality)
+}
+
+func TestEncodePIAndPVI(t *testing.T) {
+	d := masimo.New()
+	f, err := d.AppendFrame(nil, []monitor.Sample{
+		{Time: devicetest.T0, Channel: channel.PatientSpO2, Value: 97},
+		{Time: devicetest.T0, Channel: channel.PatientPI, Value: 1.234},
+		{Time: devicetest.T0, Channel: channel.PatientPVI, Value: 9},
+	})
+	require.NoError(t, err)
+	assert.Contains(t, string(f), " PI=01.23% ")
+	assert.Contains(t, string(f), " PVI=009 ")
+	f, err = d.AppendFrame(nil, []monitor.Sample{{Time: devicetest.T0, Channel: channel.PatientSpO2, Value: 97}})
+	require.NoError(t, err)
+	assert.Contains(t, string(f), " PI=--.--% ")
+	assert.NotContains(t, string(f), "PVI")
+	_, err = d.AppendFrame(nil, []monitor.Sample{{Channel: channel.PatientPI, Value: 100}})
+	assert.Error(t, err)
 }
 
 func TestExcQuality(t *testing.T) {

@@ -1,0 +1,222 @@
+package astm
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/pumpside/pumpside/devices/analyte"
+	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
+)
+
+// FrameText is the most text the encoder puts in one frame, the standard's
+// limit.
+const FrameText = 240
+
+// AppendFrame appends a whole transfer carrying samples (all of one time)
+// to dst: ENQ, the frames of one message, EOT, as an analyser sends it when
+// every frame is acknowledged. See Frames.
+func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, error) {
+	frames, err := d.Frames(samples)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, ENQ)
+	for _, f := range frames {
+		dst = append(dst, f...)
+	}
+	return append(dst, EOT), nil
+}
+
+// Frames returns the E1381 frames of one E1394 message carrying samples:
+// H, P (empty: no identifiers), one O per site whose specimen descriptor is
+// the first of the configured arterial or venous descriptions, an R per
+// sample with the test code the table gives for its channel, and L. Times
+// are the first sample's, in the configured zone. Values are in the
+// channel's unit. A sample that is not OK is sent as the analyser would: out
+// of range with flag ">" or "<", questionable with status W, anything else
+// as no value with status X.
+func (d *Driver) Frames(samples []monitor.Sample) ([][]byte, error) {
+	if len(samples) == 0 {
+		return nil, errors.New("astm: nothing to encode")
+	}
+	t := samples[0].Time
+	var groups [3][]monitor.Sample // by analyte.Site
+	for _, s := range samples {
+		_, needSite, ok := d.table.For(s.Channel)
+		if !ok || !s.Channel.Valid() {
+			return nil, fmt.Errorf("astm: no test code maps to channel %v", s.Channel)
+		}
+		site := analyte.Unknown
+		if needSite {
+			site = analyte.SiteOf(s.Channel)
+		}
+		groups[site] = append(groups[site], s)
+	}
+	dl := DefaultDelimiters
+	var recs [][]byte
+	rec := func(b []byte) { recs = append(recs, b) }
+	h := []byte("H|\\^&|||Pumpside^encoder|||||||P|LIS2-A2|")
+	rec(AppendTime(h, t, d.loc))
+	rec([]byte("P|1"))
+	order := 0
+	for site, g := range groups {
+		if len(g) == 0 {
+			continue
+		}
+		var desc string
+		switch analyte.Site(site) {
+		case analyte.Arterial:
+			if len(d.sites.Arterial) == 0 {
+				return nil, errors.New("astm: no arterial specimen description configured")
+			}
+			desc = d.sites.Arterial[0]
+		case analyte.Venous:
+			if len(d.sites.Venous) == 0 {
+				return nil, errors.New("astm: no venous specimen description configured")
+			}
+			desc = d.sites.Venous[0]
+		}
+		order++
+		o := append([]byte("O|"), strconv.Itoa(order)...)
+		o = append(o, "||||||"...)
+		o = AppendTime(o, t, d.loc)
+		o = append(o, "||||||||"...)
+		o = dl.Escape(o, []byte(desc))
+		rec(o)
+		seq := 0
+		for _, s := range g {
+			e, _, _ := d.table.For(s.Channel)
+			seq++
+			r := append([]byte("R|"), strconv.Itoa(seq)...)
+			r = append(r, "|^^^"...)
+			r = dl.Escape(r, []byte(e.Code))
+			r = append(r, '|')
+			conv, ok := e.Convert(s.Channel, nil)
+			unit := e.Unit()
+			if !ok {
+				return nil, fmt.Errorf("astm: no conversion for %v", s.Channel)
+			}
+			flag, status := "", "F"
+			switch s.Quality {
+			case channel.OK, channel.OutOfRange, channel.Questionable:
+				if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+					return nil, fmt.Errorf("astm: cannot encode %v = %v", s.Channel, s.Value)
+				}
+				r = strconv.AppendFloat(r, conv.Invert(s.Value), 'f', -1, 64)
+				switch s.Quality {
+				case channel.OutOfRange:
+					flag = ">"
+					if s.Value < channel.Get(s.Channel).Min {
+						flag = "<"
+					}
+				case channel.Questionable:
+					status = "W"
+				}
+			default:
+				status = "X"
+			}
+			if unit == "" {
+				unit = channel.Get(s.Channel).Unit
+			}
+			r = append(r, '|')
+			r = dl.Escape(r, []byte(unit))
+			r = append(r, "||"...)
+			r = append(r, flag...)
+			r = append(r, "||"...)
+			r = append(r, status...)
+			r = append(r, "||||"...)
+			r = AppendTime(r, t, d.loc)
+			rec(r)
+		}
+	}
+	rec([]byte("L|1|N"))
+
+	var frames [][]byte
+	fn := byte('1')
+	for _, r := range recs {
+		text := append(r, CR)
+		for len(text) > 0 {
+			n := min(len(text), FrameText)
+			frames = append(frames, AppendLowFrame(nil, fn, text[:n], n == len(text)))
+			text = text[n:]
+			fn = '0' + (fn-'0'+1)%8
+		}
+	}
+	return frames, nil
+}
+
+// AppendLowFrame appends one E1381 frame: STX FN text ETB|ETX C1 C2 CR LF,
+// an end frame (ETX) when end is true.
+func AppendLowFrame(dst []byte, fn byte, text []byte, end bool) []byte {
+	term := byte(ETB)
+	if end {
+		term = ETX
+	}
+	start := len(dst)
+	dst = append(dst, STX, fn)
+	dst = append(dst, text...)
+	dst = append(dst, term)
+	sum := Checksum(dst[start+1:])
+	const hex = "0123456789ABCDEF"
+	return append(dst, hex[sum>>4], hex[sum&15], CR, LF)
+}
+
+// Errors of Send.
+var (
+	ErrRefused = errors.New("receiver answered ENQ with NAK")
+	ErrRetries = errors.New("frame refused six times")
+)
+
+// Send plays the sending side of one E1381 transfer on rw: ENQ, each frame
+// after the receiver's ACK (a NAKed frame is sent again, at most six times
+// in all), then EOT. It blocks in rw's Read and Write and has no timers:
+// the caller bounds it with deadlines on rw, as the standard's 15 s reply
+// timer would. For the simulator and tests.
+func Send(rw io.ReadWriter, frames [][]byte) error {
+	if _, err := rw.Write([]byte{ENQ}); err != nil {
+		return err
+	}
+	if b, err := readReply(rw); err != nil {
+		return err
+	} else if b != ACK {
+		return ErrRefused
+	}
+	for _, f := range frames {
+		for try := 0; ; try++ {
+			if try == 6 {
+				rw.Write([]byte{EOT})
+				return ErrRetries
+			}
+			if _, err := rw.Write(f); err != nil {
+				return err
+			}
+			b, err := readReply(rw)
+			if err != nil {
+				return err
+			}
+			if b == ACK {
+				break
+			}
+		}
+	}
+	_, err := rw.Write([]byte{EOT})
+	return err
+}
+
+// readReply reads until ACK or NAK, skipping other bytes and empty reads.
+func readReply(r io.Reader) (byte, error) {
+	var b [1]byte
+	for {
+		n, err := r.Read(b[:])
+		if n == 1 && (b[0] == ACK || b[0] == NAK) {
+			return b[0], nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}

@@ -1,0 +1,599 @@
+package cdi550
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pumpside/pumpside/devices"
+	"github.com/pumpside/pumpside/devices/analyte"
+	"github.com/pumpside/pumpside/devices/framing"
+	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
+)
+
+// Name is the driver's registry name.
+const Name = "cdi550"
+
+// MaxLine is the longest line accepted, in bytes: a report of 20 columns is
+// about 120.
+const MaxLine = 512
+
+// MaxColumns bounds the columns of a header or data line.
+const MaxColumns = 64
+
+// RequestPacket asks the device for a report (operator's manual, appendix
+// C).
+const RequestPacket = "<X08Z36>"
+
+//go:embed sample.conf
+var sampleConfig string
+
+func init() {
+	devices.Register(Name, func() devices.Driver { return New() })
+}
+
+// DefaultColumns is the column order assumed before the first header line
+// arrives, and the order the encoder writes. It is Pumpside's design, built
+// from the fields an open reader shows (arterial block, then venous block,
+// then Hct and Hb), and unconfirmed.
+var DefaultColumns = []string{
+	"Time",
+	"pH", "pCO2", "pO2", "Temp", "HCO3", "BE", "SO2", "K+", "VO2", "Q", "BSA",
+	"pH", "pCO2", "pO2", "Temp", "SvO2",
+	"Hct", "Hb",
+}
+
+// DefaultFields maps header names to channels. A name that a header holds
+// more than once is addressed as "name#2", "name#3", … for its later
+// occurrences: the arterial block comes first, so "pH" is arterial and
+// "pH#2" venous. VO2 and BSA are not mapped: the pipeline derives them.
+func DefaultFields() map[string]string {
+	return map[string]string{
+		"pH": "inline.art_ph", "pCO2": "inline.art_pco2", "pO2": "inline.art_po2", "Temp": "inline.art_temp",
+		"HCO3": "inline.art_hco3", "BE": "inline.art_be", "SO2": "inline.art_so2", "K+": "inline.k",
+		"Q":    "pump.flow",
+		"pH#2": "inline.ven_ph", "pCO2#2": "inline.ven_pco2", "pO2#2": "inline.ven_po2", "Temp#2": "inline.ven_temp",
+		"SvO2": "inline.ven_so2",
+		"Hct":  "inline.hct", "Hb": "inline.hb",
+	}
+}
+
+// TempMode is the device's temperature display mode for blood gases.
+type TempMode uint8
+
+// The temperature modes.
+const (
+	// TempUnknown: no mode line seen and none configured.
+	TempUnknown TempMode = iota
+	// Temp37: gases displayed at 37 °C ("37C Temp Data").
+	Temp37
+	// TempPatient: gases displayed at the patient's (sensor) temperature
+	// ("@ Temp Data").
+	TempPatient
+)
+
+func (m TempMode) String() string {
+	switch m {
+	case Temp37:
+		return "37C"
+	case TempPatient:
+		return "patient"
+	}
+	return ""
+}
+
+func parseTempMode(s string) (TempMode, error) {
+	switch s {
+	case "":
+		return TempUnknown, nil
+	case "37C":
+		return Temp37, nil
+	case "patient":
+		return TempPatient, nil
+	}
+	return TempUnknown, fmt.Errorf("%q is not \"37C\", \"patient\" or \"\"", s)
+}
+
+// Duration is a time.Duration written in config as "6s", "1m".
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as Go does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Config holds the driver's options (sample.conf).
+type Config struct {
+	// Columns is the column order assumed until a header line arrives;
+	// empty: data lines before the first header are dropped (reported as
+	// bad frames, reason sequence).
+	Columns []string `toml:"columns"`
+	// Fields maps header names to channels; entries merge with
+	// DefaultFields, and "" unmaps a name.
+	Fields map[string]string `toml:"fields"`
+	// Units gives the unit of a column whose values are not in its
+	// channel's unit, e.g. "pCO2" = "kPa".
+	Units map[string]string `toml:"units"`
+	// TempMode is the temperature mode assumed until the device announces
+	// one: "37C", "patient" or "" (unknown).
+	TempMode string `toml:"temp_mode"`
+	// RequireTempMode makes pH, pCO2 and pO2 "questionable" unless the
+	// device is known to display them in this mode: "37C", "patient", or
+	// "" (no requirement).
+	RequireTempMode string `toml:"require_temp_mode"`
+	// RequestOnConnect sends RequestPacket when decoding starts.
+	RequestOnConnect bool `toml:"request_on_connect"`
+	// PollInterval is how often a caller that owns a timer should send
+	// RequestPacket (devices.WithPolling); 0 never.
+	PollInterval Duration `toml:"poll_interval"`
+}
+
+// mapping is a header name's channel and unit conversion.
+type mapping struct {
+	id   channel.ID
+	conv analyte.Conversion
+}
+
+const (
+	colOpaque = iota // not mapped: any printable text
+	colTime          // HH:MM or HH:MM:SS, checked, not used
+	colChannel
+)
+
+// column is one column of the current header.
+type column struct {
+	name string // with its occurrence suffix, e.g. "pH#2"
+	kind uint8
+	m    mapping
+	gas  bool // pH, pCO2 or pO2: shown at 37 °C or at the patient's temperature
+}
+
+// value is one decoded field.
+type value struct {
+	v float64
+	q channel.Quality
+}
+
+// Driver decodes CDI 550 ASCII output.
+type Driver struct {
+	cfg      Config
+	fields   map[string]mapping // by lower-case header name with suffix
+	defaults []column
+	initMode TempMode
+	want     TempMode
+
+	cols      []column
+	sawHeader bool     // this connection has sent a header: cols are its
+	header    []byte   // the last header line adopted, kept across connections
+	hdrCols   []column // its columns
+	mode      TempMode
+	lines     *framing.Lines
+	fs        [][]byte
+	vals      []value
+	bad       devices.FrameError
+}
+
+var (
+	_ devices.Driver       = (*Driver)(nil)
+	_ devices.Describer    = (*Driver)(nil)
+	_ devices.Configurable = (*Driver)(nil)
+	_ devices.Initializer  = (*Driver)(nil)
+	_ devices.Encoder      = (*Driver)(nil)
+	_ devices.Poller       = (*Driver)(nil)
+)
+
+// New returns a driver with default options.
+func New() *Driver {
+	d := &Driver{cfg: Config{Columns: slices.Clone(DefaultColumns), Fields: DefaultFields(), Units: map[string]string{}}}
+	if err := d.Init(); err != nil {
+		panic(err) // the defaults are valid
+	}
+	return d
+}
+
+// Config returns the options for a config decoder to fill.
+func (d *Driver) Config() any { return &d.cfg }
+
+// Init validates the options.
+func (d *Driver) Init() error {
+	var err error
+	if d.initMode, err = parseTempMode(d.cfg.TempMode); err != nil {
+		return fmt.Errorf("cdi550: temp_mode: %w", err)
+	}
+	if d.want, err = parseTempMode(d.cfg.RequireTempMode); err != nil {
+		return fmt.Errorf("cdi550: require_temp_mode: %w", err)
+	}
+	if d.cfg.PollInterval.Duration < 0 {
+		return fmt.Errorf("cdi550: poll_interval %v is negative", d.cfg.PollInterval)
+	}
+	d.fields = map[string]mapping{}
+	used := map[channel.ID]string{}
+	for _, name := range sortedKeys(d.cfg.Fields) {
+		ch := d.cfg.Fields[name]
+		if !isName([]byte(baseName(name))) {
+			return fmt.Errorf("cdi550: fields: %q is not a header name (a letter, then printable ASCII, optionally #N)", name)
+		}
+		if ch == "" {
+			continue
+		}
+		id, ok := channel.Lookup(ch)
+		if !ok || channel.Get(id).Derived() {
+			return fmt.Errorf("cdi550: fields.%q = %q is not a measured channel of the vocabulary", name, ch)
+		}
+		if prev, dup := used[id]; dup {
+			return fmt.Errorf("cdi550: fields.%q and fields.%q both map to %s", prev, name, ch)
+		}
+		used[id] = name
+		conv, ok := analyte.ConvertString(id, d.cfg.Units[name])
+		if !ok {
+			return fmt.Errorf("cdi550: units.%q = %q cannot be converted to %s (%s)", name, d.cfg.Units[name], ch, channel.Get(id).Unit)
+		}
+		key := strings.ToLower(name)
+		if _, dup := d.fields[key]; dup {
+			return fmt.Errorf("cdi550: fields.%q is repeated (names ignore case)", name)
+		}
+		d.fields[key] = mapping{id, conv}
+	}
+	for name := range d.cfg.Units {
+		if d.cfg.Fields[name] == "" {
+			return fmt.Errorf("cdi550: units.%q names no mapped field", name)
+		}
+	}
+	if len(d.cfg.Columns) > MaxColumns {
+		return fmt.Errorf("cdi550: columns has %d entries, at most %d", len(d.cfg.Columns), MaxColumns)
+	}
+	names := make([][]byte, len(d.cfg.Columns))
+	for i, c := range d.cfg.Columns {
+		if !isName([]byte(c)) {
+			return fmt.Errorf("cdi550: columns[%d] = %q is not a header name", i, c)
+		}
+		names[i] = []byte(c)
+	}
+	d.defaults = d.columns(names)
+	if len(d.cfg.Columns) > 0 && !mapsAny(d.defaults) {
+		return fmt.Errorf("cdi550: columns map no channel through fields")
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// baseName strips an occurrence suffix "#N".
+func baseName(name string) string {
+	if i := strings.LastIndexByte(name, '#'); i > 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			return name[:i]
+		}
+	}
+	return name
+}
+
+// columns maps header names to columns. It allocates: headers come every
+// 50 lines, and an unchanged header is not mapped again.
+func (d *Driver) columns(names [][]byte) []column {
+	cols := make([]column, len(names))
+	seen := map[string]int{}
+	for i, n := range names {
+		base := string(n)
+		lower := strings.ToLower(base)
+		seen[lower]++
+		name := base
+		if k := seen[lower]; k > 1 {
+			name = base + "#" + strconv.Itoa(k)
+			lower += "#" + strconv.Itoa(k)
+		}
+		cols[i] = column{name: name}
+		if m, ok := d.fields[lower]; ok {
+			cols[i].kind = colChannel
+			cols[i].m = m
+			switch m.id {
+			case channel.InlineArtPH, channel.InlineArtPCO2, channel.InlineArtPO2, channel.InlineVenPH, channel.InlineVenPCO2, channel.InlineVenPO2:
+				cols[i].gas = true
+			}
+		} else if lower == "time" {
+			cols[i].kind = colTime
+		}
+	}
+	return cols
+}
+
+func mapsAny(cols []column) bool {
+	return slices.ContainsFunc(cols, func(c column) bool { return c.kind == colChannel })
+}
+
+// PollInterval implements devices.Poller: the configured poll_interval.
+func (d *Driver) PollInterval() time.Duration { return d.cfg.PollInterval.Duration }
+
+// AppendPoll implements devices.Poller: it appends RequestPacket.
+func (d *Driver) AppendPoll(dst []byte) []byte { return append(dst, RequestPacket...) }
+
+// Request writes RequestPacket to w, the stream Decode is reading, to ask
+// the device for a report now. It may be called from another goroutine
+// while Decode runs if w allows concurrent writers (a stream from
+// devices.WithPolling does).
+func (d *Driver) Request(w io.Writer) error {
+	_, err := io.WriteString(w, RequestPacket)
+	return err
+}
+
+// TempMode returns the temperature mode in force for the lines being
+// decoded. It is for the decoding goroutine (and tests).
+func (d *Driver) TempMode() TempMode { return d.mode }
+
+// Describe tells what the driver emits with its current options.
+func (d *Driver) Describe() devices.Description {
+	ds := devices.Description{
+		Summary:      "Terumo CDI 550 in-line blood parameter monitor, ASCII mode (tab-delimited lines, header every 50)",
+		Interval:     6 * time.Second,
+		MaxFrame:     MaxLine,
+		Port:         devices.PortSettings{Baud: 9600, DataBits: 8, Parity: "none", StopBits: "1", Flow: "none"},
+		SampleConfig: sampleConfig,
+	}
+	for _, name := range sortedKeys(d.cfg.Fields) {
+		m, ok := d.fields[strings.ToLower(name)]
+		if !ok {
+			continue
+		}
+		note := "header name unconfirmed"
+		switch {
+		case m.id == channel.PumpFlow:
+			note = "when the Q column is present; " + note
+		case m.conv != analyte.Identity:
+			note = "converted from " + d.cfg.Units[name] + "; " + note
+		}
+		ds.Channels = append(ds.Channels, devices.ChannelSpec{ID: m.id, Field: name, Interval: 6 * time.Second, Note: note})
+	}
+	slices.SortFunc(ds.Channels, func(a, b devices.ChannelSpec) int { return int(a.ID) - int(b.ID) })
+	return ds
+}
+
+// Decode reads lines from rw until it fails or ctx is done.
+func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) error {
+	env = env.WithDefaults()
+	if d.lines == nil {
+		d.lines = framing.NewLines(rw, Name, MaxLine)
+		d.fs = make([][]byte, 0, MaxColumns)
+		d.vals = make([]value, MaxColumns)
+	} else {
+		d.lines.Reset(rw)
+	}
+	d.cols, d.sawHeader, d.mode = d.defaults, false, d.initMode
+	if d.cfg.RequestOnConnect {
+		if err := d.Request(rw); err != nil {
+			return err
+		}
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line, off, err := d.lines.Next()
+		if err != nil {
+			if fe, ok := err.(*devices.FrameError); ok {
+				env.Events.FrameBad(fe)
+				continue
+			}
+			return err
+		}
+		reason, field, cause := d.line(line)
+		if cause != nil {
+			d.bad = devices.FrameError{Driver: Name, Offset: off, Size: int64(len(line)), Reason: reason, Field: field, Raw: devices.RawHead(line), Err: cause}
+			env.Events.FrameBad(&d.bad)
+			continue
+		}
+		env.Events.FrameOK(off, len(line))
+		if len(d.fs) > 0 {
+			d.emit(env, env.Clock.Now())
+		}
+	}
+}
+
+var (
+	errLine      = errors.New("not a data line, a header or a temperature mode line")
+	errColumns   = errors.New("too many columns")
+	errCount     = errors.New("field count differs from the header's")
+	errNumber    = errors.New("not a number, dashes or empty")
+	errTime      = errors.New("not HH:MM or HH:MM:SS")
+	errText      = errors.New("not printable ASCII")
+	errNoHeader  = errors.New("no header yet, and no default columns")
+	errUnusable  = errors.New("the last header maps no column to a channel")
+	errNoMapping = errors.New("header maps no column to a channel")
+)
+
+// line decodes one line. On success d.fs holds the fields of a data line
+// (parsed into d.vals), or is empty for a header or mode line.
+func (d *Driver) line(line []byte) (devices.Reason, string, error) {
+	d.fs = d.fs[:0]
+	if bytes.IndexByte(line, '\t') < 0 {
+		switch string(bytes.TrimSpace(line)) {
+		case "@ Temp Data":
+			d.mode = TempPatient
+			return 0, "", nil
+		case "37C Temp Data":
+			d.mode = Temp37
+			return 0, "", nil
+		}
+		return devices.ReasonSyntax, "", errLine
+	}
+	fs := d.fs
+	for {
+		if len(fs) == MaxColumns {
+			return devices.ReasonSyntax, "", errColumns
+		}
+		i := bytes.IndexByte(line, '\t')
+		if i < 0 {
+			fs = append(fs, line) // after a trailing tab: an empty last field
+			break
+		}
+		fs = append(fs, line[:i])
+		line = line[i+1:]
+	}
+	if isHeader(fs) {
+		return d.adopt(fs)
+	}
+	switch {
+	case len(d.cols) == 0 && !d.sawHeader:
+		return devices.ReasonSequence, "", errNoHeader
+	case !mapsAny(d.cols):
+		return devices.ReasonSequence, "", errUnusable
+	case len(fs) != len(d.cols):
+		return devices.ReasonSyntax, "", errCount
+	}
+	for i, f := range fs {
+		c := &d.cols[i]
+		switch c.kind {
+		case colOpaque:
+			if !printable(f) {
+				return devices.ReasonField, c.name, errText
+			}
+		case colTime:
+			if !isClock(f) {
+				return devices.ReasonField, c.name, errTime
+			}
+		case colChannel:
+			switch {
+			case len(f) == 0:
+				d.vals[i] = value{q: channel.Unavailable}
+			case dashes(f):
+				// The device prints dashes for a value outside its
+				// measuring range (manual, appendix C).
+				d.vals[i] = value{q: channel.OutOfRange}
+			default:
+				v, ok := framing.ParseDecimal(f)
+				if !ok {
+					return devices.ReasonField, c.name, errNumber
+				}
+				d.vals[i] = value{v: c.m.conv.Apply(v), q: channel.OK}
+			}
+		}
+	}
+	d.fs = fs
+	return 0, "", nil
+}
+
+// adopt makes a header line the current column map.
+func (d *Driver) adopt(fs [][]byte) (devices.Reason, string, error) {
+	if d.header == nil || !sameHeader(d.header, fs) {
+		d.header = bytes.Join(fs, []byte{'\t'})
+		d.hdrCols = d.columns(fs)
+	}
+	d.cols, d.sawHeader = d.hdrCols, true
+	if !mapsAny(d.cols) {
+		return devices.ReasonField, "header", errNoMapping
+	}
+	return 0, "", nil
+}
+
+func sameHeader(h []byte, fs [][]byte) bool {
+	for i, f := range fs {
+		if i > 0 {
+			if len(h) == 0 || h[0] != '\t' {
+				return false
+			}
+			h = h[1:]
+		}
+		if !bytes.HasPrefix(h, f) {
+			return false
+		}
+		h = h[len(f):]
+	}
+	return len(h) == 0
+}
+
+func (d *Driver) emit(env devices.Env, t int64) {
+	for i := range d.fs {
+		c := &d.cols[i]
+		if c.kind != colChannel {
+			continue
+		}
+		v := d.vals[i]
+		q := v.q
+		if q == channel.OK && c.gas && d.want != TempUnknown && d.mode != d.want {
+			q = channel.Questionable
+		}
+		env.Sink.Put(monitor.Sample{Time: t, Channel: c.m.id, Source: env.Source, Value: v.v, Quality: channel.Get(c.m.id).Classify(v.v, q)})
+	}
+}
+
+// isHeader reports whether every field is a name: at least two fields, each
+// starting with a letter. A data line always holds numbers, dashes, empty
+// fields or a time.
+func isHeader(fs [][]byte) bool {
+	if len(fs) < 2 {
+		return false
+	}
+	for _, f := range fs {
+		if !isName(f) {
+			return false
+		}
+	}
+	return true
+}
+
+func isName(b []byte) bool {
+	if len(b) == 0 || !(b[0] >= 'A' && b[0] <= 'Z' || b[0] >= 'a' && b[0] <= 'z') {
+		return false
+	}
+	return printable(b)
+}
+
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func dashes(b []byte) bool {
+	n := 0
+	for _, c := range b {
+		switch c {
+		case '-':
+			n++
+		case '.':
+		default:
+			return false
+		}
+	}
+	return n > 0
+}
+
+// isClock accepts HH:MM and HH:MM:SS.
+func isClock(b []byte) bool {
+	two := func(b []byte, hi int) bool {
+		return b[0] >= '0' && b[0] <= '9' && b[1] >= '0' && b[1] <= '9' && int(b[0]-'0')*10+int(b[1]-'0') <= hi
+	}
+	switch len(b) {
+	case 5:
+		return two(b[0:2], 23) && b[2] == ':' && two(b[3:5], 59)
+	case 8:
+		return two(b[0:2], 23) && b[2] == ':' && two(b[3:5], 59) && b[5] == ':' && two(b[6:8], 60)
+	}
+	return false
+}
