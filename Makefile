@@ -17,6 +17,7 @@ deps-run:
 
 deps:
 	@.ci/install-deps test
+	@.ci/install-influxd
 
 build: deps-run
 	$(GO) build -o $(BIN) ./cmd/pumpside

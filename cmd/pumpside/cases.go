@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor/record"
+)
+
+func init() {
+	register(command{
+		name:    "cases",
+		summary: "list the recorded cases in a directory: date, duration, size, events",
+		run:     runCases,
+	})
+}
+
+func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := newFlagSet("cases", "[DIR]",
+		"Lists the case files (*.case, docs/format/case.md) in DIR (default: the current\n"+
+			"directory), oldest first: file, case id, start (UTC), duration, size, events,\n"+
+			"alarm transitions, bookmarks, and bad lines if any.\n"+
+			"Exit status: 0 when the directory was read (even with no case in it), 1 when a\n"+
+			"case file cannot be read, 2 on bad usage or a directory that cannot be listed.", stdout, stderr)
+	pos, code, ok := parseInterspersed(fl, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 1 {
+		fmt.Fprintf(stderr, "pumpside cases: one directory at most, got %d\n", len(pos))
+		return 2
+	}
+	dir := "."
+	if len(pos) == 1 {
+		dir = pos[0]
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "pumpside cases: %v\n", err)
+		return 2
+	}
+	type row struct {
+		name string
+		size int64
+		sum  record.Summary
+	}
+	var rows []row
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".case") {
+			continue
+		}
+		if ctx.Err() != nil {
+			return 1
+		}
+		path := filepath.Join(dir, e.Name())
+		sum, size, err := summarize(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "pumpside cases: %v\n", err)
+			code = 1
+			continue
+		}
+		rows = append(rows, row{e.Name(), size, sum})
+	}
+	if len(rows) == 0 {
+		if code == 0 {
+			fmt.Fprintf(stdout, "no case files in %s\n", dir)
+		}
+		return code
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].sum.Start < rows[j].sum.Start })
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tCASE\tSTART (UTC)\tDURATION\tSIZE\tEVENTS\tALARMS\tBOOKMARKS\tBAD LINES")
+	for _, r := range rows {
+		start := "-"
+		if r.sum.Lines > 0 {
+			start = time.Unix(0, r.sum.Start).UTC().Format("2006-01-02 15:04:05")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", r.name, or(r.sum.Case, "-"), start,
+			r.sum.Duration().Round(time.Second), humanBytes(r.size), r.sum.Events, r.sum.Alarms, r.sum.Bookmarks, r.sum.BadLines)
+	}
+	tw.Flush()
+	return code
+}
+
+func summarize(path string) (record.Summary, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return record.Summary{}, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return record.Summary{}, 0, err
+	}
+	sum, err := record.Summarize(f, nil)
+	if err != nil {
+		return sum, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return sum, fi.Size(), nil
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n), -1
+	for v >= unit && i < 3 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGT"[i])
+}
+
+// openCase opens a case file for a subcommand: a missing, unreadable or
+// empty file is bad input (exit 2) with a clear message.
+func openCase(cmd, path string, stderr io.Writer) (*os.File, bool) {
+	f, err := os.Open(path)
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil && fi.IsDir() {
+			err = errors.New("is a directory")
+		} else if err == nil && fi.Size() == 0 {
+			err = errors.New("empty file: not a case")
+		}
+		if err != nil {
+			f.Close()
+			err = &fs.PathError{Op: "open", Path: path, Err: err}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "pumpside %s: %v\n", cmd, err)
+		return nil, false
+	}
+	return f, true
+}

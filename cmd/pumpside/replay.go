@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/pumpside/pumpside/alarms"
+	"github.com/pumpside/pumpside/devices/replay"
+	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/record"
+)
+
+func init() {
+	register(command{
+		name:    "replay",
+		summary: "replay a recorded case headless: derived values per second and alarm transitions",
+		run:     runReplay,
+	})
+}
+
+func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := newFlagSet("replay", "CASEFILE --headless --speed max [--derived-out FILE.csv] [--alarms-out FILE.jsonl]",
+		"Replays a case file (docs/format/case.md) through the same pipeline and alarm engine\n"+
+			"(default profile) as live data, as fast as possible, stepping once per second of\n"+
+			"case time from the first sample to the last. --derived-out writes one CSV row per\n"+
+			"second: time (RFC 3339, UTC), then one column per derived.* channel, empty when not\n"+
+			"ok. --alarms-out writes the alarm transitions as JSON lines\n"+
+			`  {"time","alarm","priority","state","value","limit"}`+"\n"+
+			"The case's events set the phase (on_bypass, off_bypass, arrest_start, arrest_end),\n"+
+			"the cross-clamp, and the last cardioplegia and ACT. Only the headless mode exists\n"+
+			"so far (the console replay is not built yet). Bad lines are reported on stderr with\n"+
+			"their line numbers and skipped.\n"+
+			"Exit status: 0 when replayed, 1 on a write error, 2 on bad usage or a missing,\n"+
+			"unreadable or empty case file.", stdout, stderr)
+	headless := fl.Bool("headless", false, "replay without the console (required for now)")
+	speed := fl.String("speed", "max", "`SPEED`: max (as fast as possible; the only speed headless)")
+	derivedOut := fl.String("derived-out", "", "write derived values per second to `FILE` (CSV)")
+	alarmsOut := fl.String("alarms-out", "", "write alarm transitions to `FILE` (JSON lines)")
+	pos, code, ok := parseInterspersed(fl, args)
+	if !ok {
+		return code
+	}
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "pumpside replay: "+format+"\n", a...)
+		return code
+	}
+	switch {
+	case len(pos) != 1:
+		return fail(2, "one CASEFILE is required, got %d", len(pos))
+	case !*headless:
+		return fail(2, "only --headless replay exists so far: the console replay is not built yet")
+	case *speed != "max":
+		return fail(2, "headless replay runs at --speed max only, got %q", *speed)
+	}
+	path := pos[0]
+	f, ok := openCase("replay", path, stderr)
+	if !ok {
+		return 2
+	}
+	c, err := replay.Load(bufio.NewReaderSize(f, 1<<20), func(e *record.LineError) {
+		fmt.Fprintf(stderr, "%s:%d: %v\n", path, e.Line, e.Err)
+	})
+	f.Close()
+	switch {
+	case errors.Is(err, replay.ErrEmpty):
+		return fail(2, "%s: %v", path, err)
+	case err != nil:
+		return fail(2, "%s: %v", path, err)
+	}
+
+	var outs []*os.File
+	create := func(name string) (*bufio.Writer, error) {
+		if name == "" {
+			return bufio.NewWriter(io.Discard), nil
+		}
+		of, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, of)
+		return bufio.NewWriterSize(of, 64<<10), nil
+	}
+	defer func() {
+		for _, of := range outs {
+			of.Close()
+		}
+	}()
+	dw, err := create(*derivedOut)
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	aw, err := create(*alarmsOut)
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	st, err := headlessReplay(ctx, c, dw, aw)
+	if err == nil {
+		err = dw.Flush()
+	}
+	if err == nil {
+		err = aw.Flush()
+	}
+	for _, of := range outs {
+		if cerr := of.Close(); err == nil {
+			err = cerr
+		}
+	}
+	outs = nil
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	fmt.Fprintf(stderr, "replayed %s: %s of case time, %d samples, %d alarm transitions, %d bad lines",
+		or(c.ID, path), time.Duration(c.End-c.Start).Round(time.Second), len(c.Samples), st.transitions, c.BadLines)
+	if st.unknown > 0 {
+		fmt.Fprintf(stderr, ", %d samples of unknown channels skipped", st.unknown)
+	}
+	fmt.Fprintln(stderr)
+	return 0
+}
+
+type replayStats struct {
+	transitions int
+	unknown     uint64
+}
+
+// headlessReplay steps the pipeline once per second of case time.
+func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (replayStats, error) {
+	var st replayStats
+	start := floorSecond(c.Start)
+	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(start, 0)), Settings: monitor.DefaultSettings()})
+	if err != nil {
+		return st, err
+	}
+	pl, err := replay.NewPlayer(c, p)
+	if err != nil {
+		return st, err
+	}
+	jl := alarms.NewJSONLines(aw)
+	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{Logger: jl})
+	if err != nil {
+		return st, err
+	}
+	tl := newTimeline(c)
+	var actx alarms.Context
+	line := []byte("time")
+	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
+		line = append(line, ',')
+		line = append(line, channel.Get(id).Name...)
+	}
+	line = append(line, '\n')
+	if _, err := dw.Write(line); err != nil {
+		return st, err
+	}
+	end := floorSecond(c.End)
+	for sec := start; sec <= end; sec++ {
+		if sec%3600 == 0 && ctx.Err() != nil {
+			return st, ctx.Err()
+		}
+		now := sec * int64(time.Second)
+		pl.PutUntil(now)
+		snap := p.Step(time.Unix(sec, 0))
+		tl.advance(now, &actx)
+		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
+			actx.LastACT = r.Time
+		}
+		st.transitions += len(eng.Eval(time.Unix(sec, 0), snap, &actx))
+		line = time.Unix(sec, 0).UTC().AppendFormat(line[:0], time.RFC3339)
+		for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
+			line = append(line, ',')
+			if r := snap.Reading(id); r.OK() {
+				line = strconv.AppendFloat(line, r.Value, 'g', -1, 64)
+			}
+		}
+		line = append(line, '\n')
+		if _, err := dw.Write(line); err != nil {
+			return st, err
+		}
+	}
+	st.unknown = pl.Unknown
+	return st, jl.Err()
+}
+
+func floorSecond(t int64) int64 {
+	s := t / int64(time.Second)
+	if t < 0 && t%int64(time.Second) != 0 {
+		s--
+	}
+	return s
+}
+
+// timeline turns a case's events into the alarm engine's context as time
+// goes on: the phase (pre-bypass once the case has any event), the
+// cross-clamp, the last cardioplegia and the last ACT.
+type timeline struct {
+	events []replay.Event
+	next   int
+}
+
+func newTimeline(c *replay.Case) *timeline { return &timeline{events: c.Events} }
+
+func (tl *timeline) advance(t int64, ctx *alarms.Context) {
+	if ctx.Phase == alarms.PhaseUnknown && len(tl.events) > 0 {
+		ctx.Phase = alarms.PreBypass
+	}
+	for ; tl.next < len(tl.events) && tl.events[tl.next].Time <= t; tl.next++ {
+		e := tl.events[tl.next]
+		switch e.Kind {
+		case record.KindOnBypass, record.KindArrestEnd:
+			ctx.Phase = alarms.Bypass
+		case record.KindArrestStart:
+			ctx.Phase = alarms.Arrest
+		case record.KindOffBypass:
+			ctx.Phase = alarms.OffBypass
+		case record.KindClampOn:
+			ctx.CrossClamp = true
+		case record.KindClampOff:
+			ctx.CrossClamp = false
+		case record.KindCardioplegia:
+			ctx.LastCardioplegia = e.Time
+		case record.KindACT:
+			ctx.LastACT = max(ctx.LastACT, e.Time)
+		}
+	}
+}

@@ -1,0 +1,477 @@
+package record
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
+	"github.com/influxdata/influxdb-client-go/v2/api"
+	ihttp "github.com/influxdata/influxdb-client-go/v2/api/http"
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+)
+
+// The environment variables of the shipper's configuration. The token is
+// read from PUMPSIDE_INFLUX_TOKEN or from the file PUMPSIDE_INFLUX_TOKEN_FILE
+// names; it is never a flag and never logged.
+const (
+	EnvURL       = "PUMPSIDE_INFLUX_URL"
+	EnvOrg       = "PUMPSIDE_INFLUX_ORG"
+	EnvBucket    = "PUMPSIDE_INFLUX_BUCKET"
+	EnvToken     = "PUMPSIDE_INFLUX_TOKEN"
+	EnvTokenFile = "PUMPSIDE_INFLUX_TOKEN_FILE"
+	EnvCAFile    = "PUMPSIDE_INFLUX_CA_FILE"
+)
+
+// ErrConfig is wrapped by configuration errors.
+var ErrConfig = errors.New("record: shipper configuration")
+
+// Config is where the shipper sends a case. For InfluxDB 1.8 the bucket
+// is "database/retention-policy" (e.g. "pumpside/autogen"), the org is
+// ignored, and the token is "user:password" or empty.
+type Config struct {
+	URL, Org, Bucket string
+	Token            string
+	// CAFile is a PEM file of the CA certificates to trust for https; empty:
+	// the system's.
+	CAFile string
+}
+
+// String describes the configuration with the token redacted: safe to log.
+func (c Config) String() string {
+	tok := "none"
+	if c.Token != "" {
+		tok = "set"
+	}
+	return fmt.Sprintf("url=%s org=%q bucket=%q token=%s ca=%q", c.URL, c.Org, c.Bucket, tok, c.CAFile)
+}
+
+// ConfigFromEnv reads the configuration from environment variables through
+// getenv (os.Getenv), and the token file, if one is named, through
+// readFile (os.ReadFile). It reports ok=false when no URL is configured
+// (recording only, no shipping).
+func ConfigFromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) (cfg Config, ok bool, err error) {
+	cfg = Config{URL: getenv(EnvURL), Org: getenv(EnvOrg), Bucket: getenv(EnvBucket), Token: getenv(EnvToken), CAFile: getenv(EnvCAFile)}
+	if cfg.URL == "" {
+		return cfg, false, nil
+	}
+	if f := getenv(EnvTokenFile); f != "" {
+		if cfg.Token != "" {
+			return cfg, false, fmt.Errorf("%w: both %s and %s are set", ErrConfig, EnvToken, EnvTokenFile)
+		}
+		b, err := readFile(f)
+		if err != nil {
+			return cfg, false, fmt.Errorf("%w: token file: %w", ErrConfig, err)
+		}
+		cfg.Token = strings.TrimSpace(string(b))
+	}
+	if cfg.Bucket == "" {
+		return cfg, false, fmt.Errorf("%w: %s is not set", ErrConfig, EnvBucket)
+	}
+	if !strings.HasPrefix(cfg.URL, "http://") && !strings.HasPrefix(cfg.URL, "https://") {
+		return cfg, false, fmt.Errorf("%w: %s must start with http:// or https://", ErrConfig, EnvURL)
+	}
+	return cfg, true, nil
+}
+
+// ShipperOptions configure a Shipper.
+type ShipperOptions struct {
+	Config
+	// BatchBytes bounds a batch; default 1 MiB.
+	BatchBytes int
+	// MinBackoff and MaxBackoff bound the wait between retries, which
+	// doubles from the one to the other; defaults 1 s and 30 s.
+	MinBackoff, MaxBackoff time.Duration
+	// Poll is how often the shipper looks for new lines once it has
+	// caught up; default 1 s.
+	Poll time.Duration
+	// Timeout is the HTTP request timeout; default 30 s.
+	Timeout time.Duration
+}
+
+// ShipStatus is the shipper's state for the GUI and its technical
+// conditions.
+type ShipStatus struct {
+	// Cursor is the offset up to which the server has accepted the file
+	// (persisted in the cursor file); Size the file's size when last seen.
+	Cursor, Size int64
+	// Lines and Batches count what the server accepted in this run;
+	// Attempts every write request sent; Failures the requests that failed
+	// and were retried.
+	Lines, Batches, Attempts, Failures uint64
+	// Quarantined counts batches the server refused (4xx other than 429),
+	// set aside in the quarantine file: a technical condition for the
+	// operator, sticky for the run.
+	Quarantined uint64
+	// Retrying is true while the current batch is being retried (server
+	// unreachable or failing); LastErr is the last error.
+	Retrying bool
+	LastErr  error
+}
+
+// Shipper feeds InfluxDB from a case file: see the package documentation.
+type Shipper struct {
+	path   string
+	opt    ShipperOptions
+	client influxdb2.Client
+	wapi   api.WriteAPIBlocking
+
+	mu sync.Mutex
+	st ShipStatus
+}
+
+// CursorPath and QuarantinePath are the shipper's side files of a case
+// file.
+func CursorPath(casePath string) string     { return casePath + ".cursor" }
+func QuarantinePath(casePath string) string { return casePath + ".quarantine" }
+
+// NewShipper prepares a shipper for the case file at path. Run does the
+// work; Close releases the client.
+func NewShipper(path string, opt ShipperOptions) (*Shipper, error) {
+	if opt.URL == "" || opt.Bucket == "" {
+		return nil, fmt.Errorf("%w: URL and bucket are required", ErrConfig)
+	}
+	if opt.BatchBytes <= 0 {
+		opt.BatchBytes = 1 << 20
+	}
+	if opt.MinBackoff <= 0 {
+		opt.MinBackoff = time.Second
+	}
+	if opt.MaxBackoff < opt.MinBackoff {
+		opt.MaxBackoff = max(opt.MinBackoff, 30*time.Second)
+	}
+	if opt.Poll <= 0 {
+		opt.Poll = time.Second
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 30 * time.Second
+	}
+	o := influxdb2.DefaultOptions().SetPrecision(time.Nanosecond).SetHTTPRequestTimeout(uint(max(1, opt.Timeout/time.Second)))
+	if opt.CAFile != "" {
+		pem, err := os.ReadFile(opt.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: CA file: %w", ErrConfig, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: CA file %s holds no PEM certificate", ErrConfig, opt.CAFile)
+		}
+		o.SetTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+	}
+	client := influxdb2.NewClientWithOptions(opt.URL, opt.Token, o)
+	return &Shipper{path: path, opt: opt, client: client, wapi: client.WriteAPIBlocking(opt.Org, opt.Bucket)}, nil
+}
+
+// Close releases the HTTP client.
+func (s *Shipper) Close() { s.client.Close() }
+
+// Status returns the shipper's state. Any goroutine.
+func (s *Shipper) Status() ShipStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st
+}
+
+func (s *Shipper) update(f func(*ShipStatus)) {
+	s.mu.Lock()
+	f(&s.st)
+	s.mu.Unlock()
+}
+
+// ReadCursor returns the persisted cursor of a case file: 0 when there is
+// none yet.
+func ReadCursor(casePath string) (int64, error) {
+	b, err := os.ReadFile(CursorPath(casePath))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("record: cursor: %w", err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: cursor file %s: %q", ErrFormat, CursorPath(casePath), b)
+	}
+	return n, nil
+}
+
+// writeCursor replaces the cursor file atomically and durably.
+func writeCursor(casePath string, off int64) error {
+	p := CursorPath(casePath)
+	tmp := p + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("record: cursor: %w", err)
+	}
+	_, err = f.WriteString(strconv.FormatInt(off, 10) + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, p)
+	}
+	if err != nil {
+		return fmt.Errorf("record: cursor: %w", err)
+	}
+	return nil
+}
+
+// Run ships the file from its cursor, follows it as it grows, and returns
+// nil when ctx is done. It returns an error only when it cannot go on at
+// all: the case file or cursor cannot be read, or the cursor is past the
+// end of the file (a different file).
+func (s *Shipper) Run(ctx context.Context) error {
+	cur, err := ReadCursor(s.path)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(s.path)
+	if err != nil {
+		return fmt.Errorf("record: ship: %w", err)
+	}
+	defer f.Close()
+	s.update(func(st *ShipStatus) { st.Cursor = cur })
+	buf := make([]byte, s.opt.BatchBytes)
+	var body []byte
+	for {
+		fi, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("record: ship: %w", err)
+		}
+		size := fi.Size()
+		s.update(func(st *ShipStatus) { st.Size = size })
+		if cur > size {
+			return fmt.Errorf("%w: cursor %d is past the end of %s (%d bytes): not the file the cursor belongs to", ErrFormat, cur, s.path, size)
+		}
+		chunk, lines, err := s.readBatch(f, cur, size, buf)
+		if err != nil {
+			return err
+		}
+		n := len(chunk)
+		if n == 0 {
+			if !sleep(ctx, s.opt.Poll) {
+				return nil
+			}
+			continue
+		}
+		body = appendShippable(body[:0], chunk)
+		if len(body) > 0 && !s.send(ctx, body, lines) {
+			return nil
+		}
+		cur += int64(n)
+		if err := writeCursor(s.path, cur); err != nil {
+			return err
+		}
+		s.update(func(st *ShipStatus) { st.Cursor = cur })
+	}
+}
+
+// readBatch reads whole lines from off: at most len(buf) bytes, or one
+// longer line. It returns them (in buf, or a new slice for a long line)
+// and how many lines.
+func (s *Shipper) readBatch(f *os.File, off, size int64, buf []byte) ([]byte, int, error) {
+	want := min(int64(len(buf)), size-off)
+	if want <= 0 {
+		return nil, 0, nil
+	}
+	n, err := f.ReadAt(buf[:want], off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, 0, fmt.Errorf("record: ship: read: %w", err)
+	}
+	end := bytes.LastIndexByte(buf[:n], '\n') + 1
+	if end > 0 {
+		return buf[:end], bytes.Count(buf[:end], []byte{'\n'}), nil
+	}
+	if int64(n) == size-off {
+		return nil, 0, nil // a line still being written (or torn): wait
+	}
+	// One line longer than a batch: ship it alone.
+	line := append([]byte(nil), buf[:n]...)
+	var tmp [64 << 10]byte
+	for p := off + int64(n); ; {
+		m, err := f.ReadAt(tmp[:], p)
+		if i := bytes.IndexByte(tmp[:m], '\n'); i >= 0 {
+			return append(line, tmp[:i+1]...), 1, nil
+		}
+		line = append(line, tmp[:m]...)
+		p += int64(m)
+		if err != nil {
+			return nil, 0, nil // no newline yet
+		}
+	}
+}
+
+// appendShippable appends the lines of chunk that leave the machine:
+// everything but comments, blank lines and patient identifiers.
+func appendShippable(dst, chunk []byte) []byte {
+	for len(chunk) > 0 {
+		i := bytes.IndexByte(chunk, '\n')
+		line := chunk[:i+1]
+		chunk = chunk[i+1:]
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 || t[0] == '#' {
+			continue
+		}
+		if bytes.Contains(line, []byte(IdentPrefix)) { // rare: re-encode without them
+			dst = appendWithoutIdent(dst, t)
+			continue
+		}
+		dst = append(dst, line...)
+	}
+	return dst
+}
+
+// appendWithoutIdent re-encodes a line without its ident_ fields (whatever
+// its measurement). A line that does not parse is dropped: it could hold
+// anything.
+func appendWithoutIdent(dst, line []byte) []byte {
+	d := lineprotocol.NewDecoderWithBytes(line)
+	if !d.Next() {
+		return dst
+	}
+	var e lineprotocol.Encoder
+	e.SetBuffer(dst)
+	m, err := d.Measurement()
+	if err != nil {
+		return dst
+	}
+	e.StartLineRaw(m)
+	for {
+		k, v, err := d.NextTag()
+		if err != nil {
+			return dst
+		}
+		if k == nil {
+			break
+		}
+		e.AddTagRaw(k, v)
+	}
+	nf := 0
+	for {
+		k, v, err := d.NextField()
+		if err != nil {
+			return dst
+		}
+		if k == nil {
+			break
+		}
+		if bytes.HasPrefix(k, []byte(IdentPrefix)) {
+			continue
+		}
+		e.AddFieldRaw(k, v)
+		nf++
+	}
+	t, err := d.Time(lineprotocol.Nanosecond, time.Time{})
+	if err != nil || nf == 0 || t.IsZero() {
+		return dst
+	}
+	e.EndLine(t)
+	if e.Err() != nil {
+		return dst
+	}
+	return e.Bytes()
+}
+
+// send writes one batch until the server accepts or refuses it; it reports
+// false when ctx ended first.
+func (s *Shipper) send(ctx context.Context, body []byte, lines int) bool {
+	wait := s.opt.MinBackoff
+	str := string(bytes.TrimRight(body, "\n"))
+	for {
+		s.update(func(st *ShipStatus) { st.Attempts++ })
+		err := s.wapi.WriteRecord(ctx, str)
+		if err == nil {
+			s.update(func(st *ShipStatus) {
+				st.Lines += uint64(lines)
+				st.Batches++
+				st.Retrying = false
+			})
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		var he *ihttp.Error
+		if errors.As(err, &he) && refusesBatch(he.StatusCode) {
+			qerr := s.quarantine(body, he)
+			s.update(func(st *ShipStatus) {
+				st.Quarantined++
+				st.Retrying = false
+				st.LastErr = fmt.Errorf("record: ship: server refused a batch (%d), quarantined: %w", he.StatusCode, errors.Join(err, qerr))
+			})
+			if qerr != nil {
+				// Cannot set the batch aside: keep retrying rather than lose it.
+			} else {
+				return true
+			}
+		} else {
+			s.update(func(st *ShipStatus) {
+				st.Failures++
+				st.Retrying = true
+				st.LastErr = fmt.Errorf("record: ship: %w", err)
+			})
+		}
+		d := wait
+		if he != nil && he.RetryAfter > 0 {
+			d = max(d, time.Duration(he.RetryAfter)*time.Second)
+		}
+		if !sleep(ctx, d) {
+			return false
+		}
+		wait = min(2*wait, s.opt.MaxBackoff)
+	}
+}
+
+// refusesBatch tells a refusal of the batch itself (4xx: bad lines, too
+// large) from a condition to wait out: 429 (slow down), and 401, 403 and
+// 404 (wrong token, no permission, no such database or bucket), which
+// concern every batch and are fixed by configuration, so quarantining would
+// only empty the case into the side file.
+func refusesBatch(code int) bool {
+	switch code {
+	case 401, 403, 404, 429:
+		return false
+	}
+	return code >= 400 && code < 500
+}
+
+// quarantine appends a refused batch to the quarantine file, after a
+// comment line with the server's answer.
+func (s *Shipper) quarantine(body []byte, he *ihttp.Error) error {
+	f, err := os.OpenFile(QuarantinePath(s.path), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	msg := strings.ReplaceAll(he.Error(), "\n", " ")
+	_, err = fmt.Fprintf(f, "# refused with status %d: %s\n%s", he.StatusCode, msg, body)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
