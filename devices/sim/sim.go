@@ -1,24 +1,32 @@
 package sim
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 )
 
-// Source is one simulated device. Its index in Sources is what Emit reports.
+// Source is one simulated device. Its index in Sources is what AdvanceTo
+// reports.
 type Source int
 
 // The simulated devices, each reporting at its own interval.
 const (
-	Pump    Source = iota // heart-lung machine: flow, speed, pressures, temperatures, gas
-	Monitor               // patient monitor: arterial and venous pressures, HR, SpO2
-	Inline                // in-line blood parameter monitor, every 6 s
-	NIRS                  // cerebral oximeter, every 5 s
-	Manual                // case set-up typed in by the perfusionist
+	Pump     Source = iota // heart-lung machine: flow, speed, pressures, circuit temperatures, gas, reservoir; 1 Hz
+	Monitor                // patient monitor: arterial pressure, CVP, HR, patient temperatures; 1 Hz
+	Inline                 // in-line blood parameter monitor (CDI 550 style) on bypass, every 6 s
+	NIRS                   // cerebral oximeter, every 5 s
+	Manual                 // case set-up, ACT results and urine typed in by the perfusionist
+	Oximeter               // pulse oximeter (Masimo style): SpO2, PI; 1 Hz
+	Analyser               // blood-gas analyser: one result per sample sent
 	numSources
 )
 
@@ -26,23 +34,13 @@ var sourceInfo = [numSources]struct {
 	name     string
 	interval time.Duration
 }{
-	Pump:    {"sim.pump", time.Second},
-	Monitor: {"sim.monitor", time.Second},
-	Inline:  {"sim.inline", 6 * time.Second},
-	NIRS:    {"sim.nirs", 5 * time.Second},
-	Manual:  {"manual", 0},
-}
-
-// actChecks are the times of the ACT measurements typed in by the
-// perfusionist, with their results: a baseline, after the heparin bolus, then
-// every 20 minutes on bypass.
-var actChecks = []struct {
-	at  time.Duration
-	sec float64
-}{
-	{5 * time.Minute, 128}, {12 * time.Minute, 540}, {35 * time.Minute, 512},
-	{55 * time.Minute, 498}, {75 * time.Minute, 486}, {95 * time.Minute, 472},
-	{110 * time.Minute, 138}, // after protamine
+	Pump:     {"sim.pump", time.Second},
+	Monitor:  {"sim.monitor", time.Second},
+	Inline:   {"sim.inline", 6 * time.Second},
+	NIRS:     {"sim.nirs", 5 * time.Second},
+	Manual:   {"manual", 0},
+	Oximeter: {"sim.oximeter", time.Second},
+	Analyser: {"sim.analyser", 0},
 }
 
 // Sources returns the names of the simulated sources, indexed by Source.
@@ -54,238 +52,595 @@ func Sources() []string {
 	return names
 }
 
-// Interval returns how often a source reports; 0 for one-off sources.
+// Interval returns how often a source reports; 0 for sources that report on
+// events (manual entry, the analyser).
 func (s Source) Interval() time.Duration { return sourceInfo[s].interval }
 
-// The phases of the built-in case, as offsets from its start.
-const (
-	OnBypass      = 15 * time.Minute
-	CoolingEnd    = 35 * time.Minute
-	ClampOn       = 25 * time.Minute
-	RewarmStart   = 60 * time.Minute
-	ClampOff      = 85 * time.Minute
-	OffBypass     = 100 * time.Minute
-	CaseLength    = 120 * time.Minute
-	coolTarget    = 32.0
-	normoTemp     = 36.8
-	heightCm      = 175.0
-	weightKg      = 80.0
-	fullFlowIndex = 2.4
-)
-
-// Case is the built-in simulated case.
-type Case struct {
-	start time.Time
-	rng   *rand.Rand
-	next  [numSources]time.Time // next report time per source
-	done  bool                  // case set-up entered
-	acts  int                   // ACT results entered
+// String returns the source's name.
+func (s Source) String() string {
+	if s >= 0 && s < numSources {
+		return sourceInfo[s].name
+	}
+	return "sim.?"
 }
 
-// New returns the case starting at start. The same start and seed give the
-// same samples.
+// Event is something that happened in the case: a phase, an action of the
+// team, a fault. Time is Unix nanoseconds on the case clock. Kind and
+// Fields follow the event kinds of the case file (docs/format/case.md:
+// on_bypass, off_bypass, clamp_on, clamp_off, cardioplegia, arrest_start,
+// arrest_end, drug, fluid, blood_product, act, note) plus the simulator's
+// own: cool, rewarm, acp, wean, ultrafiltration, flow_index, fio2, fault,
+// fault_clear. Fields has "who" (scenario, instructor or autopilot) and the
+// kind's structured values.
+type Event struct {
+	Time   int64
+	Kind   string
+	Text   string
+	Fields []EventField
+}
+
+// EventField is one structured field of an event: a number or a string.
+type EventField struct {
+	Key   string
+	Num   float64
+	Str   string
+	IsStr bool
+}
+
+// Case is one simulated case: the model, its timeline and its devices.
+//
+// Concurrency: AdvanceTo, OnEvent and State belong to one goroutine (the
+// feeder). Trigger and Clear may be called from any goroutine at any time,
+// also while AdvanceTo runs: they only queue the command, which takes effect
+// at the next simulated second AdvanceTo processes.
+type Case struct {
+	sc    *Scenario
+	start time.Time
+	rng   *rand.Rand
+	m     *model
+
+	sec     int64 // next second of case time to process
+	next    int   // next scheduled action
+	onEvent func(Event)
+
+	pending  []Action // auto-clears and the like, in no order
+	results  []result // analyser and ACT results waiting for their time
+	lastACT  float64  // s of case time of the last ACT draw; -1 none
+	lastGas  float64
+	lastHep  float64
+	lastFl   float64
+	flushEnd float64 // s; arterial-line flush artefact until then
+	drawEnd  float64 // s; blood drawn from the arterial line until then
+	diaEnd   float64 // s; diathermy on the NIRS until then
+	saved    [2]float64
+
+	mu   sync.Mutex
+	live []Action // queued by Trigger and Clear
+}
+
+type result struct {
+	due     int64 // s
+	src     Source
+	samples []monitor.Sample
+	text    string
+}
+
+// New returns the default case (the routine CABG scenario) starting at
+// start. The same start and seed give the same samples.
 func New(start time.Time, seed uint64) *Case {
-	c := &Case{start: start, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
-	for s := range c.next {
-		c.next[s] = start
+	sc, err := Builtin(DefaultScenario)
+	if err != nil {
+		panic("sim: built-in scenario does not load: " + err.Error()) // a build defect, caught by the tests
 	}
-	return c
+	return NewScenario(sc, start, seed)
+}
+
+// NewScenario returns a case of sc starting at start. The same scenario,
+// start and seed give the same samples and events (until Trigger or Clear
+// is used).
+func NewScenario(sc *Scenario, start time.Time, seed uint64) *Case {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	return &Case{sc: sc, start: start, rng: rng, m: newModel(sc, rng),
+		lastACT: -1, lastGas: -1, lastHep: -1, lastFl: -1e9}
 }
 
 // Start returns the case start time.
 func (c *Case) Start() time.Time { return c.start }
 
-// AdvanceTo emits, in time order, every sample due up to and including t.
-// emit must not retain the Sample's address.
-func (c *Case) AdvanceTo(t time.Time, emit func(Source, monitor.Sample)) {
-	if !c.done && !t.Before(c.start) {
-		c.done = true
-		at := c.start.UnixNano()
-		emit(Manual, monitor.Sample{Time: at, Channel: channel.PatientHeight, Value: heightCm})
-		emit(Manual, monitor.Sample{Time: at, Channel: channel.PatientWeight, Value: weightKg})
+// Scenario returns the case's scenario (read-only).
+func (c *Case) Scenario() *Scenario { return c.sc }
+
+// OnEvent sets the function that receives the case's events, in time order
+// and interleaved with the samples (an event comes before the samples of
+// its second). Call it before the first AdvanceTo.
+func (c *Case) OnEvent(fn func(Event)) { c.onEvent = fn }
+
+// State returns the model's state after the last second processed.
+func (c *Case) State() State { return c.m.s }
+
+// Now returns the case time of the last second processed (the start before
+// the first AdvanceTo).
+func (c *Case) Now() time.Time {
+	if c.sec == 0 {
+		return c.start
 	}
-	for {
-		// The earliest due periodic source goes first so samples stay in
-		// time order across sources.
-		src, due := Source(-1), t
-		for s := Pump; s < Manual; s++ {
-			if !c.next[s].After(due) {
-				src, due = s, c.next[s]
+	return c.start.Add(time.Duration(c.sec-1) * time.Second)
+}
+
+// Trigger queues a fault (see FaultNames) or an instructor action (see
+// LiveActions) to happen at the case's next second. It fails only for an
+// unknown name. Safe from any goroutine.
+func (c *Case) Trigger(name string) error {
+	name = strings.TrimSpace(name)
+	var a Action
+	switch {
+	case knownFault(name):
+		a = Action{Kind: "fault", Fault: name}
+	case drugs[name] != "":
+		a = Action{Kind: "drug", Drug: name}
+	case name == "bloodgas":
+		a = Action{Kind: "bloodgas", Venous: true}
+	case name == "act", name == "protamine":
+		a = Action{Kind: name}
+	case name == "heparin":
+		a = Action{Kind: "heparin", DoseIU: c.sc.Circuit.HeparinTopUpIU}
+	case name == "fluid":
+		a = Action{Kind: "fluid", VolumeML: 250}
+	default:
+		return fmt.Errorf("sim: unknown fault or action %q (faults: %s; actions: %s): %w",
+			name, strings.Join(FaultNames(), ", "), strings.Join(LiveActions(), ", "), ErrUnknown)
+	}
+	c.queue(a)
+	return nil
+}
+
+// Clear queues the end of a fault. It fails only for an unknown fault name.
+// Safe from any goroutine.
+func (c *Case) Clear(fault string) error {
+	fault = strings.TrimSpace(fault)
+	if fault == "all" {
+		for _, f := range faultInfo {
+			c.queue(Action{Kind: "clear", Fault: f.name})
+		}
+		return nil
+	}
+	if !knownFault(fault) {
+		return fmt.Errorf("sim: unknown fault %q (want all or one of %s): %w", fault, strings.Join(FaultNames(), ", "), ErrUnknown)
+	}
+	c.queue(Action{Kind: "clear", Fault: fault})
+	return nil
+}
+
+// ErrUnknown is wrapped by Trigger and Clear for an unknown name.
+var ErrUnknown = errors.New("sim: unknown name")
+
+// LiveActions returns the instructor actions Trigger accepts besides the
+// faults, sorted.
+func LiveActions() []string {
+	out := append(Drugs(), "bloodgas", "act", "heparin", "protamine", "fluid")
+	sort.Strings(out)
+	return out
+}
+
+func (c *Case) queue(a Action) {
+	c.mu.Lock()
+	c.live = append(c.live, a)
+	c.mu.Unlock()
+}
+
+// AdvanceTo processes every second of case time up to and including t,
+// emitting each device's samples when due, in time order (events through
+// OnEvent). emit must not retain the Sample's address. Calling it with a
+// time already passed does nothing.
+func (c *Case) AdvanceTo(t time.Time, emit func(Source, monitor.Sample)) {
+	if t.Before(c.start) {
+		return
+	}
+	last := int64(t.Sub(c.start) / time.Second)
+	for ; c.sec <= last; c.sec++ {
+		c.tick(c.sec, emit)
+	}
+}
+
+func (c *Case) event(sec int64, kind string, fields []EventField, format string, a ...any) {
+	if c.onEvent != nil {
+		c.onEvent(Event{Time: c.at(sec), Kind: kind, Text: fmt.Sprintf(format, a...), Fields: fields})
+	}
+}
+
+// by returns fields with "who" first: the instructor, the autopilot (the
+// team's routine) or the scenario.
+func (c *Case) by(who string, fields ...EventField) []EventField {
+	w := "scenario"
+	switch {
+	case strings.HasPrefix(who, "instructor"):
+		w = "instructor"
+	case strings.HasPrefix(who, "autopilot"):
+		w = "autopilot"
+	}
+	return append([]EventField{str("who", w)}, fields...)
+}
+
+func num(k string, v float64) EventField { return EventField{Key: k, Num: v} }
+func str(k, v string) EventField         { return EventField{Key: k, Str: v, IsStr: true} }
+
+func boolStr(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func (c *Case) at(sec int64) int64 { return c.start.UnixNano() + sec*int64(time.Second) }
+
+func (c *Case) tick(sec int64, emit func(Source, monitor.Sample)) {
+	now := float64(sec)
+	if sec == 0 {
+		c.event(0, "note", nil, "%s: %s", c.sc.Name, c.sc.Title)
+		ts := c.at(0)
+		emit(Manual, monitor.Sample{Time: ts, Channel: channel.PatientHeight, Value: c.sc.Patient.HeightCm})
+		emit(Manual, monitor.Sample{Time: ts, Channel: channel.PatientWeight, Value: c.sc.Patient.WeightKg})
+	}
+	c.mu.Lock()
+	live := c.live
+	c.live = nil
+	c.mu.Unlock()
+	for _, a := range live {
+		c.apply(sec, a, "instructor: ")
+	}
+	for c.next < len(c.sc.Actions) && int64(c.sc.Actions[c.next].At/time.Second) <= sec {
+		c.apply(sec, c.sc.Actions[c.next], "")
+		c.next++
+	}
+	if len(c.pending) > 0 {
+		keep := c.pending[:0]
+		for _, a := range c.pending {
+			if int64(a.At/time.Second) <= sec {
+				c.apply(sec, a, "")
+			} else {
+				keep = append(keep, a)
 			}
 		}
-		if c.acts < len(actChecks) {
-			if at := c.start.Add(actChecks[c.acts].at); !at.After(due) {
-				emit(Manual, monitor.Sample{Time: at.UnixNano(), Channel: channel.ACTSeconds, Value: actChecks[c.acts].sec})
-				c.acts++
-				continue
-			}
+		c.pending = keep
+	}
+	c.autopilot(sec)
+	c.m.step(now)
+	c.artefacts(now)
+	c.report(sec, emit)
+}
+
+// apply performs one timeline action at second sec.
+func (c *Case) apply(sec int64, a Action, who string) {
+	m, s := c.m, &c.m.s
+	now := float64(sec)
+	switch a.Kind {
+	case "phase", "note":
+		c.event(sec, "note", c.by(who, str("phase", boolStr(a.Kind == "phase"))), "%s%s", who, a.Text)
+	case "heparin":
+		s.HeparinIUPerKg += a.DoseIU / m.p.WeightKg
+		m.protamineAt = 0
+		c.lastHep = now
+		c.event(sec, "drug", c.by(who, str("name", "heparin"), num("dose", a.DoseIU), str("unit", "IU"), str("route", "iv")), "%sheparin %.0f IU", who, a.DoseIU)
+	case "act":
+		c.drawACT(sec)
+	case "bloodgas":
+		c.drawGas(sec, a.Venous)
+	case "bypass_on":
+		s.OnBypass = true
+		m.bypassSince = now
+		m.ventilated = false
+		s.VolumeML += m.c.PrimeML
+		s.Reservoir += 400 // venous drainage empties the heart and great veins into the reservoir
+		s.FiO2 = m.c.FiO2Pct
+		s.Sweep = 2.0
+		m.nextSweep = now + 120
+		m.tSet, m.tRate = s.TOutlet, 0.5
+		c.event(sec, "on_bypass", c.by(who, num("prime_ml", m.c.PrimeML)), "%son bypass: prime %.0f mL", who, m.c.PrimeML)
+	case "cool", "rewarm":
+		m.tSet, m.tRate = a.TargetC, a.RateCPerMin
+		c.saved = [2]float64{a.TargetC, a.RateCPerMin}
+		if m.faults[RewarmTooFast] {
+			m.tSet, m.tRate = 39, 1
 		}
-		if src < 0 {
+		c.event(sec, a.Kind, c.by(who, num("target_c", a.TargetC), num("rate_c_per_min", a.RateCPerMin)), "%s%s to %.1f °C at %.2f °C/min", who, a.Kind, a.TargetC, a.RateCPerMin)
+	case "clamp_on":
+		s.Clamp = true
+		c.event(sec, "clamp_on", c.by(who), "%saortic cross-clamp on", who)
+	case "clamp_off":
+		s.Clamp = false
+		c.event(sec, "clamp_off", c.by(who), "%saortic cross-clamp off", who)
+	case "cardioplegia":
+		dur := a.VolumeML / 300 * 60 // delivered at about 300 mL/min
+		m.cpLeft = dur
+		m.cpCrystRate = a.CrystalloidML / dur
+		// High-potassium crystalloid: about a third of its excess reaches the
+		// circulation (the rest is vented or suctioned).
+		m.kExtra += 0.35 * a.CrystalloidML * (20 - s.K) / s.VolumeML
+		c.event(sec, "cardioplegia", c.by(who, num("volume_ml", a.VolumeML), num("crystalloid_ml", a.CrystalloidML), str("route", "antegrade")), "%scardioplegia %.0f mL (%.0f mL crystalloid)", who, a.VolumeML, a.CrystalloidML)
+	case "circ_arrest":
+		s.Arrest, s.ACP = true, false
+		c.event(sec, "arrest_start", c.by(who), "%scirculatory arrest", who)
+	case "acp":
+		s.ACP = true
+		m.acpFlow = a.FlowMLKgMin
+		c.event(sec, "acp", c.by(who, num("flow_ml_per_kg_min", a.FlowMLKgMin)), "%santegrade cerebral perfusion %.0f mL/kg/min", who, a.FlowMLKgMin)
+	case "reperfuse":
+		s.Arrest, s.ACP = false, false
+		c.event(sec, "arrest_end", c.by(who), "%sreperfusion: full flow", who)
+	case "flow_index":
+		m.fiOverride = a.FlowIndex
+		c.event(sec, "flow_index", c.by(who, num("flow_index", a.FlowIndex)), "%sflow index set to %.1f L/min/m²", who, a.FlowIndex)
+	case "fio2":
+		s.FiO2 = a.FiO2Pct
+		c.event(sec, "fio2", c.by(who, num("fio2_pct", a.FiO2Pct)), "%ssweep FiO2 %.0f %%", who, a.FiO2Pct)
+	case "wean":
+		m.weanFrom, m.weanOver = math.Max(now, 1), a.Over.Seconds()
+		c.event(sec, "wean", c.by(who, num("over_s", a.Over.Seconds())), "%sweaning over %v", who, a.Over)
+	case "bypass_off":
+		s.OnBypass = false
+		m.weanFrom = 0
+		m.ventilated = true
+		s.Sweep = 0
+		c.event(sec, "off_bypass", c.by(who), "%soff bypass", who)
+	case "protamine":
+		m.protamineAt = now
+		s.HeparinIUPerKg = 0
+		c.event(sec, "drug", c.by(who, str("name", "protamine")), "%sprotamine", who)
+	case "drug":
+		switch a.Drug {
+		case "phenylephrine", "metaraminol":
+			m.bolus += 0.35
+		case "gtn":
+			m.dilator -= 0.25
+		case "noradrenaline":
+			m.infusion += 0.4
+		case "vasopressin":
+			m.infusion += 0.6
+		case "stop_infusions":
+			m.infusion = 0
+		}
+		c.event(sec, "drug", c.by(who, str("name", a.Drug)), "%s%s", who, a.Drug)
+	case "fluid":
+		s.VolumeML += a.VolumeML
+		s.Reservoir += a.VolumeML
+		c.lastFl = now
+		c.event(sec, "fluid", c.by(who, str("name", "crystalloid"), num("volume_ml", a.VolumeML), str("kind", "crystalloid")), "%scrystalloid %.0f mL to the reservoir", who, a.VolumeML)
+	case "transfuse":
+		s.VolumeML += a.VolumeML
+		m.rcv += a.VolumeML * a.HctPct / 100
+		s.Reservoir += a.VolumeML
+		c.event(sec, "blood_product", c.by(who, str("product", "red cells"), num("volume_ml", a.VolumeML), num("hct_pct", a.HctPct)), "%sred cells %.0f mL (Hct %.0f %%)", who, a.VolumeML, a.HctPct)
+	case "ultrafiltrate":
+		m.ufLeft += a.VolumeML
+		m.ufRate = a.VolumeML / a.Over.Seconds()
+		c.event(sec, "ultrafiltration", c.by(who, num("volume_ml", a.VolumeML), num("over_s", a.Over.Seconds())), "%shaemofiltration %.0f mL over %v", who, a.VolumeML, a.Over)
+	case "fault":
+		f, _ := ParseFault(a.Fault)
+		if m.faults[f] {
 			return
 		}
-		c.report(src, due, emit)
-		c.next[src] = due.Add(src.Interval())
+		m.faults[f] = true
+		if f == RewarmTooFast {
+			c.saved = [2]float64{m.tSet, m.tRate}
+			m.tSet, m.tRate = 39, 1
+		}
+		if a.Over > 0 {
+			c.pending = append(c.pending, Action{At: time.Duration(sec)*time.Second + a.Over, Kind: "clear", Fault: a.Fault})
+		}
+		c.event(sec, "fault", c.by(who, str("fault", f.String())), "%sfault %s: %s", who, f, f.About())
+	case "clear":
+		f, _ := ParseFault(a.Fault)
+		if !m.faults[f] {
+			return
+		}
+		m.faults[f] = false
+		if f == RewarmTooFast {
+			m.tSet, m.tRate = c.saved[0], c.saved[1]
+		}
+		c.event(sec, "fault_clear", c.by(who, str("fault", f.String())), "%sfault %s cleared", who, f)
 	}
 }
 
-// state is the patient and circuit at one instant, before noise.
-type state struct {
-	flow, map_, cvp, hr, spo2     float64
-	artOut, venIn, naso, bladder  float64
-	sweep, fio2, exhaustCO2       float64
-	hct, sao2, pao2, svo2, pvo2   float64
-	ph, pco2, k                   float64
-	nirsL, nirsR, reservoir, line float64
-	onBypass                      bool
+// autopilot is the team's routine: ACT checks and heparin top-ups, blood
+// gases, volume when the reservoir runs low.
+func (c *Case) autopilot(sec int64) {
+	m, s := c.m, &c.m.s
+	now := float64(sec)
+	cc := m.c
+	if c.lastHep >= 0 && c.lastACT < c.lastHep && now-c.lastHep >= 180 {
+		c.drawACT(sec) // the check after a heparin dose
+	}
+	if !s.OnBypass {
+		return
+	}
+	if iv := cc.ACTInterval.Seconds(); iv > 0 && now-c.lastACT >= iv && c.lastACT >= 0 {
+		c.drawACT(sec)
+	}
+	if iv := cc.BloodGasInterval.Seconds(); iv > 0 && now-m.bypassSince >= 600 && (c.lastGas < m.bypassSince || now-c.lastGas >= iv) {
+		c.drawGas(sec, true)
+	}
+	if cc.ReservoirLowML > 0 && s.Reservoir < cc.ReservoirLowML && now-c.lastFl >= 300 {
+		s.VolumeML += 250
+		s.Reservoir += 250
+		c.lastFl = now
+		c.event(sec, "fluid", []EventField{str("who", "autopilot"), str("name", "crystalloid"), num("volume_ml", 250), str("kind", "crystalloid")}, "reservoir %.0f mL: crystalloid 250 mL added", s.Reservoir-250)
+	}
 }
 
-func ramp(x, x0, x1, y0, y1 float64) float64 {
+// drawACT samples the ACT now; the result is typed in 150 s later, and a
+// top-up given then if it is below target.
+func (c *Case) drawACT(sec int64) {
+	c.lastACT = float64(sec)
+	v := c.m.s.ACT * (1 + 0.04*c.rng.NormFloat64())
+	due := sec + 150
+	c.results = append(c.results, result{due: due, src: Manual, text: fmt.Sprintf("ACT %.0f s", v),
+		samples: []monitor.Sample{{Time: c.at(due), Channel: channel.ACTSeconds, Value: math.Round(v), Quality: channel.OK}}})
+}
+
+// drawGas sends an arterial (and venous) sample to the analyser now; the
+// result comes 90 s later, measured at 37 °C.
+func (c *Case) drawGas(sec int64, venous bool) {
+	s := c.m.s
+	c.lastGas = float64(sec)
+	c.drawEnd = float64(sec) + 20
+	due := sec + 90
+	t := c.at(due)
+	n := func(v, sd float64) float64 { return v + sd*c.rng.NormFloat64() }
+	hct := n(s.Hct, 0.5)
+	art := []monitor.Sample{
+		{Channel: channel.ABGPH, Value: n(s.PH, 0.005)},
+		{Channel: channel.ABGPCO2, Value: n(s.PaCO2, 0.8)},
+		{Channel: channel.ABGPO2, Value: n(s.PaO2, 3)},
+		{Channel: channel.ABGSO2, Value: math.Min(100, n(s.SaO2, 0.2))},
+		{Channel: channel.ABGHb, Value: hct * hbPerHct},
+		{Channel: channel.ABGHct, Value: hct},
+		{Channel: channel.ABGK, Value: n(s.K, 0.05)},
+		{Channel: channel.ABGNa, Value: n(s.Na, 0.5)},
+		{Channel: channel.ABGICa, Value: n(s.ICa, 0.02)},
+		{Channel: channel.ABGGlucose, Value: n(s.Gluc, 0.1)},
+		{Channel: channel.ABGLactate, Value: math.Max(0.3, n(s.Lactate, 0.1))},
+		{Channel: channel.ABGBE, Value: n(s.BE, 0.3)},
+		{Channel: channel.ABGHCO3, Value: n(s.HCO3, 0.3)},
+	}
+	if venous {
+		art = append(art,
+			monitor.Sample{Channel: channel.VBGPH, Value: n(s.VenPH, 0.005)},
+			monitor.Sample{Channel: channel.VBGPCO2, Value: n(s.PvCO2, 0.8)},
+			monitor.Sample{Channel: channel.VBGPO2, Value: n(s.PvO2, 1)},
+			monitor.Sample{Channel: channel.VBGSO2, Value: n(s.SvO2, 0.5)},
+			monitor.Sample{Channel: channel.VBGHb, Value: hct * hbPerHct},
+			monitor.Sample{Channel: channel.VBGHct, Value: hct},
+			monitor.Sample{Channel: channel.VBGLactate, Value: math.Max(0.3, n(s.Lactate, 0.1))},
+		)
+	}
+	for i := range art {
+		art[i].Time, art[i].Quality = t, channel.OK
+	}
+	c.results = append(c.results, result{due: due, src: Analyser, samples: art, text: gasText(venous)})
+}
+
+// artefacts starts the occasional sensor artefact: an arterial-line flush
+// (about every 90 min, 8 s reading 300 mmHg) and diathermy on the NIRS
+// (about every 20 min on bypass, 20 s of questionable values).
+func (c *Case) artefacts(now float64) {
+	if c.rng.Float64() < 1.0/5400 {
+		c.flushEnd = now + 8
+	}
+	if c.m.s.OnBypass && c.rng.Float64() < 1.0/1200 {
+		c.diaEnd = now + 20
+	}
+}
+
+// report emits the samples due at second sec.
+func (c *Case) report(sec int64, emit func(Source, monitor.Sample)) {
+	s := &c.m.s
+	now := float64(sec)
+	ts := c.at(sec)
+	n := func(sd float64) float64 { return sd * c.rng.NormFloat64() }
+	put := func(src Source, ch channel.ID, v float64) {
+		q := channel.OK
+		if math.IsNaN(v) {
+			q = channel.Unavailable
+		}
+		emit(src, monitor.Sample{Time: ts, Channel: ch, Value: v, Quality: q})
+	}
+	if len(c.results) > 0 {
+		keep := c.results[:0]
+		for _, r := range c.results {
+			if r.due > sec {
+				keep = append(keep, r)
+				continue
+			}
+			if r.src == Analyser {
+				c.event(sec, "blood_gas", nil, "%s", r.text)
+			}
+			if r.src == Manual {
+				c.event(sec, "act", []EventField{num("seconds", r.samples[0].Value)}, "%s", r.text)
+			}
+			for _, smp := range r.samples {
+				emit(r.src, smp)
+			}
+			if r.src == Manual && r.samples[0].Value < c.m.c.ACTTarget && s.OnBypass && c.m.c.HeparinTopUpIU > 0 {
+				c.apply(sec, Action{Kind: "heparin", DoseIU: c.m.c.HeparinTopUpIU}, "autopilot: ACT below target, ")
+			}
+		}
+		c.results = keep
+	}
+	// Pump, 1 Hz.
+	flow := math.Max(0, s.FlowLpm+n(0.01)*boolf(s.FlowLpm > 0))
+	put(Pump, channel.PumpFlow, flow)
+	put(Pump, channel.PumpSpeed, math.Max(0, s.PumpSpeed+n(4)*boolf(s.PumpSpeed > 0)))
+	put(Pump, channel.PumpLinePressure, s.LinePressure+n(2)*boolf(s.FlowLpm > 0))
+	put(Pump, channel.PumpCardioplegiaPressure, math.Max(0, s.CPPressure+n(4)*boolf(s.CPPressure > 0)))
+	put(Pump, channel.TempArterialOutlet, s.TOutlet+n(0.03))
+	put(Pump, channel.TempVenousInlet, s.TVenous+n(0.03))
+	put(Pump, channel.GasSweep, s.Sweep)
+	put(Pump, channel.GasFiO2, s.FiO2)
+	put(Pump, channel.GasExhaustCO2, math.Max(0, s.ExhaustCO2+n(0.3)))
+	put(Pump, channel.ReservoirLevel, math.Max(0, s.Reservoir+n(8)))
+	// Patient monitor, 1 Hz; the arterial line shows the flush and blood
+	// sampling artefacts.
+	mp, sys, dia := s.MAP+n(1), s.Sys+n(1), s.Dia+n(1)
 	switch {
-	case x <= x0:
-		return y0
-	case x >= x1:
-		return y1
+	case now < c.flushEnd:
+		mp, sys, dia = 300, 302, 298
+	case now < c.drawEnd:
+		mp, sys, dia = mp*0.3, mp*0.3+1, mp*0.3-1
 	}
-	return y0 + (y1-y0)*(x-x0)/(x1-x0)
+	put(Monitor, channel.PatientMAP, mp)
+	put(Monitor, channel.PatientSys, sys)
+	put(Monitor, channel.PatientDia, dia)
+	put(Monitor, channel.PatientCVP, s.CVP+n(0.4))
+	put(Monitor, channel.PatientHR, math.Max(0, math.Round(s.HR+n(1.5)*boolf(s.HR > 0))))
+	put(Monitor, channel.TempNasopharyngeal, s.TNaso+n(0.03))
+	put(Monitor, channel.TempBladder, s.TBladder+n(0.03))
+	// Pulse oximeter, 1 Hz.
+	put(Oximeter, channel.PatientSpO2, math.Min(100, math.Round(s.SpO2+n(0.5))))
+	put(Oximeter, channel.PatientPI, math.Max(0.02, s.PI+n(0.05)))
+	// In-line monitor, every 6 s while the circuit runs, unless its cable is out.
+	if sec%6 == 0 && s.OnBypass && !c.m.faults[CableUnplugged] {
+		hct := s.Hct + n(0.15)
+		put(Inline, channel.InlineArtPH, s.PH+n(0.005))
+		put(Inline, channel.InlineArtPCO2, s.PaCO2+n(0.7))
+		put(Inline, channel.InlineArtPO2, s.PaO2+n(3))
+		put(Inline, channel.InlineArtSO2, math.Min(100, s.SaO2+n(0.2)))
+		put(Inline, channel.InlineArtHCO3, s.HCO3+n(0.2))
+		put(Inline, channel.InlineArtBE, s.BE+n(0.2))
+		put(Inline, channel.InlineK, s.K+n(0.04))
+		put(Inline, channel.InlineVenPH, s.VenPH+n(0.005))
+		put(Inline, channel.InlineVenPCO2, s.PvCO2+n(0.7))
+		put(Inline, channel.InlineVenPO2, s.PvO2+n(0.7))
+		put(Inline, channel.InlineVenSO2, math.Min(100, s.SvO2+n(0.4)))
+		put(Inline, channel.InlineHct, hct)
+		put(Inline, channel.InlineHb, hct*hbPerHct)
+		put(Inline, channel.InlineArtTemp, s.TOutlet+n(0.05))
+		put(Inline, channel.InlineVenTemp, s.TVenous+n(0.05))
+	}
+	// Cerebral oximeter, every 5 s.
+	if sec%5 == 0 {
+		q := channel.OK
+		l, r := s.NIRSLeft+n(0.8), s.NIRSRight+n(0.8)
+		if now < c.diaEnd {
+			q = channel.Questionable
+			l, r = l+n(8), r+n(8)
+		}
+		l, r = clamp(math.Round(l), 15, 95), clamp(math.Round(r), 15, 95)
+		if c.m.faults[SensorDisconnect] {
+			emit(NIRS, monitor.Sample{Time: ts, Channel: channel.NIRSLeft, Value: math.NaN(), Quality: channel.Unavailable})
+		} else {
+			emit(NIRS, monitor.Sample{Time: ts, Channel: channel.NIRSLeft, Value: l, Quality: q})
+		}
+		emit(NIRS, monitor.Sample{Time: ts, Channel: channel.NIRSRight, Value: r, Quality: q})
+	}
+	// Urine, charted every 15 min.
+	if sec%900 == 0 {
+		put(Manual, channel.UrineVolume, math.Round(s.Urine))
+	}
 }
 
-func (c *Case) at(el time.Duration) state {
-	m := el.Minutes()
-	on, cool, rewarm, off := OnBypass.Minutes(), CoolingEnd.Minutes(), RewarmStart.Minutes(), OffBypass.Minutes()
-	var s state
-	s.onBypass = el >= OnBypass && el < OffBypass
-	bsa := 0.007184 * math.Pow(heightCm, 0.725) * math.Pow(weightKg, 0.425)
-
-	// Arterial outlet: cool to 32 °C, hold, rewarm at 0.2 °C/min.
-	s.artOut = ramp(m, on, cool, normoTemp-0.3, coolTarget)
-	if m >= rewarm {
-		s.artOut = ramp(m, rewarm, rewarm+(normoTemp-coolTarget)/0.2, coolTarget, normoTemp)
+func gasText(venous bool) string {
+	if venous {
+		return "blood gas result: arterial and venous samples"
 	}
-	// The patient lags the circuit: venous inlet follows with a gradient.
-	s.venIn = s.artOut + ramp(m, on, cool, 0, 2.5)
-	if m >= cool {
-		s.venIn = s.artOut + ramp(m, cool, cool+10, 2.5, 0.4)
-	}
-	if m >= rewarm {
-		s.venIn = s.artOut - ramp(m, rewarm, rewarm+5, 0.4, 3.0)
-		if s.artOut >= normoTemp-0.05 {
-			s.venIn = s.artOut - ramp(m, rewarm+(normoTemp-coolTarget)/0.2, off, 3.0, 0.5)
-		}
-	}
-	if !s.onBypass {
-		s.artOut, s.venIn = normoTemp-0.3, normoTemp-0.4
-		if m >= off {
-			s.artOut, s.venIn = 36.6, 36.5
-		}
-	}
-	s.naso = s.venIn - 0.2
-	s.bladder = s.venIn + 0.3
-
-	// Flow: full flow index at 37 °C, 2.0 at 32 °C; weaning over the last 10 min.
-	fi := ramp(s.artOut, coolTarget, 37, 2.0, fullFlowIndex)
-	switch {
-	case m < on:
-		s.flow = 0
-	case m < on+3:
-		s.flow = ramp(m, on, on+3, 0.5, fi*bsa)
-	case m >= off-10 && m < off:
-		s.flow = ramp(m, off-10, off, fi*bsa, 0.8)
-	case m >= off:
-		s.flow = 0
-	default:
-		s.flow = fi * bsa
-	}
-
-	// Haemodilution by the prime on going on bypass, a little recovery later.
-	s.hct = 40
-	if m >= on {
-		s.hct = ramp(m, on, on+2, 40, 28) + ramp(m, rewarm, off, 0, 2)
-	}
-	s.map_ = 75
-	if s.onBypass {
-		s.map_ = ramp(m, on, on+5, 45, 62) - ramp(m, rewarm, rewarm+20, 0, 4)
-	}
-	s.cvp = 6
-	if s.onBypass {
-		s.cvp = 3
-	}
-	s.hr = 72
-	if m >= ClampOn.Minutes() && m < ClampOff.Minutes() {
-		s.hr = 0
-	}
-	s.spo2 = 98
-	s.sao2, s.pao2 = 99.5, ramp(m, on, on+2, 95, 240)
-	s.svo2 = 74 + ramp(m, on, cool, 0, 8) - ramp(m, rewarm, rewarm+20, 0, 10)
-	s.pvo2 = 38 + (s.svo2-74)*0.8
-	s.ph, s.pco2, s.k = 7.40, 40, 4.2
-	if m >= ClampOn.Minutes() {
-		s.k = 4.2 + ramp(m, ClampOn.Minutes(), ClampOn.Minutes()+10, 0, 1.1) - ramp(m, ClampOn.Minutes()+10, ClampOff.Minutes(), 0, 0.8)
-	}
-	s.sweep, s.fio2 = 0, 21
-	if s.onBypass {
-		s.sweep, s.fio2 = ramp(s.artOut, coolTarget, 37, 1.8, 2.6), 60
-	}
-	// VO2 falls with temperature (Q10 about 2.5); exhaust CO2 from VCO2 and sweep.
-	vo2i := 80 * math.Pow(2.5, (s.artOut-37)/10)
-	vco2 := 0.8 * vo2i * bsa
-	if s.sweep > 0 {
-		s.exhaustCO2 = vco2 / (s.sweep * 1.316)
-	}
-	s.nirsL, s.nirsR = 66, 64
-	if s.onBypass {
-		s.nirsL, s.nirsR = 62+ramp(m, on, cool, 0, 6), 60+ramp(m, on, cool, 0, 6)
-	}
-	s.reservoir = 1400 // the primed circuit
-	if m >= on {
-		s.reservoir = 1200 - ramp(m, off-10, off, 0, 700)
-	}
-	s.line = s.flow * 50
-	return s
-}
-
-func (c *Case) noise(sd float64) float64 { return c.rng.NormFloat64() * sd }
-
-func (c *Case) report(src Source, t time.Time, emit func(Source, monitor.Sample)) {
-	s := c.at(t.Sub(c.start))
-	ts := t.UnixNano()
-	put := func(ch channel.ID, v float64) {
-		emit(src, monitor.Sample{Time: ts, Channel: ch, Value: v, Quality: channel.OK})
-	}
-	switch src {
-	case Pump:
-		put(channel.PumpFlow, math.Max(0, s.flow+c.noise(0.02)))
-		put(channel.PumpSpeed, math.Max(0, s.flow*500+c.noise(5)))
-		put(channel.PumpLinePressure, s.line+c.noise(2))
-		put(channel.TempArterialOutlet, s.artOut+c.noise(0.03))
-		put(channel.TempVenousInlet, s.venIn+c.noise(0.03))
-		put(channel.TempNasopharyngeal, s.naso+c.noise(0.03))
-		put(channel.TempBladder, s.bladder+c.noise(0.03))
-		put(channel.GasSweep, s.sweep)
-		put(channel.GasFiO2, s.fio2)
-		put(channel.GasExhaustCO2, math.Max(0, s.exhaustCO2+c.noise(0.5)))
-		put(channel.ReservoirLevel, math.Max(0, s.reservoir+c.noise(10)))
-	case Monitor:
-		put(channel.PatientMAP, s.map_+c.noise(1.5))
-		put(channel.PatientCVP, s.cvp+c.noise(0.5))
-		put(channel.PatientHR, s.hr)
-		put(channel.PatientSpO2, s.spo2)
-	case Inline:
-		if t.Sub(c.start) < OnBypass {
-			return // the in-line sensors are in the circuit, which is not running yet
-		}
-		put(channel.InlineHct, s.hct+c.noise(0.3))
-		put(channel.InlineHb, (s.hct+c.noise(0.3))/3)
-		put(channel.InlineArtSO2, math.Min(100, s.sao2+c.noise(0.2)))
-		put(channel.InlineArtPO2, s.pao2+c.noise(4))
-		put(channel.InlineArtPCO2, s.pco2+c.noise(1))
-		put(channel.InlineArtPH, s.ph+c.noise(0.01))
-		put(channel.InlineK, s.k+c.noise(0.05))
-		put(channel.InlineVenSO2, s.svo2+c.noise(0.5))
-		put(channel.InlineVenPO2, s.pvo2+c.noise(1))
-		put(channel.InlineArtTemp, s.artOut)
-		put(channel.InlineVenTemp, s.venIn)
-	case NIRS:
-		put(channel.NIRSLeft, s.nirsL+c.noise(1))
-		put(channel.NIRSRight, s.nirsR+c.noise(1))
-	}
+	return "blood gas result: arterial sample"
 }

@@ -1,0 +1,323 @@
+package emulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pumpside/pumpside/devices"
+	"github.com/pumpside/pumpside/devices/sim"
+	"github.com/pumpside/pumpside/devices/transport"
+	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/clock"
+)
+
+// ErrNoEncoder is returned for a driver that is not registered or has no
+// encoder yet: its emulation waits for it.
+var ErrNoEncoder = errors.New("emulate: driver has no encoder")
+
+// Drivers returns the registered drivers that can be emulated, sorted.
+func Drivers() []string {
+	var out []string
+	for _, n := range devices.Names() {
+		d, err := devices.New(n)
+		if err != nil {
+			continue
+		}
+		if _, ok := d.(devices.Encoder); ok && len(carried(d)) > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// carried returns the simulated channels the driver carries with its
+// default options.
+func carried(d devices.Driver) map[channel.ID]bool {
+	m := map[channel.ID]bool{}
+	for _, cs := range devices.Describe(d).Channels {
+		m[cs.ID] = true
+	}
+	return m
+}
+
+// Device is one emulated device.
+type Device struct {
+	Driver   string
+	enc      devices.Encoder
+	chans    map[channel.ID]bool
+	port     devices.PortSettings
+	interval int64 // ns between frames (the driver's nominal interval)
+	w        io.Writer
+	buf      []monitor.Sample
+	latest   map[channel.ID]monitor.Sample
+	order    []channel.ID // carried channels, in ID order: frames are deterministic
+	last     int64        // time of the last frame; math.MinInt64 before the first
+	frame    []monitor.Sample
+	split    []monitor.Sample
+	out      []byte
+}
+
+// New returns an emulated device for the registered driver, writing to w.
+// w may be nil until SetWriter; see Open.
+func New(driver string, w io.Writer) (*Device, error) {
+	d, err := devices.New(driver)
+	if err != nil {
+		return nil, fmt.Errorf("emulate: %w: %w", ErrNoEncoder, err)
+	}
+	enc, ok := d.(devices.Encoder)
+	if !ok {
+		return nil, fmt.Errorf("emulate: driver %s: %w", driver, ErrNoEncoder)
+	}
+	ch := carried(d)
+	if len(ch) == 0 {
+		return nil, fmt.Errorf("emulate: driver %s carries no channel with its default options: %w", driver, ErrNoEncoder)
+	}
+	desc := devices.Describe(d)
+	iv := desc.Interval
+	if iv <= 0 {
+		iv = devices.DefaultInterval
+	}
+	dev := &Device{Driver: driver, enc: enc, chans: ch, port: desc.Port, interval: int64(iv), w: w,
+		latest: map[channel.ID]monitor.Sample{}, last: math.MinInt64}
+	for id := range ch {
+		dev.order = append(dev.order, id)
+	}
+	sort.Slice(dev.order, func(a, b int) bool { return dev.order[a] < dev.order[b] })
+	return dev, nil
+}
+
+// SetWriter sets where frames go.
+func (d *Device) SetWriter(w io.Writer) { d.w = w }
+
+// Carries reports whether the device sends channel id.
+func (d *Device) Carries(id channel.ID) bool { return d.chans[id] }
+
+// Put keeps s if the device carries its channel, rounded to the channel's
+// display resolution as a device shows it. Samples must come in time order
+// (as sim.Case emits them).
+func (d *Device) Put(s monitor.Sample) {
+	if !d.chans[s.Channel] {
+		return
+	}
+	if s.Quality == channel.OK && !math.IsNaN(s.Value) && !math.IsInf(s.Value, 0) {
+		p := math.Pow10(int(channel.Get(s.Channel).Precision))
+		s.Value = math.Round(s.Value*p) / p
+	}
+	d.buf = append(d.buf, s)
+}
+
+// Flush writes the frames due: at the driver's interval, one frame with the
+// latest value of every channel that reported since the previous frame
+// (what the device has not measured since goes as "no value"). Call it when
+// every sample up to the last time has been Put (after each
+// Case.AdvanceTo).
+func (d *Device) Flush() error {
+	d.out = d.out[:0]
+	var err error
+	for i := 0; i < len(d.buf); {
+		t := d.buf[i].Time
+		j := i
+		for ; j < len(d.buf) && d.buf[j].Time == t; j++ {
+			d.latest[d.buf[j].Channel] = d.buf[j]
+		}
+		i = j
+		if d.last != math.MinInt64 && t-d.last < d.interval {
+			continue
+		}
+		d.last = t
+		d.frame = d.frame[:0]
+		for _, id := range d.order {
+			if s, ok := d.latest[id]; ok {
+				s.Time = t
+				d.frame = append(d.frame, s)
+				delete(d.latest, id)
+			}
+		}
+		d.out, err = d.appendFrames(d.out, d.frame)
+		if err != nil {
+			d.buf = d.buf[:0]
+			return fmt.Errorf("emulate: %s: %w", d.Driver, err)
+		}
+	}
+	d.buf = d.buf[:0]
+	if len(d.out) == 0 || d.w == nil {
+		return nil
+	}
+	if _, err := d.w.Write(d.out); err != nil {
+		return fmt.Errorf("emulate: %s: %w", d.Driver, err)
+	}
+	return nil
+}
+
+// appendFrames encodes samples of one time as one frame; an encoder that
+// refuses that (some protocols carry one channel group or one quality per
+// frame) gets one frame per run of group and quality instead.
+func (d *Device) appendFrames(dst []byte, ss []monitor.Sample) ([]byte, error) {
+	out, err := d.enc.AppendFrame(dst, ss)
+	if err == nil {
+		return out, nil
+	}
+	d.split = d.split[:0]
+	d.split = append(d.split, ss...)
+	sort.SliceStable(d.split, func(a, b int) bool {
+		ga, gb := channel.Get(d.split[a].Channel).Group(), channel.Get(d.split[b].Channel).Group()
+		if ga != gb {
+			return ga < gb
+		}
+		return d.split[a].Quality < d.split[b].Quality
+	})
+	for i := 0; i < len(d.split); {
+		g, q := channel.Get(d.split[i].Channel).Group(), d.split[i].Quality
+		j := i + 1
+		for j < len(d.split) && channel.Get(d.split[j].Channel).Group() == g && d.split[j].Quality == q {
+			j++
+		}
+		dst, err = d.enc.AppendFrame(dst, d.split[i:j])
+		if err != nil {
+			return dst, err
+		}
+		i = j
+	}
+	return dst, nil
+}
+
+// Open opens a target for d: "tcp:HOST:PORT" listens there and sends to
+// every client that connects (the console dials the device, as it would a
+// serial-to-Ethernet converter); anything else is a serial port path,
+// opened with the driver's factory settings (a pty ignores them).
+func Open(d *Device, target string) (io.WriteCloser, error) {
+	if addr, ok := strings.CutPrefix(target, "tcp:"); ok {
+		return Listen(addr)
+	}
+	p := d.port
+	if p.Baud == 0 {
+		p.Baud = 9600
+	}
+	sp, err := transport.OpenSerial(transport.Serial{Port: target, Baud: p.Baud, DataBits: p.DataBits,
+		Parity: p.Parity, StopBits: p.StopBits, Flow: p.Flow})
+	if err != nil {
+		return nil, fmt.Errorf("emulate: %s on %s: %w", d.Driver, target, err)
+	}
+	return sp, nil
+}
+
+// Broadcaster is a TCP listener that writes to every connected client. A
+// client that fails a write is dropped. Write never blocks on accept.
+type Broadcaster struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+	done  chan struct{}
+}
+
+// Listen listens on addr ("127.0.0.1:0" picks a port; see Addr).
+func Listen(addr string) (*Broadcaster, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("emulate: %w", err)
+	}
+	b := &Broadcaster{ln: ln, done: make(chan struct{})}
+	go b.accept()
+	return b, nil
+}
+
+// Addr is the listening address.
+func (b *Broadcaster) Addr() string { return b.ln.Addr().String() }
+
+func (b *Broadcaster) accept() {
+	defer close(b.done)
+	for {
+		c, err := b.ln.Accept()
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		b.conns = append(b.conns, c)
+		b.mu.Unlock()
+	}
+}
+
+// Clients returns how many clients are connected.
+func (b *Broadcaster) Clients() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.conns)
+}
+
+// Write sends p to every client; it never fails (no client is not an error).
+func (b *Broadcaster) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	keep := b.conns[:0]
+	for _, c := range b.conns {
+		c.SetWriteDeadline(time.Now().Add(2 * time.Second)) // I/O deadline: a stuck client is dropped
+		if _, err := c.Write(p); err != nil {
+			c.Close()
+			continue
+		}
+		keep = append(keep, c)
+	}
+	b.conns = keep
+	return len(p), nil
+}
+
+// Close stops listening and disconnects every client.
+func (b *Broadcaster) Close() error {
+	err := b.ln.Close()
+	<-b.done
+	b.mu.Lock()
+	for _, c := range b.conns {
+		c.Close()
+	}
+	b.conns = nil
+	b.mu.Unlock()
+	return err
+}
+
+// Run advances c in step with clk (speed case seconds per clock second,
+// from the clock's time when Run starts) every tick, feeding devs, until
+// ctx is done or the case reaches until (zero: no end). It returns the first
+// write error, or nil.
+func Run(ctx context.Context, c *sim.Case, devs []*Device, clk clock.Clock, speed float64, tick time.Duration, until time.Time) error {
+	if speed <= 0 {
+		speed = 1
+	}
+	t0 := clk.Now()
+	emit := func(_ sim.Source, s monitor.Sample) {
+		for _, d := range devs {
+			d.Put(s)
+		}
+	}
+	tk := time.NewTicker(tick)
+	defer tk.Stop()
+	for {
+		at := c.Start().Add(time.Duration(float64(clk.Now().Sub(t0)) * speed))
+		end := !until.IsZero() && !at.Before(until)
+		if end {
+			at = until
+		}
+		c.AdvanceTo(at, emit)
+		for _, d := range devs {
+			if err := d.Flush(); err != nil {
+				return err
+			}
+		}
+		if end {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tk.C:
+		}
+	}
+}

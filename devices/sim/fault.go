@@ -1,0 +1,78 @@
+package sim
+
+import "sort"
+
+// Fault is an injectable problem. Faults are schedulable in a scenario
+// ("fault" and "clear" actions) and triggerable live (Case.Trigger).
+type Fault uint8
+
+// The faults.
+const (
+	OxygenatorFailure Fault = iota // oxygenator transfer falls: PaO2 and SaO2 fall
+	LowReservoir                   // venous drainage obstructed: reservoir level falls
+	Vasoplegia                     // SVR halves over 5 min: MAP falls at constant flow
+	InadequateHeparin              // heparin resistance: ACT falls below target
+	Hypoperfusion                  // pump flow cut to 55 % of target: DO2i, then SvO2 fall, lactate rises
+	RewarmTooFast                  // heater-cooler set to 39 °C at 1 °C/min: outlet ≥ 37 °C, gradient and rate over limits
+	SensorDisconnect               // left NIRS sensor off the forehead: no value
+	CableUnplugged                 // in-line blood monitor cable out: the device goes silent
+	numFaults
+)
+
+var faultInfo = [numFaults]struct{ name, about string }{
+	OxygenatorFailure: {"oxygenator-failure", "oxygenator gas transfer fails over ~8 min: PaO2 and SaO2 fall"},
+	LowReservoir:      {"low-reservoir", "venous drainage obstructed: reservoir level falls ~80 mL/min"},
+	Vasoplegia:        {"vasoplegia", "SVR falls to half over 5 min: MAP falls at constant flow"},
+	InadequateHeparin: {"inadequate-heparin", "heparin resistance: ACT falls below target; top-ups help little"},
+	Hypoperfusion:     {"hypoperfusion", "pump flow cut to 55 % of target: DO2i then SvO2 fall, lactate rises"},
+	RewarmTooFast:     {"rewarm-too-fast", "heater-cooler set to 39 °C at 1 °C/min: outlet ≥ 37 °C, A–V gradient and rate over limits"},
+	SensorDisconnect:  {"sensor-disconnect", "left cerebral NIRS sensor off: the channel reads no value"},
+	CableUnplugged:    {"cable-unplugged", "in-line blood parameter monitor cable unplugged: the device goes silent"},
+}
+
+// String returns the fault's name, as used in scenario files and triggers.
+func (f Fault) String() string {
+	if f < numFaults {
+		return faultInfo[f].name
+	}
+	return "fault?"
+}
+
+// About describes the fault's effect in one line.
+func (f Fault) About() string {
+	if f < numFaults {
+		return faultInfo[f].about
+	}
+	return ""
+}
+
+// Faults returns every fault in declaration order.
+func Faults() []Fault {
+	out := make([]Fault, numFaults)
+	for i := range out {
+		out[i] = Fault(i)
+	}
+	return out
+}
+
+// FaultNames returns the fault names, sorted.
+func FaultNames() []string {
+	out := make([]string, 0, numFaults)
+	for _, f := range faultInfo {
+		out = append(out, f.name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ParseFault returns the fault named name.
+func ParseFault(name string) (Fault, bool) {
+	for i, f := range faultInfo {
+		if f.name == name {
+			return Fault(i), true
+		}
+	}
+	return 0, false
+}
+
+func knownFault(name string) bool { _, ok := ParseFault(name); return ok }
