@@ -2,6 +2,10 @@ package ui
 
 import (
 	"image"
+	"os"
+	"runtime"
+	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,4 +110,128 @@ func itoa(n int) string {
 		b[i] = byte('0' + n%10)
 	}
 	return string(b[i:])
+}
+
+// BenchmarkFrame is a whole frame of the monitor screen at 1920×1080 with
+// every tile, the six short trends (30 min of history each), the timers and
+// a banner with flashing alarms: layout, then the headless GPU render with
+// read-back (a window does not read back: that makes the figure an upper
+// bound). Values, ages and the flash phase change every frame. It reports
+// the 50th and 99th percentile frame times and allocations per frame, and,
+// as a baseline in the same run, the same renderer drawing an empty frame.
+func BenchmarkFrame(b *testing.B) {
+	sz := image.Pt(1920, 1080)
+	snaps := changingSnapshots(64)
+	_, now0 := syntheticSnapshot()
+	st := goldenState(now0)
+	for _, mode := range []string{"monitor", "baseline-empty"} {
+		b.Run(mode, func(b *testing.B) {
+			r, err := NewRenderer(sz)
+			if err != nil {
+				if os.Getenv("CI") == "true" {
+					b.Fatalf("headless rendering failed on CI: %v", err)
+				}
+				b.Skipf("headless rendering unavailable: %v", err)
+			}
+			defer r.Close()
+			c := NewConsole(Options{CaseStart: caseStart})
+			c.SetState(func() *State { return st })
+			frame := func(i int) {
+				if mode == "baseline-empty" {
+					r.ops.Reset()
+					if err := r.win.Frame(&r.ops); err != nil {
+						b.Fatal(err)
+					}
+					if err := r.win.Screenshot(r.img); err != nil {
+						b.Fatal(err)
+					}
+					return
+				}
+				s := snaps[i%len(snaps)]
+				// Frame times 40 ms apart: the flash phase moves too.
+				if _, err := r.Render(c, s, time.Unix(0, s.Time).Add(time.Duration(i%25)*40*time.Millisecond)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i := range 2 * len(snaps) {
+				frame(i)
+			}
+			durs := make([]time.Duration, 0, 1<<14)
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			cpu0 := cpuTime()
+			i := 0
+			for b.Loop() {
+				t0 := time.Now()
+				frame(i)
+				if len(durs) < cap(durs) {
+					durs = append(durs, time.Since(t0))
+				}
+				i++
+			}
+			cpu := cpuTime() - cpu0
+			runtime.ReadMemStats(&m1)
+			reportPercentiles(b, durs)
+			b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(i), "allocs/frame")
+			// CPU time of the whole process (Mesa's threads included) per
+			// frame: unlike wall time, it hardly depends on what else the
+			// machine runs.
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(i), "cpu-ms/frame")
+		})
+	}
+}
+
+// BenchmarkFrameLayout is BenchmarkFrame's layout alone (no GPU): what the
+// window goroutine spends per frame before the driver takes over.
+func BenchmarkFrameLayout(b *testing.B) {
+	sz := image.Pt(1920, 1080)
+	snaps := changingSnapshots(64)
+	_, now0 := syntheticSnapshot()
+	st := goldenState(now0)
+	c := NewConsole(Options{CaseStart: caseStart})
+	c.SetState(func() *State { return st })
+	var ops op.Ops
+	frame := func(i int) {
+		ops.Reset()
+		s := snaps[i%len(snaps)]
+		at := time.Unix(0, s.Time).Add(time.Duration(i%25) * 40 * time.Millisecond)
+		gtx := layout.Context{Ops: &ops, Now: at, Constraints: layout.Exact(sz)}
+		c.Layout(gtx, s, at)
+	}
+	for i := range 2 * len(snaps) {
+		frame(i)
+	}
+	durs := make([]time.Duration, 0, 1<<16)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		t0 := time.Now()
+		frame(i)
+		if len(durs) < cap(durs) {
+			durs = append(durs, time.Since(t0))
+		}
+		i++
+	}
+	reportPercentiles(b, durs)
+}
+
+func reportPercentiles(b *testing.B, durs []time.Duration) {
+	if len(durs) == 0 {
+		return
+	}
+	slices.Sort(durs)
+	pct := func(p float64) float64 {
+		return float64(durs[min(len(durs)-1, int(p*float64(len(durs))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.5), "ms/frame-p50")
+	b.ReportMetric(pct(0.99), "ms/frame-p99")
+}
+
+// cpuTime returns the CPU time (user + system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/ui/theme"
+	"github.com/pumpside/pumpside/ui/view"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden images in testdata")
@@ -41,20 +43,42 @@ func renderOrSkip(t testing.TB, c *Console, snap *monitor.Snapshot, now time.Tim
 
 func TestGolden(t *testing.T) {
 	snap, now := syntheticSnapshot()
+	st := goldenState(now)
+	replay := *st
+	replay.Replay = &ReplayView{Start: caseStart.UnixNano(), End: caseStart.Add(2 * time.Hour).UnixNano(), Position: now.UnixNano(),
+		Playing: true, Speed: 8, Bookmarks: []int64{caseStart.Add(20 * time.Minute).UnixNano()}}
 	cases := []struct {
-		name string
-		snap *monitor.Snapshot
-		now  time.Time
-		size image.Point
+		name   string
+		snap   *monitor.Snapshot
+		st     *State
+		screen Screen
+		light  bool
+		now    time.Time
+		size   image.Point
 	}{
-		{"monitor-1920x1080", snap, now, image.Pt(1920, 1080)},
-		{"monitor-1280x800", snap, now, image.Pt(1280, 800)},
-		{"waiting-1280x800", nil, now, image.Pt(1280, 800)},
-		{"stopped-1920x1080", snap, now.Add(9 * time.Second), image.Pt(1920, 1080)},
+		{"monitor-1920x1080", snap, st, view.ScreenMonitor, false, now, image.Pt(1920, 1080)},
+		{"monitor-1280x800", snap, st, view.ScreenMonitor, false, now, image.Pt(1280, 800)},
+		{"monitor-light-1920x1080", snap, st, view.ScreenMonitor, true, now, image.Pt(1920, 1080)},
+		{"quiet-1920x1080", snap, nil, view.ScreenMonitor, false, now, image.Pt(1920, 1080)},
+		{"waiting-1280x800", nil, nil, view.ScreenMonitor, false, now, image.Pt(1280, 800)},
+		{"stopped-1920x1080", snap, nil, view.ScreenMonitor, false, now.Add(9 * time.Second), image.Pt(1920, 1080)},
+		{"trends-1920x1080", snap, st, view.ScreenTrends, false, now, image.Pt(1920, 1080)},
+		{"alarms-1920x1080", snap, st, view.ScreenAlarms, false, now, image.Pt(1920, 1080)},
+		{"devices-1920x1080", snap, st, view.ScreenDevices, false, now, image.Pt(1920, 1080)},
+		{"events-1920x1080", snap, st, view.ScreenEvents, false, now, image.Pt(1920, 1080)},
+		{"setup-1920x1080", snap, st, view.ScreenSetup, false, now, image.Pt(1920, 1080)},
+		{"replay-1920x1080", snap, &replay, view.ScreenMonitor, false, now, image.Pt(1920, 1080)},
+		{"trends-light-1280x800", snap, st, view.ScreenTrends, true, now, image.Pt(1280, 800)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := NewConsole(Options{CaseStart: caseStart})
+			opts := Options{CaseStart: caseStart}
+			if tc.light {
+				opts.Theme = theme.NewLight()
+			}
+			c := NewConsole(opts)
+			c.SetState(func() *State { return tc.st })
+			c.SetScreen(tc.screen)
 			img := renderOrSkip(t, c, tc.snap, tc.now, tc.size)
 			path := filepath.Join("testdata", tc.name+".png")
 			bad := filepath.Join("testdata", tc.name+"-bad.png")

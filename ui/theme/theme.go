@@ -40,6 +40,20 @@ type Palette struct {
 	Neutral      color.NRGBA // badge for the absence of data ("no data")
 	OnNeutral    color.NRGBA // text on a Neutral badge
 	HeaderAccent color.NRGBA // rule under the header
+	// Alarm priorities (IEC 60601-1-8): HIGH red, MEDIUM yellow, LOW cyan,
+	// each with the colour of text drawn on it. Priority is never shown by
+	// colour alone: the banner also writes it ("***", "**", "*" and the
+	// word) and gives each priority its own marker shape.
+	AlarmHigh, OnAlarmHigh     color.NRGBA
+	AlarmMedium, OnAlarmMedium color.NRGBA
+	AlarmLow, OnAlarmLow       color.NRGBA
+	// Button faces and their text; Selected marks the chosen one.
+	Button, OnButton, Selected, OnSelected color.NRGBA
+	// Grid lines and axes of trends; Band shades a target band and Danger
+	// the region beyond a threshold (both translucent).
+	Grid, Band, Danger color.NRGBA
+	// Replay marks a replayed case, everywhere it shows.
+	Replay, OnReplay color.NRGBA
 	// Groups colour the values and labels of each parameter group;
 	// GroupsDim their units, GroupsAccent the tiles' accent bars.
 	Groups, GroupsDim, GroupsAccent [NumGroups]color.NRGBA
@@ -83,6 +97,12 @@ var Dark = Palette{
 	Neutral:      Slate700,
 	OnNeutral:    White,
 	HeaderAccent: Slate700,
+	AlarmHigh:    rgb(0xd0021b), OnAlarmHigh: White,
+	AlarmMedium: rgb(0xffd400), OnAlarmMedium: Ink,
+	AlarmLow: rgb(0x22c7e6), OnAlarmLow: Ink,
+	Button: Slate700, OnButton: White, Selected: rgb(0xdfe6ee), OnSelected: Ink,
+	Grid: rgb(0x2b3544), Band: color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0x1a}, Danger: color.NRGBA{R: 0xff, G: 0x5a, B: 0x5f, A: 0x38},
+	Replay: rgb(0x7d3ae6), OnReplay: White,
 	Groups: [NumGroups]color.NRGBA{
 		Flow:        Green,
 		Pressure:    Red,
@@ -93,10 +113,44 @@ var Dark = Palette{
 	},
 }
 
+// Light is the palette for a bright room or a printed report: dark text on
+// white tiles, the group colours darkened to keep 4.5:1 on white.
+var Light = Palette{
+	Background:   rgb(0xdfe4ea),
+	Header:       rgb(0xffffff),
+	Tile:         rgb(0xffffff),
+	Text:         Ink,
+	TextDim:      rgb(0x3c4653),
+	NoValue:      rgb(0x5a6573),
+	Warning:      rgb(0x9a4a00),
+	OnWarning:    White,
+	Alarm:        AlarmRed,
+	OnAlarm:      White,
+	Neutral:      rgb(0x4a5565),
+	OnNeutral:    White,
+	HeaderAccent: rgb(0xb8c2cc),
+	AlarmHigh:    rgb(0xc8102e), OnAlarmHigh: White,
+	AlarmMedium: rgb(0xffd400), OnAlarmMedium: Ink,
+	AlarmLow: rgb(0x22c7e6), OnAlarmLow: Ink,
+	Button: rgb(0xc9d1da), OnButton: Ink, Selected: rgb(0x1d2733), OnSelected: White,
+	Grid: rgb(0xd0d6dd), Band: color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0x12}, Danger: color.NRGBA{R: 0xc0, G: 0x18, B: 0x2b, A: 0x40},
+	Replay: rgb(0x6a1fd1), OnReplay: White,
+	Groups: [NumGroups]color.NRGBA{
+		Flow:        rgb(0x0a7a3a),
+		Pressure:    rgb(0xc0182b),
+		Oxygen:      rgb(0x00708a),
+		CO2:         rgb(0x4a4fc4),
+		Blood:       rgb(0x7a5f00),
+		Temperature: rgb(0xa3288f),
+	},
+}
+
 func init() {
 	for g := range Dark.Groups {
 		Dark.GroupsDim[g] = mix(Dark.Groups[g], White, 0.35)
 		Dark.GroupsAccent[g] = mix(Dark.Groups[g], Dark.Tile, 0.25)
+		Light.GroupsDim[g] = mix(Light.Groups[g], Ink, 0.3)
+		Light.GroupsAccent[g] = Light.Groups[g]
 	}
 }
 
@@ -131,6 +185,9 @@ func New(p Palette) *Theme {
 
 // NewDark returns a theme with the Dark palette.
 func NewDark() *Theme { return New(Dark) }
+
+// NewLight returns a theme with the Light palette.
+func NewLight() *Theme { return New(Light) }
 
 // measureDigit shapes "0" once at 256 px.
 func (th *Theme) measureDigit() (advance, height float32) {

@@ -2,6 +2,8 @@ package view
 
 import (
 	"image"
+	"math"
+	"strconv"
 	"time"
 
 	"gioui.org/layout"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/ui/theme"
 	"github.com/pumpside/pumpside/ui/widget"
 )
@@ -30,7 +33,26 @@ type Options struct {
 	// every value then shows as stale and the header says so. Zero means
 	// DefaultStaleAfter; negative disables the check.
 	StaleAfter time.Duration
+	// Constants are the physiological constants in force: the flow index
+	// target table, the DO2i threshold, the BSA formula and heparin dose of
+	// the set-up screen. nil means physio.DefaultConstants().
+	Constants *physio.Constants
+	// CardioplegiaInterval is the re-dose interval the cardioplegia timer
+	// counts down to; zero means DefaultCardioplegiaInterval.
+	CardioplegiaInterval time.Duration
+	// OnAction receives the operator's actions, on the goroutine that
+	// calls Layout, during Layout: it must not block (queue the action and
+	// apply it elsewhere). nil drops them.
+	OnAction func(Action)
 }
+
+// MonitorTrendWindow is the time the monitor screen's short trends show.
+const MonitorTrendWindow = 30 * time.Minute
+
+// DefaultCardioplegiaInterval is the multidose re-dose interval
+// (perfusion.md §3: multidose 20 min, Durandy 2015); del Nido and HTK
+// users set their own.
+const DefaultCardioplegiaInterval = 20 * time.Minute
 
 // TileSpec places one channel on the screen.
 type TileSpec struct {
@@ -56,6 +78,7 @@ var Secondary = []TileSpec{
 	{channel.PumpLinePressure, theme.Flow},
 	{channel.ReservoirLevel, theme.Flow},
 	{channel.GasSweep, theme.CO2},
+	{channel.GasFiO2, theme.CO2},
 	{channel.DerivedVCO2i, theme.CO2},
 	{channel.DerivedDO2iVCO2i, theme.CO2},
 	{channel.DerivedVO2i, theme.Oxygen},
@@ -65,36 +88,58 @@ var Secondary = []TileSpec{
 	{channel.InlineHb, theme.Blood},
 	{channel.ACTSeconds, theme.Blood},
 	{channel.TempVenousInlet, theme.Temperature},
+	{channel.TempNasopharyngeal, theme.Temperature},
 	{channel.DerivedAVGradient, theme.Temperature},
 }
 
-// Monitor is the monitor screen: a header and a grid of numeric tiles. Its
-// state lives across frames; create it once with NewMonitor.
+// Monitor is the monitor screen's body: the case timers, the grid of
+// numeric tiles and a strip of six short trends. Its state lives across
+// frames; create it once with NewMonitor.
 type Monitor struct {
 	opts      Options
 	primary   []widget.TileState
 	secondary []widget.TileState
-	size      image.Point // of the last Layout
+	notes     [][]byte        // per tile, primary then secondary
+	body      image.Rectangle // of the last Layout
+	scale     float32
 	geom      Geometry
-
-	clock, badge       widget.Glyphs // the case time, the header's status badge
-	clockBuf, badgeBuf []byte        // their texts on the last frame
-	line               widget.Line
+	timers    timers
+	trends    [6]trendPanel
 }
 
 // NewMonitor returns the monitor screen.
 func NewMonitor(opts Options) *Monitor {
-	if opts.StaleAfter == 0 {
-		opts.StaleAfter = DefaultStaleAfter
-	}
-	m := &Monitor{opts: opts, clockBuf: make([]byte, 0, 32), badgeBuf: make([]byte, 0, 64)}
+	opts = opts.withDefaults()
+	m := &Monitor{opts: opts}
 	for _, s := range Primary {
 		m.primary = append(m.primary, widget.NewTileState(s.Channel, s.Group))
 	}
 	for _, s := range Secondary {
 		m.secondary = append(m.secondary, widget.NewTileState(s.Channel, s.Group))
 	}
+	m.notes = make([][]byte, len(Primary)+len(Secondary))
+	for i := range m.notes {
+		m.notes[i] = make([]byte, 0, 64)
+	}
+	for i := range m.trends {
+		m.trends[i] = newTrendPanel(DefaultTrends[i%len(DefaultTrends)])
+	}
+	m.timers = newTimers()
 	return m
+}
+
+func (o Options) withDefaults() Options {
+	if o.StaleAfter == 0 {
+		o.StaleAfter = DefaultStaleAfter
+	}
+	if o.Constants == nil {
+		c := physio.DefaultConstants()
+		o.Constants = &c
+	}
+	if o.CardioplegiaInterval == 0 {
+		o.CardioplegiaInterval = DefaultCardioplegiaInterval
+	}
+	return o
 }
 
 // Tile returns the state of the tile showing id, or nil: tests read what a
@@ -110,17 +155,33 @@ func (m *Monitor) Tile(id channel.ID) *widget.TileState {
 	return nil
 }
 
-// FeedStale reports whether snap is too old at now to be trusted.
-func (m *Monitor) FeedStale(snap *monitor.Snapshot, now time.Time) bool {
-	return snap != nil && m.opts.StaleAfter > 0 && now.UnixNano()-snap.Time > int64(m.opts.StaleAfter)
+// Note returns the note the tile showing id had on the last Layout.
+func (m *Monitor) Note(id channel.ID) string {
+	for i, s := range Primary {
+		if s.Channel == id {
+			return string(m.notes[i])
+		}
+	}
+	for i, s := range Secondary {
+		if s.Channel == id {
+			return string(m.notes[len(Primary)+i])
+		}
+	}
+	return ""
 }
 
-// Geometry is where the monitor screen puts things at one window size.
+// Timers returns what the timers showed on the last Layout, for tests.
+func (m *Monitor) Timers() []string { return m.timers.shown() }
+
+// Geometry is where the monitor screen puts things in its body.
 type Geometry struct {
 	// Scale is pixels per design pixel: the screen is designed at 1280×800
 	// and scales to fill larger windows.
-	Scale              float32
-	Header             image.Rectangle
+	Scale          float32
+	Timers, Trends image.Rectangle
+	// TrendColumn: the trends are a column at the right (else a strip at
+	// the bottom).
+	TrendColumn        bool
 	Primary, Secondary []image.Rectangle // one per tile, in Primary/Secondary order
 	// Text sizes in pixels of the tiles of each kind.
 	PrimaryText, SecondaryText TextPx
@@ -132,37 +193,54 @@ type TextPx struct{ Value, Label, Small int }
 // px converts design pixels to pixels.
 func (g *Geometry) px(v float32) int { return max(1, int(v*g.Scale+0.5)) }
 
-// Layout computes the geometry of a window of size sz, reusing g's slices.
+// Layout computes the geometry of a body rectangle at scale, reusing g's
+// slices.
 //
 // Everything scales with the window, as on a fixed-function monitor and
 // whatever the platform's DPI setting: text is as large as the screen
-// allows, for reading from 2 m. The large tiles take four columns and the
-// small ones seven (two and four on a window narrower than 5:4), a small
-// row being half as high as a large one.
-func (g *Geometry) Layout(th *theme.Theme, sz image.Point, nPrimary, nSecondary int) {
-	g.Scale = min(float32(sz.X)/1280, float32(sz.Y)/800)
-	g.Header = image.Rect(0, 0, sz.X, g.px(64))
+// allows, for reading from 2 m. The timers take a strip at the top, the
+// short trends a strip at the bottom (a fifth of the body); the large tiles
+// take four columns and the small ones eight (two and four on a window
+// narrower than 5:4), a small row being half as high as a large one.
+func (g *Geometry) Layout(th *theme.Theme, body image.Rectangle, scale float32, nPrimary, nSecondary int) {
+	g.Scale = scale
 	gap := g.px(8)
-	body := image.Rect(gap, g.Header.Max.Y+gap, sz.X-gap, sz.Y-gap)
-	pCols, sCols := 4, 7
-	if float32(sz.X)/float32(sz.Y) < 1.25 {
+	g.Timers = image.Rect(body.Min.X, body.Min.Y, body.Max.X, body.Min.Y+g.px(40))
+	rest := image.Rect(body.Min.X, g.Timers.Max.Y+gap, body.Max.X, body.Max.Y)
+	var tiles image.Rectangle
+	g.TrendColumn = float32(rest.Dx()) >= 1.6*float32(rest.Dy())
+	if g.TrendColumn {
+		// Landscape: tiles are limited by their height, so the trends
+		// take a column at the right.
+		w := rest.Dx() * 24 / 100
+		g.Trends = image.Rect(rest.Max.X-w, rest.Min.Y, rest.Max.X, rest.Max.Y)
+		tiles = image.Rect(rest.Min.X, rest.Min.Y, g.Trends.Min.X-gap, rest.Max.Y)
+	} else {
+		h := rest.Dy() * 18 / 100
+		g.Trends = image.Rect(rest.Min.X, rest.Max.Y-h, rest.Max.X, rest.Max.Y)
+		tiles = image.Rect(rest.Min.X, rest.Min.Y, rest.Max.X, g.Trends.Min.Y-gap)
+	}
+	pCols, sCols := 4, 8
+	if float32(tiles.Dx()) < 1.25*float32(tiles.Dy()) {
 		pCols, sCols = 2, 4
 	}
+	const sRatio = 0.6 // a small row's height, in large rows
 	pRows := (nPrimary + pCols - 1) / pCols
 	sRows := (nSecondary + sCols - 1) / sCols
-	unitH := float32(body.Dy()-gap*(pRows+sRows-1)) / (float32(pRows) + 0.5*float32(sRows))
-	pH, sH := int(unitH), int(0.5*unitH)
+	unitH := float32(tiles.Dy()-gap*(pRows+sRows-1)) / (float32(pRows) + sRatio*float32(sRows))
+	pH, sH := max(1, int(unitH)), max(1, int(sRatio*unitH))
 	var bottom int
-	g.Primary, bottom = grid(g.Primary[:0], nPrimary, body.Min, body.Dx(), pH, pCols, gap)
-	g.Secondary, _ = grid(g.Secondary[:0], nSecondary, image.Pt(body.Min.X, bottom+gap), body.Dx(), sH, sCols, gap)
-	g.PrimaryText = g.text(th, g.Primary, 24, 16)
-	g.SecondaryText = g.text(th, g.Secondary, 17, 13)
+	g.Primary, bottom = grid(g.Primary[:0], nPrimary, tiles.Min, tiles.Dx(), pH, pCols, gap)
+	g.Secondary, _ = grid(g.Secondary[:0], nSecondary, image.Pt(tiles.Min.X, bottom+gap), tiles.Dx(), sH, sCols, gap)
+	g.PrimaryText = g.text(th, g.Primary, 20, 14)
+	g.SecondaryText = g.text(th, g.Secondary, 13, 11)
 }
 
 func (g *Geometry) text(th *theme.Theme, tiles []image.Rectangle, label, small float32) TextPx {
 	t := TextPx{Label: g.px(label), Small: g.px(small)}
 	if len(tiles) > 0 {
-		t.Value = widget.ValuePx(th, tiles[0].Size(), t.Label, t.Small, widget.ValueChars)
+		// The small text takes two lines: the note and the status.
+		t.Value = widget.ValuePx(th, tiles[0].Size(), t.Label, t.Small*176/100, widget.ValueChars)
 	}
 	return t
 }
@@ -170,7 +248,7 @@ func (g *Geometry) text(th *theme.Theme, tiles []image.Rectangle, label, small f
 // grid appends n cells of a grid of cols columns of rows h high from at;
 // it returns the bottom of the last row.
 func grid(dst []image.Rectangle, n int, at image.Point, w, h, cols, gap int) ([]image.Rectangle, int) {
-	tw := (w - gap*(cols-1)) / cols
+	tw := max(1, (w-gap*(cols-1))/cols)
 	bottom := at.Y
 	for i := range n {
 		min := at.Add(image.Pt(i%cols*(tw+gap), i/cols*(h+gap)))
@@ -180,39 +258,42 @@ func grid(dst []image.Rectangle, n int, at image.Point, w, h, cols, gap int) ([]
 	return dst, bottom
 }
 
-// Layout draws the screen to fill gtx.Constraints.Max. snap may be nil
-// (before the first snapshot): every tile then shows no value and the header
-// says "waiting for data", as it does for the pipeline's empty first
-// snapshot (Seq 0). now is on the snapshot's clock.
-//
-// Layout does not lock, does not read the clock and, once the sizes and
-// texts have been shaped, does not allocate.
-func (m *Monitor) Layout(gtx layout.Context, th *theme.Theme, snap *monitor.Snapshot, now time.Time) layout.Dimensions {
-	sz := gtx.Constraints.Max
-	if sz != m.size {
-		m.size = sz
-		m.geom.Layout(th, sz, len(m.primary), len(m.secondary))
-	}
-	g := &m.geom
-	widget.Rect(gtx.Ops, image.Rectangle{Max: sz}, 0, th.Background)
-	feedStale := m.FeedStale(snap, now)
-	m.header(gtx, th, g, snap, now, feedStale)
-	m.tiles(gtx, th, m.primary, g.Primary, g.PrimaryText, snap, now, feedStale)
-	m.tiles(gtx, th, m.secondary, g.Secondary, g.SecondaryText, snap, now, feedStale)
-	return layout.Dimensions{Size: sz}
-}
-
-// Header returns what the header showed on the last Layout: the case time
-// and the status badge ("" when none). For tests; it allocates.
-func (m *Monitor) Header() (caseTime, badge string) {
-	return string(m.clockBuf), string(m.badgeBuf)
-}
-
 // Geometry returns the geometry of the last Layout.
 func (m *Monitor) Geometry() *Geometry { return &m.geom }
 
+// Layout draws the body in rect (window pixels) at scale. snap may be nil:
+// every tile then shows no value. now is on the snapshot's clock.
+//
+// Layout does not lock, does not read the clock and, once the sizes and
+// texts have been shaped, does not allocate.
+func (m *Monitor) Layout(gtx layout.Context, th *theme.Theme, rect image.Rectangle, scale float32,
+	snap *monitor.Snapshot, st *State, now time.Time, feedStale bool) {
+	if rect != m.body || scale != m.scale {
+		m.body, m.scale = rect, scale
+		m.geom.Layout(th, rect, scale, len(m.primary), len(m.secondary))
+	}
+	g := &m.geom
+	m.timers.layout(gtx, th, g.Timers, g.px, snap, st, now, m.opts.CardioplegiaInterval)
+	m.tiles(gtx, th, m.primary, g.Primary, g.PrimaryText, snap, st, now, feedStale, 0)
+	m.tiles(gtx, th, m.secondary, g.Secondary, g.SecondaryText, snap, st, now, feedStale, len(m.primary))
+	tr := g.Trends
+	n := len(m.trends)
+	gap := g.px(6)
+	for i := range m.trends {
+		var r image.Rectangle
+		if g.TrendColumn {
+			h := (tr.Dy() - gap*(n-1)) / n
+			r = image.Rect(tr.Min.X, tr.Min.Y+i*(h+gap), tr.Max.X, tr.Min.Y+i*(h+gap)+h)
+		} else {
+			w := (tr.Dx() - gap*(n-1)) / n
+			r = image.Rect(tr.Min.X+i*(w+gap), tr.Min.Y, tr.Min.X+i*(w+gap)+w, tr.Max.Y)
+		}
+		m.trends[i].layout(gtx, th, r, g.px, snap, st, now, MonitorTrendWindow, m.opts, false)
+	}
+}
+
 func (m *Monitor) tiles(gtx layout.Context, th *theme.Theme, tiles []widget.TileState, rects []image.Rectangle, px TextPx,
-	snap *monitor.Snapshot, now time.Time, feedStale bool) {
+	snap *monitor.Snapshot, st *State, now time.Time, feedStale bool, noteBase int) {
 	nowNs := now.UnixNano()
 	for i := range tiles {
 		ts, rect := &tiles[i], rects[i]
@@ -220,81 +301,93 @@ func (m *Monitor) tiles(gtx layout.Context, th *theme.Theme, tiles []widget.Tile
 		t := widget.Tile(th, ts, r, snap.SourceName(r.Source), nowNs)
 		t.FeedStale = feedStale
 		t.ValuePx, t.LabelPx, t.SmallPx = px.Value, px.Label, px.Small
-		st := op.Offset(rect.Min).Push(gtx.Ops)
+		var alert bool
+		note := &m.notes[noteBase+i]
+		*note, alert = m.appendNote((*note)[:0], ts.Channel, snap, st, nowNs, feedStale)
+		t.Note = *note
+		t.NoteAlert = alert
+		off := op.Offset(rect.Min).Push(gtx.Ops)
 		gtx := gtx
 		gtx.Constraints = layout.Exact(rect.Size())
 		t.Layout(gtx)
-		st.Pop()
+		off.Pop()
 	}
 }
 
-// header draws the title, the status badge, the safety line and the case
-// time.
-func (m *Monitor) header(gtx layout.Context, th *theme.Theme, g *Geometry, snap *monitor.Snapshot, now time.Time, feedStale bool) {
-	sh := th.Shaper
-	sz, px := g.Header.Size(), g.px
-	widget.Rect(gtx.Ops, image.Rectangle{Max: sz}, 0, th.Header)
-	rule := px(2)
-	widget.Rect(gtx.Ops, image.Rect(0, sz.Y-rule, sz.X, sz.Y), 0, th.HeaderAccent)
-	pad := px(16)
-	mid := (sz.Y - rule) / 2
-
-	// Title.
-	ln := &m.line
-	ln.Shape(sh, th.Label, px(28), "PUMPSIDE", 0)
-	digitTop := ln.Ascent * 72 / 100 // caps are about 0.72 of the ascent in Go
-	ln.Paint(gtx, sh, pad, mid+digitTop/2, th.Text)
-	left := pad + ln.Width + pad
-
-	// Status badge: waiting for the first snapshot (the pipeline's first,
-	// Seq 0, is published empty before any data), or the feed stopped.
-	m.badgeBuf = m.badgeBuf[:0]
-	if snap == nil || snap.Seq == 0 || feedStale {
-		bg, fg := th.Warning, th.OnWarning
-		m.badgeBuf = append(m.badgeBuf[:0], "WAITING FOR DATA"...)
-		if feedStale {
-			bg, fg = th.Alarm, th.OnAlarm
-			m.badgeBuf = append(m.badgeBuf[:0], "NO DATA UPDATE FOR "...)
-			m.badgeBuf = widget.AppendDuration(m.badgeBuf, time.Duration(now.UnixNano()-snap.Time))
+// coreTemp returns the patient temperature the flow target is read at: the
+// nasopharyngeal (core) temperature, else the bladder, else the venous
+// inlet (the blood returning from the patient), and its label.
+func coreTemp(snap *monitor.Snapshot, now int64, feedStale bool) (float64, bool) {
+	for _, id := range [...]channel.ID{channel.TempNasopharyngeal, channel.TempBladder, channel.TempVenousInlet} {
+		r := snap.Reading(id)
+		if widget.Assess(channel.Get(id), r, now, feedStale).OK() {
+			return r.Value, true
 		}
-		m.badge.Size(th.Label, px(16))
-		w := m.badge.Width(sh, m.badgeBuf)
-		bpad := px(10)
-		h := m.badge.Ascent + m.badge.Descent
-		r := image.Rect(left, mid-h/2-bpad/2, left+w+2*bpad, mid+h/2+bpad/2)
-		widget.Rect(gtx.Ops, r, px(6), bg)
-		m.badge.Paint(gtx, sh, m.badgeBuf, r.Min.X+bpad, mid+m.badge.DigitHeight(sh)/2, 1, fg)
-		left = r.Max.X + pad
 	}
+	return 0, false
+}
 
-	// Case time, at the right.
-	m.clockBuf = m.clockBuf[:0]
-	if snap == nil || m.opts.CaseStart.IsZero() {
-		m.clockBuf = widget.AppendClock(m.clockBuf, -1)
-	} else {
-		m.clockBuf = widget.AppendClock(m.clockBuf, time.Duration(snap.Time-m.opts.CaseStart.UnixNano()))
-	}
-	m.clock.Size(th.Numerals, px(34))
-	w := m.clock.Width(sh, m.clockBuf)
-	dh := m.clock.DigitHeight(sh)
-	m.clock.Paint(gtx, sh, m.clockBuf, sz.X-pad-w, mid+dh/2, 1, th.Text)
-	right := sz.X - pad - w - px(10)
-	ln.Shape(sh, th.Small, px(15), "CASE", 0)
-	ln.Paint(gtx, sh, right-ln.Width, mid+dh/2, th.TextDim)
-	right -= ln.Width + pad
-
-	// The safety line, centred between the two; on a window too narrow
-	// for it, shrunk, and only then cut.
-	if room := right - left; room > 0 {
-		ln.Shape(sh, th.Small, px(18), SafetyLine, 0)
-		scale := float32(1)
-		if ln.Width > room {
-			scale = max(0.7, float32(room)/float32(ln.Width))
-			if float32(ln.Width)*scale > float32(room) {
-				ln.Shape(sh, th.Small, px(18), SafetyLine, int(float32(room)/scale))
-			}
+// appendNote appends the note of the tile showing id: the flow index
+// target at the current temperature, the DO2i threshold, the alarm limits
+// in force. alert says the value is on the wrong side of its target.
+func (m *Monitor) appendNote(dst []byte, id channel.ID, snap *monitor.Snapshot, st *State, now int64, feedStale bool) ([]byte, bool) {
+	c := channel.Get(id)
+	r := snap.Reading(id)
+	valueOK := widget.Assess(c, r, now, feedStale).OK()
+	alert := false
+	switch id {
+	case channel.DerivedFlowIndex:
+		t, ok := coreTemp(snap, now, feedStale)
+		if !ok {
+			return append(dst, "target: no temperature"...), false
 		}
-		w := int(float32(ln.Width) * scale)
-		ln.PaintScaled(gtx, sh, left+(room-w)/2, mid+int(float32(ln.Ascent*72/200)*scale), scale, th.TextDim)
+		target := physio.TargetFlowIndex(t, m.opts.Constants.FlowIndexTable)
+		dst = append(dst, "target "...)
+		dst = strconv.AppendFloat(dst, target, 'f', 2, 64)
+		dst = append(dst, " at "...)
+		dst = strconv.AppendFloat(dst, t, 'f', 1, 64)
+		dst = append(dst, " °C"...)
+		return dst, valueOK && r.Value < target
+	case channel.DerivedDO2i:
+		th := m.opts.Constants.DO2iThreshold
+		dst = append(dst, "threshold "...)
+		dst = strconv.AppendFloat(dst, th, 'f', 0, 64)
+		alert = valueOK && r.Value < th
 	}
+	lo, hi, ok := limitsFor(st, id)
+	if !ok {
+		return dst, alert
+	}
+	if len(dst) > 0 {
+		dst = append(dst, "  "...)
+	}
+	switch {
+	case !math.IsNaN(lo) && !math.IsNaN(hi):
+		dst = append(dst, "limits "...)
+		dst = strconv.AppendFloat(dst, lo, 'f', c.Precision, 64)
+		dst = append(dst, "–"...)
+		dst = strconv.AppendFloat(dst, hi, 'f', c.Precision, 64)
+	case !math.IsNaN(lo):
+		dst = append(dst, "low "...)
+		dst = strconv.AppendFloat(dst, lo, 'f', c.Precision, 64)
+	case !math.IsNaN(hi):
+		dst = append(dst, "high "...)
+		dst = strconv.AppendFloat(dst, hi, 'f', c.Precision, 64)
+	}
+	if valueOK && (r.Value < lo || r.Value > hi) {
+		alert = true
+	}
+	return dst, alert
+}
+
+// limitsFor returns the alarm limits in force for id, NaN for a side
+// without one.
+func limitsFor(st *State, id channel.ID) (lo, hi float64, ok bool) {
+	lo, hi = math.NaN(), math.NaN()
+	for i := range st.Limits {
+		if l := &st.Limits[i]; l.Channel == id {
+			lo, hi, ok = l.Low, l.High, true
+		}
+	}
+	return lo, hi, ok && !(math.IsNaN(lo) && math.IsNaN(hi))
 }

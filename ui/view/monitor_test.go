@@ -17,10 +17,10 @@ import (
 
 var start = time.Date(2026, 11, 3, 8, 15, 0, 0, time.UTC)
 
-func layoutMonitor(m *Monitor, th *theme.Theme, snap *monitor.Snapshot, now time.Time, sz image.Point) {
+func layoutScreens(s *Screens, th *theme.Theme, snap *monitor.Snapshot, st *State, now time.Time, sz image.Point) {
 	var ops op.Ops
-	gtx := layout.Context{Ops: &ops, Constraints: layout.Exact(sz)}
-	m.Layout(gtx, th, snap, now)
+	gtx := layout.Context{Ops: &ops, Now: now, Constraints: layout.Exact(sz)}
+	s.Layout(gtx, th, snap, st, now)
 }
 
 // snapshot returns a snapshot at t with every tile's channel fresh and OK.
@@ -50,54 +50,57 @@ func TestRequiredTiles(t *testing.T) {
 
 func TestNilSnapshot(t *testing.T) {
 	th := theme.NewDark()
-	m := NewMonitor(Options{CaseStart: start})
-	layoutMonitor(m, th, nil, start, image.Pt(1280, 800))
+	s := NewScreens(Options{CaseStart: start})
+	m := s.Monitor
+	layoutScreens(s, th, nil, nil, start, image.Pt(1280, 800))
 	for _, ts := range append(append([]TileSpec{}, Primary...), Secondary...) {
 		value, badge, _ := m.Tile(ts.Channel).Shown()
 		assert.Equal(t, channel.NoValue, value, ts.Channel.String())
 		assert.Equal(t, "NO DATA", badge, ts.Channel.String())
 	}
-	clock, badge := m.Header()
+	clock, badge, _ := s.Header()
 	assert.Equal(t, "--:--:--", clock)
 	assert.Equal(t, "WAITING FOR DATA", badge)
 
 	// The pipeline's first snapshot, published before any data.
 	empty := &monitor.Snapshot{Time: start.UnixNano(), Readings: make([]monitor.Reading, channel.Count)}
-	layoutMonitor(m, th, empty, start, image.Pt(1280, 800))
+	layoutScreens(s, th, empty, nil, start, image.Pt(1280, 800))
 	value, tbadge, _ := m.Tile(channel.PumpFlow).Shown()
 	assert.Equal(t, channel.NoValue, value)
 	assert.Equal(t, "NO DATA", tbadge)
-	clock, badge = m.Header()
+	clock, badge, _ = s.Header()
 	assert.Equal(t, "00:00:00", clock)
 	assert.Equal(t, "WAITING FOR DATA", badge)
 }
 
 func TestLiveAndStoppedFeed(t *testing.T) {
 	th := theme.NewDark()
-	m := NewMonitor(Options{CaseStart: start})
+	s := NewScreens(Options{CaseStart: start})
+	m := s.Monitor
 	at := start.Add(time.Hour + 23*time.Minute + 45*time.Second)
 	snap := snapshot(at)
 
-	layoutMonitor(m, th, snap, at.Add(time.Second), image.Pt(1920, 1080))
+	layoutScreens(s, th, snap, nil, at.Add(time.Second), image.Pt(1920, 1080))
 	value, badge, _ := m.Tile(channel.DerivedSVR).Shown()
 	assert.Equal(t, "5000", value)
 	assert.Equal(t, "", badge)
-	clock, hbadge := m.Header()
+	clock, hbadge, _ := s.Header()
 	assert.Equal(t, "01:23:45", clock)
 	assert.Equal(t, "", hbadge)
 
 	// The pipeline stopped publishing: 6 s later the same snapshot is no
 	// longer trusted, even for derived values that have no freshness limit.
-	layoutMonitor(m, th, snap, at.Add(6*time.Second), image.Pt(1920, 1080))
+	layoutScreens(s, th, snap, nil, at.Add(6*time.Second), image.Pt(1920, 1080))
 	value, badge, _ = m.Tile(channel.DerivedSVR).Shown()
 	assert.Equal(t, channel.NoValue, value)
 	assert.Equal(t, "STALE", badge)
-	_, hbadge = m.Header()
+	_, hbadge, _ = s.Header()
 	assert.Equal(t, "NO DATA UPDATE FOR 6 s", hbadge)
 
 	// Disabled check: only the channels' own freshness applies.
-	m = NewMonitor(Options{CaseStart: start, StaleAfter: -1})
-	layoutMonitor(m, th, snap, at.Add(6*time.Second), image.Pt(1920, 1080))
+	s = NewScreens(Options{CaseStart: start, StaleAfter: -1})
+	m = s.Monitor
+	layoutScreens(s, th, snap, nil, at.Add(6*time.Second), image.Pt(1920, 1080))
 	value, _, _ = m.Tile(channel.DerivedSVR).Shown()
 	assert.Equal(t, "5000", value)
 	value, _, _ = m.Tile(channel.PumpFlow).Shown() // 5 s freshness
@@ -115,32 +118,42 @@ func TestGeometry(t *testing.T) {
 	} {
 		prev := 0
 		for _, sz := range series {
-			var g Geometry
-			g.Layout(th, sz, len(Primary), len(Secondary))
-			checkGeometry(t, g, sz)
+			g, body := bodyGeometry(th, sz)
+			checkGeometry(t, g, body)
 			assert.Greater(t, g.PrimaryText.Value, prev, "%v: numerals must grow with the screen", sz)
 			prev = g.PrimaryText.Value
-			// A large value's digits are at least a tenth of the screen's height.
-			assert.GreaterOrEqual(t, float32(g.PrimaryText.Value)*th.NumeralHeight, 0.1*float32(sz.Y), sz)
+			// A large value's digits are at least 7 % of the screen's
+			// height: 56 px at 800, over 1.4 cm on a 15" 1280×800 panel,
+			// read at 2 m (the tiles share the screen with the banner,
+			// timers and six trends).
+			assert.GreaterOrEqual(t, float32(g.PrimaryText.Value)*th.NumeralHeight, 0.07*float32(sz.Y), sz)
 			assert.Greater(t, g.PrimaryText.Value, 4*g.PrimaryText.Label, sz)
 			assert.Greater(t, g.SecondaryText.Value, 2*g.SecondaryText.Label, sz)
 		}
 	}
 	for _, sz := range []image.Point{{1024, 768}, {800, 1280}, {4000, 600}} {
-		var g Geometry
-		g.Layout(th, sz, len(Primary), len(Secondary))
-		checkGeometry(t, g, sz)
+		g, body := bodyGeometry(th, sz)
+		checkGeometry(t, g, body)
 	}
 }
 
-func checkGeometry(t *testing.T, g Geometry, sz image.Point) {
+// bodyGeometry lays the monitor out in the body a window of size sz gives
+// it, as Screens does.
+func bodyGeometry(th *theme.Theme, sz image.Point) (Geometry, image.Rectangle) {
+	s := NewScreens(Options{})
+	layoutScreens(s, th, nil, nil, start, sz)
+	return *s.Monitor.Geometry(), s.Rects().Body
+}
+
+func checkGeometry(t *testing.T, g Geometry, body image.Rectangle) {
 	t.Helper()
+	sz := body.Size()
 	all := append(append([]image.Rectangle{}, g.Primary...), g.Secondary...)
 	require.Len(t, all, len(Primary)+len(Secondary))
-	win := image.Rectangle{Max: sz}
 	for i, r := range all {
-		assert.True(t, r.In(win), "%v: tile %d %v outside the window", sz, i, r)
-		assert.False(t, r.Overlaps(g.Header), "%v: tile %d %v under the header", sz, i, r)
+		assert.True(t, r.In(body), "%v: tile %d %v outside the body", sz, i, r)
+		assert.False(t, r.Overlaps(g.Timers), "%v: tile %d %v under the timers", sz, i, r)
+		assert.False(t, r.Overlaps(g.Trends), "%v: tile %d %v over the trends", sz, i, r)
 		assert.False(t, r.Empty(), "%v: tile %d empty", sz, i)
 		for j := range i {
 			assert.False(t, r.Overlaps(all[j]), "%v: tiles %d and %d overlap", sz, i, j)
@@ -152,7 +165,9 @@ func checkGeometry(t *testing.T, g Geometry, sz image.Point) {
 // ages and the case time change.
 func TestLayoutAllocs(t *testing.T) {
 	th := theme.NewDark()
-	m := NewMonitor(Options{CaseStart: start})
+	s := NewScreens(Options{CaseStart: start})
+	st := richState(start.Add(time.Hour))
+	st.Alarms = nil // flashing is tested elsewhere; here the tiles
 	var ops op.Ops
 	gtx := layout.Context{Ops: &ops, Constraints: layout.Exact(image.Pt(1920, 1080))}
 	at := start.Add(time.Hour)
@@ -166,7 +181,8 @@ func TestLayoutAllocs(t *testing.T) {
 	frame := func(i int) {
 		ops.Reset()
 		snap := snaps[i%len(snaps)]
-		m.Layout(gtx, th, snap, time.Unix(0, snap.Time).Add(time.Duration(i%4)*time.Second))
+		gtx.Now = time.Unix(0, snap.Time)
+		s.Layout(gtx, th, snap, st, time.Unix(0, snap.Time).Add(time.Duration(i%4)*time.Second))
 	}
 	for i := range 200 {
 		frame(i)

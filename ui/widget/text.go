@@ -3,6 +3,7 @@ package widget
 import (
 	"image"
 	"image/color"
+	"unicode/utf8"
 
 	"gioui.org/f32"
 	"gioui.org/font"
@@ -80,7 +81,8 @@ func fill(o *op.Ops, path clip.PathSpec, col color.NRGBA) {
 	st.Pop()
 }
 
-// Glyphs caches the printable ASCII glyphs of one font at one size, shaped
+// Glyphs caches the printable ASCII glyphs (and a few more: extraRunes) of
+// one font at one size, shaped
 // one by one, so that text that changes every frame (values, ages, clocks) is
 // drawn without shaping and without allocating. Characters are placed by
 // their advances, without kerning: right for digits, which are tabular in the
@@ -90,7 +92,7 @@ func fill(o *op.Ops, path clip.PathSpec, col color.NRGBA) {
 type Glyphs struct {
 	font font.Font
 	px   int
-	tab  [asciiLen]glyph
+	tab  [asciiLen + len(extraRunes)]glyph
 	// Ascent and Descent are the font's line metrics, in pixels.
 	Ascent, Descent int
 }
@@ -122,18 +124,39 @@ func (g *Glyphs) Size(f font.Font, px int) {
 	*g = Glyphs{font: f, px: px}
 }
 
-func (g *Glyphs) get(sh *text.Shaper, c byte) *glyph {
-	if c < asciiFirst || c >= asciiFirst+asciiLen {
-		c = '?'
+// extraRunes are the non-ASCII characters Glyphs also caches: those of
+// units and limits ("°C", "50–80", "mL/min/m²", "µg", "·").
+var extraRunes = [...]rune{'°', '–', '²', 'µ', '·', '×'}
+
+// extraText holds extraRunes as one string, to slice without allocating.
+const extraText = "°–²µ·×"
+
+func (g *Glyphs) get(sh *text.Shaper, c rune) *glyph {
+	idx, str := -1, ""
+	if c >= asciiFirst && c < asciiFirst+asciiLen {
+		idx, str = int(c-asciiFirst), ascii[c-asciiFirst:c-asciiFirst+1]
+	} else {
+		off := 0
+		for i, r := range extraRunes {
+			n := utf8.RuneLen(r)
+			if r == c {
+				idx, str = asciiLen+i, extraText[off:off+n]
+				break
+			}
+			off += n
+		}
+		if idx < 0 {
+			idx, str = int('?'-asciiFirst), "?"
+		}
 	}
-	e := &g.tab[c-asciiFirst]
+	e := &g.tab[idx]
 	if e.shaped {
 		return e
 	}
 	e.shaped = true
 	sh.LayoutString(text.Parameters{
 		Font: g.font, PxPerEm: fixed.I(g.px), MaxWidth: 1 << 24, DisableSpaceTrim: true,
-	}, ascii[c-asciiFirst:c-asciiFirst+1])
+	}, str)
 	var line [4]text.Glyph
 	n := 0
 	for gl, ok := sh.NextGlyph(); ok; gl, ok = sh.NextGlyph() {
@@ -161,7 +184,7 @@ func (g *Glyphs) get(sh *text.Shaper, c byte) *glyph {
 // Width returns the advance of s in pixels.
 func (g *Glyphs) Width(sh *text.Shaper, s []byte) int {
 	var w fixed.Int26_6
-	for _, c := range s {
+	for _, c := range string(s) { // no allocation: the compiler ranges over s
 		w += g.get(sh, c).advance
 	}
 	return w.Ceil()
@@ -179,8 +202,12 @@ func (g *Glyphs) Paint(gtx layout.Context, sh *text.Shaper, s []byte, x, y int, 
 	origin := f32.Pt(float32(x), float32(y))
 	tr := f32.AffineId().Scale(f32.Point{}, f32.Pt(scale, scale)).Offset(origin)
 	outer := op.Affine(tr).Push(gtx.Ops)
+	// One path per character, each cached: text that changes every frame
+	// (values, ages) costs no shaping and no allocation. (Joining a text's
+	// glyphs into one path saved no CPU time with Mesa's llvmpipe here, and
+	// allocates a new path for every new value.)
 	var pen fixed.Int26_6
-	for _, c := range s {
+	for _, c := range string(s) {
 		e := g.get(sh, c)
 		if e.ink {
 			t := op.Affine(f32.AffineId().Offset(f32.Pt(float32(pen+e.x)/64, 0))).Push(gtx.Ops)

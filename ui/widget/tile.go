@@ -23,8 +23,8 @@ type TileState struct {
 	age    []byte // text of the age on the last frame, or empty
 	word   string // badge on the last frame, or ""
 
-	numerals, small Glyphs
-	line, unit      Line
+	numerals, small, note Glyphs
+	line, unit            Line
 }
 
 // NewTileState returns the state of a tile showing channel id in the
@@ -69,6 +69,14 @@ type TileStyle struct {
 	Now int64
 	// FeedStale marks every value Stale: the snapshot is too old to trust.
 	FeedStale bool
+	// Note is a line under the label: the alarm limits in force, a
+	// target ("target 2.40 at 36.5 °C"); empty for none. It is drawn from
+	// cached glyphs (ASCII and the few signs of units), so it may change
+	// every frame without allocating.
+	Note []byte
+	// NoteAlert draws the note in the warning colour (a value below its
+	// target).
+	NoteAlert bool
 	// ValuePx, LabelPx and SmallPx are text sizes in pixels; zero derives
 	// them from the tile's size. A screen sets them so that tiles of a row
 	// share their sizes.
@@ -152,6 +160,21 @@ func (t TileStyle) Layout(gtx layout.Context) layout.Dimensions {
 		}
 	}
 	ln.PaintScaled(gtx, sh, x0, top, scale, th.Groups[st.Group])
+	if len(t.Note) > 0 {
+		col := th.TextDim
+		if t.NoteAlert {
+			col = th.Warning
+		}
+		nt := &st.note
+		nt.Size(th.Small, smallPx)
+		w := nt.Width(sh, t.Note)
+		scale := float32(1)
+		if w > x1-x0 && w > 0 {
+			scale = float32(x1-x0) / float32(w)
+		}
+		nt.Paint(gtx, sh, t.Note, x0, labelBottom+pad/3+nt.Ascent, scale, col)
+		labelBottom += pad/3 + smallPx*13/10
+	}
 
 	// Bottom line: status badge and age at the right, source at the left.
 	// The badge comes first: if both do not fit, the age is left out.

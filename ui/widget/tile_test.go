@@ -103,3 +103,24 @@ func TestGlyphsWidth(t *testing.T) {
 	// Characters outside printable ASCII are drawn as '?', not dropped.
 	assert.Equal(t, g.Width(th.Shaper, []byte("?")), g.Width(th.Shaper, []byte{0xc2}))
 }
+
+// TestGlyphsExtraRunes: the signs of units and limits have glyphs of their
+// own; anything else outside ASCII is drawn as '?'.
+func TestGlyphsExtraRunes(t *testing.T) {
+	th := theme.NewDark()
+	var g Glyphs
+	g.Size(th.Small, 40)
+	q := g.get(th.Shaper, '?')
+	for _, r := range extraRunes {
+		e := g.get(th.Shaper, r)
+		assert.NotSame(t, q, e, string(r))
+		assert.True(t, e.ink, string(r))
+	}
+	assert.Same(t, q, g.get(th.Shaper, 'ж'))
+	// A note with them costs no allocation once drawn.
+	var ops op.Ops
+	gtx := layout.Context{Ops: &ops}
+	note := []byte("limits 50–80 °C m² µg")
+	g.Paint(gtx, th.Shaper, note, 0, 40, 1, th.Text)
+	assert.Zero(t, testing.AllocsPerRun(50, func() { ops.Reset(); g.Paint(gtx, th.Shaper, note, 0, 40, 1, th.Text) }))
+}

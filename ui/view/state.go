@@ -1,0 +1,393 @@
+package view
+
+import (
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
+)
+
+// State is everything the console shows besides the snapshot: alarms,
+// devices, case events, replay and case set-up. The integrator builds one
+// from the alarm engine, the device supervisors and the case timeline, and
+// hands it to the console each frame (ui.Options.State). A State given to
+// the console is read, never modified, and may be read until the next frame:
+// treat it as immutable, like a snapshot (publish a new one rather than
+// changing one the console holds). The zero State shows no alarms, no
+// devices, no events, live mode.
+type State struct {
+	// Alarms are the alarms to show: pending ones are ignored, active,
+	// audio-paused and acknowledged ones are shown in the banner, highest
+	// priority first. Fill from alarms.Engine.AppendStatus(dst, false).
+	Alarms []AlarmView
+	// AudioUnavailable: no alarm sound can be played (the engine's
+	// audio_unavailable condition). Shown permanently while true.
+	AudioUnavailable bool
+	// AlarmLog is the alarm log, oldest first (alarms.MemoryLog entries).
+	AlarmLog []AlarmLogView
+	// Limits are the alarm limits in force per channel, shown on the tiles
+	// and shaded on the trends. One entry per channel; later entries win.
+	Limits []LimitView
+	// Settings are the alarm limits the operator may change at the pump,
+	// within the profile's bounds (alarms.Status with Adjustable true).
+	// The alarms screen lists them with − and + controls that send
+	// ChangeLimit.
+	Settings []LimitSetting
+	// Devices are the configured devices (devices.Supervisor.AppendStatus).
+	Devices []DeviceView
+	// Events are the case events, oldest first: they drive the timers and
+	// the markers on trends and on the replay timeline.
+	Events []EventView
+	// Replay is non-nil while a recorded case is replayed: the console then
+	// shows REPLAY prominently and the replay controls.
+	Replay *ReplayView
+	// Setup is the case set-up as recorded; nil shows the set-up screen with
+	// empty fields.
+	Setup *SetupView
+}
+
+// Priority is an alarm's priority, ordered: greater is more urgent. Values
+// match alarms.Priority (0 none, 1 low, 2 medium, 3 high).
+type Priority uint8
+
+// The priorities.
+const (
+	NoPriority Priority = iota
+	Low
+	Medium
+	High
+)
+
+// Stars returns the text convention for the priority: "***", "**", "*".
+func (p Priority) Stars() string {
+	switch p {
+	case High:
+		return "***"
+	case Medium:
+		return "**"
+	case Low:
+		return "*"
+	}
+	return ""
+}
+
+// Word returns "HIGH", "MEDIUM" or "LOW".
+func (p Priority) Word() string {
+	switch p {
+	case High:
+		return "HIGH"
+	case Medium:
+		return "MEDIUM"
+	case Low:
+		return "LOW"
+	}
+	return ""
+}
+
+// AlarmState is where an alarm is; values match alarms.State (0 inactive,
+// 1 pending, 2 active, 3 audio paused, 4 acknowledged).
+type AlarmState uint8
+
+// The alarm states.
+const (
+	AlarmInactive AlarmState = iota
+	AlarmPending
+	AlarmActive
+	AlarmAudioPaused
+	AlarmAcknowledged
+)
+
+// AlarmView is one alarm as the banner shows it. Fill from alarms.Status:
+// ID = Alarm, Message, Priority, State, Sounding, Present, Latching, Since,
+// PausedUntil, Value, Limit (NaN for none), Unit from the rule's channel.
+type AlarmView struct {
+	ID       string
+	Message  string
+	Priority Priority
+	State    AlarmState
+	// Technical: a technical condition (device lost, no data, audio).
+	Technical bool
+	// Sounding: it sounds now (it is what PauseAudio pauses).
+	Sounding bool
+	// Present: the condition holds now (an active alarm that is not present
+	// is latched or held for its minimum visible time).
+	Present, Latching bool
+	// Since is when it became active, Unix ns on the snapshot's clock.
+	Since int64
+	// PausedUntil is the end of its audio pause, Unix ns; 0 if not paused.
+	PausedUntil int64
+	// Value and Limit are the input value and the limit crossed, NaN if
+	// none; Unit is theirs ("" if none).
+	Value, Limit float64
+	Unit         string
+}
+
+// AlarmLogView is one line of the alarm log.
+type AlarmLogView struct {
+	// Time is Unix ns on the snapshot's clock.
+	Time     int64
+	Alarm    string
+	Priority Priority
+	// Transition is "pending", "active", "acknowledged", "audio_paused",
+	// "cleared", or an operator action ("limit_changed").
+	Transition   string
+	Value, Limit float64
+}
+
+// LimitView is the alarm limit band in force for a channel: Low and High,
+// NaN when the side has no limit. Fill from the profile's rules and the
+// engine's Status.Limits.
+type LimitView struct {
+	Channel   channel.ID
+	Low, High float64
+}
+
+// LimitSetting is one adjustable alarm limit. Fill from alarms.Status:
+// Alarm, Message, Limits.Limit/Low/High, LimitMin -> Min, LimitMax -> Max;
+// Step is the console's increment (1 for mmHg and %, 0.1 for °C...); Unit
+// the rule's channel unit.
+type LimitSetting struct {
+	Alarm, Message, Unit string
+	// Limit for a single-limit rule; Low and High for a band; NaN unused.
+	Limit, Low, High float64
+	Min, Max, Step   float64
+}
+
+// DeviceState is a device's state; values match devices.State (0
+// connecting, 1 running, 2 silent, 3 disconnected, 4 failed, 5 stopped).
+type DeviceState uint8
+
+// The device states.
+const (
+	DeviceConnecting DeviceState = iota
+	DeviceRunning
+	DeviceSilent
+	DeviceDisconnected
+	DeviceFailed
+	DeviceStopped
+)
+
+// Lost reports whether the device delivers no data: silent, disconnected,
+// failed or stopped.
+func (s DeviceState) Lost() bool { return s >= DeviceSilent }
+
+// String returns the state in capitals, as the devices panel shows it.
+func (s DeviceState) String() string {
+	switch s {
+	case DeviceConnecting:
+		return "CONNECTING"
+	case DeviceRunning:
+		return "RUNNING"
+	case DeviceSilent:
+		return "SILENT"
+	case DeviceDisconnected:
+		return "DISCONNECTED"
+	case DeviceFailed:
+		return "FAILED"
+	case DeviceStopped:
+		return "STOPPED"
+	}
+	return "UNKNOWN"
+}
+
+// DeviceView is one device for the devices panel. Fill from
+// devices.DeviceStatus: Name, Transport, State, Since, LastFrame ->
+// LastData, FramesOK, BadFrames() -> FramesBad, LastError; Drops from the
+// pipeline's SourceStatus.Dropped of its source.
+type DeviceView struct {
+	Name, Transport string
+	State           DeviceState
+	// Essential: the case depends on it (heart-lung machine, in-line
+	// monitor); its loss is a HIGH alarm.
+	Essential bool
+	// Since is when State began, LastData the last good frame, Unix ns (0
+	// if none yet).
+	Since, LastData     int64
+	FramesOK, FramesBad uint64
+	Drops               uint64
+	LastError           string
+}
+
+// EventKind is the kind of a case event.
+type EventKind uint8
+
+// The case events.
+const (
+	EventNone EventKind = iota
+	EventBypassOn
+	EventBypassOff
+	EventClampOn
+	EventClampOff
+	EventCardioplegia
+	EventArrestStart
+	EventArrestEnd
+	EventDrug
+	EventFluid
+	EventBloodProduct
+	EventACT
+	EventBloodGas
+	EventNote
+	EventArtifact
+	EventBookmark
+	NumEventKinds
+)
+
+var eventNames = [NumEventKinds]string{
+	EventNone: "", EventBypassOn: "ON BYPASS", EventBypassOff: "OFF BYPASS", EventClampOn: "CLAMP ON",
+	EventClampOff: "CLAMP OFF", EventCardioplegia: "CARDIOPLEGIA", EventArrestStart: "ARREST START",
+	EventArrestEnd: "ARREST END", EventDrug: "DRUG", EventFluid: "FLUID", EventBloodProduct: "BLOOD PRODUCT",
+	EventACT: "ACT", EventBloodGas: "BLOOD GAS", EventNote: "NOTE", EventArtifact: "ARTIFACT",
+	EventBookmark: "BOOKMARK",
+}
+
+var eventCodes = [NumEventKinds]string{
+	EventBypassOn: "bypass_on", EventBypassOff: "bypass_off", EventClampOn: "clamp_on", EventClampOff: "clamp_off",
+	EventCardioplegia: "cardioplegia", EventArrestStart: "arrest_start", EventArrestEnd: "arrest_end",
+	EventDrug: "drug", EventFluid: "fluid", EventBloodProduct: "blood_product", EventACT: "act",
+	EventBloodGas: "blood_gas", EventNote: "note", EventArtifact: "artifact", EventBookmark: "bookmark",
+}
+
+// String returns the event's name on screen ("CLAMP ON").
+func (k EventKind) String() string {
+	if k < NumEventKinds {
+		return eventNames[k]
+	}
+	return "EVENT"
+}
+
+// Code returns the event's stable name for records ("clamp_on").
+func (k EventKind) Code() string {
+	if k < NumEventKinds {
+		return eventCodes[k]
+	}
+	return ""
+}
+
+// ParseEventKind is the inverse of Code.
+func ParseEventKind(code string) (EventKind, bool) {
+	for k := EventBypassOn; k < NumEventKinds; k++ {
+		if eventCodes[k] == code {
+			return k, true
+		}
+	}
+	return EventNone, false
+}
+
+// EventView is one case event as recorded.
+type EventView struct {
+	// ID identifies the event in the record (EditEvent names it).
+	ID   string
+	Kind EventKind
+	// Time is when it happened, Unix ns on the snapshot's clock.
+	Time int64
+	// Text is free text (drug name and dose, note...); Value a number
+	// entered with it (ACT seconds, volume), NaN if none; Unit its unit.
+	Text  string
+	Value float64
+	Unit  string
+	// Edited: it was changed after entry (the record keeps the audit
+	// trail); Void: it was struck out (still listed, never counted).
+	Edited, Void bool
+}
+
+// ReplayView is the state of a replay.
+type ReplayView struct {
+	// Start and End bound the recorded case; Position is the replay
+	// clock's time; all Unix ns on the snapshot's clock.
+	Start, End, Position int64
+	Playing              bool
+	// Speed is the replay rate (1 = real time).
+	Speed float64
+	// Bookmarks are times the recording marks, Unix ns.
+	Bookmarks []int64
+}
+
+// Sex is the patient's sex, for ideal body weight and blood volume.
+type Sex = physio.Sex
+
+// SetupView is the case set-up: the patient and the volumes that dilute
+// the blood on bypass. Zero numbers are "not entered". The constants in force
+// (BSA formula, heparin dose, flow index table...) are the console's
+// (Options.Constants).
+type SetupView struct {
+	HeightCm, WeightKg, AgeYears float64
+	Sex                          Sex
+	// HctPre is the pre-bypass haematocrit, %.
+	HctPre float64
+	// PrimeML, FluidsML and CardioplegiaML are the volumes that dilute the
+	// patient's blood on bypass (crystalloid cardioplegia only).
+	PrimeML, FluidsML, CardioplegiaML float64
+}
+
+// Action is an operator action the console sends out through
+// ui.Options.OnAction: one of Acknowledge, PauseAudio, EnterEvent,
+// EditEvent, Seek, SetPlaying, SetSpeed, ChangeLimit, ApplySetup. The console only
+// reports the action: the integrator applies it (to the alarm engine, the
+// case record, the replay) and the result comes back in the next State.
+type Action interface{ action() }
+
+// Acknowledge asks to acknowledge one alarm (alarms.Engine.Acknowledge).
+type Acknowledge struct {
+	Alarm string
+	Time  int64 // Unix ns on the snapshot's clock
+}
+
+// PauseAudio asks to pause the sound of one alarm
+// (alarms.Engine.PauseAudio). The pause-audio control sends one per
+// sounding alarm.
+type PauseAudio struct {
+	Alarm string
+	Time  int64
+}
+
+// EnterEvent records a case event at Time (Unix ns, the snapshot's clock
+// when it was entered).
+type EnterEvent struct {
+	Kind  EventKind
+	Time  int64
+	Text  string
+	Value float64 // NaN if none
+}
+
+// EditEvent changes a recorded event: its new time and text, or strikes it
+// out (Void). The record keeps the original and the audit trail.
+type EditEvent struct {
+	ID   string
+	Time int64
+	Text string
+	Void bool
+	// At is when the edit was made (Unix ns).
+	At int64
+}
+
+// Seek asks the replay to jump to Time (Unix ns).
+type Seek struct{ Time int64 }
+
+// SetPlaying starts or pauses the replay.
+type SetPlaying struct{ Playing bool }
+
+// SetSpeed sets the replay rate.
+type SetSpeed struct{ Speed float64 }
+
+// ChangeLimit asks to change an alarm's limit (alarms.Engine.SetLimit when
+// Limit is a number, SetBand with Low and High otherwise). The values are
+// within the setting's Min and Max; the engine checks again and logs it.
+type ChangeLimit struct {
+	Alarm            string
+	Limit, Low, High float64
+	Time             int64
+}
+
+// ApplySetup records a new case set-up.
+type ApplySetup struct {
+	Setup SetupView
+	Time  int64
+}
+
+func (Acknowledge) action() {}
+func (PauseAudio) action()  {}
+func (EnterEvent) action()  {}
+func (EditEvent) action()   {}
+func (Seek) action()        {}
+func (SetPlaying) action()  {}
+func (SetSpeed) action()    {}
+func (ApplySetup) action()  {}
+func (ChangeLimit) action() {}
