@@ -14,23 +14,26 @@ import (
 func init() {
 	register(command{
 		name:    "export",
-		summary: "export a case file: --format csv, one row per second of case time",
+		summary: "export a case file: --format csv (one row per second) or summary-csv (one row per case)",
 		run:     runExport,
 	})
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("export", "CASEFILE --format csv [--out FILE]",
+	fl := newFlagSet("export", "CASEFILE --format csv|summary-csv [--out FILE]",
 		"Writes a case file as CSV: one row per second of case time, from the first sample to\n"+
 			"the last; column time (RFC 3339, UTC), then one column per channel in the file\n"+
 			"(vocabulary order, derived.* included). A cell holds the channel's latest value at\n"+
 			"that second when it is ok (quality ok, in its plausible range, within its freshness\n"+
 			"limit), and is empty otherwise. Bad lines are reported on stderr with their line\n"+
 			"numbers and skipped.\n"+
+			"--format summary-csv writes one row for the case instead: the case summary of\n"+
+			"docs/export.md, pseudonymised unless --identify is given.\n"+
 			"Exit status: 0 when written, 1 on a write or read error, 2 on bad usage or a\n"+
 			"missing, unreadable or empty case file.", stdout, stderr)
-	format := fl.String("format", "", "output `FORMAT`: csv")
+	format := fl.String("format", "", "output `FORMAT`: csv or summary-csv")
 	out := fl.String("out", "", "output `FILE` (default: stdout)")
+	pf := addPrivacyFlags(fl)
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {
 		return code
@@ -43,11 +46,23 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case len(pos) != 1:
 		return fail(2, "one CASEFILE is required, got %d", len(pos))
 	case *format == "":
-		return fail(2, "--format is required (csv)")
-	case *format != "csv":
-		return fail(2, "unknown --format %q (csv)", *format)
+		return fail(2, "--format is required (csv or summary-csv)")
+	case *format != "csv" && *format != "summary-csv":
+		return fail(2, "unknown --format %q (csv or summary-csv)", *format)
 	}
 	path := pos[0]
+	if *format == "summary-csv" {
+		w := stdout
+		if *out != "" {
+			of, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+			if err != nil {
+				return fail(1, "%v", err)
+			}
+			defer of.Close()
+			w = of
+		}
+		return writeCaseSummaryCSV("export", path, pf, w, stderr)
+	}
 	f, ok := openCase("export", path, stderr)
 	if !ok {
 		return 2

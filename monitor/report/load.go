@@ -1,0 +1,226 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/record"
+)
+
+// ErrEmpty is returned by Load for a case file without a single good line.
+var ErrEmpty = errors.New("report: case file has no usable line")
+
+// Point is one recorded value of a channel. V is NaN when the value was
+// not usable (quality not ok, outside the channel's plausible range, or no
+// number): it ends the previous value, it is never shown.
+type Point struct {
+	T int64 // Unix ns
+	V float64
+}
+
+// Event is an event line of the case file.
+type Event struct {
+	T          int64
+	Kind, Text string
+	Who        string
+	Num        map[string]float64
+	Str        map[string]string
+}
+
+// Alarm is an alarm transition of the case file.
+type Alarm struct {
+	T                      int64
+	Alarm, Priority, State string
+	Reason                 string
+	Value, Limit           float64 // NaN when absent
+}
+
+// Meta is the case metadata (the last line of measurement case wins, field
+// by field).
+type Meta struct {
+	HeightCm, WeightKg, AgeYears float64 // NaN when unknown
+	Sex                          string
+	BSAFormula                   string
+	DO2iThreshold                float64 // NaN when the file does not say
+	// Identifiers are the ident_* fields without the prefix.
+	Identifiers map[string]string
+}
+
+// Case is a case file read into memory. Built by Load, read-only after.
+type Case struct {
+	// ID is the case tag (pseudonymous by the format, but still an
+	// identifier of the record: outputs show it only with Identify).
+	ID         string
+	Start, End int64 // earliest and latest line, Unix ns
+	Meta       Meta
+	// Series holds every channel's points by channel name, in time order.
+	Series map[string][]Point
+	Events []Event // time order
+	Alarms []Alarm // time order
+	// BadLines counts lines that did not follow the format.
+	BadLines int
+}
+
+// Load reads a whole case file. Bad lines are passed to onBad (if not nil)
+// and skipped; the error is an I/O error, or ErrEmpty when no line was good.
+func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
+	c := &Case{
+		Series: make(map[string][]Point),
+		Meta:   Meta{HeightCm: math.NaN(), WeightKg: math.NaN(), AgeYears: math.NaN(), DO2iThreshold: math.NaN(), Identifiers: map[string]string{}},
+	}
+	rd := record.NewReader(r)
+	rd.OnBadLine = onBad
+	var samples []record.ChannelSample
+	good := 0
+	for rd.Next() {
+		e := rd.Entry()
+		good++
+		if c.Start == 0 || e.Time < c.Start {
+			c.Start = e.Time
+		}
+		c.End = max(c.End, e.Time)
+		if c.ID == "" {
+			c.ID = e.Tag(record.TagCase)
+		}
+		switch e.Kind() {
+		case record.KindMeta:
+			c.Meta.apply(e)
+		case record.KindEvent:
+			c.Events = append(c.Events, newEvent(e))
+		case record.KindAlarm:
+			c.Alarms = append(c.Alarms, Alarm{T: e.Time, Alarm: e.Tag(record.TagAlarm), Priority: e.Str("priority"),
+				State: e.Str("state"), Reason: e.Str("reason"), Value: e.Num("value"), Limit: e.Num("limit")})
+		case record.KindSamples:
+			samples = e.Samples(samples[:0])
+			for _, s := range samples {
+				c.Series[s.Channel] = append(c.Series[s.Channel], Point{T: s.Time, V: usable(s)})
+			}
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	c.BadLines = rd.BadLines
+	if good == 0 {
+		return nil, ErrEmpty
+	}
+	for k, s := range c.Series {
+		if !slices.IsSortedFunc(s, func(a, b Point) int { return cmpInt(a.T, b.T) }) {
+			slices.SortStableFunc(s, func(a, b Point) int { return cmpInt(a.T, b.T) })
+			c.Series[k] = s
+		}
+	}
+	slices.SortStableFunc(c.Events, func(a, b Event) int { return cmpInt(a.T, b.T) })
+	slices.SortStableFunc(c.Alarms, func(a, b Alarm) int { return cmpInt(a.T, b.T) })
+	return c, nil
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// usable returns the sample's value when the pipeline would use it: quality
+// ok and inside the channel's plausible range (channel vocabulary); NaN
+// otherwise.
+func usable(s record.ChannelSample) float64 {
+	if s.Quality != channel.OK || math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+		return math.NaN()
+	}
+	if id, ok := channel.Lookup(s.Channel); ok && !channel.Get(id).InRange(s.Value) {
+		return math.NaN()
+	}
+	return s.Value
+}
+
+func (m *Meta) apply(e *record.Entry) {
+	for _, f := range e.Fields {
+		k := string(f.Key)
+		if id, ok := strings.CutPrefix(k, record.IdentPrefix); ok {
+			if f.Value.Kind() == lineprotocol.String {
+				m.Identifiers[id] = f.Value.StringV()
+			}
+			continue
+		}
+		switch k {
+		case "height_cm":
+			m.HeightCm = e.Num(k)
+		case "weight_kg":
+			m.WeightKg = e.Num(k)
+		case "age_years":
+			m.AgeYears = e.Num(k)
+		case "sex":
+			m.Sex = e.Str(k)
+		case "bsa_formula":
+			m.BSAFormula = e.Str(k)
+		case "do2i_threshold":
+			m.DO2iThreshold = e.Num(k)
+		}
+	}
+}
+
+func newEvent(e *record.Entry) Event {
+	ev := Event{T: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text"), Who: e.Str("who")}
+	for _, f := range e.Fields {
+		k := string(f.Key)
+		switch k {
+		case "text", "who":
+			continue
+		}
+		if f.Value.Kind() == lineprotocol.String {
+			if ev.Str == nil {
+				ev.Str = map[string]string{}
+			}
+			ev.Str[k] = f.Value.StringV()
+		} else if v := e.Num(k); !math.IsNaN(v) {
+			if ev.Num == nil {
+				ev.Num = map[string]float64{}
+			}
+			ev.Num[k] = v
+		}
+	}
+	return ev
+}
+
+// BSA returns the case's body surface area in m²: the last usable recorded
+// derived.bsa, else computed from the metadata's height and weight with its
+// formula (physio.BSA, DuBois by default); NaN when unknown.
+func (c *Case) BSA() float64 {
+	s := c.Series["derived.bsa"]
+	for i := len(s) - 1; i >= 0; i-- {
+		if !math.IsNaN(s[i].V) {
+			return s[i].V
+		}
+	}
+	f, err := physio.ParseBSAFormula(c.Meta.BSAFormula)
+	if err != nil {
+		f = physio.DuBois
+	}
+	if math.IsNaN(c.Meta.HeightCm) || math.IsNaN(c.Meta.WeightKg) {
+		return math.NaN()
+	}
+	return physio.BSA(f, c.Meta.HeightCm, c.Meta.WeightKg)
+}
+
+// identifierStrings are the strings outputs must not contain without
+// Identify: the identifier values and the case tag.
+func (c *Case) identifierStrings() []string {
+	out := slices.Collect(maps.Values(c.Meta.Identifiers))
+	if c.ID != "" {
+		out = append(out, c.ID)
+	}
+	return out
+}

@@ -1,0 +1,596 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/timeline"
+)
+
+// Settings are the thresholds of the summary. Each one is a hospital
+// setting; the defaults are those of docs/../shared perfusion reference §3
+// and of the pipeline's monitor.Limits.
+type Settings struct {
+	// DO2iThreshold in mL/min/m²; 0 means "the case file's do2i_threshold,
+	// else 280" (GIFT 2018).
+	DO2iThreshold float64
+	// Limits are the pipeline's case-statistics limits (MAP < 50 mmHg,
+	// SvO2 < 60 %, arterial outlet ≥ 37 °C, |A–V gradient| > 10 °C).
+	Limits monitor.Limits
+	// WarmFrom is the arterial outlet temperature (°C) from which the
+	// stricter rewarming limits apply (STS/SCA/AmSECT 2015): default 30.
+	WarmFrom float64
+	// AVGradientWarm: |A–V gradient| (°C) over it counts once the outlet is
+	// at or above WarmFrom. Default 4.
+	AVGradientWarm float64
+	// RewarmRateHigh: rewarming rate (°C/min) over it counts once the
+	// outlet is at or above WarmFrom. Default 0.5.
+	RewarmRateHigh float64
+	// DerivedHold is how long a recorded derived.* value stands for the
+	// case: derived values are recorded once per second, and like the
+	// pipeline's StatsMaxStep no value counts for longer. Default 2 s.
+	DerivedHold time.Duration
+	// BloodGasInterval: a longer stretch of bypass without a blood gas is a
+	// missing record item. Default 30 min.
+	BloodGasInterval time.Duration
+}
+
+// DefaultSettings returns the defaults described on each field.
+func DefaultSettings() Settings {
+	return Settings{
+		Limits:           monitor.DefaultSettings().Limits,
+		WarmFrom:         30,
+		AVGradientWarm:   4,
+		RewarmRateHigh:   0.5,
+		DerivedHold:      2 * time.Second,
+		BloodGasInterval: 30 * time.Minute,
+	}
+}
+
+// Nadir is an extreme value and when and where it was measured.
+type Nadir struct {
+	Value   float64 // NaN when there was none
+	Time    time.Time
+	Channel string
+}
+
+// Valid reports whether the nadir has a value.
+func (n Nadir) Valid() bool { return !math.IsNaN(n.Value) }
+
+// Volume is a sum of volumes in mL and how many entries made it.
+type Volume struct {
+	ML    float64
+	Count int
+}
+
+// DrugTotal is the total of one drug in one unit.
+type DrugTotal struct {
+	Name, Unit string
+	Total      float64
+	Count      int
+}
+
+// Completeness is the share of bypass time a key channel had a fresh, usable
+// value.
+type Completeness struct {
+	Channel string
+	Share   float64 // 0..1; NaN without bypass time
+}
+
+// LogEntry is one line of the event and drug log, free text already
+// redacted when the summary is not identified.
+type LogEntry struct {
+	Time       time.Time
+	Kind, Text string
+	Who        string
+}
+
+// BloodGas is one analyser sample: the abg.* or vbg.* values recorded at
+// one time, by analyte (ph, pco2, ...).
+type BloodGas struct {
+	Time   time.Time
+	Sample string // "ABG" or "VBG"
+	Values map[string]float64
+}
+
+// CaseSummary is the perfusion record's summary of one case. Every output
+// of this package is made from it.
+type CaseSummary struct {
+	// Label is the case as outputs show it: the keyed pseudonym, or the
+	// case tag when identified.
+	Label string
+	// Identified is true when built with Privacy.Identify; only then are
+	// CaseID and Identifiers set.
+	Identified  bool
+	CaseID      string
+	Identifiers map[string]string
+
+	Start, End                   time.Time
+	HeightCm, WeightKg, AgeYears float64 // NaN when unknown
+	Sex                          string
+	BSA                          float64 // m², NaN when unknown
+
+	Settings      Settings
+	DO2iThreshold float64 // the threshold used, mL/min/m²
+
+	// Bypass, CrossClamp and Arrest are the summed durations of the
+	// on_bypass/off_bypass, clamp_on/clamp_off and arrest_start/arrest_end
+	// periods; an unclosed period counts up to the end of the file (and is
+	// a missing item).
+	Bypass, CrossClamp, Arrest time.Duration
+	BypassStart, BypassEnd     time.Time // first on_bypass, last off (zero if none)
+
+	LowestTemp Nadir // temp.nasopharyngeal / temp.bladder, on bypass
+	NadirHct   Nadir // inline.hct, abg.hct, vbg.hct, on bypass
+	NadirDO2i  Nadir // derived.do2i, on bypass
+	MaxOutlet  Nadir // highest temp.arterial_outlet on bypass
+
+	// Durations on bypass with the condition, each from usable, fresh
+	// values only; DO2iAreaBelow in mL/min/m² × min.
+	DO2iBelow          time.Duration
+	DO2iAreaBelow      float64
+	MAPBelow           time.Duration
+	SvO2Below          time.Duration
+	OutletHigh         time.Duration
+	AVGradientHigh     time.Duration // |gradient| > Limits.AVGradientHigh
+	AVGradientWarmHigh time.Duration // |gradient| > AVGradientWarm, outlet ≥ WarmFrom
+	RewarmRateHigh     time.Duration // rate > RewarmRateHigh, outlet ≥ WarmFrom
+
+	// Fluids in, by fluid kind (prime, crystalloid, colloid, other),
+	// cardioplegia, cell salvage and blood products; out: urine and
+	// haemofiltration. Balance = in − out, mL.
+	FluidsIn        map[string]Volume
+	Cardioplegia    Volume
+	CellSalvage     Volume
+	BloodProducts   map[string]Volume // by product
+	Urine           Volume
+	Haemofiltration Volume
+	Balance         float64
+
+	Drugs []DrugTotal // by name then unit
+
+	// AlarmsByPriority counts activations (transitions to active).
+	AlarmsByPriority map[string]int
+	AlarmsByID       map[string]int
+
+	Completeness []Completeness
+	Missing      []string
+
+	BloodGases []BloodGas
+	Log        []LogEntry
+	BadLines   int
+}
+
+// KeyChannels are the channels whose completeness is reported and whose
+// trends are charted.
+var KeyChannels = []string{"pump.flow", "patient.map", "derived.do2i", "temp.arterial_outlet", "temp.venous_inlet", "temp.nasopharyngeal", "inline.ven_so2", "inline.hct"}
+
+// Summarize computes the summary of a case. It fails only when priv cannot
+// pseudonymise (no secret and not Identify).
+func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
+	label, err := priv.Label(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	red := priv.redactor(c)
+	thr := set.DO2iThreshold
+	if thr <= 0 {
+		thr = c.Meta.DO2iThreshold
+		if math.IsNaN(thr) || thr <= 0 {
+			thr = 280
+		}
+	}
+	s := &CaseSummary{
+		Label: label, Identified: priv.Identify,
+		Start: utc(c.Start), End: utc(c.End),
+		HeightCm: c.Meta.HeightCm, WeightKg: c.Meta.WeightKg, AgeYears: c.Meta.AgeYears, Sex: c.Meta.Sex,
+		BSA: c.BSA(), Settings: set, DO2iThreshold: thr, BadLines: c.BadLines,
+		FluidsIn: map[string]Volume{}, BloodProducts: map[string]Volume{},
+		AlarmsByPriority: map[string]int{}, AlarmsByID: map[string]int{},
+	}
+	if priv.Identify {
+		s.CaseID = c.ID
+		s.Identifiers = c.Meta.Identifiers
+	}
+
+	var byp, clamp, arrest time.Duration
+	bypass := s.periods(c, "on_bypass", "off_bypass", "bypass", &byp)
+	s.periods(c, "clamp_on", "clamp_off", "cross-clamp", &clamp)
+	s.periods(c, "arrest_start", "arrest_end", "circulatory arrest", &arrest)
+	// The times themselves are monitor/timeline's answers, the ones the
+	// console's timers and the alarm engine show (an arrest ends with
+	// bypass at the latest).
+	tl := timeline.New(len(c.Events) + 1)
+	for _, e := range c.Events {
+		_ = tl.Add(timeline.Event{Time: e.T, Kind: e.Kind, Text: e.Text}) // only events without a time are refused
+	}
+	st := tl.At(c.End)
+	s.Bypass, s.CrossClamp, s.Arrest = st.Bypass, st.Clamp, st.Arrest
+	if len(bypass) > 0 {
+		s.BypassStart, s.BypassEnd = utc(bypass[0].a), utc(bypass[len(bypass)-1].b)
+	}
+
+	s.LowestTemp = nadir(c, bypass, false, "temp.nasopharyngeal", "temp.bladder")
+	s.NadirHct = nadir(c, bypass, false, "inline.hct", "abg.hct", "vbg.hct")
+	s.NadirDO2i = nadir(c, bypass, false, "derived.do2i")
+	s.MaxOutlet = nadir(c, bypass, true, "temp.arterial_outlet")
+
+	s.integrate(c, bypass, set, thr)
+	s.records(c, red)
+	s.alarms(c)
+	s.missing(c, bypass, set)
+	s.bloodGases(c)
+	return s, nil
+}
+
+func utc(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
+
+type span struct{ a, b int64 }
+
+// periods pairs open/close events in time order into spans, adds their
+// total to *total and records unpaired events as missing items.
+func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Duration) []span {
+	var out []span
+	var start int64
+	on := false
+	for _, e := range c.Events {
+		switch e.Kind {
+		case open:
+			if on {
+				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s while %s already open", open, clock(e.T), what))
+				continue
+			}
+			on, start = true, e.T
+		case close:
+			if !on {
+				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s without %s", close, clock(e.T), open))
+				continue
+			}
+			on = false
+			out = append(out, span{start, e.T})
+		}
+	}
+	if on {
+		s.Missing = append(s.Missing, fmt.Sprintf("%s from %s not closed (%s missing): counted to the end of the file", what, clock(start), close))
+		out = append(out, span{start, c.End})
+	}
+	for _, p := range out {
+		*total += time.Duration(p.b - p.a)
+	}
+	return out
+}
+
+func clock(ns int64) string { return utc(ns).Format("15:04:05") }
+
+func inSpans(sp []span, t int64) bool {
+	for _, p := range sp {
+		if t >= p.a && t <= p.b {
+			return true
+		}
+	}
+	return false
+}
+
+// nadir is the lowest (highest with max) usable value of the channels at
+// a time inside the spans.
+func nadir(c *Case, sp []span, highest bool, chans ...string) Nadir {
+	n := Nadir{Value: math.NaN()}
+	for _, ch := range chans {
+		for _, p := range c.Series[ch] {
+			if math.IsNaN(p.V) || !inSpans(sp, p.T) {
+				continue
+			}
+			if !n.Valid() || (!highest && p.V < n.Value) || (highest && p.V > n.Value) {
+				n = Nadir{Value: p.V, Time: utc(p.T), Channel: ch}
+			}
+		}
+	}
+	return n
+}
+
+// step is a channel as a step function: a usable point holds its value
+// until the channel's next point or until it goes stale (its freshness
+// limit, or Settings.DerivedHold for derived values), whichever is first.
+type step struct {
+	pts  []Point
+	hold int64
+}
+
+func newStep(c *Case, name string, set Settings) step {
+	hold := int64(set.DerivedHold)
+	if id, ok := channel.Lookup(name); ok {
+		if f := channel.Get(id).Freshness; f > 0 {
+			hold = int64(f)
+		}
+	}
+	return step{pts: c.Series[name], hold: hold}
+}
+
+// at returns the value at t, NaN when none is usable and fresh.
+func (s step) at(t int64) float64 {
+	i := sort.Search(len(s.pts), func(i int) bool { return s.pts[i].T > t }) - 1
+	if i < 0 || t >= s.pts[i].T+s.hold {
+		return math.NaN()
+	}
+	return s.pts[i].V
+}
+
+// breaks appends the times at which s may change value.
+func (s step) breaks(dst []int64) []int64 {
+	for _, p := range s.pts {
+		dst = append(dst, p.T, p.T+s.hold)
+	}
+	return dst
+}
+
+// integrate counts the durations of the conditions over the bypass spans.
+// Between two consecutive change points of any input every value is
+// constant, so each piece is judged once: exact, to the nanosecond.
+func (s *CaseSummary) integrate(c *Case, bypass []span, set Settings, thr float64) {
+	do2i := newStep(c, "derived.do2i", set)
+	mapv := newStep(c, "patient.map", set)
+	svo2 := newStep(c, "inline.ven_so2", set)
+	outlet := newStep(c, "temp.arterial_outlet", set)
+	grad := newStep(c, "derived.av_gradient", set)
+	rate := newStep(c, "derived.rewarm_rate", set)
+	keys := make([]step, len(KeyChannels))
+	fresh := make([]time.Duration, len(KeyChannels))
+	var br []int64
+	for _, st := range []step{do2i, mapv, svo2, outlet, grad, rate} {
+		br = st.breaks(br)
+	}
+	for i, k := range KeyChannels {
+		keys[i] = newStep(c, k, set)
+		br = keys[i].breaks(br)
+	}
+	for _, p := range bypass {
+		br = append(br, p.a, p.b)
+	}
+	slices.Sort(br)
+	br = slices.Compact(br)
+	lim := set.Limits
+	for _, p := range bypass {
+		i := sort.Search(len(br), func(i int) bool { return br[i] >= p.a })
+		for ; i+1 < len(br) && br[i] < p.b; i++ {
+			a, b := br[i], min(br[i+1], p.b)
+			dt := time.Duration(b - a)
+			if v := do2i.at(a); v < thr {
+				s.DO2iBelow += dt
+				s.DO2iAreaBelow += (thr - v) * dt.Minutes()
+			}
+			if v := mapv.at(a); v < lim.MAPLow {
+				s.MAPBelow += dt
+			}
+			if v := svo2.at(a); v < lim.SvO2Low {
+				s.SvO2Below += dt
+			}
+			o := outlet.at(a)
+			if o >= lim.OutletHigh {
+				s.OutletHigh += dt
+			}
+			g := math.Abs(grad.at(a))
+			if g > lim.AVGradientHigh {
+				s.AVGradientHigh += dt
+			}
+			if o >= set.WarmFrom && g > set.AVGradientWarm {
+				s.AVGradientWarmHigh += dt
+			}
+			if o >= set.WarmFrom && rate.at(a) > set.RewarmRateHigh {
+				s.RewarmRateHigh += dt
+			}
+			for j := range keys {
+				if !math.IsNaN(keys[j].at(a)) {
+					fresh[j] += dt
+				}
+			}
+		}
+	}
+	for j, k := range KeyChannels {
+		sh := math.NaN()
+		if s.Bypass > 0 {
+			sh = float64(fresh[j]) / float64(s.Bypass)
+		}
+		s.Completeness = append(s.Completeness, Completeness{Channel: k, Share: sh})
+	}
+}
+
+// Event kinds beyond those docs/format/case.md lists that the summary
+// reads (each with volume_ml): fluids given and removed.
+const (
+	KindCellSalvage     = "cell_salvage"
+	KindHaemofiltration = "haemofiltration"
+	KindUrine           = "urine"
+)
+
+func (s *CaseSummary) records(c *Case, red func(string) string) {
+	drugs := map[[2]string]*DrugTotal{}
+	for _, e := range c.Events {
+		vol, hasVol := e.Num["volume_ml"]
+		add := func(v *Volume) {
+			if hasVol {
+				v.ML += vol
+			}
+			v.Count++
+		}
+		switch e.Kind {
+		case "fluid":
+			// docs/format/case.md names the field "kind" but also reserves
+			// that key for the tag: accept fluid_kind and kind.
+			k := e.Str["fluid_kind"]
+			if k == "" {
+				k = e.Str["kind"]
+			}
+			if k == "" {
+				k = "other"
+			}
+			v := s.FluidsIn[k]
+			add(&v)
+			s.FluidsIn[k] = v
+		case "cardioplegia":
+			add(&s.Cardioplegia)
+		case KindCellSalvage:
+			add(&s.CellSalvage)
+		case "blood_product":
+			p := e.Str["product"]
+			if p == "" {
+				p = "unspecified"
+			}
+			v := s.BloodProducts[p]
+			add(&v)
+			s.BloodProducts[p] = v
+		case KindHaemofiltration, "ultrafiltration":
+			add(&s.Haemofiltration)
+		case KindUrine:
+			add(&s.Urine)
+		case "drug":
+			k := [2]string{strings.ToLower(e.Str["name"]), e.Str["unit"]}
+			d := drugs[k]
+			if d == nil {
+				d = &DrugTotal{Name: k[0], Unit: k[1]}
+				drugs[k] = d
+			}
+			if v, ok := e.Num["dose"]; ok {
+				d.Total += v
+			}
+			d.Count++
+		}
+		s.Log = append(s.Log, LogEntry{Time: utc(e.T), Kind: e.Kind, Text: red(e.Text), Who: red(e.Who)})
+	}
+	// urine.volume is cumulative: what it rose by over the case.
+	var first, last = math.NaN(), math.NaN()
+	for _, p := range c.Series["urine.volume"] {
+		if math.IsNaN(p.V) {
+			continue
+		}
+		if math.IsNaN(first) {
+			first = p.V
+		}
+		last = p.V
+	}
+	if !math.IsNaN(first) && last > first {
+		s.Urine.ML += last - first
+		s.Urine.Count++
+	}
+	for _, d := range drugs {
+		s.Drugs = append(s.Drugs, *d)
+	}
+	slices.SortFunc(s.Drugs, func(a, b DrugTotal) int { return strings.Compare(a.Name+"\x00"+a.Unit, b.Name+"\x00"+b.Unit) })
+	in := s.Cardioplegia.ML + s.CellSalvage.ML
+	for _, v := range s.FluidsIn {
+		in += v.ML
+	}
+	for _, v := range s.BloodProducts {
+		in += v.ML
+	}
+	s.Balance = in - s.Urine.ML - s.Haemofiltration.ML
+}
+
+func (s *CaseSummary) alarms(c *Case) {
+	for _, a := range c.Alarms {
+		if a.State == "active" {
+			s.AlarmsByPriority[a.Priority]++
+			s.AlarmsByID[a.Alarm]++
+		}
+	}
+}
+
+// BloodUnits is the number of blood product entries.
+func (s *CaseSummary) BloodUnits() int {
+	n := 0
+	for _, v := range s.BloodProducts {
+		n += v.Count
+	}
+	return n
+}
+
+func (s *CaseSummary) missing(c *Case, bypass []span, set Settings) {
+	if len(bypass) == 0 {
+		s.Missing = append(s.Missing, "no on_bypass event: bypass times and on-bypass figures are empty")
+		return
+	}
+	act := false
+	for _, p := range c.Series["act.seconds"] {
+		act = act || (!math.IsNaN(p.V) && inSpans(bypass, p.T))
+	}
+	for _, e := range c.Events {
+		act = act || (e.Kind == "act" && inSpans(bypass, e.T))
+	}
+	if !act {
+		s.Missing = append(s.Missing, "no ACT on bypass")
+	}
+	var gas []int64
+	for ch, pts := range c.Series {
+		if strings.HasPrefix(ch, "abg.") {
+			for _, p := range pts {
+				if !math.IsNaN(p.V) {
+					gas = append(gas, p.T)
+				}
+			}
+		}
+	}
+	for _, e := range c.Events {
+		if e.Kind == "blood_gas" {
+			gas = append(gas, e.T)
+		}
+	}
+	slices.Sort(gas)
+	gas = slices.Compact(gas)
+	lim := int64(set.BloodGasInterval)
+	for _, p := range bypass {
+		prev := p.a
+		for _, t := range append(slices.Clone(gas), p.b) {
+			if t < p.a || t > p.b {
+				continue
+			}
+			if t-prev > lim {
+				s.Missing = append(s.Missing, fmt.Sprintf("no blood gas on bypass from %s to %s (%.0f min)", clock(prev), clock(t), time.Duration(t-prev).Minutes()))
+			}
+			prev = t
+		}
+	}
+}
+
+func (s *CaseSummary) bloodGases(c *Case) {
+	rows := map[[2]int64]*BloodGas{}
+	for ch, pts := range c.Series {
+		g, an, _ := strings.Cut(ch, ".")
+		if g != "abg" && g != "vbg" {
+			continue
+		}
+		kind := int64(0)
+		if g == "vbg" {
+			kind = 1
+		}
+		for _, p := range pts {
+			if math.IsNaN(p.V) {
+				continue
+			}
+			r := rows[[2]int64{p.T, kind}]
+			if r == nil {
+				r = &BloodGas{Time: utc(p.T), Sample: strings.ToUpper(g), Values: map[string]float64{}}
+				rows[[2]int64{p.T, kind}] = r
+			}
+			r.Values[an] = p.V
+		}
+	}
+	for _, r := range rows {
+		s.BloodGases = append(s.BloodGases, *r)
+	}
+	slices.SortFunc(s.BloodGases, func(a, b BloodGas) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Sample, b.Sample)
+	})
+}

@@ -1,0 +1,156 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"maps"
+)
+
+// none stands for an unknown value: it is never shown as a number.
+const none = "—"
+
+func num(v float64, prec int, unit string) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return none
+	}
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if unit != "" {
+		s += " " + unit
+	}
+	return s
+}
+
+// dur formats a duration as h:mm:ss and minutes.
+func dur(d time.Duration) string {
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%d:%02d:%02d (%.1f min)", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60, d.Minutes())
+}
+
+func nadirText(n Nadir, prec int, unit string) string {
+	if !n.Valid() {
+		return none
+	}
+	return fmt.Sprintf("%s at %s (%s)", num(n.Value, prec, unit), n.Time.Format("15:04:05"), n.Channel)
+}
+
+func clockText(t time.Time) string {
+	if t.IsZero() {
+		return none
+	}
+	return t.Format("2006-01-02 15:04:05Z")
+}
+
+// Header returns the report header's lines: the case label, patient size
+// and, only when identified, the identifiers.
+func (s *CaseSummary) Header() [][2]string {
+	h := [][2]string{
+		{"Case", s.Label},
+		{"Height", num(s.HeightCm, 0, "cm")},
+		{"Weight", num(s.WeightKg, 1, "kg")},
+		{"BSA", num(s.BSA, 2, "m²")},
+		{"Age", num(s.AgeYears, 0, "years")},
+		{"Sex", orNone(s.Sex)},
+		{"Recorded", clockText(s.Start) + " to " + clockText(s.End)},
+	}
+	if !s.Identified {
+		h[0][0] = "Case (pseudonym)"
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Identifiers)) {
+		h = append(h, [2]string{"Identifier " + k, s.Identifiers[k]})
+	}
+	return h
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return none
+	}
+	return s
+}
+
+// Rows returns the summary as label/value pairs, in report order.
+func (s *CaseSummary) Rows() [][2]string {
+	l := s.Settings.Limits
+	r := [][2]string{
+		{"Bypass", dur(s.Bypass)},
+		{"On / off bypass", clockText(s.BypassStart) + " / " + clockText(s.BypassEnd)},
+		{"Cross-clamp", dur(s.CrossClamp)},
+		{"Circulatory arrest", dur(s.Arrest)},
+		{"Lowest temperature", nadirText(s.LowestTemp, 1, "°C")},
+		{"Highest arterial outlet", nadirText(s.MaxOutlet, 1, "°C")},
+		{"Nadir Hct", nadirText(s.NadirHct, 1, "%")},
+		{"Nadir DO2i", nadirText(s.NadirDO2i, 0, "mL/min/m²")},
+		{fmt.Sprintf("DO2i < %g mL/min/m²", s.DO2iThreshold), dur(s.DO2iBelow)},
+		{"DO2i area below threshold", num(s.DO2iAreaBelow, 1, "mL/min/m² × min")},
+		{fmt.Sprintf("MAP < %g mmHg", l.MAPLow), dur(s.MAPBelow)},
+		{fmt.Sprintf("SvO2 < %g %%", l.SvO2Low), dur(s.SvO2Below)},
+		{fmt.Sprintf("Arterial outlet >= %g °C", l.OutletHigh), dur(s.OutletHigh)},
+		{fmt.Sprintf("|A–V gradient| > %g °C", l.AVGradientHigh), dur(s.AVGradientHigh)},
+		{fmt.Sprintf("|A–V gradient| > %g °C, outlet >= %g °C", s.Settings.AVGradientWarm, s.Settings.WarmFrom), dur(s.AVGradientWarmHigh)},
+		{fmt.Sprintf("Rewarming > %g °C/min, outlet >= %g °C", s.Settings.RewarmRateHigh, s.Settings.WarmFrom), dur(s.RewarmRateHigh)},
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.FluidsIn)) {
+		r = append(r, [2]string{"Fluid in: " + k, vol(s.FluidsIn[k])})
+	}
+	r = append(r,
+		[2]string{"Cardioplegia", vol(s.Cardioplegia)},
+		[2]string{"Cell salvage returned", vol(s.CellSalvage)},
+	)
+	for _, k := range slices.Sorted(maps.Keys(s.BloodProducts)) {
+		r = append(r, [2]string{"Blood product: " + k, vol(s.BloodProducts[k])})
+	}
+	r = append(r,
+		[2]string{"Urine", vol(s.Urine)},
+		[2]string{"Haemofiltration removed", vol(s.Haemofiltration)},
+		[2]string{"Fluid balance (in − out)", num(s.Balance, 0, "mL")},
+	)
+	for _, d := range s.Drugs {
+		r = append(r, [2]string{"Drug: " + d.Name, fmt.Sprintf("%s total (%d doses)", num(d.Total, 1, d.Unit), d.Count)})
+	}
+	var al []string
+	for _, p := range []string{"high", "medium", "low"} {
+		al = append(al, fmt.Sprintf("%s %d", p, s.AlarmsByPriority[p]))
+	}
+	r = append(r, [2]string{"Alarm activations", strings.Join(al, ", ")})
+	for _, c := range s.Completeness {
+		r = append(r, [2]string{"Fresh data on bypass: " + c.Channel, num(100*c.Share, 1, "%")})
+	}
+	if s.BadLines > 0 {
+		r = append(r, [2]string{"Bad lines in the case file", strconv.Itoa(s.BadLines)})
+	}
+	return r
+}
+
+func vol(v Volume) string {
+	if v.Count == 0 {
+		return none
+	}
+	return fmt.Sprintf("%s (%d)", num(v.ML, 0, "mL"), v.Count)
+}
+
+// gasColumns are the blood-gas table's analytes, with units.
+var gasColumns = []struct{ key, label, unit string }{
+	{"ph", "pH", ""}, {"pco2", "pCO2", "mmHg"}, {"po2", "pO2", "mmHg"}, {"so2", "sO2", "%"}, {"hb", "Hb", "g/dL"},
+	{"hct", "Hct", "%"}, {"k", "K+", "mmol/L"}, {"na", "Na+", "mmol/L"}, {"ica", "iCa", "mmol/L"},
+	{"glucose", "Glucose", "mmol/L"}, {"lactate", "Lactate", "mmol/L"}, {"be", "BE", "mmol/L"}, {"hco3", "HCO3", "mmol/L"},
+}
+
+func gasCell(g BloodGas, key string) string {
+	v, ok := g.Values[key]
+	if !ok {
+		return none
+	}
+	p := 1
+	switch key {
+	case "ph", "ica":
+		p = 2
+	case "pco2", "po2", "so2", "na", "hct":
+		p = 0
+	}
+	return num(v, p, "")
+}
