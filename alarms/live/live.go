@@ -58,6 +58,9 @@ type Status struct {
 	// Alarms lists the alarms that are pending, active, paused or
 	// acknowledged, in the profile's order.
 	Alarms []alarms.Status
+	// All lists every alarm, inactive ones included (their limits in
+	// force, for the tiles and the limit settings).
+	All []alarms.Status
 	// Audible is the highest priority sounding now (alarms.NoPriority if
 	// none).
 	Audible alarms.Priority
@@ -134,6 +137,11 @@ func (r *Runner) SetLimit(id string, limit float64) (<-chan error, error) {
 	return r.do(func(now time.Time) error { return r.cfg.Engine.SetLimit(now, id, limit) })
 }
 
+// SetBand queues a change of the band of an outside-band rule.
+func (r *Runner) SetBand(id string, low, high float64) (<-chan error, error) {
+	return r.do(func(now time.Time) error { return r.cfg.Engine.SetBand(now, id, low, high) })
+}
+
 func (r *Runner) do(f func(time.Time) error) (<-chan error, error) {
 	res := make(chan error, 1)
 	select {
@@ -202,13 +210,20 @@ func (r *Runner) Step() {
 	r.sound(now)
 
 	prev := r.status.Load()
-	r.scratch = r.cfg.Engine.AppendStatus(r.scratch[:0], false)
-	if len(trs) == 0 && prev.AudioUnavailable == r.ctx.AudioUnavailable && sameStatus(prev.Alarms, r.scratch) {
+	r.scratch = r.cfg.Engine.AppendStatus(r.scratch[:0], true)
+	if len(trs) == 0 && prev.AudioUnavailable == r.ctx.AudioUnavailable && sameStatus(prev.All, r.scratch) {
 		return // nothing a reader could see has changed
+	}
+	all := append([]alarms.Status(nil), r.scratch...)
+	var shown []alarms.Status
+	for _, a := range all {
+		if a.State != alarms.Inactive {
+			shown = append(shown, a)
+		}
 	}
 	st := &Status{
 		Time: now.UnixNano(), Seq: snap.Seq,
-		Alarms:           append([]alarms.Status(nil), r.scratch...),
+		Alarms: shown, All: all,
 		Audible:          r.cfg.Engine.Audible(),
 		AudioUnavailable: r.ctx.AudioUnavailable, AudioErr: r.audioErr,
 	}

@@ -90,6 +90,10 @@ func TestCriticalMAPRaisesSoundsAndAcknowledges(t *testing.T) {
 	st := g.at(0, 70)
 	_, ok := find(st, "map_critical")
 	assert.False(t, ok, "no alarm at MAP 70")
+	i := slices.IndexFunc(st.All, func(a alarms.Status) bool { return a.Alarm == "map_critical" })
+	require.GreaterOrEqual(t, i, 0, "All lists inactive alarms too")
+	assert.Equal(t, alarms.Inactive, st.All[i].State)
+	assert.InDelta(t, 40, st.All[i].Limits.Limit, 0, "the limit in force, for the tiles")
 
 	st = g.at(time.Second, 30)
 	a, ok := find(st, "map_critical")

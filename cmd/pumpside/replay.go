@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pumpside/pumpside/monitor/timeline"
 	"io"
 	"os"
 	"strconv"
@@ -148,7 +149,12 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 	if err != nil {
 		return st, err
 	}
-	tl := newTimeline(c)
+	tl := timeline.New(len(c.Events) + 1)
+	for _, e := range c.Events {
+		if err := tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind}); err != nil {
+			return st, err
+		}
+	}
 	var actx alarms.Context
 	line := []byte("time")
 	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
@@ -167,7 +173,7 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 		now := sec * int64(time.Second)
 		pl.PutUntil(now)
 		snap := p.Step(time.Unix(sec, 0))
-		tl.advance(now, &actx)
+		applyTimeline(tl.At(now), &actx)
 		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
 			actx.LastACT = r.Time
 		}
@@ -194,39 +200,4 @@ func floorSecond(t int64) int64 {
 		s--
 	}
 	return s
-}
-
-// timeline turns a case's events into the alarm engine's context as time
-// goes on: the phase (pre-bypass once the case has any event), the
-// cross-clamp, the last cardioplegia and the last ACT.
-type timeline struct {
-	events []replay.Event
-	next   int
-}
-
-func newTimeline(c *replay.Case) *timeline { return &timeline{events: c.Events} }
-
-func (tl *timeline) advance(t int64, ctx *alarms.Context) {
-	if ctx.Phase == alarms.PhaseUnknown && len(tl.events) > 0 {
-		ctx.Phase = alarms.PreBypass
-	}
-	for ; tl.next < len(tl.events) && tl.events[tl.next].Time <= t; tl.next++ {
-		e := tl.events[tl.next]
-		switch e.Kind {
-		case record.KindOnBypass, record.KindArrestEnd:
-			ctx.Phase = alarms.Bypass
-		case record.KindArrestStart:
-			ctx.Phase = alarms.Arrest
-		case record.KindOffBypass:
-			ctx.Phase = alarms.OffBypass
-		case record.KindClampOn:
-			ctx.CrossClamp = true
-		case record.KindClampOff:
-			ctx.CrossClamp = false
-		case record.KindCardioplegia:
-			ctx.LastCardioplegia = e.Time
-		case record.KindACT:
-			ctx.LastACT = max(ctx.LastACT, e.Time)
-		}
-	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/pumpside/pumpside/monitor/timeline"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -53,7 +54,10 @@ func TestReplayReproducesLive(t *testing.T) {
 	var alarmsLive bytes.Buffer
 	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{Logger: alarms.NewJSONLines(&alarmsLive)})
 	require.NoError(t, err)
-	tl := newTimeline(&replay.Case{Events: events})
+	tl := timeline.New(0)
+	for _, e := range events {
+		require.NoError(t, tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind}))
+	}
 	var actx alarms.Context
 	var derivedLive bytes.Buffer
 	derivedLive.WriteString("time")
@@ -71,7 +75,7 @@ func TestReplayReproducesLive(t *testing.T) {
 			require.True(t, prods[src].Put(s))
 		})
 		snap := p.Step(now)
-		tl.advance(now.UnixNano(), &actx)
+		applyTimeline(tl.At(now.UnixNano()), &actx)
 		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
 			actx.LastACT = r.Time
 		}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -12,13 +14,17 @@ import (
 	"gioui.org/io/system"
 	"gioui.org/unit"
 
-	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/alarms"
+	"github.com/pumpside/pumpside/devices"
+	"github.com/pumpside/pumpside/devices/console"
+	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/ui"
 )
 
 func init() {
-	register(command{name: "run", summary: "open the console window (on the built-in simulated case)", run: runRun})
+	register(command{name: "run", summary: "open the console window (on the built-in simulated case, or on devices)", run: runRun})
 }
 
 // noDisplayHelp is printed when there is no display to open a window on.
@@ -26,77 +32,178 @@ const noDisplayHelp = `pumpside run: no display: neither DISPLAY (X11) nor WAYLA
 The console needs a graphical session. Headless alternatives:
   xvfb-run make run                          the console on a virtual X display
   pumpside screenshot --out console.png      the console rendered to a PNG, no display needed
+  pumpside sim --out case.lp                 the simulated case written to a case file
   pumpside calc --help                       the perfusion calculator on the command line
 `
 
+// defaultCaseDir is where cases are recorded unless --record says otherwise:
+// $XDG_DATA_HOME/pumpside/cases, else ~/.local/share/pumpside/cases.
+func defaultCaseDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "pumpside", "cases")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "pumpside", "cases")
+	}
+	return "cases"
+}
+
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[--speed N] [--from 14m] [--seed N]",
-		"Opens the console window on the built-in simulated case: an adult on bypass with a pump, a\n"+
-			"patient monitor, an in-line blood monitor and cerebral oximetry, in real time. No device,\n"+
-			"server or configuration is needed.", stdout, stderr)
-	speed := fs.Float64("speed", 1, "case speed: 1 is real time, 10 is ten times faster (0.1–100)")
-	from := fs.Duration("from", 0, "start this far into the built-in case, e.g. 14m (just before bypass)")
+	fs := newFlagSet("run", "[--config FILE] [--scenario NAME] [--speed N] [--from 14m] [--seed N] [--record DIR]",
+		"Opens the console window. Without --config it runs the built-in simulated case: an adult on\n"+
+			"bypass with a pump, a patient monitor, an in-line blood monitor, a pulse oximeter, cerebral\n"+
+			"oximetry and a blood gas analyser, in real time; no device, server or configuration is needed,\n"+
+			"and an instructor can inject faults live with 'pumpside sim trigger NAME'. With --config it\n"+
+			"reads the devices the file describes (docs/format/console.md).\n\n"+
+			"The case is recorded to a case file (docs/format/case.md) in the --record directory, and\n"+
+			"shipped to InfluxDB when PUMPSIDE_INFLUX_URL is set (see README).", stdout, stderr)
+	cfgPath := fs.String("config", "", "run on the devices of this console config (TOML) instead of the simulator")
+	scenario := fs.String("scenario", "routine-cabg", "built-in scenario of the simulated case (pumpside sim --list)")
+	speed := fs.Float64("speed", 1, "simulated case speed: 1 is real time, 10 is ten times faster (0.1–100)")
+	from := fs.Duration("from", 0, "start this far into the simulated case, e.g. 14m (just before bypass)")
 	seed := fs.Uint64("seed", 1, "simulator seed")
+	control := fs.String("control", sim.DefaultControlAddr, "instructor control address of the simulated case (\"\" for none)")
+	profilePath := fs.String("profile", "", "alarm profile (TOML; default: the built-in one, docs/alarms.md)")
+	recordDir := fs.String("record", defaultCaseDir(), "directory for the case record (\"\" records nothing)")
+	quiet := fs.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "pumpside run: "+format+"\n", a...)
+		return code
+	}
 	if *speed < 0.1 || *speed > 100 {
-		fmt.Fprintf(stderr, "pumpside run: --speed %g is outside 0.1–100\n", *speed)
-		return 2
+		return fail(2, "--speed %g is outside 0.1–100", *speed)
 	}
 	if *from < 0 || *from > 24*time.Hour {
-		fmt.Fprintf(stderr, "pumpside run: --from %v is outside 0s–24h\n", *from)
-		return 2
+		return fail(2, "--from %v is outside 0s–24h", *from)
+	}
+	if *cfgPath != "" && (*speed != 1 || *from != 0) {
+		return fail(2, "--speed and --from apply to the simulated case, not to real devices (--config)")
+	}
+	profile := alarms.DefaultProfile()
+	if *profilePath != "" {
+		f, err := os.Open(*profilePath)
+		if err != nil {
+			return fail(2, "%v", err)
+		}
+		profile, err = alarms.LoadProfile(*profilePath, f)
+		f.Close()
+		if err != nil {
+			return fail(2, "%v", err)
+		}
+	}
+	var cfg *console.Config
+	var sc *sim.Scenario
+	var err error
+	if *cfgPath != "" {
+		if cfg, err = console.Load(*cfgPath); err != nil {
+			return fail(2, "%v", err)
+		}
+	} else if sc, err = sim.Builtin(*scenario); err != nil {
+		return fail(2, "%v", err)
 	}
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Fprint(stderr, noDisplayHelp)
 		return 1
 	}
 
-	// The case clock reads now at start-up and runs at --speed; the built-in
-	// case began --from earlier.
+	// The case clock reads now at start-up and runs at --speed; the
+	// simulated case began --from earlier.
 	clk, err := clock.NewScaled(clock.Wall{}, time.Now(), *speed)
 	if err != nil {
-		fmt.Fprintf(stderr, "pumpside run: %v\n", err)
-		return 2
+		return fail(2, "%v", err)
 	}
 	start := clk.Now().Add(-*from)
+	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, caseID: newCaseID(start),
+		profile: profile, audio: !*quiet, stderr: stderr})
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var feeders sync.WaitGroup
+	if cfg != nil {
+		sinks, prods, err := s.addDevices(cfg)
+		if err != nil {
+			return fail(1, "%v", err)
+		}
+		if err := s.sealSources(prods); err != nil {
+			return fail(1, "%v", err)
+		}
+		s.running, err = cfg.Start(ctx, func(d *console.Device) devices.Sink { return sinks[d.Name] }, devices.SupervisorOptions{})
+		if err != nil {
+			return fail(1, "%v", err)
+		}
+	} else {
+		feed, err := newSessionSimFeed(s, sim.NewScenario(sc, start, *seed))
+		if err != nil {
+			return fail(1, "%v", err)
+		}
+		// Catch up with the case's first --from minutes headless, a second
+		// at a time, so no ring overflows and the statistics see every
+		// second.
+		feed.stepTo(*from)
+		feeders.Go(func() { feed.run(ctx, clk) })
+		if *control != "" {
+			if ln, err := sim.ListenControl(*control); err != nil {
+				fmt.Fprintf(stderr, "pumpside run: no instructor control: %v\n", err)
+			} else {
+				feeders.Go(func() { _ = sim.ServeControl(ctx, ln, feed.c) })
+				fmt.Fprintf(stdout, "pumpside: instructor control on %s (pumpside sim trigger NAME)\n", ln.Addr())
+			}
+		}
+	}
+	if cfgShip, ok, err := record.ConfigFromEnv(os.Getenv, os.ReadFile); err != nil {
+		return fail(2, "InfluxDB: %v", err)
+	} else if ok && s.rec != nil {
+		sh, err := record.NewShipper(s.rec.Path(), record.ShipperOptions{Config: cfgShip})
+		if err != nil {
+			return fail(2, "InfluxDB: %v", err)
+		}
+		defer sh.Close()
+		feeders.Go(func() { _ = sh.Run(ctx) })
+		fmt.Fprintf(stdout, "pumpside: shipping the case to %s\n", cfgShip)
+	}
 
 	w := new(app.Window)
 	w.Option(app.Title("Pumpside"), app.Size(unit.Dp(1280), unit.Dp(800)))
-	invalidate := ui.Throttle(w, ui.DefaultRedrawInterval)
-	feed, err := newSimFeed(start, *seed, clk, func(*monitor.Snapshot) { invalidate() })
-	if err != nil {
-		fmt.Fprintf(stderr, "pumpside run: %v\n", err)
-		return 1
-	}
-
-	// Catch up with the case's first --from minutes headless, a second at a
-	// time, so no ring overflows and the statistics see every second.
-	feed.stepTo(*from)
-
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = feed.p.Run(ctx) }()
-	go func() { defer wg.Done(); feed.run(ctx, clk) }()
+	s.redraw = w.Invalidate
+	s.onSnap = ui.Throttle(w, ui.DefaultRedrawInterval)
+	wait := s.start(ctx)
 	go func() {
 		// Close the window on Ctrl-C or SIGTERM.
 		<-ctx.Done()
 		w.Perform(system.ActionClose)
 	}()
+	c := ui.NewConsole(ui.Options{CaseStart: start, State: s.state.Load, OnAction: s.onAction})
 	go func() {
 		code := 0
-		if err := ui.Run(w, ui.NewConsole(ui.Options{CaseStart: start}), feed.p.Latest, clk.Now); err != nil {
+		if err := ui.Run(w, c, s.p.Latest, clk.Now); err != nil {
 			fmt.Fprintf(stderr, "pumpside run: the window failed: %v\n", err)
 			fmt.Fprint(stderr, "If there is no usable display, try: xvfb-run make run, or pumpside screenshot --out console.png\n")
 			code = 1
 		}
 		cancel()
-		wg.Wait()
+		feeders.Wait()
+		wait()
+		if s.running != nil {
+			if err := s.running.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+				fmt.Fprintf(stderr, "pumpside run: devices: %v\n", err)
+			}
+		}
 		os.Exit(code)
 	}()
-	fmt.Fprintf(stdout, "pumpside: console open on the built-in simulated case (speed %g×)\n", *speed)
+	if s.rec != nil {
+		fmt.Fprintf(stdout, "pumpside: recording the case to %s\n", s.rec.Path())
+	}
+	if cfg != nil {
+		fmt.Fprintf(stdout, "pumpside: console open on %d devices from %s\n", len(cfg.Devices), *cfgPath)
+	} else {
+		fmt.Fprintf(stdout, "pumpside: console open on the simulated case %q (speed %g×)\n", sc.Name, *speed)
+	}
 	app.Main() // never returns: the window goroutine exits the process
 	return 0
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -84,7 +86,8 @@ func TestRunUnderXvfb(t *testing.T) {
 	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
 
 	var logs lockedBuffer
-	run := exec.Command(bin, "run", "--from", "44m")
+	cases := filepath.Join(dir, "cases")
+	run := exec.Command(bin, "run", "--from", "44m", "--control", "127.0.0.1:0", "--record", cases)
 	run.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
 	run.Stdout, run.Stderr = &logs, &logs
 	require.NoError(t, run.Start())
@@ -130,6 +133,23 @@ func TestRunUnderXvfb(t *testing.T) {
 	assert.Greater(t, differingPixels(first, second), 200, "the values on screen must change from second to second")
 	assert.True(t, strings.Contains(logs.String(), "console open"), logs.String())
 
+	// The instructor unplugs the in-line monitor's cable: after three of its
+	// 6-second intervals the essential device is lost, a HIGH alarm, and the
+	// banner flashes in the HIGH colour.
+	m := regexp.MustCompile(`instructor control on (\S+) `).FindStringSubmatch(logs.String())
+	require.NotNil(t, m, logs.String())
+	high := color.NRGBA{0xd0, 0x02, 0x1b, 0xff} // the dark theme's HIGH alarm colour
+	before := max(countColour(first, high), countColour(second, high))
+	trig := exec.Command(bin, "sim", "trigger", "--addr", m[1], "cable-unplugged")
+	out, err = trig.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	var red int
+	alarmed := waitFor(60*time.Second, func() bool {
+		red = countColour(shot("alarm.png"), high)
+		return red > before+5000 // a flashing HIGH banner box, not a few marks
+	})
+	assert.True(t, alarmed, "no HIGH alarm on screen after the cable was unplugged (%d pixels, %d before); log:\n%s", red, before, logs.String())
+
 	// Ctrl-C closes the window and ends the process cleanly.
 	require.NoError(t, run.Process.Signal(os.Interrupt))
 	select {
@@ -138,6 +158,29 @@ func TestRunUnderXvfb(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("pumpside run did not exit on SIGINT")
 	}
+
+	// The whole case went to the record, events and the alarm included.
+	files, err := filepath.Glob(filepath.Join(cases, "*.case"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	assert.True(t, strings.Contains(string(data), "kind=on_bypass"), "the case record lacks the on_bypass event")
+	assert.True(t, strings.Contains(string(data), "alarm=device_lost/sim.inline"), "the case record lacks the device_lost alarm")
+}
+
+// countColour counts the pixels of exactly c.
+func countColour(img image.Image, c color.NRGBA) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA) == c {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func waitFor(limit time.Duration, cond func() bool) bool {

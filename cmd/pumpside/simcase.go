@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"github.com/pumpside/pumpside/devices"
+	"github.com/pumpside/pumpside/monitor/record"
 	"time"
 
 	"github.com/pumpside/pumpside/devices/sim"
@@ -20,6 +22,8 @@ type simFeed struct {
 	p     *monitor.Pipeline
 	prods []*monitor.Producer
 	emit  func(sim.Source, monitor.Sample)
+	// afterStep, if set, runs after each second stepTo publishes.
+	afterStep func(time.Time)
 }
 
 // newSimFeed builds the pipeline and registers the simulated devices.
@@ -40,6 +44,36 @@ func newSimFeed(start time.Time, seed uint64, clk clock.Clock, onPublish func(*m
 	return f, nil
 }
 
+// newSessionSimFeed registers the simulated devices in a console session:
+// their samples go to the pipeline and the case record, their events to the
+// timeline and the record.
+func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
+	f := &simFeed{c: c, p: s.p}
+	var sinks []devices.Sink
+	for i, name := range sim.Sources() {
+		iv := sim.Source(i).Interval()
+		pr, sink, err := s.addSource(watch{name: name, transport: "simulated", watched: iv > 0, interval: iv,
+			essential: name == "sim.pump" || name == "sim.inline"})
+		if err != nil {
+			return nil, fmt.Errorf("simulated source %s: %w", name, err)
+		}
+		f.prods = append(f.prods, pr)
+		sinks = append(sinks, sink)
+	}
+	if err := s.sealSources(f.prods); err != nil {
+		return nil, err
+	}
+	f.emit = func(src sim.Source, smp monitor.Sample) { sinks[src].Put(smp) }
+	c.OnEvent(func(e sim.Event) {
+		fields := make([]record.Field, 0, len(e.Fields))
+		for _, fl := range e.Fields {
+			fields = append(fields, record.Field{Key: fl.Key, Num: fl.Num, Str: fl.Str, IsStr: fl.IsStr})
+		}
+		s.addEvent(e.Time, e.Kind, e.Text, fields...)
+	})
+	return f, nil
+}
+
 // advance puts every sample of the case due up to t.
 func (f *simFeed) advance(t time.Time) { f.c.AdvanceTo(t, f.emit) }
 
@@ -56,6 +90,9 @@ func (f *simFeed) stepTo(at time.Duration) *monitor.Snapshot {
 		t := start.Add(d)
 		f.advance(t)
 		snap = f.p.Step(t)
+		if f.afterStep != nil {
+			f.afterStep(t)
+		}
 		if d == at {
 			return snap
 		}

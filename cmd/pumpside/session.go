@@ -1,0 +1,500 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pumpside/pumpside/alarms"
+	"github.com/pumpside/pumpside/alarms/live"
+	"github.com/pumpside/pumpside/alarms/sound"
+	"github.com/pumpside/pumpside/alarms/sound/speaker"
+	"github.com/pumpside/pumpside/devices"
+	"github.com/pumpside/pumpside/devices/console"
+	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/timeline"
+	"github.com/pumpside/pumpside/ui"
+)
+
+// session is one running console: the pipeline and its sources, the case
+// timeline, the alarm engine with its sound, the case record, and the state
+// the GUI shows. It is wiring only: each part's logic is in its package.
+//
+// Goroutines: the pipeline's, the alarm runner's, the state builder's, the
+// feeders (simulator or device supervisors), and the GUI's, which calls
+// onAction and reads state.
+type session struct {
+	clk     clock.Clock
+	p       *monitor.Pipeline
+	tl      *timeline.Timeline
+	rec     *record.Writer // nil: not recording
+	runner  *live.Runner
+	alog    *alarms.MemoryLog
+	profile *alarms.Profile
+	// operator is the source of what the operator types in (set-up, ACT);
+	// only the GUI goroutine puts to it.
+	operator devices.Sink
+	devs     [alarms.MaxDevices]watch // by SourceID
+	running  *console.Running         // real devices; nil on the built-in case
+	state    atomic.Pointer[ui.State]
+	setup    atomic.Pointer[ui.SetupView]
+	wake     chan struct{}
+	redraw   func() // invalidates the window at once; set before start
+	onSnap   func() // called on every publish (the window's throttled invalidate); set before start
+	stderr   io.Writer
+	eventSeq atomic.Uint64
+}
+
+// watch is what the alarm engine and the devices panel know of a source.
+type watch struct {
+	name      string
+	transport string
+	watched   bool // device_lost applies
+	essential bool
+	interval  time.Duration
+}
+
+type sessionOptions struct {
+	clk       clock.Clock
+	recordDir string // "" records nothing
+	caseID    string
+	profile   *alarms.Profile
+	audio     bool
+	stderr    io.Writer
+}
+
+// newSession builds the pipeline and opens the case record. Sources are
+// added with addSource before start.
+func newSession(o sessionOptions) (*session, error) {
+	s := &session{clk: o.clk, tl: timeline.New(0), profile: o.profile, wake: make(chan struct{}, 1),
+		stderr: o.stderr, alog: alarms.NewMemoryLog(500), redraw: func() {}}
+	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: monitor.DefaultSettings(), OnPublish: s.onPublish})
+	if err != nil {
+		return nil, err
+	}
+	s.p = p
+	if o.recordDir != "" {
+		if err := os.MkdirAll(o.recordDir, 0o700); err != nil {
+			return nil, fmt.Errorf("case record: %w", err)
+		}
+		name := o.clk.Now().UTC().Format("20060102-150405") + "-" + o.caseID + ".case"
+		s.rec, err = record.Open(filepath.Join(o.recordDir, name), record.Options{Case: o.caseID, Channels: p.Channels()})
+		if err != nil {
+			return nil, fmt.Errorf("case record: %w", err)
+		}
+	}
+	var logger alarms.Logger = s.alog
+	if s.rec != nil {
+		logger = alarms.Tee{s.alog, s.rec}
+	}
+	eng, err := alarms.New(o.profile, alarms.Options{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	var out sound.Output
+	if o.audio {
+		if o, err := speaker.Open(sound.SampleRate, 2*time.Second); err != nil {
+			fmt.Fprintf(s.stderr, "pumpside: alarm sound unavailable (%v): alarms are shown on screen only\n", err)
+		} else {
+			out = o
+		}
+	}
+	s.runner, err = live.New(live.Config{Engine: eng, Latest: p.Latest, Clock: o.clk, Output: out,
+		Context: s.fillContext, OnChange: s.poke})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newCaseID returns a pseudonymous case id: never a patient identifier.
+func newCaseID(now time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return "C-" + now.UTC().Format("20060102") + "-" + hex.EncodeToString(b[:])
+}
+
+// addSource registers a source and returns the sink its feeder puts to:
+// the pipeline's ring, and the case record when recording.
+func (s *session) addSource(w watch) (*monitor.Producer, devices.Sink, error) {
+	pr, err := s.p.AddSource(w.name, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if int(pr.ID()) < len(s.devs) {
+		s.devs[pr.ID()] = w
+	}
+	if s.rec != nil {
+		return pr, record.Tee{P: pr, W: s.rec}, nil
+	}
+	return pr, pr, nil
+}
+
+// sealSources adds the operator's source and tells the record every
+// source's name. Call after the last addSource.
+func (s *session) sealSources(prods []*monitor.Producer) error {
+	op, err := s.p.AddSource("operator", 0)
+	if err != nil {
+		return err
+	}
+	s.operator = op
+	if s.rec != nil {
+		s.operator = record.Tee{P: op, W: s.rec}
+		s.rec.SetSources(record.SourceNames(append(prods, op)...))
+	}
+	return nil
+}
+
+// addDevices registers the devices of a console config, in file order (their
+// samples carry the config's source numbers).
+func (s *session) addDevices(cfg *console.Config) (map[string]devices.Sink, []*monitor.Producer, error) {
+	sinks := map[string]devices.Sink{}
+	var prods []*monitor.Producer
+	for _, d := range cfg.Devices {
+		drv := d.DriverName
+		pr, sink, err := s.addSource(watch{name: d.Name, transport: describeTransport(d.Transport), watched: true,
+			// The heart-lung machine (generic driver) and the in-line blood
+			// monitor are the devices a case depends on.
+			essential: drv == "generic" || drv == "cdi550", interval: d.Interval})
+		if err != nil {
+			return nil, nil, err
+		}
+		if pr.ID() != d.Source {
+			return nil, nil, fmt.Errorf("device %s: source %d, pipeline gave %d", d.Name, d.Source, pr.ID())
+		}
+		sinks[d.Name] = sink
+		prods = append(prods, pr)
+	}
+	return sinks, prods, nil
+}
+
+// addEvent puts a case event on the timeline and in the record. Any
+// goroutine.
+func (s *session) addEvent(t int64, kind, text string, fields ...record.Field) {
+	if err := s.tl.Add(timeline.Event{Time: t, Kind: kind, Text: text}); err != nil {
+		fmt.Fprintf(s.stderr, "pumpside: event %s at %v not kept: %v\n", kind, time.Unix(0, t).UTC(), err)
+	}
+	if s.rec != nil {
+		if err := s.rec.AddEvent(record.Event{Time: t, Kind: kind, Text: text, Fields: fields}); err != nil {
+			fmt.Fprintf(s.stderr, "pumpside: event %s not recorded: %v\n", kind, err)
+		}
+	}
+	s.poke()
+}
+
+// onPublish runs on the pipeline goroutine after every publish: it must not
+// block.
+func (s *session) onPublish(snap *monitor.Snapshot) {
+	if s.rec != nil {
+		s.rec.Snapshot(snap)
+	}
+	if s.runner != nil {
+		s.runner.Notify()
+	}
+	if s.onSnap != nil {
+		s.onSnap()
+	}
+}
+
+// poke asks the state builder for a new State. Never blocks.
+func (s *session) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+var phases = [...]alarms.Phase{
+	timeline.Unknown: alarms.PhaseUnknown, timeline.PreBypass: alarms.PreBypass, timeline.Bypass: alarms.Bypass,
+	timeline.Arrest: alarms.Arrest, timeline.OffBypass: alarms.OffBypass,
+}
+
+// applyTimeline puts what the case's events imply into the alarm context.
+// An ACT result seen on the act.seconds channel may be later than the last
+// act event: the later one counts.
+func applyTimeline(st timeline.State, c *alarms.Context) {
+	c.Phase = phases[st.Phase]
+	c.CrossClamp = st.CrossClamp
+	c.LastCardioplegia = st.LastCardioplegia
+	c.LastACT = max(c.LastACT, st.LastACT)
+}
+
+// fillContext runs on the alarm goroutine before each evaluation.
+func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.Context) {
+	applyTimeline(s.tl.At(now.UnixNano()), c)
+	c.RecordingFailed = s.rec != nil && s.rec.Failed()
+	var statuses []devices.DeviceStatus
+	if s.running != nil {
+		statuses = s.running.Status()
+	}
+	for id := range c.Devices {
+		w := &s.devs[id]
+		if !w.watched || id >= len(snap.Sources) {
+			c.Devices[id] = alarms.Device{}
+			continue
+		}
+		d := alarms.Device{State: alarms.DeviceConnected, Essential: w.essential, LastData: snap.Sources[id].LastTime, Interval: w.interval}
+		if id-1 < len(statuses) {
+			ds := statuses[id-1]
+			d.Since = ds.Since
+			if ds.Quiet > 0 && d.Interval == 0 {
+				d.Interval = ds.Quiet / 3
+			}
+			switch ds.State {
+			case devices.Connecting:
+				d.State = alarms.DeviceConnecting
+			case devices.Running, devices.Silent:
+				d.State = alarms.DeviceConnected
+			default:
+				d.State = alarms.DeviceDisconnected
+			}
+		} else if d.Since == 0 {
+			d.Since = snap.Time // the built-in case's devices are there from the start
+		}
+		if c.Devices[id].State == d.State && c.Devices[id].Since != 0 && s.running == nil {
+			d.Since = c.Devices[id].Since
+		}
+		c.Devices[id] = d
+	}
+}
+
+// buildState runs on its own goroutine: it turns the alarm runner's status,
+// the alarm log, the devices and the timeline into the GUI's State.
+func (s *session) buildState(ctx context.Context) {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	var last *live.Status
+	var lastEvents, lastLog int
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-tick.C:
+		}
+		st := s.runner.Status()
+		snap := s.p.Latest()
+		changed := st != last || s.tl.Len() != lastEvents || int(s.alog.Total()) != lastLog
+		last, lastEvents, lastLog = st, s.tl.Len(), int(s.alog.Total())
+		s.state.Store(s.viewState(st, snap))
+		if changed {
+			s.redraw()
+		}
+	}
+}
+
+func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
+	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load()}
+	unit := func(alarm string) string {
+		for i := range s.profile.Rules {
+			r := &s.profile.Rules[i]
+			if r.ID == alarm {
+				if id, ok := s.p.ChannelID(r.Input); ok {
+					return s.p.Channels()[id].Unit
+				}
+			}
+		}
+		return ""
+	}
+	for _, a := range st.Alarms {
+		v.Alarms = append(v.Alarms, ui.AlarmView{ID: a.Alarm, Message: a.Message, Priority: ui.Priority(a.Priority),
+			State: ui.AlarmState(a.State), Technical: a.Class == alarms.Technical, Sounding: a.Sounding,
+			Present: a.Present, Latching: a.Latching, Since: a.Since, PausedUntil: a.PausedUntil,
+			Value: a.Value, Limit: a.Limit, Unit: unit(a.Rule)})
+	}
+	for _, a := range st.All {
+		rule := s.rule(a.Rule)
+		if rule == nil {
+			continue
+		}
+		if id, ok := s.p.ChannelID(rule.Input); ok && (!math.IsNaN(a.Limits.Low) || !math.IsNaN(a.Limits.High) || !math.IsNaN(a.Limits.Limit)) {
+			lv := ui.LimitView{Channel: id, Low: a.Limits.Low, High: a.Limits.High}
+			switch rule.Condition {
+			case alarms.Below:
+				lv.Low, lv.High = a.Limits.Limit, math.NaN()
+			case alarms.Above:
+				lv.Low, lv.High = math.NaN(), a.Limits.Limit
+			}
+			if rule.Condition == alarms.Below || rule.Condition == alarms.Above || rule.Condition == alarms.Outside {
+				v.Limits = append(v.Limits, lv)
+			}
+		}
+		if a.Adjustable {
+			v.Settings = append(v.Settings, ui.LimitSetting{Alarm: a.Alarm, Message: a.Message, Unit: unit(a.Rule),
+				Limit: a.Limits.Limit, Low: a.Limits.Low, High: a.Limits.High, Min: a.LimitMin, Max: a.LimitMax, Step: limitStep(unit(a.Rule))})
+		}
+	}
+	for _, e := range s.alog.Entries(nil) {
+		name := e.State.TransitionName()
+		if !e.IsTransition() {
+			name = e.Reason.String()
+		}
+		v.AlarmLog = append(v.AlarmLog, ui.AlarmLogView{Time: e.Time, Alarm: e.Alarm, Priority: ui.Priority(e.Priority),
+			Transition: name, Value: e.Value, Limit: e.Limit})
+	}
+	var statuses []devices.DeviceStatus
+	if s.running != nil {
+		statuses = s.running.Status()
+	}
+	for id := 1; id < len(s.devs) && snap != nil && id < len(snap.Sources); id++ {
+		w := &s.devs[id]
+		if w.name == "" {
+			continue
+		}
+		src := snap.Sources[id]
+		dv := ui.DeviceView{Name: w.name, Transport: w.transport, Essential: w.essential, LastData: src.LastTime,
+			FramesOK: src.Samples, Drops: src.Dropped, State: ui.DeviceState(devices.Running)}
+		if id-1 < len(statuses) {
+			ds := statuses[id-1]
+			dv.State, dv.Since, dv.FramesOK, dv.FramesBad, dv.LastError = ui.DeviceState(ds.State), ds.Since, ds.FramesOK, ds.BadFrames(), ds.LastError
+		} else if w.watched && w.interval > 0 && src.LastTime != 0 && snap.Time-src.LastTime > int64(3*w.interval) {
+			dv.State = ui.DeviceState(devices.Silent)
+		}
+		v.Devices = append(v.Devices, dv)
+	}
+	for i, e := range s.tl.Events(nil) {
+		k, ok := viewKinds[e.Kind]
+		if !ok {
+			continue
+		}
+		v.Events = append(v.Events, ui.EventView{ID: fmt.Sprint(i), Kind: k, Time: e.Time, Text: e.Text, Value: math.NaN()})
+	}
+	return v
+}
+
+func (s *session) rule(id string) *alarms.Rule {
+	for i := range s.profile.Rules {
+		if s.profile.Rules[i].ID == id {
+			return &s.profile.Rules[i]
+		}
+	}
+	return nil
+}
+
+// limitStep is the increment of a limit's − and + controls.
+func limitStep(unit string) float64 {
+	switch unit {
+	case "°C", "°C/min", "L/min", "L/min/m²", "g/dL", "mmol/L":
+		return 0.1
+	}
+	return 1
+}
+
+// viewKinds maps the case file's event kinds to the console's.
+var viewKinds = map[string]ui.EventKind{
+	timeline.KindOnBypass: ui.EventKind(1), timeline.KindOffBypass: ui.EventKind(2),
+	timeline.KindClampOn: ui.EventKind(3), timeline.KindClampOff: ui.EventKind(4),
+	timeline.KindCardioplegia: ui.EventKind(5), timeline.KindArrestStart: ui.EventKind(6),
+	timeline.KindArrestEnd: ui.EventKind(7), "drug": ui.EventKind(8), "fluid": ui.EventKind(9),
+	"blood_product": ui.EventKind(10), timeline.KindACT: ui.EventKind(11), "blood_gas": ui.EventKind(12),
+	"note": ui.EventKind(13), "artifact": ui.EventKind(14), "bookmark": ui.EventKind(15),
+}
+
+// caseKind is the inverse of viewKinds.
+func caseKind(k ui.EventKind) string {
+	for name, v := range viewKinds {
+		if v == k {
+			return name
+		}
+	}
+	return "note"
+}
+
+// onAction applies an operator action from the GUI. It runs on the GUI
+// goroutine and never blocks.
+func (s *session) onAction(a ui.Action) {
+	report := func(what string, err error) {
+		if err != nil {
+			fmt.Fprintf(s.stderr, "pumpside: %s: %v\n", what, err)
+		}
+	}
+	switch a := a.(type) {
+	case ui.Acknowledge:
+		_, err := s.runner.Acknowledge(a.Alarm)
+		report("acknowledge", err)
+	case ui.PauseAudio:
+		_, err := s.runner.PauseAudio(a.Alarm)
+		report("pause audio", err)
+	case ui.ChangeLimit:
+		var err error
+		if !math.IsNaN(a.Limit) {
+			_, err = s.runner.SetLimit(a.Alarm, a.Limit)
+		} else {
+			_, err = s.runner.SetBand(a.Alarm, a.Low, a.High)
+		}
+		report("limit change", err)
+	case ui.EnterEvent:
+		kind := caseKind(a.Kind)
+		var fields []record.Field
+		if kind == timeline.KindACT && !math.IsNaN(a.Value) {
+			fields = append(fields, record.Num("seconds", a.Value))
+			s.operator.Put(monitor.Sample{Time: a.Time, Channel: channel.ACTSeconds, Value: a.Value, Quality: channel.OK})
+		}
+		s.addEvent(a.Time, kind, a.Text, append(fields, record.Str("who", "operator"))...)
+	case ui.EditEvent:
+		// The record keeps every entry; an edit is an entry of its own that
+		// names the one it corrects (the audit trail).
+		s.addEvent(a.At, "edit", a.Text, record.Str("event", a.ID), record.Num("new_time", float64(a.Time)),
+			record.Str("void", fmt.Sprint(a.Void)), record.Str("who", "operator"))
+	case ui.ApplySetup:
+		su := a.Setup
+		s.setup.Store(&su)
+		for _, m := range []struct {
+			ch channel.ID
+			v  float64
+		}{{channel.PatientHeight, su.HeightCm}, {channel.PatientWeight, su.WeightKg}} {
+			if m.v > 0 {
+				s.operator.Put(monitor.Sample{Time: a.Time, Channel: m.ch, Value: m.v, Quality: channel.OK})
+			}
+		}
+		if s.rec != nil {
+			report("case set-up", s.rec.SetMeta(record.Meta{Time: a.Time, HeightCm: su.HeightCm, WeightKg: su.WeightKg, AgeYears: su.AgeYears}))
+		}
+		s.poke()
+	default:
+		fmt.Fprintf(s.stderr, "pumpside: %T applies to a replay only\n", a)
+	}
+}
+
+// start runs the pipeline, the alarm runner and the state builder until
+// ctx ends; wait waits for them and closes the record.
+func (s *session) start(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = s.p.Run(ctx) })
+	wg.Go(func() { _ = s.runner.Run(ctx) })
+	wg.Go(func() { s.buildState(ctx) })
+	return func() {
+		wg.Wait()
+		if s.rec != nil {
+			if err := s.rec.Close(); err != nil {
+				fmt.Fprintf(s.stderr, "pumpside: closing the case record: %v\n", err)
+			}
+		}
+	}
+}
+
+// describeTransport is the devices panel's one-line description.
+func describeTransport(t console.Transport) string {
+	switch t.Type {
+	case "serial":
+		return fmt.Sprintf("serial %s %d", t.Port, t.Baud)
+	case "tcp", "tcp-listen", "udp":
+		return t.Type + " " + t.Addr
+	case "capture":
+		return "capture " + filepath.Base(t.File)
+	case "exec":
+		return "exec " + filepath.Base(t.Command)
+	}
+	return t.Type
+}

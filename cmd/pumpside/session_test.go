@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pumpside/pumpside/alarms"
+	"github.com/pumpside/pumpside/devices/sim"
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/timeline"
+	"github.com/pumpside/pumpside/ui"
+)
+
+// TestSessionWiring drives a console session headless on the built-in case:
+// the simulator's events reach the timeline and the record, the alarm
+// context follows the case's phase, the GUI's state lists the devices, the
+// events and the alarms, and operator entries go to the timeline, the
+// pipeline and the record.
+func TestSessionWiring(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewManual(builtinCaseStart)
+	var logs bytes.Buffer
+	s, err := newSession(sessionOptions{clk: clk, recordDir: dir, caseID: "C-test", profile: alarms.DefaultProfile(), stderr: &logs})
+	require.NoError(t, err)
+	f, err := newSessionSimFeed(s, sim.New(builtinCaseStart, 1))
+	require.NoError(t, err)
+
+	at := 40 * time.Minute
+	f.stepTo(at)
+	now := builtinCaseStart.Add(at)
+	clk.Set(now)
+	s.runner.Step()
+
+	var actx alarms.Context
+	s.fillContext(now, s.p.Latest(), &actx)
+	assert.Equal(t, alarms.Bypass, actx.Phase, "40 min into the routine case is on bypass")
+	assert.NotZero(t, actx.LastACT)
+	watched := 0
+	for _, d := range actx.Devices {
+		if d.State != alarms.DeviceAbsent {
+			watched++
+			assert.NotZero(t, d.Interval)
+		}
+	}
+	assert.GreaterOrEqual(t, watched, 4, "pump, monitor, in-line monitor, NIRS, oximeter")
+
+	st := s.viewState(s.runner.Status(), s.p.Latest())
+	require.NotEmpty(t, st.Devices)
+	for _, d := range st.Devices {
+		assert.False(t, d.State.Lost(), "%s lost while the case runs", d.Name)
+	}
+	kinds := map[ui.EventKind]bool{}
+	for _, e := range st.Events {
+		kinds[e.Kind] = true
+	}
+	assert.True(t, kinds[viewKinds[timeline.KindOnBypass]], "on bypass in the GUI's events")
+	assert.NotEmpty(t, st.Limits, "alarm limits for the tiles")
+	assert.NotEmpty(t, st.Settings, "adjustable limits")
+
+	// The operator enters an ACT result and a note.
+	actAt := now.Add(time.Second).UnixNano()
+	s.onAction(ui.EnterEvent{Kind: viewKinds[timeline.KindACT], Time: actAt, Text: "ACT 512", Value: 512})
+	s.onAction(ui.EnterEvent{Kind: viewKinds["note"], Time: actAt, Text: "sample sent", Value: math.NaN()})
+	assert.Equal(t, actAt, s.tl.At(actAt).LastACT)
+	clk.Set(now.Add(2 * time.Second))
+	snap := s.p.Step(now.Add(2 * time.Second))
+	r := snap.Reading(channel.ACTSeconds)
+	assert.Equal(t, 512.0, r.Value)
+	assert.Equal(t, "operator", snap.SourceName(r.Source))
+
+	// An unknown alarm acknowledged: refused by the engine, never a crash.
+	s.onAction(ui.Acknowledge{Alarm: "no_such_alarm"})
+	s.onAction(ui.Seek{Time: actAt})
+	assert.Contains(t, logs.String(), "replay only")
+
+	require.NoError(t, s.rec.Close())
+	files, _ := filepath.Glob(filepath.Join(dir, "*.case"))
+	require.Len(t, files, 1)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	for _, want := range []string{"kind=on_bypass", "kind=act", `text="sample sent"`, "source=operator"} {
+		assert.True(t, strings.Contains(string(data), want), "the record lacks %s", want)
+	}
+}
