@@ -54,6 +54,9 @@ soak: deps
 # README pictures, made by the program itself.
 screenshots: build
 	./$(BIN) screenshot --at 45m --size 1920x1080 --out docs/img/console.png
+	./$(BIN) screenshot --at 50m --fault hypoperfusion --fault-at 46m --size 1920x1080 --out docs/img/alarm.png
+	./$(BIN) screenshot --at 90m --screen trends --size 1920x1080 --out docs/img/trends.png
+	./$(BIN) screenshot --at 90m --screen devices --light --size 1920x1080 --out docs/img/devices-light.png
 
 clean:
 	rm -rf bin
