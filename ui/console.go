@@ -41,6 +41,9 @@ type (
 	ChangeLimit = view.ChangeLimit
 
 	LimitSetting = view.LimitSetting
+
+	InstructorView = view.InstructorView
+	InjectFault    = view.InjectFault
 )
 
 // Options configure a Console.

@@ -19,6 +19,7 @@ import (
 	"github.com/pumpside/pumpside/alarms/sound/speaker"
 	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/console"
+	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
@@ -53,7 +54,10 @@ type session struct {
 	redraw   func() // invalidates the window at once; set before start
 	onSnap   func() // called on every publish (the window's throttled invalidate); set before start
 	stderr   io.Writer
-	eventSeq atomic.Uint64
+	// sim is the simulated case, nil on real devices; faults its active
+	// faults (by sim.FaultNames order), for the instructor panel.
+	sim    *sim.Case
+	faults atomic.Pointer[[]bool]
 }
 
 // watch is what the alarm engine and the devices panel know of a source.
@@ -296,6 +300,12 @@ func (s *session) buildState(ctx context.Context) {
 
 func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load()}
+	if s.sim != nil {
+		v.Instructor = &ui.InstructorView{Faults: sim.FaultNames()}
+		if a := s.faults.Load(); a != nil {
+			v.Instructor.Active = *a
+		}
+	}
 	unit := func(alarm string) string {
 		for i := range s.profile.Rules {
 			r := &s.profile.Rules[i]
@@ -442,6 +452,16 @@ func (s *session) onAction(a ui.Action) {
 			s.operator.Put(monitor.Sample{Time: a.Time, Channel: channel.ACTSeconds, Value: a.Value, Quality: channel.OK})
 		}
 		s.addEvent(a.Time, kind, a.Text, append(fields, record.Str("who", "operator"))...)
+	case ui.InjectFault:
+		if s.sim == nil {
+			report("instructor", fmt.Errorf("no simulated case to inject %s into", a.Name))
+			break
+		}
+		if a.Clear {
+			report("instructor", s.sim.Clear(a.Name))
+		} else {
+			report("instructor", s.sim.Trigger(a.Name))
+		}
 	case ui.EditEvent:
 		// The record keeps every entry; an edit is an entry of its own that
 		// names the one it corrects (the audit trail).
@@ -497,4 +517,28 @@ func describeTransport(t console.Transport) string {
 		return "exec " + filepath.Base(t.Command)
 	}
 	return t.Type
+}
+
+// noteFault keeps the instructor panel's active faults up to date from the
+// simulator's fault and fault_clear events (on the feeder goroutine).
+func (s *session) noteFault(e sim.Event) {
+	if e.Kind != "fault" && e.Kind != "fault_clear" {
+		return
+	}
+	names := sim.FaultNames()
+	active := make([]bool, len(names))
+	if old := s.faults.Load(); old != nil {
+		copy(active, *old)
+	}
+	for _, f := range e.Fields {
+		if f.Key != "fault" {
+			continue
+		}
+		for i, n := range names {
+			if n == f.Str {
+				active[i] = e.Kind == "fault"
+			}
+		}
+	}
+	s.faults.Store(&active)
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,4 +91,33 @@ func TestSessionWiring(t *testing.T) {
 	for _, want := range []string{"kind=on_bypass", "kind=act", `text="sample sent"`, "source=operator"} {
 		assert.True(t, strings.Contains(string(data), want), "the record lacks %s", want)
 	}
+}
+
+// TestInstructorPanel: the GUI's instructor buttons reach the simulator,
+// and its fault events light the button.
+func TestInstructorPanel(t *testing.T) {
+	clk := clock.NewManual(builtinCaseStart)
+	var logs bytes.Buffer
+	s, err := newSession(sessionOptions{clk: clk, caseID: "C-test", profile: alarms.DefaultProfile(), stderr: &logs})
+	require.NoError(t, err)
+	f, err := newSessionSimFeed(s, sim.New(builtinCaseStart, 1))
+	require.NoError(t, err)
+	f.stepTo(30 * time.Minute)
+	st := s.viewState(s.runner.Status(), s.p.Latest())
+	require.NotNil(t, st.Instructor)
+	require.Contains(t, st.Instructor.Faults, "vasoplegia")
+
+	s.onAction(ui.InjectFault{Name: "vasoplegia"})
+	f.stepTo(31 * time.Minute) // the case takes the command at its next second
+	st = s.viewState(s.runner.Status(), s.p.Latest())
+	i := slices.Index(st.Instructor.Faults, "vasoplegia")
+	require.Len(t, st.Instructor.Active, len(st.Instructor.Faults))
+	assert.True(t, st.Instructor.Active[i], "the fault is active")
+
+	s.onAction(ui.InjectFault{Name: "vasoplegia", Clear: true})
+	f.stepTo(32 * time.Minute)
+	st = s.viewState(s.runner.Status(), s.p.Latest())
+	assert.False(t, st.Instructor.Active[i], "the fault is cleared")
+	s.onAction(ui.InjectFault{Name: "no-such-fault"})
+	assert.Contains(t, logs.String(), "instructor")
 }

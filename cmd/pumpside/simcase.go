@@ -24,6 +24,8 @@ type simFeed struct {
 	emit  func(sim.Source, monitor.Sample)
 	// afterStep, if set, runs after each second stepTo publishes.
 	afterStep func(time.Time)
+	// stepped is how far stepTo has run the case.
+	stepped time.Duration
 }
 
 // newSimFeed builds the pipeline and registers the simulated devices.
@@ -64,7 +66,9 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 		return nil, err
 	}
 	f.emit = func(src sim.Source, smp monitor.Sample) { sinks[src].Put(smp) }
+	s.sim = c
 	c.OnEvent(func(e sim.Event) {
+		s.noteFault(e)
 		fields := make([]record.Field, 0, len(e.Fields))
 		for _, fl := range e.Fields {
 			fields = append(fields, record.Field{Key: fl.Key, Num: fl.Num, Str: fl.Str, IsStr: fl.IsStr})
@@ -77,24 +81,21 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 // advance puts every sample of the case due up to t.
 func (f *simFeed) advance(t time.Time) { f.c.AdvanceTo(t, f.emit) }
 
-// stepTo runs the case headless from its start to at, publishing once per
-// second of case time as the live pipeline would, and returns the last
-// snapshot.
+// stepTo runs the case headless from where it last stopped (its start, the
+// first time) to at, publishing once per second of case time as the live
+// pipeline would, and returns the last snapshot.
 func (f *simFeed) stepTo(at time.Duration) *monitor.Snapshot {
 	start := f.c.Start()
-	var snap *monitor.Snapshot
-	for d := time.Duration(0); ; d += time.Second {
-		if d > at {
-			d = at
-		}
+	snap := f.p.Latest()
+	for d := f.stepped; d < at; {
+		d = min(d+time.Second, at)
 		t := start.Add(d)
 		f.advance(t)
 		snap = f.p.Step(t)
 		if f.afterStep != nil {
 			f.afterStep(t)
 		}
-		if d == at {
-			return snap
-		}
+		f.stepped = d
 	}
+	return snap
 }

@@ -403,3 +403,33 @@ func TestDerive(t *testing.T) {
 	d = Derive(SetupView{}, &c)
 	assert.True(t, math.IsNaN(d.BSA) && math.IsNaN(d.PredictedHct) && math.IsNaN(d.HeparinIU))
 }
+
+// TestInjectFault: on a simulated case the events screen carries the
+// instructor's fault buttons; a click injects a fault, a click on an active
+// one clears it.
+func TestInjectFault(t *testing.T) {
+	now := start.Add(time.Hour)
+	st := richState(now)
+	st.Instructor = &InstructorView{Faults: []string{"oxygenator-failure", "vasoplegia", "hypoperfusion"}, Active: []bool{false, true, false}}
+	h := newHarness(t, st, now)
+	h.key(key.NameF5)
+	require.Equal(t, ScreenEvents, h.s.Screen())
+	body := h.s.Rects().Body
+	for i := range 3 {
+		r := h.s.Events.FaultRect(i)
+		require.False(t, r.Empty(), "fault button %d drawn", i)
+		assert.True(t, r.In(body), "fault button %d inside the screen", i)
+	}
+	assert.False(t, h.s.Events.FaultRect(0).Overlaps(buttonRect(t, h, EventBookmark)), "below the event buttons")
+	h.actions = nil
+	h.click(centre(h.s.Events.FaultRect(0)))
+	h.click(centre(h.s.Events.FaultRect(1)))
+	require.Len(t, h.actions, 2)
+	assert.Equal(t, InjectFault{Name: "oxygenator-failure"}, h.actions[0])
+	assert.Equal(t, InjectFault{Name: "vasoplegia", Clear: true}, h.actions[1])
+
+	// Live cases (no simulator) have no instructor panel.
+	h2 := newHarness(t, richState(now), now)
+	h2.key(key.NameF5)
+	assert.True(t, h2.s.Events.FaultRect(0).Empty())
+}

@@ -72,6 +72,17 @@ type Events struct {
 	selected string // id of the selected event
 	edit     [4]button
 	line     widget.Line
+	faults   []button
+	faultAt  []image.Rectangle
+}
+
+// FaultRect returns where the i'th instructor fault button was drawn in the
+// last frame (empty if none).
+func (e *Events) FaultRect(i int) image.Rectangle {
+	if i < len(e.faultAt) {
+		return e.faultAt[i]
+	}
+	return image.Rectangle{}
 }
 
 // NewEvents returns the screen.
@@ -138,7 +149,14 @@ func (e *Events) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 	cols := 3
 	rows := (len(EntryKinds) + cols - 1) / cols
 	bw := (left.Dx() - gap*(cols-1)) / cols
-	bh := min(px(80), (left.Dy()-fieldH-2*gap-gap*(rows-1))/rows)
+	// The instructor's fault buttons, on a simulated case, take two rows
+	// under the details field.
+	instr := st.Instructor
+	faultH, instrH := px(44), 0
+	if instr != nil && len(instr.Faults) > 0 {
+		instrH = px(28) + 2*faultH + 2*gap
+	}
+	bh := min(px(80), (left.Dy()-fieldH-2*gap-gap*(rows-1)-instrH)/rows)
 	for i := range e.kinds {
 		x := left.Min.X + i%cols*(bw+gap)
 		y := left.Min.Y + i/cols*(bh+gap)
@@ -163,6 +181,33 @@ func (e *Events) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 	egtx.Constraints = layout.Exact(image.Pt(field.Dx()-px(24), px(30)))
 	es.Layout(egtx)
 	off.Pop()
+
+	if instrH > 0 {
+		for len(e.faults) < len(instr.Faults) {
+			e.faults = append(e.faults, button{})
+			e.faultAt = append(e.faultAt, image.Rectangle{})
+		}
+		iy := field.Max.Y + 2*gap
+		e.line.Shape(sh, th.Label, px(16), "INSTRUCTOR — inject a fault (again to clear)", left.Dx())
+		e.line.Paint(gtx, sh, left.Min.X, iy+e.line.Ascent, th.TextDim)
+		fcols := (len(instr.Faults) + 1) / 2
+		fw := (left.Dx() - gap*(fcols-1)) / fcols
+		for i, name := range instr.Faults {
+			active := i < len(instr.Active) && instr.Active[i]
+			if e.faults[i].clicked(gtx) {
+				emit(InjectFault{Name: name, Clear: active})
+			}
+			x := left.Min.X + i%fcols*(fw+gap)
+			y := iy + px(28) + i/fcols*(faultH+gap)
+			rect := image.Rect(x, y, x+fw, y+faultH)
+			e.faultAt[i] = rect
+			bg, fg := th.Button, th.OnButton
+			if active {
+				bg, fg = th.Selected, th.OnSelected
+			}
+			e.faults[i].layout(gtx, th, rect, name, px(15), bg, fg)
+		}
+	}
 
 	// Right third: the events, newest first, and the edit controls.
 	right := image.Rect(left.Max.X+2*pad, r.Min.Y+pad, r.Max.X-pad, r.Max.Y-pad)

@@ -42,6 +42,16 @@ type State struct {
 	// Setup is the case set-up as recorded; nil shows the set-up screen with
 	// empty fields.
 	Setup *SetupView
+	// Instructor is non-nil on a simulated case: the events screen then
+	// shows the instructor's fault buttons, which send InjectFault.
+	Instructor *InstructorView
+}
+
+// InstructorView is the simulator's instructor panel: the faults that can
+// be injected live (in button order) and which of them are active.
+type InstructorView struct {
+	Faults []string
+	Active []bool
 }
 
 // Priority is an alarm's priority, ordered: greater is more urgent. Values
@@ -358,6 +368,13 @@ type EditEvent struct {
 	At int64
 }
 
+// InjectFault asks the simulator to start the fault Name (or, with Clear,
+// to end it): the teacher's live control.
+type InjectFault struct {
+	Name  string
+	Clear bool
+}
+
 // Seek asks the replay to jump to Time (Unix ns).
 type Seek struct{ Time int64 }
 
@@ -387,6 +404,7 @@ func (PauseAudio) action()  {}
 func (EnterEvent) action()  {}
 func (EditEvent) action()   {}
 func (Seek) action()        {}
+func (InjectFault) action() {}
 func (SetPlaying) action()  {}
 func (SetSpeed) action()    {}
 func (ApplySetup) action()  {}
