@@ -8,10 +8,13 @@ import (
 // Invalidater is what Throttle calls: *app.Window.
 type Invalidater interface{ Invalidate() }
 
-// DefaultRedrawInterval is a redraw rate that suits a numeric display: values
-// change a few times a second at most, and with a software renderer
-// (llvmpipe) a 1920×1080 frame costs tens of milliseconds of CPU.
-const DefaultRedrawInterval = 250 * time.Millisecond
+// DefaultRedrawInterval is the redraw rate for new data: the devices report
+// once a second or slower, so a value reaches the screen at most a second
+// after it was published, and with a software renderer (llvmpipe), where a
+// 1920×1080 frame costs about 85 ms of CPU, the console stays near one frame
+// a second. Alarms do not wait for it: their state changes invalidate the
+// window at once.
+const DefaultRedrawInterval = time.Second
 
 // Throttle returns a function that invalidates w at most once every
 // interval, for the pipeline to call on every publish (it publishes up to

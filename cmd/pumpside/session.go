@@ -278,7 +278,8 @@ func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.C
 func (s *session) buildState(ctx context.Context) {
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
-	var last *live.Status
+	var lastAlarms []alarms.Status
+	var lastAudio bool
 	var lastEvents, lastLog int
 	for {
 		select {
@@ -289,13 +290,33 @@ func (s *session) buildState(ctx context.Context) {
 		}
 		st := s.runner.Status()
 		snap := s.p.Latest()
-		changed := st != last || s.tl.Len() != lastEvents || int(s.alog.Total()) != lastLog
-		last, lastEvents, lastLog = st, s.tl.Len(), int(s.alog.Total())
+		// Redraw at once only for what the operator must see now: an
+		// alarm raised, cleared, acknowledged or paused, the audio state,
+		// a new event or log line. Values and limits reach the screen
+		// with the next data frame (ui.Throttle).
+		urgent := !sameAlarms(st.Alarms, lastAlarms) || st.AudioUnavailable != lastAudio ||
+			s.tl.Len() != lastEvents || int(s.alog.Total()) != lastLog
+		lastAlarms, lastAudio, lastEvents, lastLog = st.Alarms, st.AudioUnavailable, s.tl.Len(), int(s.alog.Total())
 		s.state.Store(s.viewState(st, snap))
-		if changed {
+		if urgent {
 			s.redraw()
 		}
 	}
+}
+
+// sameAlarms reports whether two alarm lists look the same in the banner:
+// the same alarms in the same states, priorities and pauses.
+func sameAlarms(a, b []alarms.Status) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Alarm != b[i].Alarm || a[i].State != b[i].State || a[i].Priority != b[i].Priority ||
+			a[i].Sounding != b[i].Sounding || a[i].PausedUntil != b[i].PausedUntil {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
