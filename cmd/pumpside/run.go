@@ -65,6 +65,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	control := fs.String("control", sim.DefaultControlAddr, "instructor control address of the simulated case (\"\" for none)")
 	profilePath := fs.String("profile", "", "alarm profile (TOML; default: the built-in one, docs/alarms.md)")
 	recordDir := fs.String("record", defaultCaseDir(), "directory for the case record (\"\" records nothing)")
+	resume := fs.String("resume", "", "with --config: continue the case of this case file after a restart (its events, timers and record)")
 	quiet := fs.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
 	if code, ok := fs.parse(args); !ok {
 		return code
@@ -81,6 +82,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *cfgPath != "" && (*speed != 1 || *from != 0) {
 		return fail(2, "--speed and --from apply to the simulated case, not to real devices (--config)")
+	}
+	if *resume != "" && *cfgPath == "" {
+		return fail(2, "--resume continues a case on real devices: it needs --config")
 	}
 	profile := alarms.DefaultProfile()
 	if *profilePath != "" {
@@ -116,7 +120,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(2, "%v", err)
 	}
 	start := clk.Now().Add(-*from)
-	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, caseID: newCaseID(start),
+	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseID: newCaseID(start),
 		profile: profile, audio: !*quiet, stderr: stderr})
 	if err != nil {
 		return fail(1, "%v", err)

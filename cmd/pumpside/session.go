@@ -72,10 +72,13 @@ type watch struct {
 type sessionOptions struct {
 	clk       clock.Clock
 	recordDir string // "" records nothing
-	caseID    string
-	profile   *alarms.Profile
-	audio     bool
-	stderr    io.Writer
+	// resume, if set, is the case file of a case interrupted by a restart:
+	// the session appends to it, under its case id, with its events.
+	resume  string
+	caseID  string
+	profile *alarms.Profile
+	audio   bool
+	stderr  io.Writer
 }
 
 // newSession builds the pipeline and opens the case record. Sources are
@@ -88,7 +91,21 @@ func newSession(o sessionOptions) (*session, error) {
 		return nil, err
 	}
 	s.p = p
-	if o.recordDir != "" {
+	if o.resume != "" {
+		id, events, err := readCaseForResume(o.resume)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			if err := s.tl.Add(e); err != nil {
+				return nil, fmt.Errorf("resume %s: %w", o.resume, err)
+			}
+		}
+		s.rec, err = record.Open(o.resume, record.Options{Case: id, Channels: p.Channels()})
+		if err != nil {
+			return nil, fmt.Errorf("case record: %w", err)
+		}
+	} else if o.recordDir != "" {
 		if err := os.MkdirAll(o.recordDir, 0o700); err != nil {
 			return nil, fmt.Errorf("case record: %w", err)
 		}
@@ -562,4 +579,32 @@ func (s *session) noteFault(e sim.Event) {
 		}
 	}
 	s.faults.Store(&active)
+}
+
+// readCaseForResume reads a case file's case id and events, for a console
+// that continues the case after a restart: the phase, the clamp and the
+// timers pick up where they were, and the record goes on in the same file.
+func readCaseForResume(path string) (caseID string, events []timeline.Event, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("resume: %w", err)
+	}
+	defer f.Close()
+	r := record.NewReader(f)
+	for r.Next() {
+		e := r.Entry()
+		if caseID == "" {
+			caseID = e.Tag("case")
+		}
+		if e.Kind() == record.KindEvent && e.Tag("kind") != "" {
+			events = append(events, timeline.Event{Time: e.Time, Kind: e.Tag("kind"), Text: e.Str("text")})
+		}
+	}
+	if err := r.Err(); err != nil {
+		return "", nil, fmt.Errorf("resume %s: %w", path, err)
+	}
+	if caseID == "" {
+		return "", nil, fmt.Errorf("resume %s: no case in the file", path)
+	}
+	return caseID, events, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -120,4 +121,40 @@ func TestInstructorPanel(t *testing.T) {
 	assert.False(t, st.Instructor.Active[i], "the fault is cleared")
 	s.onAction(ui.InjectFault{Name: "no-such-fault"})
 	assert.Contains(t, logs.String(), "instructor")
+}
+
+// TestResumeCase: a console restarted in the middle of a case continues it:
+// the events put the case back on bypass, and the record goes on in the
+// same file under the same case id, nothing before it changed.
+func TestResumeCase(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewManual(builtinCaseStart)
+	s, err := newSession(sessionOptions{clk: clk, recordDir: dir, caseID: "C-resume", profile: alarms.DefaultProfile(), stderr: io.Discard})
+	require.NoError(t, err)
+	f, err := newSessionSimFeed(s, sim.New(builtinCaseStart, 1))
+	require.NoError(t, err)
+	f.stepTo(30 * time.Minute)
+	require.NoError(t, s.rec.Close())
+	path := s.rec.Path()
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+
+	at := builtinCaseStart.Add(31 * time.Minute)
+	clk.Set(at)
+	r, err := newSession(sessionOptions{clk: clk, resume: path, caseID: "C-other", profile: alarms.DefaultProfile(), stderr: io.Discard})
+	require.NoError(t, err)
+	st := r.tl.At(at.UnixNano())
+	assert.Equal(t, timeline.Bypass, st.Phase)
+	assert.Positive(t, st.Bypass)
+	r.addEvent(at.UnixNano(), "note", "console restarted")
+	require.NoError(t, r.rec.Close())
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(after, before), "the record before the restart is untouched")
+	tail := string(after[len(before):])
+	assert.True(t, strings.Contains(tail, "case=C-resume") && strings.Contains(tail, "console restarted"), tail)
+	assert.NotContains(t, tail, "C-other")
+
+	_, err = newSession(sessionOptions{clk: clk, resume: filepath.Join(dir, "none.case"), profile: alarms.DefaultProfile(), stderr: io.Discard})
+	assert.Error(t, err)
 }
