@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"image"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRunConfigEndToEnd: the simulator speaks the heart-lung machine's and
+// the pulse oximeter's wire formats on loopback TCP ports (pumpside sim
+// --emit), and a second process, pumpside run --config, reads them through
+// the real generic and masimo drivers under its device supervisor, shows
+// them and records them.
+func TestRunConfigEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Xvfb and the real binary twice")
+	}
+	xvfb, importTool := need(t, "Xvfb"), need(t, "import")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "pumpside")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	display := startXvfbDisplay(t, xvfb, importTool)
+
+	pumpAddr, oxiAddr := freeLoopbackAddr(t), freeLoopbackAddr(t)
+	emu := exec.Command(bin, "sim", "--control", "127.0.0.1:0",
+		"--emit", "generic=tcp:"+pumpAddr, "--emit", "masimo=tcp:"+oxiAddr)
+	var emuLogs lockedBuffer
+	emu.Stdout, emu.Stderr = &emuLogs, &emuLogs
+	require.NoError(t, emu.Start())
+	t.Cleanup(func() { _ = emu.Process.Kill(); _ = emu.Wait() })
+
+	cfg := filepath.Join(dir, "console.toml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(`
+[[device]]
+name = "pump"
+driver = "generic"
+[device.transport]
+type = "tcp"
+addr = %q
+
+[[device]]
+name = "oximeter"
+driver = "masimo"
+[device.transport]
+type = "tcp"
+addr = %q
+`, pumpAddr, oxiAddr)), 0o600))
+
+	cases := filepath.Join(dir, "cases")
+	run := exec.Command(bin, "run", "--config", cfg, "--record", cases, "--no-sound")
+	run.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
+	var logs lockedBuffer
+	run.Stdout, run.Stderr = &logs, &logs
+	require.NoError(t, run.Start())
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = run.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = run.Process.Kill()
+		<-exited
+	})
+
+	ok := waitFor(30*time.Second, func() bool {
+		p := filepath.Join(dir, "shot.png")
+		if exec.Command(importTool, "-display", display, "-window", "root", p).Run() != nil {
+			return false
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return false
+		}
+		defer f.Close()
+		img, _, err := image.Decode(f)
+		return err == nil && distinctColours(img) > 20
+	})
+	require.True(t, ok, "no console on the display; log:\n%s", logs.String())
+	time.Sleep(8 * time.Second) // the supervisor connects (back-off 1 s), data flows at 1 Hz
+	require.NoError(t, run.Process.Signal(os.Interrupt))
+	select {
+	case <-exited:
+		assert.NoError(t, waitErr, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("pumpside run did not exit on SIGINT")
+	}
+	assert.Contains(t, logs.String(), "console open on 2 devices")
+
+	files, err := filepath.Glob(filepath.Join(cases, "*.case"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	rec := string(data)
+	assert.True(t, strings.Contains(rec, "source=pump "), "no pump samples recorded; emulator:\n%s\nconsole:\n%s", emuLogs.String(), logs.String())
+	assert.True(t, strings.Contains(rec, "source=oximeter "), "no oximeter samples recorded")
+}
+
+// freeLoopbackAddr returns a loopback address with a port free a moment
+// ago (for a child process that listens on it).
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// startXvfbDisplay starts Xvfb on a free display number and returns it.
+func startXvfbDisplay(t *testing.T, xvfb, importTool string) string {
+	t.Helper()
+	for n := 90 + os.Getpid()%100 + 3; n < 400; n += 7 {
+		d := fmt.Sprintf(":%d", n)
+		x := exec.Command(xvfb, d, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		require.NoError(t, x.Start())
+		if waitFor(5*time.Second, func() bool {
+			return exec.Command(importTool, "-display", d, "-window", "root", "-crop", "1x1+0+0", "null:").Run() == nil
+		}) {
+			t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
+			return d
+		}
+		_ = x.Process.Kill()
+		_ = x.Wait()
+	}
+	t.Fatal("could not start Xvfb")
+	return ""
+}
