@@ -190,9 +190,11 @@ type Writer struct {
 	nDropped  uint64 // by the goroutine: backlog full
 	reported  uint64 // drops already written as recording_gap
 	lastTime  int64  // newest time seen, for recording_gap events
-	lastLine  [3]int64
-	lastDer   int64 // second of the last derived values recorded
-	err       error
+	// used holds the times taken by event, alarm and bookmark lines: a
+	// case has thousands of them at most.
+	used    [3]map[int64]struct{}
+	lastDer int64 // second of the last derived values recorded
+	err     error
 }
 
 // Open opens (or creates, mode 0600) the case file at path for appending,
@@ -579,14 +581,22 @@ func (w *Writer) undo(mark int) {
 	w.enc.SetBuffer(w.enc.Bytes()[:mark])
 }
 
-// nudge returns a time for a line of measurement m that is later than the
-// previous one: InfluxDB keeps one point per series and time, and two
-// events in the same nanosecond must both survive.
+// nudge returns a time for a line of measurement m that no other line of
+// m has: InfluxDB keeps one point per series and time, and two events in
+// the same nanosecond must both survive. A time is moved (1 ns at a time)
+// only when it collides, so an entry back-dated behind later events keeps
+// its clinical time.
 func (w *Writer) nudge(m int, t int64) int64 {
-	if t <= w.lastLine[m] {
-		t = w.lastLine[m] + 1
+	if w.used[m] == nil {
+		w.used[m] = map[int64]struct{}{}
 	}
-	w.lastLine[m] = t
+	for {
+		if _, taken := w.used[m][t]; !taken {
+			break
+		}
+		t++
+	}
+	w.used[m][t] = struct{}{}
 	w.lastTime = max(w.lastTime, t)
 	return t
 }

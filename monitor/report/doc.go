@@ -10,6 +10,12 @@
 // WriteSummaryCSV, WriteAuditHTML, WriteAuditCSV) write to the io.Writer they
 // are given and do not close it.
 //
+// Edits: Load applies the case file's edit events (docs/format/case.md,
+// "Entry identity and edits") with monitor/entry's Resolve, so everything
+// derived from a Case counts an edited event at its new time and values
+// and a voided one not at all; the edit lines stay in Case.Events (the
+// log's audit trail) and the voided events are in Case.Voided.
+//
 // Privacy: patient identifiers (the ident_* fields of the case metadata)
 // and the case tag reach a CaseSummary only when Privacy.Identify is set;
 // otherwise the case is shown under a keyed pseudonym (HMAC-SHA256 with the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/record"
 )
@@ -26,13 +27,20 @@ type Point struct {
 	V float64
 }
 
-// Event is an event line of the case file.
+// Event is an event of the case file as its edits leave it
+// (docs/format/case.md, "Entry identity and edits"), or an edit line
+// itself (Kind "edit", kept for the audit trail).
 type Event struct {
+	// T is the event's current time (after edits).
 	T          int64
 	Kind, Text string
 	Who        string
 	Num        map[string]float64
 	Str        map[string]string
+	// ID is the event's identity: its time as first written.
+	ID int64
+	// Edited: an edit line changed it.
+	Edited bool
 }
 
 // Alarm is an alarm transition of the case file.
@@ -63,8 +71,17 @@ type Case struct {
 	Meta       Meta
 	// Series holds every channel's points by channel name, in time order.
 	Series map[string][]Point
-	Events []Event // time order
-	Alarms []Alarm // time order
+	// Events are the events at their current values and times (edits
+	// applied, voided events left out), with the edit lines themselves
+	// (kind edit, at the time they were made), in time order.
+	Events []Event
+	// Voided are the events an edit struck out, as they stood; never
+	// counted.
+	Voided []Event
+	// EditProblems are edit lines that could not be applied (unreadable,
+	// or no event has their target): listed as missing record items.
+	EditProblems []string
+	Alarms       []Alarm // time order
 	// BadLines counts lines that did not follow the format.
 	BadLines int
 }
@@ -118,6 +135,7 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 			c.Series[k] = s
 		}
 	}
+	c.applyEdits()
 	slices.SortStableFunc(c.Events, func(a, b Event) int { return cmpInt(a.T, b.T) })
 	slices.SortStableFunc(c.Alarms, func(a, b Alarm) int { return cmpInt(a.T, b.T) })
 	return c, nil
@@ -173,7 +191,7 @@ func (m *Meta) apply(e *record.Entry) {
 }
 
 func newEvent(e *record.Entry) Event {
-	ev := Event{T: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text"), Who: e.Str("who")}
+	ev := Event{T: e.Time, ID: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text"), Who: e.Str("who")}
 	for _, f := range e.Fields {
 		k := string(f.Key)
 		switch k {
@@ -223,4 +241,38 @@ func (c *Case) identifierStrings() []string {
 		out = append(out, c.ID)
 	}
 	return out
+}
+
+// applyEdits replaces c.Events by the events as their edits leave them
+// (entry.Resolve), keeping the edit lines for the audit trail.
+func (c *Case) applyEdits() {
+	hasEdit := false
+	for i := range c.Events {
+		hasEdit = hasEdit || c.Events[i].Kind == entry.KindEdit
+	}
+	if !hasEdit {
+		return
+	}
+	all := make([]entry.Entry, len(c.Events))
+	var edits []Event
+	for i, e := range c.Events {
+		all[i] = entry.Entry{Kind: e.Kind, Time: e.T, Text: e.Text, Who: e.Who, Num: e.Num, Str: e.Str}
+		if e.Kind == entry.KindEdit {
+			edits = append(edits, e)
+		}
+	}
+	cur, problems := entry.Resolve(all)
+	for _, p := range problems {
+		c.EditProblems = append(c.EditProblems, p.Error())
+	}
+	c.Events = c.Events[:0]
+	for _, r := range cur {
+		ev := Event{T: r.Time, ID: r.ID, Kind: r.Kind, Text: r.Text, Who: r.Who, Num: r.Num, Str: r.Str, Edited: r.Edited}
+		if r.Void {
+			c.Voided = append(c.Voided, ev)
+			continue
+		}
+		c.Events = append(c.Events, ev)
+	}
+	c.Events = append(c.Events, edits...)
 }

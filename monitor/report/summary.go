@@ -89,6 +89,9 @@ type LogEntry struct {
 	Time       time.Time
 	Kind, Text string
 	Who        string
+	// Edited: the entry shows its values after an edit; the edit
+	// itself is a log entry of kind edit.
+	Edited bool
 }
 
 // BloodGas is one analyser sample: the abg.* or vbg.* values recorded at
@@ -465,7 +468,7 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 			}
 			d.Count++
 		}
-		s.Log = append(s.Log, LogEntry{Time: utc(e.T), Kind: e.Kind, Text: red(e.Text), Who: red(e.Who)})
+		s.Log = append(s.Log, LogEntry{Time: utc(e.T), Kind: e.Kind, Text: red(e.Text), Who: red(e.Who), Edited: e.Edited})
 	}
 	// urine.volume is cumulative: what it rose by over the case.
 	var first, last = math.NaN(), math.NaN()
@@ -515,6 +518,9 @@ func (s *CaseSummary) BloodUnits() int {
 }
 
 func (s *CaseSummary) missing(c *Case, bypass []span, set Settings) {
+	for _, p := range c.EditProblems {
+		s.Missing = append(s.Missing, "edit not applied: "+p)
+	}
 	if len(bypass) == 0 {
 		s.Missing = append(s.Missing, "no on_bypass event: bypass times and on-bypass figures are empty")
 		return

@@ -26,14 +26,46 @@ const (
 // event a minute is 720.
 const DefaultCapacity = 10000
 
-// ErrFull is returned by Add when the timeline holds its capacity.
+// ErrFull is returned by Add and Edit when the timeline holds its
+// capacity (events and edits together).
 var ErrFull = errors.New("timeline: full")
+
+// ErrNotFound is returned by Edit for an ID no event has; ErrAmbiguous
+// when more than one event has it (events added with Add at the same
+// time: AddUnique avoids that).
+var (
+	ErrNotFound  = errors.New("timeline: no event with that id")
+	ErrAmbiguous = errors.New("timeline: more than one event with that id")
+)
 
 // Event is one case event. Time is Unix ns on the case clock.
 type Event struct {
+	// Time is when it happened: the current value, after any edit.
 	Time int64
 	Kind string
 	Text string
+	// ID is the event's identity, stable across edits: its time when it
+	// was first recorded, which is also its identity in the case file
+	// (docs/format/case.md, "Entry identity and edits"). Add sets it to
+	// Time when zero.
+	ID int64
+	// Edited: changed after entry (History has the trail). Void: struck
+	// out: listed, but it implies nothing (At ignores it).
+	Edited, Void bool
+}
+
+// Change is an edit of an event. Fields left nil or zero keep their value.
+type Change struct {
+	// At is when the edit was made (Unix ns), Who who made it.
+	At  int64
+	Who string
+	// Time is the event's new time; 0 keeps it.
+	Time int64
+	// Text is the new text; nil keeps it.
+	Text *string
+	// Void strikes the event out (true) or restores it (false); nil
+	// keeps the state.
+	Void *bool
 }
 
 // Phase is the phase of the case.
@@ -78,8 +110,17 @@ type State struct {
 // Timeline is the case's events in time order.
 type Timeline struct {
 	mu     sync.RWMutex
-	events []Event
-	max    int
+	events []Event // by current time
+	ids    map[int64]int
+	// history holds each edited event's original and its changes, by ID.
+	history map[int64]*revisions
+	edits   int
+	max     int
+}
+
+type revisions struct {
+	original Event
+	changes  []Change
 }
 
 // New returns an empty timeline holding at most capacity events
@@ -88,28 +129,145 @@ func New(capacity int) *Timeline {
 	if capacity <= 0 {
 		capacity = DefaultCapacity
 	}
-	return &Timeline{max: capacity}
+	return &Timeline{max: capacity, ids: map[int64]int{}, history: map[int64]*revisions{}}
 }
 
 // Add inserts e in time order (after events of the same time). It refuses
-// an event without a time or a kind, and any event once full.
+// an event without a time or a kind, and any event once full. An event
+// with an ID already in use is kept, but Edit cannot name it then: use
+// AddUnique for events that may be edited.
 func (t *Timeline) Add(e Event) error {
+	if err := check(&e); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.add(e)
+}
+
+func check(e *Event) error {
 	if e.Time <= 0 {
 		return fmt.Errorf("timeline: event %q has no time", e.Kind)
 	}
 	if e.Kind == "" {
 		return errors.New("timeline: event has no kind")
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.events) >= t.max {
-		return fmt.Errorf("%w: %d events", ErrFull, t.max)
+	if e.ID == 0 {
+		e.ID = e.Time
 	}
+	return nil
+}
+
+func (t *Timeline) add(e Event) error {
+	if len(t.events)+t.edits >= t.max {
+		return fmt.Errorf("%w: %d events and edits", ErrFull, t.max)
+	}
+	t.insert(e)
+	t.ids[e.ID]++
+	return nil
+}
+
+func (t *Timeline) insert(e Event) {
 	i, _ := slices.BinarySearchFunc(t.events, e.Time+1, func(x Event, at int64) int {
 		return cmpInt(x.Time, at)
 	})
 	t.events = slices.Insert(t.events, i, e)
-	return nil
+}
+
+// AddUnique adds e with an ID no other event has: its time, moved 1 ns
+// later while that ID is taken (a case file needs the same: two events of
+// one time are one point in InfluxDB). It returns the event as added;
+// record it with that time.
+func (t *Timeline) AddUnique(e Event) (Event, error) {
+	if err := check(&e); err != nil {
+		return Event{}, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e.ID == e.Time {
+		for t.ids[e.Time] > 0 {
+			e.Time++
+		}
+		e.ID = e.Time
+	} else if t.ids[e.ID] > 0 {
+		return Event{}, fmt.Errorf("timeline: id %d is taken", e.ID)
+	}
+	return e, t.add(e)
+}
+
+// Edit changes the event whose ID is id and keeps the change in its
+// history. A change to no time (negative) is refused; so is any edit once
+// the timeline is full.
+func (t *Timeline) Edit(id int64, c Change) (Event, error) {
+	if c.Time < 0 {
+		return Event{}, fmt.Errorf("timeline: edit of %d: time %d", id, c.Time)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch t.ids[id] {
+	case 0:
+		return Event{}, fmt.Errorf("%w: %d", ErrNotFound, id)
+	case 1:
+	default:
+		return Event{}, fmt.Errorf("%w: %d", ErrAmbiguous, id)
+	}
+	if len(t.events)+t.edits >= t.max {
+		return Event{}, fmt.Errorf("%w: %d events and edits", ErrFull, t.max)
+	}
+	i := slices.IndexFunc(t.events, func(e Event) bool { return e.ID == id })
+	e := t.events[i]
+	h := t.history[id]
+	if h == nil {
+		h = &revisions{original: e}
+		t.history[id] = h
+	}
+	h.changes = append(h.changes, c)
+	t.edits++
+	e.Edited = true
+	if c.Text != nil {
+		e.Text = *c.Text
+	}
+	if c.Void != nil {
+		e.Void = *c.Void
+	}
+	if c.Time != 0 && c.Time != e.Time {
+		e.Time = c.Time
+		t.events = slices.Delete(t.events, i, i+1)
+		t.insert(e)
+	} else {
+		t.events[i] = e
+	}
+	return e, nil
+}
+
+// Void strikes out the event whose ID is id: see Edit.
+func (t *Timeline) Void(id, at int64, who string) (Event, error) {
+	v := true
+	return t.Edit(id, Change{At: at, Who: who, Void: &v})
+}
+
+// Lookup returns the event whose ID is id, as it stands.
+func (t *Timeline) Lookup(id int64) (Event, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, e := range t.events {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return Event{}, false
+}
+
+// History returns the event whose ID is id as first added and its
+// changes, oldest first; ok is false if it was never edited.
+func (t *Timeline) History(id int64) (original Event, changes []Change, ok bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	h := t.history[id]
+	if h == nil {
+		return Event{}, nil, false
+	}
+	return h.original, slices.Clone(h.changes), true
 }
 
 func cmpInt(a, b int64) int {
@@ -129,14 +287,16 @@ func (t *Timeline) Len() int {
 	return len(t.events)
 }
 
-// Events appends every event, oldest first, to dst.
+// Events appends every event as it stands (edits applied, voided ones
+// included with Void set), in order of time, to dst.
 func (t *Timeline) Events(dst []Event) []Event {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return append(dst, t.events...)
 }
 
-// At returns the state implied by the events up to and including now.
+// At returns the state implied by the events up to and including now, at
+// their current times; voided events imply nothing.
 func (t *Timeline) At(now int64) State {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -147,6 +307,9 @@ func (t *Timeline) At(now int64) State {
 		e := &t.events[i]
 		if e.Time > now {
 			break
+		}
+		if e.Void {
+			continue
 		}
 		if s.Phase == Unknown {
 			s.Phase = PreBypass

@@ -17,17 +17,17 @@ func at(d time.Duration) int64 { return t0.Add(d).UnixNano() }
 func archCase(t *testing.T) *Timeline {
 	tl := New(0)
 	for _, e := range []Event{
-		{at(150 * time.Minute), KindOffBypass, ""},
-		{at(20 * time.Minute), KindOnBypass, ""},
-		{at(5 * time.Minute), KindACT, "ACT 480 s"},
-		{at(30 * time.Minute), KindClampOn, ""},
-		{at(31 * time.Minute), KindCardioplegia, "1000 mL"},
-		{at(60 * time.Minute), KindArrestStart, ""},
-		{at(85 * time.Minute), KindArrestEnd, ""},
-		{at(90 * time.Minute), KindCardioplegia, "300 mL"},
-		{at(95 * time.Minute), KindACT, "ACT 520 s"},
-		{at(120 * time.Minute), KindClampOff, ""},
-		{at(100 * time.Minute), "note", "re-dose due 110"},
+		{Time: at(150 * time.Minute), Kind: KindOffBypass, Text: ""},
+		{Time: at(20 * time.Minute), Kind: KindOnBypass, Text: ""},
+		{Time: at(5 * time.Minute), Kind: KindACT, Text: "ACT 480 s"},
+		{Time: at(30 * time.Minute), Kind: KindClampOn, Text: ""},
+		{Time: at(31 * time.Minute), Kind: KindCardioplegia, Text: "1000 mL"},
+		{Time: at(60 * time.Minute), Kind: KindArrestStart, Text: ""},
+		{Time: at(85 * time.Minute), Kind: KindArrestEnd, Text: ""},
+		{Time: at(90 * time.Minute), Kind: KindCardioplegia, Text: "300 mL"},
+		{Time: at(95 * time.Minute), Kind: KindACT, Text: "ACT 520 s"},
+		{Time: at(120 * time.Minute), Kind: KindClampOff, Text: ""},
+		{Time: at(100 * time.Minute), Kind: "note", Text: "re-dose due 110"},
 	} {
 		if err := tl.Add(e); err != nil {
 			t.Fatal(err)
@@ -82,9 +82,9 @@ func TestPhasesAndTimes(t *testing.T) {
 func TestReturnToBypass(t *testing.T) {
 	tl := New(0)
 	for _, e := range []Event{
-		{at(0), KindOnBypass, ""}, {at(60 * time.Minute), KindOffBypass, ""},
-		{at(70 * time.Minute), KindOnBypass, ""}, {at(80 * time.Minute), KindArrestStart, ""},
-		{at(90 * time.Minute), KindOffBypass, ""},
+		{Time: at(0), Kind: KindOnBypass, Text: ""}, {Time: at(60 * time.Minute), Kind: KindOffBypass, Text: ""},
+		{Time: at(70 * time.Minute), Kind: KindOnBypass, Text: ""}, {Time: at(80 * time.Minute), Kind: KindArrestStart, Text: ""},
+		{Time: at(90 * time.Minute), Kind: KindOffBypass, Text: ""},
 	} {
 		if err := tl.Add(e); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,467 @@
+package entry
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+	"github.com/pumpside/pumpside/monitor/record"
+)
+
+// Entry is one entry of the perfusion record: an event line of the case
+// file with its structured fields.
+type Entry struct {
+	Kind string
+	// Time is when it happened, Unix ns on the case clock. As written to
+	// the case file it is also the entry's identity (its ID).
+	Time int64
+	// Text is the human-readable line; Event makes one when empty.
+	Text string
+	// Who entered it.
+	Who string
+	// Num and Str are the structured fields by key (KindSpec.Fields).
+	Num map[string]float64
+	Str map[string]string
+}
+
+// SetNum sets a numeric field and returns e, for chaining.
+func (e *Entry) SetNum(key string, v float64) *Entry {
+	if e.Num == nil {
+		e.Num = map[string]float64{}
+	}
+	e.Num[key] = v
+	return e
+}
+
+// SetStr sets a string field and returns e, for chaining.
+func (e *Entry) SetStr(key, v string) *Entry {
+	if e.Str == nil {
+		e.Str = map[string]string{}
+	}
+	e.Str[key] = v
+	return e
+}
+
+// Clone returns a copy that shares no map with e.
+func (e Entry) Clone() Entry {
+	c := e
+	c.Num, c.Str = nil, nil
+	for k, v := range e.Num {
+		c.SetNum(k, v)
+	}
+	for k, v := range e.Str {
+		c.SetStr(k, v)
+	}
+	return c
+}
+
+// ErrInvalid is wrapped by every refusal of Validate.
+var ErrInvalid = errors.New("entry: invalid")
+
+// FieldError is a refusal: which field of which kind, the value given,
+// why, and what is allowed. Its message is one line for the operator.
+type FieldError struct {
+	Kind, Field string
+	// Value is the value as given, with its unit; empty when missing.
+	Value string
+	// Reason says what is wrong ("is required", "is outside the range").
+	Reason string
+	// Allowed is the allowed range or values; empty if not one.
+	Allowed string
+}
+
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Kind)
+	b.WriteByte(' ')
+	b.WriteString(e.Field)
+	if e.Value != "" {
+		b.WriteByte(' ')
+		b.WriteString(e.Value)
+	}
+	b.WriteByte(' ')
+	b.WriteString(e.Reason)
+	if e.Allowed != "" {
+		b.WriteString("; allowed: ")
+		b.WriteString(e.Allowed)
+	}
+	return b.String()
+}
+
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// DefaultSkew is how far in the future an entry's time may be: the clocks
+// of the console and whoever types differ a little.
+const DefaultSkew = time.Minute
+
+// maxText bounds a text or string field (bytes).
+const maxText = 1000
+
+// Model validates entries against a formulary. The zero Model uses the
+// default formulary and DefaultSkew. Read-only once built.
+type Model struct {
+	Formulary *Formulary
+	// Skew is how far after now an entry's time may be.
+	Skew time.Duration
+}
+
+var defaultModel = Model{Formulary: DefaultFormulary()}
+
+// Validate checks e with the default formulary: see Model.Validate.
+func Validate(e Entry, caseStart, now int64) error { return defaultModel.Validate(e, caseStart, now) }
+
+func (m *Model) formulary() *Formulary {
+	if m.Formulary == nil {
+		return defaultModel.Formulary
+	}
+	return m.Formulary
+}
+
+func (m *Model) skew() int64 {
+	if m.Skew <= 0 {
+		return int64(DefaultSkew)
+	}
+	return int64(m.Skew)
+}
+
+// FormatTime formats a Unix ns time as the messages show it (RFC 3339,
+// UTC, to the second unless it has a fraction).
+func FormatTime(ns int64) string {
+	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+}
+
+func num(v float64, unit string) string {
+	s := strconv.FormatFloat(v, 'g', -1, 64)
+	if unit != "" && unit != "ns" {
+		s += " " + unit
+	}
+	return s
+}
+
+func rangeText(lo, hi float64, unit string) string {
+	return num(lo, "") + "–" + num(hi, unit)
+}
+
+// Validate returns nil if e can be recorded, else a *FieldError (wrapping
+// ErrInvalid) for the first problem: an unknown kind, a time before
+// caseStart (Unix ns; 0: unknown, not checked) or more than the skew after
+// now, a missing required field, an unknown field, a number that is not
+// finite or outside its range (for a drug's dose: the formulary's range
+// for that drug and unit), a string not among its choices, text that is
+// not printable UTF-8. Run Normalize first to accept the usual spellings
+// of units and choices.
+func (m *Model) Validate(e Entry, caseStart, now int64) error {
+	spec, ok := Spec(e.Kind)
+	if !ok {
+		names := make([]string, len(kindSpecs))
+		for i, k := range kindSpecs {
+			names[i] = k.Kind
+		}
+		return &FieldError{Kind: "entry", Field: "kind", Value: strconv.Quote(e.Kind), Reason: "is not an entry kind", Allowed: strings.Join(names, ", ")}
+	}
+	if err := m.checkTime(e.Kind, "time", e.Time, caseStart, now); err != nil {
+		return err
+	}
+	if err := checkString(e.Kind, "text", e.Text); err != nil {
+		return err
+	}
+	if err := checkString(e.Kind, "who", e.Who); err != nil {
+		return err
+	}
+	if spec.TextRequired && strings.TrimSpace(e.Text) == "" {
+		return &FieldError{Kind: e.Kind, Field: "text", Reason: "is required"}
+	}
+	for _, k := range sortedKeys(e.Num) {
+		f, ok := spec.Field(k)
+		if !ok || f.Str {
+			return unknownField(spec, k, "number")
+		}
+	}
+	for _, k := range sortedKeys(e.Str) {
+		f, ok := spec.Field(k)
+		if !ok || !f.Str {
+			return unknownField(spec, k, "string")
+		}
+	}
+	for _, f := range spec.Fields {
+		if f.Str {
+			v, has := e.Str[f.Key]
+			if !has || v == "" {
+				if f.Required {
+					return &FieldError{Kind: e.Kind, Field: f.Key, Reason: "is required", Allowed: strings.Join(f.Choices, ", ")}
+				}
+				continue
+			}
+			if err := checkString(e.Kind, f.Key, v); err != nil {
+				return err
+			}
+			if len(f.Choices) > 0 && !slices.Contains(f.Choices, v) {
+				return &FieldError{Kind: e.Kind, Field: f.Key, Value: strconv.Quote(v), Reason: "is not allowed", Allowed: strings.Join(f.Choices, ", ")}
+			}
+			continue
+		}
+		v, has := e.Num[f.Key]
+		if !has {
+			if f.Required {
+				return &FieldError{Kind: e.Kind, Field: f.Key, Reason: "is required", Allowed: allowedNum(f)}
+			}
+			continue
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return &FieldError{Kind: e.Kind, Field: f.Key, Value: num(v, ""), Reason: "is not a number", Allowed: allowedNum(f)}
+		}
+		if (f.Min != 0 || f.Max != 0) && (v < f.Min || v > f.Max) {
+			return &FieldError{Kind: e.Kind, Field: f.Key, Value: num(v, f.Unit), Reason: "is outside the range", Allowed: allowedNum(f)}
+		}
+	}
+	switch e.Kind {
+	case KindDrug:
+		if v, ok := e.Num["suggested_dose"]; ok && v < 0 {
+			return &FieldError{Kind: e.Kind, Field: "suggested_dose", Value: num(v, e.Str["unit"]), Reason: "is negative", Allowed: "≥ 0"}
+		}
+		return m.checkDrug(e)
+	case KindArtifact:
+		end := int64(e.Num["end"])
+		if end <= e.Time {
+			return &FieldError{Kind: e.Kind, Field: "end", Value: FormatTime(end), Reason: "is not after the start " + FormatTime(e.Time),
+				Allowed: "after the start, up to " + FormatTime(now+m.skew())}
+		}
+		return m.checkTime(e.Kind, "end", end, caseStart, now)
+	}
+	return nil
+}
+
+func allowedNum(f FieldSpec) string {
+	if f.Min == 0 && f.Max == 0 {
+		return "a finite number"
+	}
+	return rangeText(f.Min, f.Max, f.Unit)
+}
+
+func unknownField(spec *KindSpec, key, what string) error {
+	var keys []string
+	for _, f := range spec.Fields {
+		t := "number"
+		if f.Str {
+			t = "string"
+		}
+		keys = append(keys, f.Key+" ("+t+")")
+	}
+	allowed := strings.Join(keys, ", ")
+	if allowed == "" {
+		allowed = "no fields"
+	}
+	reason := "is not a field of " + spec.Kind
+	if _, ok := spec.Field(key); ok {
+		reason = "must not be a " + what
+	}
+	return &FieldError{Kind: spec.Kind, Field: key, Reason: reason, Allowed: allowed}
+}
+
+func (m *Model) checkTime(kind, field string, t, caseStart, now int64) error {
+	late := now + m.skew()
+	allowed := "up to " + FormatTime(late)
+	if caseStart > 0 {
+		allowed = FormatTime(caseStart) + " (case start) to " + FormatTime(late) + " (now + " + time.Duration(m.skew()).String() + ")"
+	}
+	switch {
+	case t < int64(time.Second):
+		return &FieldError{Kind: kind, Field: field, Reason: "is missing", Allowed: allowed}
+	case caseStart > 0 && t < caseStart:
+		return &FieldError{Kind: kind, Field: field, Value: FormatTime(t), Reason: "is before the case start", Allowed: allowed}
+	case t > late:
+		return &FieldError{Kind: kind, Field: field, Value: FormatTime(t), Reason: "is in the future", Allowed: allowed}
+	}
+	return nil
+}
+
+func checkString(kind, field, s string) error {
+	bad := ""
+	switch {
+	case len(s) > maxText:
+		bad = fmt.Sprintf("is %d bytes long", len(s))
+	case !utf8.ValidString(s):
+		bad = "is not UTF-8"
+	default:
+		for _, r := range s {
+			if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+				bad = "has a control character"
+				break
+			}
+		}
+	}
+	if bad == "" {
+		return nil
+	}
+	return &FieldError{Kind: kind, Field: field, Reason: bad, Allowed: fmt.Sprintf("printable text up to %d bytes", maxText)}
+}
+
+func (m *Model) checkDrug(e Entry) error {
+	name, unit, dose := e.Str["name"], e.Str["unit"], e.Num["dose"]
+	f := m.formulary()
+	d, known := f.Lookup(name)
+	if !known {
+		if f.Strict {
+			return &FieldError{Kind: e.Kind, Field: "name", Value: strconv.Quote(name), Reason: "is not in the formulary"}
+		}
+		if !(dose > 0) {
+			return &FieldError{Kind: e.Kind, Field: "dose", Value: num(dose, unit), Reason: "is not positive", Allowed: "> 0 " + unit}
+		}
+		return nil
+	}
+	r, ok := d.Range(unit)
+	if !ok {
+		return &FieldError{Kind: e.Kind, Field: "unit", Value: strconv.Quote(unit), Reason: "is not a unit of " + d.Name, Allowed: strings.Join(d.Units(), ", ")}
+	}
+	if dose < r.Min || dose > r.Max {
+		return &FieldError{Kind: e.Kind, Field: "dose", Value: num(dose, unit), Reason: "is outside the range for " + d.Name, Allowed: rangeText(r.Min, r.Max, unit)}
+	}
+	return nil
+}
+
+// Normalize rewrites the usual spellings into the case file's: dose units
+// (mcg -> µg, units -> IU), lower-case choices, a drug's name as the
+// formulary spells it, trimmed strings.
+func (m *Model) Normalize(e *Entry) {
+	e.Text, e.Who = strings.TrimSpace(e.Text), strings.TrimSpace(e.Who)
+	spec, _ := Spec(e.Kind)
+	for k, v := range e.Str {
+		v = strings.TrimSpace(v)
+		if spec != nil {
+			if f, ok := spec.Field(k); ok && len(f.Choices) > 0 && k != "unit" {
+				v = strings.ToLower(v)
+			}
+		}
+		e.Str[k] = v
+	}
+	if e.Kind == KindBloodProduct {
+		if p, ok := productAliases[e.Str["product"]]; ok {
+			e.Str["product"] = p
+		}
+	}
+	if e.Kind != KindDrug {
+		return
+	}
+	if u, ok := NormalizeUnit(e.Str["unit"]); ok {
+		e.Str["unit"] = u
+	}
+	if d, ok := m.formulary().Lookup(e.Str["name"]); ok {
+		e.Str["name"] = d.Name
+	}
+}
+
+var productAliases = map[string]string{
+	"rbc": "red_cells", "prbc": "red_cells", "red cells": "red_cells", "packed red cells": "red_cells",
+	"plasma": "ffp", "fresh frozen plasma": "ffp", "plt": "platelets", "cryo": "cryoprecipitate",
+	"whole blood": "whole_blood",
+}
+
+// Normalize normalizes with the default formulary.
+func Normalize(e *Entry) { defaultModel.Normalize(e) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Summary is the entry's human-readable line as Event writes it when Text
+// is empty: the kind's label and its fields ("Drug heparin 30000 IU iv").
+func (e Entry) Summary() string {
+	spec, ok := Spec(e.Kind)
+	if !ok {
+		return e.Kind
+	}
+	parts := []string{spec.Label}
+	for _, f := range spec.Fields {
+		if f.Key == "end" || f.Key == "suggested_dose" {
+			continue
+		}
+		if f.Str {
+			if v := e.Str[f.Key]; v != "" {
+				parts = append(parts, v)
+			}
+		} else if v, ok := e.Num[f.Key]; ok {
+			u := f.Unit
+			if f.Key == "dose" {
+				u = e.Str["unit"]
+			}
+			parts = append(parts, num(v, u))
+		}
+	}
+	if e.Kind == KindDrug && len(parts) > 3 { // "Drug heparin 30000 IU IU": unit shown with the dose
+		parts = slices.DeleteFunc(parts, func(p string) bool { return p == e.Str["unit"] })
+	}
+	return strings.Join(parts, " ")
+}
+
+// Event returns the case file line of e: its fields in the kind's order
+// (then any others by key), who last, the text made by Summary if empty.
+func (e Entry) Event() record.Event {
+	ev := record.Event{Time: e.Time, Kind: e.Kind, Text: e.Text}
+	if ev.Text == "" {
+		ev.Text = e.Summary()
+	}
+	ev.Fields = appendFields(ev.Fields, e)
+	if e.Who != "" {
+		ev.Fields = append(ev.Fields, record.Str("who", e.Who))
+	}
+	return ev
+}
+
+func appendFields(dst []record.Field, e Entry) []record.Field {
+	done := map[string]bool{}
+	if spec, ok := Spec(e.Kind); ok {
+		for _, f := range spec.Fields {
+			if v, ok := e.Str[f.Key]; ok && f.Str {
+				dst = append(dst, record.Str(f.Key, v))
+				done[f.Key] = true
+			} else if v, ok := e.Num[f.Key]; ok && !f.Str {
+				dst = append(dst, record.Num(f.Key, v))
+				done[f.Key] = true
+			}
+		}
+	}
+	for _, k := range sortedKeys(e.Str) {
+		if !done[k] {
+			dst = append(dst, record.Str(k, e.Str[k]))
+		}
+	}
+	for _, k := range sortedKeys(e.Num) {
+		if !done[k] {
+			dst = append(dst, record.Num(k, e.Num[k]))
+		}
+	}
+	return dst
+}
+
+// FromRecord returns the entry of an event line read from a case file.
+func FromRecord(r *record.Entry) Entry {
+	e := Entry{Kind: r.Tag(record.TagKind), Time: r.Time, Text: r.Str("text"), Who: r.Str("who")}
+	for _, f := range r.Fields {
+		k := string(f.Key)
+		switch k {
+		case "text", "who":
+			continue
+		}
+		if f.Value.Kind() == lineprotocol.String {
+			e.SetStr(k, f.Value.StringV())
+			continue
+		}
+		if v := r.Num(k); !math.IsNaN(v) {
+			e.SetNum(k, v)
+		} else if v, ok := r.Field(k); ok {
+			e.SetStr(k, v.String())
+		}
+	}
+	return e
+}

@@ -1,0 +1,147 @@
+package entry
+
+import (
+	"github.com/pumpside/pumpside/monitor/record"
+)
+
+// The entry kinds (the event kinds of docs/format/case.md plus the fluid
+// balance kinds monitor/report reads).
+const (
+	KindOnBypass        = record.KindOnBypass
+	KindOffBypass       = record.KindOffBypass
+	KindClampOn         = record.KindClampOn
+	KindClampOff        = record.KindClampOff
+	KindArrestStart     = record.KindArrestStart
+	KindArrestEnd       = record.KindArrestEnd
+	KindCardioplegia    = record.KindCardioplegia
+	KindDrug            = record.KindDrug
+	KindFluid           = record.KindFluid
+	KindBloodProduct    = record.KindBloodProduct
+	KindCellSalvage     = "cell_salvage"
+	KindHaemofiltration = "haemofiltration"
+	KindUrine           = "urine"
+	KindACT             = record.KindACT
+	KindBloodGas        = record.KindBloodGas
+	KindNote            = record.KindNote
+	KindArtifact        = record.KindArtifact
+	// KindEdit is the event that corrects or voids another: see Edit.
+	KindEdit = "edit"
+)
+
+// FieldSpec describes one structured field of a kind.
+type FieldSpec struct {
+	Key string
+	// Unit is the field's unit as the case file stores it ("mL", "°C",
+	// "s"); empty for strings and for dimensionless numbers.
+	Unit string
+	// Str: a string field; otherwise a number.
+	Str      bool
+	Required bool
+	// Min and Max bound a number (inclusive); both zero: any finite
+	// number. For a drug's dose the formulary's range applies instead.
+	Min, Max float64
+	// Choices, if any, are a string field's only allowed values.
+	Choices []string
+	// Help is a short description for usage texts.
+	Help string
+}
+
+// KindSpec describes one entry kind.
+type KindSpec struct {
+	Kind string
+	// Label is how the console and the report name the kind.
+	Label  string
+	Fields []FieldSpec
+	// TextRequired: the entry is its text (a note).
+	TextRequired bool
+}
+
+// Field returns the spec of key, if the kind has that field.
+func (k *KindSpec) Field(key string) (FieldSpec, bool) {
+	for _, f := range k.Fields {
+		if f.Key == key {
+			return f, true
+		}
+	}
+	return FieldSpec{}, false
+}
+
+// The refusal bounds below catch what cannot be true (a slipped decimal, a
+// volume typed in the wrong unit); they are far wider than usual practice
+// and are not clinical targets. Volumes are per entry in an adult or child.
+var (
+	volume5L   = FieldSpec{Key: "volume_ml", Unit: "mL", Min: 1, Max: 5000, Help: "volume in mL"}
+	cpVolume   = FieldSpec{Key: "volume_ml", Unit: "mL", Min: 1, Max: 5000, Help: "dose volume in mL"}
+	bpVolume   = FieldSpec{Key: "volume_ml", Unit: "mL", Min: 1, Max: 1000, Help: "volume of the unit in mL"}
+	salvage    = FieldSpec{Key: "volume_ml", Unit: "mL", Min: 1, Max: 10000, Help: "processed cells returned, mL"}
+	filtration = FieldSpec{Key: "volume_ml", Unit: "mL", Min: 1, Max: 20000, Help: "ultrafiltrate removed, mL"}
+	urine      = FieldSpec{Key: "volume_ml", Unit: "mL", Min: 0, Max: 5000, Help: "urine since the last entry, mL"}
+)
+
+var kindSpecs = []KindSpec{
+	{Kind: KindOnBypass, Label: "On bypass"},
+	{Kind: KindOffBypass, Label: "Off bypass"},
+	{Kind: KindClampOn, Label: "Cross-clamp on"},
+	{Kind: KindClampOff, Label: "Cross-clamp off"},
+	{Kind: KindArrestStart, Label: "Circulatory arrest", Fields: []FieldSpec{
+		{Key: "cerebral_perfusion", Str: true, Choices: []string{"none", "antegrade", "retrograde"}, Help: "cerebral perfusion during the arrest"},
+		{Key: "temp_c", Unit: "°C", Min: 10, Max: 37, Help: "patient temperature at the start, °C"},
+	}},
+	{Kind: KindArrestEnd, Label: "Arrest end"},
+	{Kind: KindCardioplegia, Label: "Cardioplegia", Fields: []FieldSpec{
+		{Key: "solution", Str: true, Required: true, Help: "solution (del Nido, blood 4:1, HTK, ...)"},
+		cpVolume,
+		{Key: "route", Str: true, Choices: []string{"antegrade", "retrograde", "ostial"}, Help: "route"},
+		// Delivery temperature: ice-cold crystalloid at 4 °C to warm
+		// blood at 37 °C.
+		{Key: "temp_c", Unit: "°C", Min: 0, Max: 40, Help: "delivery temperature, °C"},
+	}},
+	{Kind: KindDrug, Label: "Drug", Fields: []FieldSpec{
+		{Key: "name", Str: true, Required: true, Help: "drug name (formulary)"},
+		{Key: "dose", Required: true, Help: "dose in unit"},
+		{Key: "unit", Str: true, Required: true, Choices: DoseUnits, Help: "dose unit"},
+		{Key: "route", Str: true, Choices: []string{"iv", "pump", "prime", "cardioplegia", "im", "sc", "inhaled", "topical"}, Help: "route (pump: into the circuit)"},
+		{Key: "suggested_dose", Help: "the calculator's suggestion, in unit"},
+	}},
+	{Kind: KindFluid, Label: "Fluid", Fields: []FieldSpec{
+		{Key: "name", Str: true, Required: true, Help: "fluid (Plasma-Lyte 148, albumin 4.5 %, ...)"},
+		volume5L,
+		// Not "kind": that key is the event's tag.
+		{Key: "fluid_kind", Str: true, Choices: []string{"prime", "crystalloid", "colloid"}, Help: "prime, crystalloid or colloid"},
+	}},
+	{Kind: KindBloodProduct, Label: "Blood product", Fields: []FieldSpec{
+		{Key: "product", Str: true, Required: true, Choices: []string{"red_cells", "ffp", "platelets", "cryoprecipitate", "whole_blood", "other"}, Help: "product"},
+		bpVolume,
+		{Key: "unit_number", Str: true, Help: "the unit's donation number (traceability)"},
+	}},
+	{Kind: KindCellSalvage, Label: "Cell salvage", Fields: []FieldSpec{salvage}},
+	{Kind: KindHaemofiltration, Label: "Haemofiltration", Fields: []FieldSpec{filtration}},
+	{Kind: KindUrine, Label: "Urine", Fields: []FieldSpec{urine}},
+	// ACT analysers report up to about 1000 s (Hemochron, i-STAT); below
+	// 50 s is not a clotting time.
+	{Kind: KindACT, Label: "ACT", Fields: []FieldSpec{
+		{Key: "seconds", Unit: "s", Required: true, Min: 50, Max: 1500, Help: "activated clotting time, s"},
+	}},
+	{Kind: KindBloodGas, Label: "Blood gas", Fields: []FieldSpec{
+		{Key: "sample", Str: true, Choices: []string{"arterial", "venous", "mixed_venous"}, Help: "sample site"},
+	}},
+	{Kind: KindNote, Label: "Note", TextRequired: true},
+	{Kind: KindArtifact, Label: "Artifact", Fields: []FieldSpec{
+		{Key: "channel", Str: true, Required: true, Help: "channel the mark covers (pump.flow, ...)"},
+		{Key: "end", Unit: "ns", Required: true, Help: "end of the marked range, Unix ns"},
+	}},
+}
+
+// Kinds returns the specs of every entry kind, in a stable order. The
+// slice is shared: do not modify it.
+func Kinds() []KindSpec { return kindSpecs }
+
+// Spec returns the spec of kind.
+func Spec(kind string) (*KindSpec, bool) {
+	for i := range kindSpecs {
+		if kindSpecs[i].Kind == kind {
+			return &kindSpecs[i], true
+		}
+	}
+	return nil, false
+}
