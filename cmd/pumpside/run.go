@@ -120,7 +120,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(2, "%v", err)
 	}
 	start := clk.Now().Add(-*from)
-	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseID: newCaseID(start),
+	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
 		profile: profile, audio: !*quiet, stderr: stderr})
 	if err != nil {
 		return fail(1, "%v", err)

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
@@ -54,6 +56,16 @@ type session struct {
 	redraw   func() // invalidates the window at once; set before start
 	onSnap   func() // called on every publish (the window's throttled invalidate); set before start
 	stderr   io.Writer
+
+	// caseStart is when the session began on the case clock (Unix ns):
+	// no entry may be before it.
+	caseStart int64
+	// lastError is the last refusal of an operator's entry or edit, one
+	// line for the GUI to show; nil after an accepted one.
+	lastError atomic.Pointer[string]
+	// entries are the operator's entries by ID (their time as recorded),
+	// as they stand, for edits. GUI goroutine only.
+	entries map[int64]entry.Entry
 	// sim is the simulated case, nil on real devices; faults its active
 	// faults (by sim.FaultNames order), for the instructor panel.
 	sim    *sim.Case
@@ -74,18 +86,25 @@ type sessionOptions struct {
 	recordDir string // "" records nothing
 	// resume, if set, is the case file of a case interrupted by a restart:
 	// the session appends to it, under its case id, with its events.
-	resume  string
-	caseID  string
-	profile *alarms.Profile
-	audio   bool
-	stderr  io.Writer
+	resume string
+	// caseStart is when the case began (entries before it are refused);
+	// zero means the clock's now.
+	caseStart time.Time
+	caseID    string
+	profile   *alarms.Profile
+	audio     bool
+	stderr    io.Writer
 }
 
 // newSession builds the pipeline and opens the case record. Sources are
 // added with addSource before start.
 func newSession(o sessionOptions) (*session, error) {
 	s := &session{clk: o.clk, tl: timeline.New(0), profile: o.profile, wake: make(chan struct{}, 1),
-		stderr: o.stderr, alog: alarms.NewMemoryLog(500), redraw: func() {}}
+		stderr: o.stderr, alog: alarms.NewMemoryLog(500), redraw: func() {},
+		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}}
+	if !o.caseStart.IsZero() {
+		s.caseStart = o.caseStart.UnixNano()
+	}
 	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: monitor.DefaultSettings(), OnPublish: s.onPublish})
 	if err != nil {
 		return nil, err
@@ -337,7 +356,7 @@ func sameAlarms(a, b []alarms.Status) bool {
 }
 
 func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
-	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load()}
+	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load(), Refusal: s.LastError()}
 	if s.sim != nil {
 		v.Instructor = &ui.InstructorView{Faults: sim.FaultNames()}
 		if a := s.faults.Load(); a != nil {
@@ -411,12 +430,13 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 		}
 		v.Devices = append(v.Devices, dv)
 	}
-	for i, e := range s.tl.Events(nil) {
+	for _, e := range s.tl.Events(nil) {
 		k, ok := viewKinds[e.Kind]
 		if !ok {
 			continue
 		}
-		v.Events = append(v.Events, ui.EventView{ID: fmt.Sprint(i), Kind: k, Time: e.Time, Text: e.Text, Value: math.NaN()})
+		v.Events = append(v.Events, ui.EventView{ID: strconv.FormatInt(e.ID, 10), Kind: k, Time: e.Time, Text: e.Text,
+			Value: math.NaN(), Edited: e.Edited, Void: e.Void})
 	}
 	return v
 }
@@ -484,12 +504,46 @@ func (s *session) onAction(a ui.Action) {
 		report("limit change", err)
 	case ui.EnterEvent:
 		kind := caseKind(a.Kind)
-		var fields []record.Field
-		if kind == timeline.KindACT && !math.IsNaN(a.Value) {
-			fields = append(fields, record.Num("seconds", a.Value))
-			s.operator.Put(monitor.Sample{Time: a.Time, Channel: channel.ACTSeconds, Value: a.Value, Quality: channel.OK})
+		e, err := entry.ParseText(kind, a.Text)
+		if err != nil {
+			s.refuse(err)
+			return
 		}
-		s.addEvent(a.Time, kind, a.Text, append(fields, record.Str("who", "operator"))...)
+		e.Time, e.Who = a.Time, "operator"
+		if !math.IsNaN(a.Value) { // the entry box's number wins over one in the text
+			switch {
+			case kind == timeline.KindACT:
+				e.SetNum("seconds", a.Value)
+			case kind == "drug":
+				e.SetNum("dose", a.Value)
+			default:
+				if spec, ok := entry.Spec(kind); ok {
+					if _, ok := spec.Field("volume_ml"); ok {
+						e.SetNum("volume_ml", a.Value)
+					}
+				}
+			}
+		}
+		entry.Normalize(&e)
+		if err := entry.Validate(e, s.caseStart, s.clk.Now().UnixNano()); err != nil {
+			s.refuse(err)
+			return
+		}
+		ev, err := s.tl.AddUnique(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text})
+		if err != nil {
+			s.refuse(err)
+			return
+		}
+		e.Time = ev.Time // the entry's identity, unique in the case
+		s.entries[e.Time] = e
+		s.lastError.Store(nil)
+		if s.rec != nil {
+			report("entry", s.rec.AddEvent(e.Event()))
+		}
+		if kind == timeline.KindACT {
+			s.operator.Put(monitor.Sample{Time: e.Time, Channel: channel.ACTSeconds, Value: e.Num["seconds"], Quality: channel.OK})
+		}
+		s.poke()
 	case ui.InjectFault:
 		if s.sim == nil {
 			report("instructor", fmt.Errorf("no simulated case to inject %s into", a.Name))
@@ -501,10 +555,59 @@ func (s *session) onAction(a ui.Action) {
 			report("instructor", s.sim.Trigger(a.Name))
 		}
 	case ui.EditEvent:
-		// The record keeps every entry; an edit is an entry of its own that
-		// names the one it corrects (the audit trail).
-		s.addEvent(a.At, "edit", a.Text, record.Str("event", a.ID), record.Num("new_time", float64(a.Time)),
-			record.Str("void", fmt.Sprint(a.Void)), record.Str("who", "operator"))
+		// The record keeps every entry; an edit is an entry of its own
+		// naming the one it corrects by its identity, its first time
+		// (docs/format/case.md, "Entry identity and edits").
+		id, err := strconv.ParseInt(a.ID, 10, 64)
+		cur, ok := s.tl.Lookup(id)
+		if err != nil || !ok {
+			s.refuse(fmt.Errorf("edit: no event %q", a.ID))
+			return
+		}
+		before, ok := s.entries[id]
+		if !ok { // an event the session or a device recorded: kind, time and text
+			before = entry.Entry{Kind: cur.Kind, Time: cur.Time, Text: cur.Text}
+		}
+		ed := entry.Edit{Target: id, At: a.At, Who: "operator"}
+		if a.Time != 0 && a.Time != cur.Time {
+			ed.Time = a.Time
+		}
+		if a.Void != cur.Void {
+			ed.Void = &a.Void
+		}
+		if !a.Void && a.Text != cur.Text {
+			t := a.Text
+			ed.Text = &t
+			if nv, err := entry.ParseText(before.Kind, a.Text); err == nil { // the fields follow the new text
+				entry.Normalize(&nv) // spelt as a new entry's would be
+				ed.Num, ed.Str = nv.Num, nv.Str
+			} else {
+				s.refuse(err)
+				return
+			}
+		}
+		if ed.Time == 0 && ed.Text == nil && ed.Void == nil {
+			return // nothing changed
+		}
+		if _, known := entry.Spec(before.Kind); !known && (ed.Void == nil || !*ed.Void) {
+			s.refuse(fmt.Errorf("%s events are written by Pumpside; they can only be voided", before.Kind))
+			return
+		}
+		if err := entry.ValidateEdit(before, ed, s.caseStart, s.clk.Now().UnixNano()); err != nil {
+			s.refuse(err)
+			return
+		}
+		if _, err := s.tl.Edit(id, timeline.Change{At: a.At, Who: ed.Who, Time: ed.Time, Text: ed.Text, Void: ed.Void}); err != nil {
+			s.refuse(err)
+			return
+		}
+		after, _ := ed.Apply(before)
+		s.entries[id] = after
+		s.lastError.Store(nil)
+		if s.rec != nil {
+			report("edit", s.rec.AddEvent(ed.Event(ed.Describe(before))))
+		}
+		s.poke()
 	case ui.ApplySetup:
 		su := a.Setup
 		s.setup.Store(&su)
@@ -523,6 +626,23 @@ func (s *session) onAction(a ui.Action) {
 	default:
 		fmt.Fprintf(s.stderr, "pumpside: %T applies to a replay only\n", a)
 	}
+}
+
+// refuse keeps a refused entry's or edit's message for the GUI (one line
+// naming the field and the allowed range) and logs it. GUI goroutine.
+func (s *session) refuse(err error) {
+	msg := err.Error()
+	s.lastError.Store(&msg)
+	fmt.Fprintf(s.stderr, "pumpside: refused: %s\n", msg)
+	s.poke()
+}
+
+// LastError returns the last refusal ("" if the last entry was accepted).
+func (s *session) LastError() string {
+	if p := s.lastError.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // start runs the pipeline, the alarm runner and the state builder until

@@ -154,7 +154,7 @@ func (e *Events) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 	instr := st.Instructor
 	faultH, instrH := px(44), 0
 	if instr != nil && len(instr.Faults) > 0 {
-		instrH = px(28) + 2*faultH + 2*gap
+		instrH = px(28) + 2*faultH + 2*gap + px(24)
 	}
 	bh := min(px(80), (left.Dy()-fieldH-2*gap-gap*(rows-1)-instrH)/rows)
 	for i := range e.kinds {
@@ -181,13 +181,18 @@ func (e *Events) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 	egtx.Constraints = layout.Exact(image.Pt(field.Dx()-px(24), px(30)))
 	es.Layout(egtx)
 	off.Pop()
+	if st.Refusal != "" {
+		// Under the field, in the alarm colour: the entry was not recorded.
+		e.line.Shape(sh, th.Label, px(16), "NOT RECORDED: "+st.Refusal, field.Dx())
+		e.line.Paint(gtx, sh, field.Min.X, field.Max.Y+px(4)+e.line.Ascent, th.Alarm)
+	}
 
 	if instrH > 0 {
 		for len(e.faults) < len(instr.Faults) {
 			e.faults = append(e.faults, button{})
 			e.faultAt = append(e.faultAt, image.Rectangle{})
 		}
-		iy := field.Max.Y + 2*gap
+		iy := field.Max.Y + 2*gap + px(24) // under the refusal line
 		e.line.Shape(sh, th.Label, px(16), "INSTRUCTOR — inject a fault (again to clear)", left.Dx())
 		e.line.Paint(gtx, sh, left.Min.X, iy+e.line.Ascent, th.TextDim)
 		fcols := (len(instr.Faults) + 1) / 2

@@ -42,6 +42,10 @@ type State struct {
 	// Setup is the case set-up as recorded; nil shows the set-up screen with
 	// empty fields.
 	Setup *SetupView
+	// Refusal is why the operator's last entry or edit was refused (one
+	// line naming the field and the allowed range); "" when it was
+	// accepted. The events screen shows it until the next entry.
+	Refusal string
 	// Instructor is non-nil on a simulated case: the events screen then
 	// shows the instructor's fault buttons, which send InjectFault.
 	Instructor *InstructorView
