@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"io"
@@ -22,29 +21,44 @@ import (
 func init() {
 	register(command{
 		name:    "replay",
-		summary: "replay a recorded case headless: derived values per second and alarm transitions",
+		summary: "replay a recorded case in the console (play, speed, seek, bookmarks) or headless",
 		run:     runReplay,
 	})
 }
 
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("replay", "CASEFILE --headless --speed max [--derived-out FILE.csv] [--alarms-out FILE.jsonl]",
+	fl := newFlagSet("replay", "CASEFILE [--speed N|max] [--at 1h20m|--bookmark N] | CASEFILE --bookmarks | "+
+		"CASEFILE --headless --speed max [--derived-out FILE.csv] [--alarms-out FILE.jsonl] | --from-influx CASEID [--range FROM,TO] ...",
 		"Replays a case file (docs/format/case.md) through the same pipeline and alarm engine\n"+
-			"(default profile) as live data, as fast as possible, stepping once per second of\n"+
-			"case time from the first sample to the last. --derived-out writes one CSV row per\n"+
-			"second: time (RFC 3339, UTC), then one column per derived.* channel, empty when not\n"+
-			"ok. --alarms-out writes the alarm transitions as JSON lines\n"+
+			"(default profile) as live data.\n\n"+
+			"Without --headless it opens the console on the case, marked REPLAY, with play/pause,\n"+
+			"speed (0.5× to 60×, or max: as fast as possible) and seek on the replay bar. A bookmark\n"+
+			"(or note) entered during the replay is appended to the case file as measurement\n"+
+			"bookmark; recorded lines are never changed. --bookmarks lists the bookmarks.\n\n"+
+			"--headless replays as fast as possible, stepping once per second of case time from\n"+
+			"the first sample to the last. --derived-out writes one CSV row per second: time\n"+
+			"(RFC 3339, UTC), then one column per derived.* channel, empty when not ok.\n"+
+			"--alarms-out writes the alarm transitions as JSON lines\n"+
 			`  {"time","alarm","priority","state","value","limit"}`+"\n"+
 			"The case's events set the phase (on_bypass, off_bypass, arrest_start, arrest_end),\n"+
-			"the cross-clamp, and the last cardioplegia and ACT. Only the headless mode exists\n"+
-			"so far (the console replay is not built yet). Bad lines are reported on stderr with\n"+
-			"their line numbers and skipped.\n"+
-			"Exit status: 0 when replayed, 1 on a write error, 2 on bad usage or a missing,\n"+
-			"unreadable or empty case file.", stdout, stderr)
-	headless := fl.Bool("headless", false, "replay without the console (required for now)")
-	speed := fl.String("speed", "max", "`SPEED`: max (as fast as possible; the only speed headless)")
+			"the cross-clamp, and the last cardioplegia and ACT. Bad lines are reported on stderr\n"+
+			"with their line numbers and skipped.\n\n"+
+			"--from-influx CASEID reads the case from InfluxDB instead of a file (configuration from\n"+
+			"PUMPSIDE_INFLUX_URL, _ORG, _BUCKET, _TOKEN or _TOKEN_FILE, _CA_FILE), optionally only\n"+
+			"--range FROM,TO (RFC 3339).\n"+
+			"Exit status: 0 when replayed, 1 on a write error or no display, 2 on bad usage or a\n"+
+			"missing, unreadable or empty case.", stdout, stderr)
+	headless := fl.Bool("headless", false, "replay without the console, as fast as possible")
+	speed := fl.String("speed", "", "`SPEED`: 0.5 to 60 (times real time) or max (default: 1 in the console, max headless)")
 	derivedOut := fl.String("derived-out", "", "write derived values per second to `FILE` (CSV)")
 	alarmsOut := fl.String("alarms-out", "", "write alarm transitions to `FILE` (JSON lines)")
+	listBookmarks := fl.Bool("bookmarks", false, "list the case's bookmarks (time, elapsed, text) and exit")
+	at := fl.Duration("at", 0, "open the console this far into the case, e.g. 1h20m")
+	atBookmark := fl.Int("bookmark", 0, "open the console at bookmark `N` (1 is the first --bookmarks lists)")
+	fromInflux := fl.Bool("from-influx", false, "CASEID instead of CASEFILE: read the case from InfluxDB")
+	influxRange := fl.String("range", "", "with --from-influx: `FROM,TO` in RFC 3339 (default: all of the case)")
+	paused := fl.Bool("paused", false, "open the console paused (default: playing)")
+	quiet := fl.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {
 		return code
@@ -56,25 +70,69 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	switch {
 	case len(pos) != 1:
 		return fail(2, "one CASEFILE is required, got %d", len(pos))
-	case !*headless:
-		return fail(2, "only --headless replay exists so far: the console replay is not built yet")
-	case *speed != "max":
+	case *headless && *speed != "" && *speed != "max":
 		return fail(2, "headless replay runs at --speed max only, got %q", *speed)
+	case *influxRange != "" && !*fromInflux:
+		return fail(2, "--range applies to --from-influx only")
+	}
+	guiSpeed := 1.0
+	if !*headless && *speed != "" {
+		var err error
+		if *speed == "max" {
+			guiSpeed = replaySpeedMax
+		} else if guiSpeed, err = strconv.ParseFloat(*speed, 64); err != nil || guiSpeed < 0.5 || guiSpeed > 60 {
+			return fail(2, "--speed %q: want 0.5 to 60 or max", *speed)
+		}
 	}
 	path := pos[0]
-	f, ok := openCase("replay", path, stderr)
-	if !ok {
-		return 2
+	var c *replay.Case
+	if *fromInflux {
+		cfg, ok, err := record.ConfigFromEnv(os.Getenv, os.ReadFile)
+		switch {
+		case err != nil:
+			return fail(2, "InfluxDB: %v", err)
+		case !ok:
+			return fail(2, "--from-influx: PUMPSIDE_INFLUX_URL is not set")
+		}
+		from, to, err := parseRange(*influxRange)
+		if err != nil {
+			return fail(2, "--range: %v", err)
+		}
+		c, err = loadFromInflux(ctx, cfg, path, from, to)
+		if err != nil {
+			return fail(2, "%v", err)
+		}
+	} else {
+		f, ok := openCase("replay", path, stderr)
+		if !ok {
+			return 2
+		}
+		var err error
+		c, err = replay.Load(bufio.NewReaderSize(f, 1<<20), func(e *record.LineError) {
+			fmt.Fprintf(stderr, "%s:%d: %v\n", path, e.Line, e.Err)
+		})
+		f.Close()
+		if err != nil {
+			return fail(2, "%s: %v", path, err)
+		}
 	}
-	c, err := replay.Load(bufio.NewReaderSize(f, 1<<20), func(e *record.LineError) {
-		fmt.Fprintf(stderr, "%s:%d: %v\n", path, e.Line, e.Err)
-	})
-	f.Close()
-	switch {
-	case errors.Is(err, replay.ErrEmpty):
-		return fail(2, "%s: %v", path, err)
-	case err != nil:
-		return fail(2, "%s: %v", path, err)
+	if *listBookmarks {
+		printBookmarks(stdout, c)
+		return 0
+	}
+	if !*headless {
+		start := c.Start + int64(*at)
+		if *atBookmark != 0 {
+			if *atBookmark < 1 || *atBookmark > len(c.Bookmarks) {
+				return fail(2, "--bookmark %d: the case has %d bookmarks", *atBookmark, len(c.Bookmarks))
+			}
+			start = c.Bookmarks[*atBookmark-1].Time
+		}
+		caseFile := path
+		if *fromInflux {
+			caseFile = ""
+		}
+		return replayConsole(ctx, c, caseFile, replayOptions{at: start, speed: guiSpeed, audio: !*quiet, playing: !*paused}, stdout, stderr)
 	}
 
 	var outs []*os.File

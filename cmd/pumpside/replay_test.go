@@ -2,11 +2,20 @@ package main
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"github.com/pumpside/pumpside/monitor/timeline"
+	"math"
+	"net"
+	"net/http"
+	neturl "net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -136,7 +145,7 @@ func TestReplayBadInput(t *testing.T) {
 		{[]string{empty, "--headless"}, "empty file"},
 		{[]string{filepath.Join(dir, "nope.case"), "--headless"}, "no such file"},
 		{[]string{noSamples, "--headless"}, "no samples"},
-		{[]string{casesData + "example.case"}, "only --headless"},
+		{[]string{casesData + "example.case", "--range", "x"}, "--range applies to --from-influx only"},
 		{[]string{casesData + "example.case", "--headless", "--speed", "2"}, "--speed max only"},
 		{[]string{"--headless"}, "one CASEFILE is required"},
 	} {
@@ -186,3 +195,210 @@ func BenchmarkReplayHeadless(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// startReplayInfluxd starts a real InfluxDB 1.8 (.bin/influxd of the
+// checkout, or $PUMPSIDE_INFLUXD) on free loopback ports with its data in a
+// temporary directory, creates database db, and stops it at cleanup. As in
+// monitor/record's tests: skipped when the binary is missing, except under
+// CI=true.
+func startReplayInfluxd(t *testing.T, db string) (url string) {
+	t.Helper()
+	bin := os.Getenv("PUMPSIDE_INFLUXD")
+	if bin == "" {
+		bin = filepath.Join("..", "..", ".bin", "influxd")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		msg := "InfluxDB 1.8.10 is not installed (.bin/influxd): run `make test`, or .ci/install-influxd"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	free := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		return l.Addr().String()
+	}
+	dir := t.TempDir()
+	httpAddr := free()
+	log, err := os.Create(filepath.Join(dir, "influxd.log"))
+	require.NoError(t, err)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"INFLUXDB_HTTP_BIND_ADDRESS="+httpAddr, "INFLUXDB_BIND_ADDRESS="+free(),
+		"INFLUXDB_DATA_DIR="+filepath.Join(dir, "data"), "INFLUXDB_DATA_WAL_DIR="+filepath.Join(dir, "wal"),
+		"INFLUXDB_META_DIR="+filepath.Join(dir, "meta"), "INFLUXDB_HTTP_FLUX_ENABLED=true",
+		"INFLUXDB_REPORTING_DISABLED=true", "INFLUXDB_HTTP_LOG_ENABLED=false",
+		"INFLUXDB_DATA_QUERY_LOG_ENABLED=false", "INFLUXDB_MONITOR_STORE_ENABLED=false")
+	cmd.Stdout, cmd.Stderr = log, log
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		log.Close()
+	})
+	url = "http://" + httpAddr
+	ready := waitFor(60*time.Second, func() bool {
+		resp, err := http.Get(url + "/ping")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusNoContent
+	})
+	if !ready {
+		b, _ := os.ReadFile(filepath.Join(dir, "influxd.log"))
+		t.Fatalf("influxd not ready; log:\n%s", b)
+	}
+	resp, err := http.PostForm(url+"/query", neturl.Values{"q": {"CREATE DATABASE " + strconv.Quote(db)}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	return url
+}
+
+// TestReplayFromInflux records a simulated case (with qualities that are
+// not ok, events and a bookmark), ships it to a real InfluxDB 1.8 with the
+// recorder's shipper, then replays it headless from InfluxDB: the derived
+// values and alarm transitions are those of replaying the file.
+func TestReplayFromInflux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts InfluxDB")
+	}
+	url := startReplayInfluxd(t, "pumpside")
+	start := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sim.case")
+	w, err := record.Open(path, record.Options{Case: "C-influx", Sources: append([]string{""}, sim.Sources()...)})
+	require.NoError(t, err)
+	sim.New(start, 6).AdvanceTo(start.Add(25*time.Minute), func(src sim.Source, s monitor.Sample) {
+		s.Source = monitor.SourceID(src + 1)
+		if s.Channel == channel.PatientMAP && s.Time%int64(97*time.Second) < int64(time.Second) {
+			s.Value, s.Quality = 310, channel.OutOfRange // a few implausible values, kept raw
+		}
+		for !w.Sample(s) {
+			time.Sleep(time.Millisecond)
+		}
+	})
+	require.NoError(t, w.AddEvent(record.Event{Time: start.Add(15 * time.Minute).UnixNano(), Kind: record.KindOnBypass, Text: "On bypass"}))
+	require.NoError(t, w.AddEvent(record.Event{Time: start.Add(20 * time.Minute).UnixNano(), Kind: record.KindClampOn, Text: "Clamp on"}))
+	require.NoError(t, w.AddBookmark(record.Bookmark{Time: start.Add(18 * time.Minute).UnixNano(), Text: "look", Author: "t"}))
+	require.NoError(t, w.Close())
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+
+	cfg := record.Config{URL: url, Bucket: "pumpside/autogen"}
+	sh, err := record.NewShipper(path, record.ShipperOptions{Config: cfg, Poll: 50 * time.Millisecond})
+	require.NoError(t, err)
+	defer sh.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { _ = sh.Run(ctx); close(done) }()
+	require.True(t, waitFor(60*time.Second, func() bool { return sh.Status().Cursor == fi.Size() }), "shipped: %+v", sh.Status())
+	cancel()
+	<-done
+
+	t.Setenv(record.EnvURL, url)
+	t.Setenv(record.EnvBucket, cfg.Bucket)
+	t.Setenv(record.EnvOrg, "")
+	t.Setenv(record.EnvToken, "")
+	t.Setenv(record.EnvTokenFile, "")
+	t.Setenv(record.EnvCAFile, "")
+	d1, a1 := filepath.Join(dir, "file.csv"), filepath.Join(dir, "file.jsonl")
+	d2, a2 := filepath.Join(dir, "influx.csv"), filepath.Join(dir, "influx.jsonl")
+	code, _, errs := run("replay", path, "--headless", "--derived-out", d1, "--alarms-out", a1)
+	require.Equal(t, 0, code, errs)
+	code, _, errs = run("replay", "C-influx", "--from-influx", "--headless", "--derived-out", d2, "--alarms-out", a2)
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, errs, "replayed C-influx: 25m0s of case time")
+	for _, pair := range [][2]string{{d1, d2}, {a1, a2}} {
+		want, err := os.ReadFile(pair[0])
+		require.NoError(t, err)
+		got, err := os.ReadFile(pair[1])
+		require.NoError(t, err)
+		require.Greater(t, len(want), 100)
+		require.True(t, bytes.Equal(want, got), "%s differs from %s", filepath.Base(pair[1]), filepath.Base(pair[0]))
+	}
+
+	// The case itself: every sample, with its quality, every event and
+	// bookmark, as in the file.
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(data), `map_q="out_of_range"`)
+	fromFile, err := replay.Load(bytes.NewReader(data), nil)
+	require.NoError(t, err)
+	fromDB, err := loadFromInflux(t.Context(), cfg, "C-influx", time.Unix(1, 0), time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	type flat struct {
+		t       int64
+		ch, src string
+		v       uint64
+		q       channel.Quality
+	}
+	flatten := func(c *replay.Case) []flat {
+		out := make([]flat, 0, len(c.Samples))
+		for _, s := range c.Samples {
+			out = append(out, flat{s.Time, c.Channels[s.Channel], c.Sources[s.Source], math.Float64bits(s.Value), s.Quality})
+		}
+		slices.SortFunc(out, func(a, b flat) int {
+			return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.ch, b.ch), cmp.Compare(a.src, b.src))
+		})
+		return out
+	}
+	ff, fd := flatten(fromFile), flatten(fromDB)
+	require.Equal(t, len(ff), len(fd))
+	require.Equal(t, ff, fd)
+	oor := 0
+	for _, s := range fd {
+		if s.q == channel.OutOfRange {
+			oor++
+		}
+	}
+	require.Positive(t, oor, "out-of-range samples came back with their quality")
+	require.Equal(t, fromFile.Events, fromDB.Events)
+	require.Equal(t, fromFile.Bookmarks, fromDB.Bookmarks)
+	require.Equal(t, "C-influx", fromDB.ID)
+
+	// A time range: the last ten minutes only; and the bookmarks.
+	code, out, errs := run("replay", "C-influx", "--from-influx", "--bookmarks")
+	require.Equal(t, 0, code, errs)
+	assert.Equal(t, "2026-03-01T08:18:00Z  00:18:00  look  (t)\n", out)
+	code, _, errs = run("replay", "C-influx", "--from-influx", "--headless", "--range", "2026-03-01T08:15:00Z,2026-03-01T08:25:00Z")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, errs, "replayed C-influx: 10m0s of case time")
+	code, _, errs = run("replay", "C-nope", "--from-influx", "--headless")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "no samples")
+}
+
+// FuzzParseRange: --range either fails or gives FROM before TO, both as
+// written.
+func FuzzParseRange(f *testing.F) {
+	f.Add("2026-03-01T08:15:00Z,2026-03-01T08:25:00Z")
+	f.Add("")
+	f.Add("2026-03-01T08:15:00+01:00 , 2026-03-01T08:25:00.5Z")
+	f.Fuzz(func(t *testing.T, s string) {
+		from, to, err := parseRange(s)
+		if err != nil {
+			return
+		}
+		if !to.After(from) {
+			t.Fatalf("%q: %v is not after %v", s, to, from)
+		}
+		if s == "" {
+			return
+		}
+		a, b, _ := strings.Cut(s, ",")
+		if from.Format(time.RFC3339Nano) == "" || !strings.Contains(a+b, ":") {
+			t.Fatalf("%q parsed without times", s)
+		}
+	})
+}

@@ -96,15 +96,23 @@ type sessionOptions struct {
 	stderr    io.Writer
 }
 
-// newSession builds the pipeline and opens the case record. Sources are
-// added with addSource before start.
-func newSession(o sessionOptions) (*session, error) {
+// newSessionState returns a session with its own state and none of its
+// parts (pipeline, record, alarm runner): newSession adds them, and a
+// replay adds its own.
+func newSessionState(o sessionOptions) *session {
 	s := &session{clk: o.clk, tl: timeline.New(0), profile: o.profile, wake: make(chan struct{}, 1),
 		stderr: o.stderr, alog: alarms.NewMemoryLog(500), redraw: func() {},
 		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}}
 	if !o.caseStart.IsZero() {
 		s.caseStart = o.caseStart.UnixNano()
 	}
+	return s
+}
+
+// newSession builds the pipeline and opens the case record. Sources are
+// added with addSource before start.
+func newSession(o sessionOptions) (*session, error) {
+	s := newSessionState(o)
 	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: monitor.DefaultSettings(), OnPublish: s.onPublish})
 	if err != nil {
 		return nil, err

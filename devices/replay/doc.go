@@ -4,11 +4,16 @@
 // live data.
 //
 // Load reads a whole case file into memory, sorted by time; bad lines are
-// reported with their line numbers and skipped. A Player registers one
-// pipeline source per source of the file and puts the samples up to a given
-// case time (PutUntil); the caller then steps the pipeline. Derived values
-// recorded in the file are not replayed: the pipeline recomputes them.
+// reported with their line numbers and skipped. A Builder assembles the
+// same Case from entries of any origin (a file, or rows of a time-series
+// database turned back into entries). Events and bookmarks (measurement
+// bookmark, the teaching notes) are kept with their text; Bookmarks reads
+// only those of a file. A Player registers one pipeline source per source
+// of the file and puts the samples up to a given case time (PutUntil); the
+// caller then steps the pipeline. Derived values recorded in the file are
+// not replayed: the pipeline recomputes them.
 //
-// A Case is immutable after Load and may be shared. A Player belongs to
-// the one goroutine that drives the pipeline.
+// A Case is immutable after Load (or Builder.Case) and may be shared by any
+// number of goroutines and Players. A Builder and a Player belong to one
+// goroutine: a Player to the one that drives its pipeline.
 package replay

@@ -25,83 +25,150 @@ type Sample struct {
 	Quality channel.Quality
 }
 
-// Event is a recorded event: its time and kind.
+// Event is a recorded event: its time, kind and text.
 type Event struct {
 	Time int64
 	Kind string
+	Text string
 }
+
+// Bookmark is a teaching note of the case file (measurement bookmark).
+type Bookmark = record.Bookmark
 
 // Case is a case file loaded for replay.
 type Case struct {
-	ID       string
-	Samples  []Sample // by time; ties in file order
-	Channels []string // "group.field"
-	Sources  []string
-	Events   []Event // by time
+	ID        string
+	Samples   []Sample // by time; ties in file order
+	Channels  []string // "group.field"
+	Sources   []string
+	Events    []Event    // by time
+	Bookmarks []Bookmark // by time
 	// Start and End are the times of the first and last sample.
 	Start, End int64
 	// BadLines counts the lines skipped.
 	BadLines int
 }
 
-// Load reads a case file. Bad lines go to onBad (if not nil) and are
-// skipped. It fails on an I/O error and with ErrEmpty when there is no
-// sample to replay.
-func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
-	c := &Case{}
-	chIdx := map[string]int32{}
-	srcIdx := map[string]int32{}
-	rd := record.NewReader(r)
-	rd.OnBadLine = onBad
-	var buf []record.ChannelSample
-	for rd.Next() {
-		e := rd.Entry()
-		if c.ID == "" {
-			c.ID = e.Tag(record.TagCase)
-		}
-		switch e.Kind() {
-		case record.KindEvent:
-			c.Events = append(c.Events, Event{Time: e.Time, Kind: e.Tag(record.TagKind)})
-			continue
-		case record.KindSamples:
-		default:
-			continue
-		}
-		buf = e.Samples(buf[:0])
-		for _, s := range buf {
-			if strings.HasPrefix(s.Channel, "derived.") {
-				continue // recomputed
-			}
-			ci, ok := chIdx[s.Channel]
-			if !ok {
-				ci = int32(len(c.Channels))
-				chIdx[s.Channel] = ci
-				c.Channels = append(c.Channels, s.Channel)
-			}
-			src := s.Source
-			if src == "" {
-				src = "file"
-			}
-			si, ok := srcIdx[src]
-			if !ok {
-				si = int32(len(c.Sources))
-				srcIdx[src] = si
-				c.Sources = append(c.Sources, src)
-			}
-			c.Samples = append(c.Samples, Sample{Time: s.Time, Value: s.Value, Channel: ci, Source: si, Quality: s.Quality})
+// Builder assembles a Case from entries in any order (Load, or a query of
+// a time-series database). Not safe for concurrent use.
+type Builder struct {
+	c      Case
+	chIdx  map[string]int32
+	srcIdx map[string]int32
+	buf    []record.ChannelSample
+}
+
+// NewBuilder returns an empty builder.
+func NewBuilder() *Builder {
+	return &Builder{chIdx: map[string]int32{}, srcIdx: map[string]int32{}}
+}
+
+// AddSample adds a sample of channel ("group.field") from source. Derived
+// values (derived.*) are skipped: replay recomputes them.
+func (b *Builder) AddSample(ch, source string, t int64, v float64, q channel.Quality) {
+	if strings.HasPrefix(ch, "derived.") {
+		return
+	}
+	c := &b.c
+	ci, ok := b.chIdx[ch]
+	if !ok {
+		ci = int32(len(c.Channels))
+		b.chIdx[ch] = ci
+		c.Channels = append(c.Channels, ch)
+	}
+	if source == "" {
+		source = "file"
+	}
+	si, ok := b.srcIdx[source]
+	if !ok {
+		si = int32(len(c.Sources))
+		b.srcIdx[source] = si
+		c.Sources = append(c.Sources, source)
+	}
+	c.Samples = append(c.Samples, Sample{Time: t, Value: v, Channel: ci, Source: si, Quality: q})
+}
+
+// AddEvent adds an event.
+func (b *Builder) AddEvent(e Event) { b.c.Events = append(b.c.Events, e) }
+
+// AddBookmark adds a bookmark.
+func (b *Builder) AddBookmark(bm Bookmark) { b.c.Bookmarks = append(b.c.Bookmarks, bm) }
+
+// AddEntry adds what a case file entry holds: samples, an event or a
+// bookmark (metadata and alarm transitions are not replayed). The first
+// entry with a case tag names the case. Entries come from record.Reader,
+// which has checked them against the format.
+func (b *Builder) AddEntry(e *record.Entry) error {
+	if b.c.ID == "" {
+		b.c.ID = e.Tag(record.TagCase)
+	}
+	switch e.Kind() {
+	case record.KindEvent:
+		b.AddEvent(Event{Time: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text")})
+	case record.KindBookmark:
+		b.AddBookmark(Bookmark{Time: e.Time, Text: e.Str("text"), Author: e.Str("author")})
+	case record.KindSamples:
+		b.buf = e.Samples(b.buf[:0])
+		for _, s := range b.buf {
+			b.AddSample(s.Channel, s.Source, s.Time, s.Value, s.Quality)
 		}
 	}
-	c.BadLines = rd.BadLines
-	if err := rd.Err(); err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// Case sorts what was added by time and returns the case; ErrEmpty when
+// there is no sample. The builder must not be used afterwards.
+func (b *Builder) Case() (*Case, error) {
+	c := &b.c
 	if len(c.Samples) == 0 {
 		return nil, ErrEmpty
 	}
 	slices.SortStableFunc(c.Samples, func(a, b Sample) int { return cmp64(a.Time, b.Time) })
 	slices.SortStableFunc(c.Events, func(a, b Event) int { return cmp64(a.Time, b.Time) })
+	slices.SortStableFunc(c.Bookmarks, func(a, b Bookmark) int { return cmp64(a.Time, b.Time) })
 	c.Start, c.End = c.Samples[0].Time, c.Samples[len(c.Samples)-1].Time
 	return c, nil
+}
+
+// Load reads a case file. Bad lines go to onBad (if not nil) and are
+// skipped. It fails on an I/O error and with ErrEmpty when there is no
+// sample to replay.
+func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
+	b := NewBuilder()
+	rd := record.NewReader(r)
+	rd.OnBadLine = onBad
+	bad := 0
+	for rd.Next() {
+		if err := b.AddEntry(rd.Entry()); err != nil {
+			bad++
+			if onBad != nil {
+				onBad(&record.LineError{Line: rd.Line(), Err: err})
+			}
+		}
+	}
+	b.c.BadLines = rd.BadLines + bad
+	if err := rd.Err(); err != nil {
+		return nil, err
+	}
+	return b.Case()
+}
+
+// Bookmarks reads only the bookmarks of a case file, by time. Bad lines go
+// to onBad (if not nil).
+func Bookmarks(r io.Reader, onBad func(*record.LineError)) ([]Bookmark, error) {
+	var bms []Bookmark
+	rd := record.NewReader(r)
+	rd.OnBadLine = onBad
+	for rd.Next() {
+		if e := rd.Entry(); e.Kind() == record.KindBookmark {
+			bms = append(bms, Bookmark{Time: e.Time, Text: e.Str("text"), Author: e.Str("author")})
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(bms, func(a, b Bookmark) int { return cmp64(a.Time, b.Time) })
+	return bms, nil
 }
 
 func cmp64(a, b int64) int {
@@ -125,16 +192,22 @@ type Player struct {
 	Unknown, Dropped uint64
 }
 
-// RingSize is the ring of each replay source: a second of case time of any
-// realistic source fits, since the caller steps at least once a second.
+// RingSize is the ring of each replay source: a minute of case time of
+// any realistic source fits, since the caller steps at least that often.
 const RingSize = 1 << 16
 
 // NewPlayer registers one source per source of the case, named
-// "replay:<name>", in p (before p starts).
+// "replay:<name>", in p (before p starts), each with a ring of RingSize.
 func NewPlayer(c *Case, p *monitor.Pipeline) (*Player, error) {
+	return NewPlayerSize(c, p, RingSize)
+}
+
+// NewPlayerSize is NewPlayer with rings of ringSize samples (a power of
+// two; see Case.MaxSamples).
+func NewPlayerSize(c *Case, p *monitor.Pipeline, ringSize int) (*Player, error) {
 	pl := &Player{c: c, chans: make([]channel.ID, len(c.Channels))}
 	for _, name := range c.Sources {
-		pr, err := p.AddSource("replay:"+name, RingSize)
+		pr, err := p.AddSource("replay:"+name, ringSize)
 		if err != nil {
 			return nil, fmt.Errorf("replay: %w", err)
 		}
@@ -147,6 +220,31 @@ func NewPlayer(c *Case, p *monitor.Pipeline) (*Player, error) {
 	}
 	return pl, nil
 }
+
+// MaxSamples returns the largest number of samples one source of the case
+// has within any span of case time (both ends included): what a ring must
+// hold when the pipeline is stepped that often.
+func (c *Case) MaxSamples(span int64) int {
+	var most int
+	first := make([]int, len(c.Sources)) // per source: index in times of its oldest sample in the span
+	times := make([][]int64, len(c.Sources))
+	for i := range c.Samples {
+		s := &c.Samples[i]
+		ts := append(times[s.Source], s.Time)
+		times[s.Source] = ts
+		f := first[s.Source]
+		for ts[f] < s.Time-span {
+			f++
+		}
+		first[s.Source] = f
+		most = max(most, len(ts)-f)
+	}
+	return most
+}
+
+// Producers returns the pipeline sources of the case's sources, by
+// Case.Sources index. Shared: do not modify.
+func (pl *Player) Producers() []*monitor.Producer { return pl.prods }
 
 // PutUntil puts every sample not yet put with a time at or before t (Unix
 // ns). It never blocks.

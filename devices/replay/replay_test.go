@@ -40,7 +40,7 @@ func TestLoad(t *testing.T) {
 	}
 	require.Equal(t, int64(1772352001000000000), c.Start)
 	require.Equal(t, int64(1772352002000000000), c.End)
-	require.Equal(t, []Event{{1772352001000000000, "on_bypass"}}, c.Events)
+	require.Equal(t, []Event{{Time: 1772352001000000000, Kind: "on_bypass", Text: "On"}}, c.Events)
 
 	_, err = Load(strings.NewReader("event,case=C,kind=note text=\"x\" 1\n"), nil)
 	require.True(t, errors.Is(err, ErrEmpty))
@@ -68,4 +68,84 @@ func TestPlayerFeedsPipeline(t *testing.T) {
 	require.Equal(t, 4.2, snap.Reading(channel.PumpFlow).Value)
 	require.Equal(t, uint64(1), pl.Unknown, "site.thing is not in the pipeline's table")
 	require.Zero(t, pl.Dropped)
+}
+
+func TestBookmarksAndBuilder(t *testing.T) {
+	const f = `bookmark,case=C text="second",author="t" 1772352003000000000
+pump,case=C,source=hlm flow=4.2 1772352002000000000
+bookmark,case=C text="first" 1772352001000000000
+event,case=C,kind=note text="a \"note\"" 1772352001000000000
+`
+	c, err := Load(strings.NewReader(f), nil)
+	require.NoError(t, err)
+	want := []Bookmark{{Time: 1772352001000000000, Text: "first"}, {Time: 1772352003000000000, Text: "second", Author: "t"}}
+	require.Equal(t, want, c.Bookmarks)
+	require.Equal(t, []Event{{Time: 1772352001000000000, Kind: "note", Text: `a "note"`}}, c.Events)
+	bms, err := Bookmarks(strings.NewReader(f), nil)
+	require.NoError(t, err)
+	require.Equal(t, want, bms)
+
+	b := NewBuilder()
+	b.AddSample("pump.flow", "", 20, 1, channel.OK)
+	b.AddSample("derived.bsa", "pumpside", 10, 2, channel.OK)
+	b.AddSample("pump.flow", "hlm", 10, 3, channel.Stale)
+	bc, err := b.Case()
+	require.NoError(t, err)
+	require.Equal(t, []string{"file", "hlm"}, bc.Sources)
+	require.Equal(t, []Sample{{Time: 10, Value: 3, Channel: 0, Source: 1, Quality: channel.Stale}, {Time: 20, Value: 1}}, bc.Samples)
+	require.Equal(t, int64(10), bc.Start)
+	require.Equal(t, int64(20), bc.End)
+	_, err = NewBuilder().Case()
+	require.ErrorIs(t, err, ErrEmpty)
+}
+
+// FuzzLoad: any input either fails cleanly or gives a case whose samples
+// are in time order with indices in range, bounded by Start and End.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(file))
+	f.Add([]byte("bookmark,case=C text=\"x\" 1772352001000000000\npump,case=C flow=1 2000000000\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Load(strings.NewReader(string(data)), nil)
+		if err != nil {
+			return
+		}
+		for i, s := range c.Samples {
+			if i > 0 && c.Samples[i-1].Time > s.Time {
+				t.Fatal("samples out of order")
+			}
+			if int(s.Channel) >= len(c.Channels) || int(s.Source) >= len(c.Sources) || s.Time < c.Start || s.Time > c.End {
+				t.Fatalf("bad sample %+v", s)
+			}
+		}
+		for i := 1; i < len(c.Bookmarks); i++ {
+			if c.Bookmarks[i-1].Time > c.Bookmarks[i].Time {
+				t.Fatal("bookmarks out of order")
+			}
+		}
+	})
+}
+
+func TestQualityFieldNotString(t *testing.T) {
+	var bad []*record.LineError
+	c, err := Load(strings.NewReader("pump,case=C flow=1,flow_q=3 2000000000\npump,case=C flow=2 3000000000\n"),
+		func(e *record.LineError) { bad = append(bad, e) })
+	require.NoError(t, err)
+	require.Len(t, bad, 1)
+	require.Equal(t, int64(1), bad[0].Line)
+	require.ErrorContains(t, bad[0].Err, "a quality is a string")
+	require.Equal(t, 1, c.BadLines)
+	require.Len(t, c.Samples, 1)
+}
+
+func TestMaxSamples(t *testing.T) {
+	b := NewBuilder()
+	for i := range int64(10) {
+		b.AddSample("pump.flow", "a", 1000+i*10, 1, channel.OK) // 10 at 10 ns
+		b.AddSample("patient.map", "b", 1000+i*100, 1, channel.OK)
+	}
+	c, err := b.Case()
+	require.NoError(t, err)
+	require.Equal(t, 1, c.MaxSamples(0))
+	require.Equal(t, 3, c.MaxSamples(20))
+	require.Equal(t, 10, c.MaxSamples(1000))
 }
