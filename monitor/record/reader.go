@@ -348,7 +348,10 @@ func (e *Entry) check() error {
 		}
 	case KindSamples:
 		for _, f := range e.Fields {
-			if bytes.HasSuffix(f.Key, []byte(QualitySuffix)) && f.Value.Kind() == lineprotocol.String {
+			if bytes.HasSuffix(f.Key, []byte(QualitySuffix)) {
+				if f.Value.Kind() != lineprotocol.String {
+					return fmt.Errorf("field %s: a quality is a string (ok, stale, ...)", f.Key)
+				}
 				if _, err := channel.ParseQuality(f.Value.StringV()); err != nil {
 					return fmt.Errorf("field %s: %w", f.Key, err)
 				}

@@ -128,3 +128,22 @@ func TestDocExampleIsTestdata(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(doc), "```\n"+string(ex)+"```\n")
 }
+
+// TestReaderQualityMustBeAString: a _q field that is not a string (found by
+// fuzzing the replay loader) is a bad line, never a panic in Samples.
+func TestReaderQualityMustBeAString(t *testing.T) {
+	var bad []*LineError
+	r := NewReader(strings.NewReader("x,case=C,source=s x_q=0 1772352000000000000\n" +
+		"x,case=C,source=s y=1,y_q=2i 1772352000000000000\n" +
+		"pump,case=C,source=hlm flow=4.5 1772352000000000000\n"))
+	r.OnBadLine = func(e *LineError) { bad = append(bad, e) }
+	var got []ChannelSample
+	for r.Next() {
+		got = r.Entry().Samples(got)
+	}
+	require.NoError(t, r.Err())
+	require.Len(t, bad, 2)
+	require.Contains(t, bad[0].Error(), "a quality is a string")
+	require.Len(t, got, 1)
+	require.Equal(t, "pump.flow", got[0].Channel)
+}
