@@ -433,3 +433,21 @@ func TestInjectFault(t *testing.T) {
 	h2.key(key.NameF5)
 	assert.True(t, h2.s.Events.FaultRect(0).Empty())
 }
+
+// TestJumpToBookmark: in a replay, a click on a bookmark in the events list
+// seeks to it.
+func TestJumpToBookmark(t *testing.T) {
+	now := start.Add(time.Hour)
+	st := richState(now)
+	bm := start.Add(20 * time.Minute).UnixNano()
+	st.Events = append(st.Events, EventView{ID: "bm", Kind: EventBookmark, Time: bm, Text: "watch the gradient", Value: math.NaN()})
+	st.Replay = &ReplayView{Start: start.UnixNano(), End: start.Add(2 * time.Hour).UnixNano(), Position: now.UnixNano(), Speed: 1}
+	h := newHarness(t, st, now)
+	h.key(key.NameF5)
+	h.actions = nil
+	r := h.s.Events.RowRect(0) // newest first: the bookmark, appended last
+	require.False(t, r.Empty())
+	h.click(centre(r))
+	require.Len(t, h.actions, 1)
+	assert.Equal(t, Seek{Time: bm}, h.actions[0])
+}

@@ -74,6 +74,16 @@ type Events struct {
 	line     widget.Line
 	faults   []button
 	faultAt  []image.Rectangle
+	rowAt    [12]image.Rectangle // where the event rows were drawn, newest first
+}
+
+// RowRect returns where the n'th event row (newest first) was drawn in the
+// last frame (empty if none).
+func (e *Events) RowRect(n int) image.Rectangle {
+	if n < len(e.rowAt) {
+		return e.rowAt[n]
+	}
+	return image.Rectangle{}
 }
 
 // FaultRect returns where the i'th instructor fault button was drawn in the
@@ -229,6 +239,9 @@ func (e *Events) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 			break
 		}
 		if e.rows[n].clicked(gtx) {
+			if st.Replay != nil && ev.Kind == EventBookmark {
+				emit(Seek{Time: ev.Time}) // a teacher jumps to a bookmark
+			}
 			if e.selected == ev.ID {
 				e.selected = ""
 			} else {
@@ -251,7 +264,8 @@ func (e *Events) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 		} else if ev.Edited {
 			s += "  (edited)"
 		}
-		e.rows[n].layout(gtx, th, image.Rect(right.Min.X, y, right.Max.X, y+rowH), "", px(16), bg, fg)
+		e.rowAt[n] = image.Rect(right.Min.X, y, right.Max.X, y+rowH)
+		e.rows[n].layout(gtx, th, e.rowAt[n], "", px(16), bg, fg)
 		e.line.Shape(sh, th.Small, px(17), s, right.Dx()-px(16))
 		e.line.Paint(gtx, sh, right.Min.X+px(8), y+rowH/2+px(17)*36/100, fg)
 		n++

@@ -2,6 +2,7 @@ package view
 
 import (
 	"image"
+	"math"
 	"time"
 
 	"gioui.org/f32"
@@ -16,9 +17,10 @@ import (
 )
 
 // ReplaySpeeds are the speeds the replay bar offers.
-var ReplaySpeeds = [...]float64{1, 2, 4, 8, 16, 60}
+// +Inf is "as fast as the machine allows".
+var ReplaySpeeds = [...]float64{0.5, 1, 2, 4, 8, 16, 60, math.Inf(1)}
 
-var speedLabels = [...]string{"1×", "2×", "4×", "8×", "16×", "60×"}
+var speedLabels = [...]string{"½×", "1×", "2×", "4×", "8×", "16×", "60×", "MAX"}
 
 // ReplayBar is the replay controls: play/pause, speed, and a timeline of
 // the case with event, alarm and bookmark markers; a click or drag on the
