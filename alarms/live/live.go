@@ -21,6 +21,9 @@ const EvalInterval = 100 * time.Millisecond
 // actionQueue bounds the operator actions waiting for the runner.
 const actionQueue = 64
 
+// ErrFailed is the alarm system's own failure.
+var ErrFailed = errors.New("alarm system failure")
+
 // ErrBusy is returned by an operator action when the runner's queue is full.
 var ErrBusy = errors.New("alarms: too many operator actions queued; try again")
 
@@ -68,6 +71,9 @@ type Status struct {
 	AudioUnavailable bool
 	// AudioErr says why, when AudioUnavailable.
 	AudioErr error
+	// Failure is set when the alarm system itself has failed (an
+	// evaluation panicked): no alarm is evaluated any more.
+	Failure string
 }
 
 // Runner owns an engine on a running console.
@@ -81,6 +87,10 @@ type Runner struct {
 
 	ctx      alarms.Context
 	audioErr error
+	// beats counts evaluations, for Watch; failure is set when an
+	// evaluation panicked.
+	beats   atomic.Uint64
+	failure atomic.Pointer[string]
 	scratch  []alarms.Status
 }
 
@@ -170,14 +180,38 @@ func (r *Runner) Run(ctx context.Context) error {
 		case <-r.wake:
 		case <-tick.C:
 		}
-		r.Step()
+		if err := r.safeStep(); err != nil {
+			return err
+		}
 	}
+}
+
+// safeStep is Step that turns a panic (a bug, or a profile the engine
+// cannot evaluate) into the alarm system's failure: the runner stops, the
+// status says so, and Watch sounds it.
+func (r *Runner) safeStep() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", ErrFailed, p)
+			msg := err.Error()
+			r.failure.Store(&msg)
+			st := *r.status.Load()
+			st.Failure = msg
+			r.status.Store(&st)
+			if r.cfg.OnChange != nil {
+				r.cfg.OnChange()
+			}
+		}
+	}()
+	r.Step()
+	return nil
 }
 
 // Step applies the queued operator actions and evaluates the latest
 // snapshot once, at the clock's now. Run calls it; tests may call it
 // directly instead of Run (never both).
 func (r *Runner) Step() {
+	defer r.beats.Add(1)
 	now := r.cfg.Clock.Now()
 	for done := false; !done; {
 		select {

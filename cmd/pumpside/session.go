@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -382,6 +383,11 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 		}
 		return ""
 	}
+	if st.Failure != "" {
+		v.Alarms = append(v.Alarms, ui.AlarmView{ID: "alarm_system_failure", Message: "ALARM SYSTEM FAILURE: watch the patient and the pump",
+			Priority: ui.Priority(alarms.High), State: ui.AlarmState(alarms.Active), Technical: true, Sounding: true,
+			Present: true, Latching: true, Since: st.Time, Value: math.NaN(), Limit: math.NaN()})
+	}
 	for _, a := range st.Alarms {
 		v.Alarms = append(v.Alarms, ui.AlarmView{ID: a.Alarm, Message: a.Message, Priority: ui.Priority(a.Priority),
 			State: ui.AlarmState(a.State), Technical: a.Class == alarms.Technical, Sounding: a.Sounding,
@@ -658,7 +664,12 @@ func (s *session) LastError() string {
 func (s *session) start(ctx context.Context) (wait func()) {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.p.Run(ctx) })
-	wg.Go(func() { _ = s.runner.Run(ctx) })
+	wg.Go(func() {
+		if err := s.runner.Run(ctx); errors.Is(err, live.ErrFailed) {
+			fmt.Fprintf(s.stderr, "pumpside: %v: alarms are no longer evaluated\n", err)
+		}
+	})
+	wg.Go(func() { _ = s.runner.Watch(ctx) })
 	wg.Go(func() { s.buildState(ctx) })
 	return func() {
 		wg.Wait()

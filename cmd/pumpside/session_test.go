@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pumpside/pumpside/alarms"
+	"github.com/pumpside/pumpside/alarms/live"
 	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
@@ -157,4 +158,16 @@ func TestResumeCase(t *testing.T) {
 
 	_, err = newSession(sessionOptions{clk: clk, resume: filepath.Join(dir, "none.case"), profile: alarms.DefaultProfile(), stderr: io.Discard})
 	assert.Error(t, err)
+}
+
+// TestAlarmSystemFailureShown: the runner's failure heads the banner as a
+// HIGH technical alarm.
+func TestAlarmSystemFailureShown(t *testing.T) {
+	clk := clock.NewManual(builtinCaseStart)
+	s, err := newSession(sessionOptions{clk: clk, caseID: "C-test", profile: alarms.DefaultProfile(), stderr: io.Discard})
+	require.NoError(t, err)
+	st := s.viewState(&live.Status{Failure: "alarm system failure: boom"}, s.p.Latest())
+	require.NotEmpty(t, st.Alarms)
+	assert.Equal(t, "alarm_system_failure", st.Alarms[0].ID)
+	assert.Equal(t, ui.Priority(alarms.High), st.Alarms[0].Priority)
 }
