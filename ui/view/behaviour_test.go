@@ -326,6 +326,12 @@ func TestTimers(t *testing.T) {
 	ct = ComputeTimes(evs, nil, start.Add(30*time.Minute).UnixNano())
 	assert.Equal(t, 20*time.Minute, ct.Bypass)
 	assert.False(t, ct.ArrestOn)
+
+	// Once the clamp is off no re-dose is due: the cell only says when the
+	// last dose was.
+	h.st.Events = append(h.st.Events, EventView{Kind: EventClampOff, Time: now.Add(-time.Minute).UnixNano()})
+	h.frame()
+	assert.Equal(t, "14:00 ago", h.s.Monitor.Timers()[3])
 }
 
 func TestTileNotes(t *testing.T) {

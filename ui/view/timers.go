@@ -137,6 +137,10 @@ func (t *timers) layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 			}
 			since := time.Duration(nowNs - ct.LastCardioplegia)
 			b = appendMinSec(b, since)
+			if !ct.ClampOn { // a re-dose is due only while the heart is clamped
+				b = append(b, " ago"...)
+				break
+			}
 			left := cpInterval - since
 			if left >= 0 {
 				b = append(b, " due in "...)
