@@ -91,7 +91,7 @@ func TestSessionWiring(t *testing.T) {
 	data, err := os.ReadFile(files[0])
 	require.NoError(t, err)
 	for _, want := range []string{"kind=on_bypass", "kind=act", `text="sample sent"`, "source=operator"} {
-		assert.True(t, strings.Contains(string(data), want), "the record lacks %s", want)
+		assert.True(t, strings.Contains(string(data), want), "the record lacks %s; log:\n%s", want, logs.String())
 	}
 }
 

@@ -165,6 +165,9 @@ type Writer struct {
 
 	samples chan monitor.Sample
 	items   chan item
+	// snaps queues snapshots apart from items: a burst of publishes (a
+	// pre-roll, a replay) must never crowd an operator's event out.
+	snaps   chan item
 	quit    chan struct{}
 	exited  chan struct{}
 	closeMu sync.Mutex
@@ -228,6 +231,7 @@ func Open(path string, opt Options) (*Writer, error) {
 		f:       file,
 		samples: make(chan monitor.Sample, opt.Queue),
 		items:   make(chan item, 1024),
+		snaps:   make(chan item, 1024),
 		quit:    make(chan struct{}),
 		exited:  make(chan struct{}),
 		written: fi.Size(),
@@ -347,8 +351,12 @@ func (w *Writer) put(it item) error {
 	if w.closed {
 		return ErrClosed
 	}
+	q := w.items
+	if it.kind == itemSnapshot {
+		q = w.snaps
+	}
 	select {
-	case w.items <- it:
+	case q <- it:
 		return nil
 	default:
 		w.droppedItems.Add(1)
@@ -499,6 +507,11 @@ func (w *Writer) run() {
 				w.write() // fsync'd at the next commit
 			}
 		case it := <-w.items:
+			if it.kind == itemFlush { // everything queued before it first
+				w.drainSnaps()
+			}
+			w.item(it)
+		case it := <-w.snaps:
 			w.item(it)
 		case <-tick.C:
 			ticks++
@@ -519,11 +532,26 @@ func (w *Writer) run() {
 				case it := <-w.items:
 					w.item(it)
 					continue
+				case it := <-w.snaps:
+					w.item(it)
+					continue
 				default:
 				}
 				break
 			}
 			w.commit()
+			return
+		}
+	}
+}
+
+// drainSnaps takes every snapshot queued now.
+func (w *Writer) drainSnaps() {
+	for {
+		select {
+		case it := <-w.snaps:
+			w.item(it)
+		default:
 			return
 		}
 	}

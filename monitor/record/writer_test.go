@@ -21,6 +21,7 @@ import (
 	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/stretchr/testify/require"
 )
@@ -451,3 +452,29 @@ func TestSampleAfterCloseIsCounted(t *testing.T) {
 
 // A Tee is a device sink.
 var _ devices.Sink = Tee{}
+
+// TestSnapshotsNeverCrowdOutEvents: a burst of publishes (a console's
+// pre-roll, a replay) fills the snapshot queue while the writer is stuck;
+// an operator's event queued then is still accepted and recorded.
+func TestSnapshotsNeverCrowdOutEvents(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.case")
+	bf := &blockingFile{gate: make(chan struct{}), in: make(chan struct{})}
+	opt := testOpts()
+	opt.WrapFile = func(f File) File { bf.File = f; return bf }
+	w, err := Open(path, opt)
+	require.NoError(t, err)
+	require.True(t, w.Sample(monitor.Sample{Time: t0, Channel: channel.PumpFlow, Source: 1, Value: 1}))
+	<-bf.in // the goroutine is stuck in Write
+	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(0, t0)), Settings: monitor.DefaultSettings()})
+	require.NoError(t, err)
+	snap := p.Step(time.Unix(0, t0+int64(time.Second)))
+	for range 5000 {
+		w.Snapshot(snap)
+	}
+	require.NoError(t, w.AddEvent(Event{Time: t0 + 2e9, Kind: "drug", Text: "heparin 30000 IU"}))
+	close(bf.gate)
+	require.NoError(t, w.Close())
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(data), `text="heparin 30000 IU"`)
+}
