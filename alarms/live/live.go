@@ -91,7 +91,7 @@ type Runner struct {
 	// evaluation panicked.
 	beats   atomic.Uint64
 	failure atomic.Pointer[string]
-	scratch  []alarms.Status
+	scratch []alarms.Status
 }
 
 // New returns a runner. It does not start it.
