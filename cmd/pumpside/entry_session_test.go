@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -67,4 +68,27 @@ func TestSessionEntryValidation(t *testing.T) {
 	require.Len(t, sum.Drugs, 1, "protamine voided")
 	assert.Equal(t, report.DrugTotal{Name: "heparin", Unit: "IU", Total: 25000, Count: 1}, sum.Drugs[0])
 	t.Log(logs.String())
+}
+
+// TestArtifactFromTheButton: the ARTIFACT button with a channel in the
+// details marks that channel over the last minute; without, every channel.
+func TestArtifactFromTheButton(t *testing.T) {
+	clk := clock.NewManual(builtinCaseStart)
+	s, err := newSession(sessionOptions{clk: clk, caseID: "C-test", profile: alarms.DefaultProfile(), stderr: io.Discard})
+	require.NoError(t, err)
+	now := builtinCaseStart.Add(time.Hour)
+	clk.Set(now)
+	s.onAction(ui.EnterEvent{Kind: viewKinds["artifact"], Time: now.UnixNano(), Text: "flush pump.flow", Value: math.NaN()})
+	require.Empty(t, s.LastError())
+	s.onAction(ui.EnterEvent{Kind: viewKinds["artifact"], Time: now.UnixNano(), Text: "", Value: math.NaN()})
+	require.Empty(t, s.LastError())
+	evs := s.tl.Events(nil)
+	require.Len(t, evs, 2)
+	assert.Equal(t, now.Add(-time.Minute).UnixNano(), evs[0].Time, "the minute up to the press")
+	var chans []string
+	for _, e := range s.entries {
+		chans = append(chans, e.Str["channel"])
+		assert.Equal(t, float64(now.UnixNano()), e.Num["end"])
+	}
+	assert.ElementsMatch(t, []string{"pump.flow", "all"}, chans)
 }

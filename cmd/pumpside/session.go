@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -538,6 +539,9 @@ func (s *session) onAction(a ui.Action) {
 				}
 			}
 		}
+		if kind == entry.KindArtifact {
+			artifactDefaults(&e, a.Text)
+		}
 		entry.Normalize(&e)
 		if err := entry.Validate(e, s.caseStart, s.clk.Now().UnixNano()); err != nil {
 			s.refuse(err)
@@ -746,4 +750,29 @@ func readCaseForResume(path string) (caseID string, events []timeline.Event, err
 		return "", nil, fmt.Errorf("resume %s: no case in the file", path)
 	}
 	return caseID, events, nil
+}
+
+// artifactWindow is what the console's ARTIFACT button marks when the entry
+// says no more: the minute up to the press (a flush, a sample drawn, a
+// probe moved), which the operator can edit afterwards.
+const artifactWindow = time.Minute
+
+// artifactDefaults completes an artifact mark from the GUI's one-line
+// entry: the channel named in the text (pump.flow, ...), else "all"; the
+// range the last artifactWindow up to the press, unless the entry has an end.
+func artifactDefaults(e *entry.Entry, text string) {
+	if _, known := channel.Lookup(e.Str["channel"]); !known && e.Str["channel"] != "all" {
+		ch := "all"
+		for f := range strings.FieldsSeq(text) {
+			if _, ok := channel.Lookup(f); ok {
+				ch = f
+				break
+			}
+		}
+		e.SetStr("channel", ch)
+	}
+	if _, ok := e.Num["end"]; !ok {
+		e.SetNum("end", float64(e.Time))
+		e.Time -= int64(artifactWindow)
+	}
 }
