@@ -140,3 +140,35 @@ func (p *Pipeline) updateStats(now int64, readings []Reading) {
 	}
 	*prev = c
 }
+
+// StatsCheckpoint is the case statistics' whole state after a publish:
+// what they counted so far and what that publish saw. A replay that
+// rebuilds a case quickly (stepping coarsely up to a point) restores the
+// checkpoint a second-by-second pass took at that point, so the statistics
+// it goes on with are exact.
+type StatsCheckpoint struct {
+	stats CaseStats
+	prev  statConditions
+}
+
+// Stats returns the statistics the checkpoint holds.
+func (c StatsCheckpoint) Stats() CaseStats { return c.stats }
+
+// Time is the time of the publish the checkpoint was taken after, Unix ns.
+func (c StatsCheckpoint) Time() int64 { return c.prev.time }
+
+// StatsCheckpoint returns the statistics' state after the last publish.
+// Call it on the consumer's goroutine (after Step), never while Run is
+// active.
+func (p *Pipeline) StatsCheckpoint() StatsCheckpoint {
+	return StatsCheckpoint{stats: p.stats, prev: p.prevCond}
+}
+
+// RestoreStats replaces the statistics' state with c, as if the publishes
+// up to c.Time() had been those of the pass that took it. Call it on the
+// consumer's goroutine right after the Step at c.Time(), never while Run
+// is active; the next publish counts on from c, against the limits c was
+// counted with (take it from a pipeline with the same settings).
+func (p *Pipeline) RestoreStats(c StatsCheckpoint) {
+	p.stats, p.prevCond = c.stats, c.prev
+}

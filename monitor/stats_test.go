@@ -119,3 +119,53 @@ func TestExtremum(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 }
+
+// TestRestoreStats: a pipeline stepped coarsely (every 30 s) up to a point,
+// which then restores the checkpoint a second-by-second pass took there and
+// goes on a second at a time, ends with exactly the statistics of the
+// second-by-second pass.
+func TestRestoreStats(t *testing.T) {
+	feed := func(tp *testPipeline, sec int) {
+		at := time.Duration(sec) * time.Second
+		tp.putCase(at, channel.PumpFlow, channel.PatientMAP, channel.TempArterialOutlet)
+		flow := 0.0
+		if sec >= 60 && sec < 660 {
+			flow = 4.4
+		}
+		tp.put("pump", channel.PumpFlow, at, flow)
+		tp.put("monitor", channel.PatientMAP, at, 40+float64(sec%47))
+		tp.put("heater", channel.TempArterialOutlet, at, 36.5+float64(sec%7)/7)
+	}
+	fine := newTest(t, func(s *Settings) { s.StatsMaxStep = time.Minute }, allSources...)
+	var cp StatsCheckpoint
+	var want CaseStats
+	for sec := 0; sec <= 700; sec++ {
+		feed(fine, sec)
+		want = fine.step(time.Duration(sec) * time.Second).Stats
+		if sec == 300 {
+			cp = fine.StatsCheckpoint()
+		}
+	}
+	if cp.Time() != t0.Add(300*time.Second).UnixNano() {
+		t.Fatalf("checkpoint at %v", cp.Time())
+	}
+
+	coarse := newTest(t, func(s *Settings) { s.StatsMaxStep = time.Minute }, allSources...)
+	var got CaseStats
+	for sec := 0; sec <= 700; sec++ {
+		feed(coarse, sec)
+		if sec < 300 && sec%30 != 0 {
+			continue // samples go in, no publish: the coarse part of a seek
+		}
+		got = coarse.step(time.Duration(sec) * time.Second).Stats
+		if sec == 300 {
+			if coarse.StatsCheckpoint() == cp {
+				t.Fatal("test set-up: the coarse pass must differ before the restore")
+			}
+			coarse.RestoreStats(cp)
+		}
+	}
+	if got != want {
+		t.Errorf("after the restore:\n got %+v\nwant %+v", got, want)
+	}
+}

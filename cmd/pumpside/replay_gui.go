@@ -45,13 +45,17 @@ import (
 // fineWindow before the target, then once per second of case time like a
 // straight replay, so the derived values, freshness and the alarm delays of
 // the last minutes are those of a straight replay. The case statistics are
-// integrated over the coarse publishes (StatsMaxStep = coarseStep): close to,
-// not equal to, those of a straight replay.
+// exact too: when the replay opens, one second-by-second pass of the whole
+// case (pipeline only) keeps their state every minute, and a seek restores
+// the one where its per-second part starts.
 
 const (
 	replayCoarseStep = 30 * time.Second
 	replayFineWindow = 20 * time.Minute
-	replayTick       = 100 * time.Millisecond
+	// replayCheckpointEvery is how often the opening pass keeps the case
+	// statistics' state (a multiple of replayCoarseStep).
+	replayCheckpointEvery = time.Minute
+	replayTick            = 100 * time.Millisecond
 	// replayMaxBudget is the share of a tick spent stepping at "as fast as
 	// possible": the rest is left to the GUI.
 	replayMaxBudget = 70 * time.Millisecond
@@ -85,7 +89,10 @@ type replayer struct {
 	stderr  io.Writer
 	coarse  time.Duration
 	fine    time.Duration
-	ring    int // ring size of each replay source
+	// cps are the case statistics' states every replayCheckpointEvery,
+	// by time (takeCheckpoints); read-only after newReplayer.
+	cps  map[int64]monitor.StatsCheckpoint
+	ring int // ring size of each replay source
 	// redraw and onSnap are the window's (set before the first build).
 	redraw, onSnap func()
 	// bookmark appends a bookmark to the case file; nil: not kept.
@@ -116,9 +123,49 @@ func newReplayer(c *replay.Case, profile *alarms.Profile, stderr io.Writer) *rep
 	for ring < 2*c.MaxSamples(int64(replayCoarseStep+time.Second)) && ring < replay.RingSize {
 		ring *= 2
 	}
-	return &replayer{ring: ring, c: c, profile: profile, stderr: stderr, coarse: replayCoarseStep, fine: replayFineWindow,
+	r := &replayer{ring: ring, c: c, profile: profile, stderr: stderr, coarse: replayCoarseStep, fine: replayFineWindow,
 		redraw: func() {}, onSnap: func() {}, cmds: make(chan func(), 64), wake: make(chan struct{}, 1),
 		speed: 1, bms: slices.Clone(c.Bookmarks), ctx: context.Background()}
+	if err := r.takeCheckpoints(); err != nil {
+		fmt.Fprintf(stderr, "pumpside replay: case statistics after a seek are approximate: %v\n", err)
+	}
+	return r
+}
+
+// replaySettings are the pipeline settings of every replay pipeline: the
+// case statistics may count a coarse step.
+func (r *replayer) replaySettings() monitor.Settings {
+	set := monitor.DefaultSettings()
+	set.StatsMaxStep = max(set.StatsMaxStep, r.coarse)
+	return set
+}
+
+// takeCheckpoints replays the whole case once, a second at a time, through
+// a pipeline of its own, and keeps the case statistics' state every
+// replayCheckpointEvery (from the case's first second), for build.
+func (r *replayer) takeCheckpoints() error {
+	clk := &posClock{}
+	s0 := floorSecond(r.c.Start) * int64(time.Second)
+	clk.t.Store(s0)
+	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings()})
+	if err != nil {
+		return err
+	}
+	pl, err := replay.NewPlayerSize(r.c, p, r.ring)
+	if err != nil {
+		return err
+	}
+	r.cps = map[int64]monitor.StatsCheckpoint{}
+	every := int64(replayCheckpointEvery)
+	for x := s0; x <= r.c.End; x += int64(time.Second) {
+		pl.PutUntil(x)
+		clk.t.Store(x)
+		p.Step(time.Unix(0, x))
+		if (x-s0)%every == 0 {
+			r.cps[x] = p.StatsCheckpoint()
+		}
+	}
+	return nil
 }
 
 // newSession builds an empty replay session at the case start.
@@ -130,10 +177,7 @@ func (r *replayer) newSession() (*replaySession, error) {
 	// runner, which a replay session has its own of (building them would
 	// cost a sound bank per seek).
 	s := newSessionState(sessionOptions{clk: clk, profile: r.profile, stderr: r.stderr, caseStart: time.Unix(0, start)})
-	// A pipeline of our own: the case statistics may count a coarse step.
-	set := monitor.DefaultSettings()
-	set.StatsMaxStep = max(set.StatsMaxStep, r.coarse)
-	p, err := monitor.New(monitor.Config{Clock: clk, Settings: set, OnPublish: s.onPublish})
+	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings(), OnPublish: s.onPublish})
 	if err != nil {
 		return nil, err
 	}
@@ -207,13 +251,21 @@ func (r *replayer) build(t int64) (*replaySession, error) {
 	sec := int64(time.Second)
 	t = min(max(t, s0), r.c.End)
 	t = s0 + (t-s0)/sec*sec
+	// The per-second part starts at a checkpoint, where the statistics of
+	// the opening pass take over from the coarse ones.
+	every := int64(replayCheckpointEvery)
 	fineFrom := max(s0, t-int64(r.fine))
-	fineFrom = s0 + (fineFrom-s0)/sec*sec
+	fineFrom = s0 + (fineFrom-s0)/every*every
 	for x := s0; x < fineFrom; x += int64(r.coarse) {
 		r.step(rs, x)
 	}
 	for x := fineFrom; x <= t; x += sec {
 		r.step(rs, x)
+		if x == fineFrom {
+			if cp, ok := r.cps[x]; ok {
+				rs.s.p.RestoreStats(cp)
+			}
+		}
 	}
 	if rs.pl.Dropped > 0 {
 		fmt.Fprintf(r.stderr, "pumpside replay: %d samples did not fit the replay rings\n", rs.pl.Dropped)
