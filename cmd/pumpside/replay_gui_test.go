@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"image"
 	"image/color"
 	"io"
@@ -394,23 +393,7 @@ func TestReplayUnderXvfb(t *testing.T) {
 	before, err := os.ReadFile(path)
 	require.NoError(t, err)
 
-	var display string
-	var x *exec.Cmd
-	for n := 95 + os.Getpid()%100; n < 400 && display == ""; n += 11 {
-		d := fmt.Sprintf(":%d", n)
-		x = exec.Command(xvfb, d, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		require.NoError(t, x.Start())
-		if waitFor(5*time.Second, func() bool {
-			return exec.Command(importTool, "-display", d, "-window", "root", "-crop", "1x1+0+0", "null:").Run() == nil
-		}) {
-			display = d
-			break
-		}
-		_ = x.Process.Kill()
-		_ = x.Wait()
-	}
-	require.NotEmpty(t, display, "could not start Xvfb")
-	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
+	display := startXvfbDisplay(t, xvfb, importTool)
 
 	var logs lockedBuffer
 	rp := exec.Command(bin, "replay", path, "--at", "20m", "--speed", "60", "--no-sound")

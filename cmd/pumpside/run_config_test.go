@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"image"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,35 +101,4 @@ addr = %q
 	rec := string(data)
 	assert.True(t, strings.Contains(rec, "source=pump "), "no pump samples recorded; emulator:\n%s\nconsole:\n%s", emuLogs.String(), logs.String())
 	assert.True(t, strings.Contains(rec, "source=oximeter "), "no oximeter samples recorded")
-}
-
-// freeLoopbackAddr returns a loopback address with a port free a moment
-// ago (for a child process that listens on it).
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
-// startXvfbDisplay starts Xvfb on a free display number and returns it.
-func startXvfbDisplay(t *testing.T, xvfb, importTool string) string {
-	t.Helper()
-	for n := 90 + os.Getpid()%100 + 3; n < 400; n += 7 {
-		d := fmt.Sprintf(":%d", n)
-		x := exec.Command(xvfb, d, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		require.NoError(t, x.Start())
-		if waitFor(5*time.Second, func() bool {
-			return exec.Command(importTool, "-display", d, "-window", "root", "-crop", "1x1+0+0", "null:").Run() == nil
-		}) {
-			t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
-			return d
-		}
-		_ = x.Process.Kill()
-		_ = x.Wait()
-	}
-	t.Fatal("could not start Xvfb")
-	return ""
 }

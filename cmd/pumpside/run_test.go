@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"image"
 	"image/color"
 	_ "image/png"
@@ -66,24 +65,7 @@ func TestRunUnderXvfb(t *testing.T) {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
-	// A free display number: Xvfb refuses one in use, so try a few.
-	var display string
-	var x *exec.Cmd
-	for n := 90 + os.Getpid()%100; n < 400 && display == ""; n += 7 {
-		d := fmt.Sprintf(":%d", n)
-		x = exec.Command(xvfb, d, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		require.NoError(t, x.Start())
-		if waitFor(5*time.Second, func() bool {
-			return exec.Command(importTool, "-display", d, "-window", "root", "-crop", "1x1+0+0", "null:").Run() == nil
-		}) {
-			display = d
-			break
-		}
-		_ = x.Process.Kill()
-		_ = x.Wait()
-	}
-	require.NotEmpty(t, display, "could not start Xvfb")
-	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
+	display := startXvfbDisplay(t, xvfb, importTool)
 
 	var logs lockedBuffer
 	cases := filepath.Join(dir, "cases")
