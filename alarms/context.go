@@ -111,4 +111,8 @@ type Context struct {
 	RecordingFailed bool
 	// AudioUnavailable is true while no alarm sound can be played.
 	AudioUnavailable bool
+	// UploadFailed is true while the case cannot be shipped to InfluxDB
+	// (server unreachable, or a batch refused and quarantined); the case
+	// file is unaffected.
+	UploadFailed bool
 }

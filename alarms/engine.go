@@ -292,8 +292,11 @@ func (e *Engine) measure(t int64, r *crule, a *instance, snap *monitor.Snapshot,
 	switch r.Condition {
 	case Flag:
 		on := ctx.RecordingFailed
-		if r.in.kind == inAudioUnavailable {
+		switch r.in.kind {
+		case inAudioUnavailable:
 			on = ctx.AudioUnavailable
+		case inUploadFailed:
+			on = ctx.UploadFailed
 		}
 		a.value, a.limit = 0, math.NaN()
 		if on {

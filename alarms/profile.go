@@ -529,7 +529,7 @@ func (c *checker) rule1(rr *rawRule) (Rule, bool) {
 		r.Class = Technical
 	case Flag:
 		if !inOK || !in.isFlag() {
-			c.add("input", "%q: flag needs health.recording_failed or health.audio_unavailable", rr.Input)
+			c.add("input", "%q: flag needs health.recording_failed, health.audio_unavailable or health.upload_failed", rr.Input)
 		}
 		r.Class = Technical
 	case Increase:
@@ -751,6 +751,7 @@ const (
 	InputRingDrops         = "health.ring_drops"        // total samples dropped
 	InputRecordingFailed   = "health.recording_failed"  // 1 while the case record fails
 	InputAudioUnavailable  = "health.audio_unavailable" // 1 while no sound can play
+	InputUploadFailed      = "health.upload_failed"     // 1 while the case cannot reach InfluxDB
 )
 
 type inputKind uint8
@@ -763,6 +764,7 @@ const (
 	inRingDrops
 	inRecordingFailed
 	inAudioUnavailable
+	inUploadFailed
 )
 
 type input struct {
@@ -770,7 +772,9 @@ type input struct {
 	ch   channel.ID
 }
 
-func (in input) isFlag() bool { return in.kind == inRecordingFailed || in.kind == inAudioUnavailable }
+func (in input) isFlag() bool {
+	return in.kind == inRecordingFailed || in.kind == inAudioUnavailable || in.kind == inUploadFailed
+}
 
 func resolveInput(name string) (input, bool) {
 	switch name {
@@ -784,6 +788,8 @@ func resolveInput(name string) (input, bool) {
 		return input{kind: inRecordingFailed}, true
 	case InputAudioUnavailable:
 		return input{kind: inAudioUnavailable}, true
+	case InputUploadFailed:
+		return input{kind: inUploadFailed}, true
 	}
 	if id, ok := channel.Lookup(name); ok {
 		return input{kind: inChannel, ch: id}, true

@@ -59,6 +59,7 @@ type scEvent struct {
 	RingDrops        *uint64   `toml:"ring_drops"`
 	RecordingFailed  *bool     `toml:"recording_failed"`
 	AudioUnavailable *bool     `toml:"audio_unavailable"`
+	UploadFailed     *bool     `toml:"upload_failed"`
 	Device           string    `toml:"device"`
 	DeviceState      string    `toml:"device_state"`
 	Acknowledge      string    `toml:"acknowledge"`
@@ -303,6 +304,9 @@ func applyContext(t *testing.T, ctx *alarms.Context, ev scEvent, now time.Time, 
 	}
 	if ev.AudioUnavailable != nil {
 		ctx.AudioUnavailable = *ev.AudioUnavailable
+	}
+	if ev.UploadFailed != nil {
+		ctx.UploadFailed = *ev.UploadFailed
 	}
 	if ev.Device != "" {
 		id, ok := devIndex[ev.Device]

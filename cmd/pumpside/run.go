@@ -168,6 +168,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(2, "InfluxDB: %v", err)
 		}
 		defer sh.Close()
+		s.shipper = sh
 		feeders.Go(func() { _ = sh.Run(ctx) })
 		fmt.Fprintf(stdout, "pumpside: shipping the case to %s\n", cfgShip)
 	}

@@ -43,7 +43,8 @@ type session struct {
 	clk     clock.Clock
 	p       *monitor.Pipeline
 	tl      *timeline.Timeline
-	rec     *record.Writer // nil: not recording
+	rec     *record.Writer  // nil: not recording
+	shipper *record.Shipper // nil: not shipping to InfluxDB
 	runner  *live.Runner
 	alog    *alarms.MemoryLog
 	profile *alarms.Profile
@@ -284,6 +285,10 @@ func applyTimeline(st timeline.State, c *alarms.Context) {
 func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.Context) {
 	applyTimeline(s.tl.At(now.UnixNano()), c)
 	c.RecordingFailed = s.rec != nil && s.rec.Failed()
+	if s.shipper != nil {
+		st := s.shipper.Status()
+		c.UploadFailed = st.Retrying || st.Quarantined > 0
+	}
 	var statuses []devices.DeviceStatus
 	if s.running != nil {
 		statuses = s.running.Status()

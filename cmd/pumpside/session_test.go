@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"math"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
 )
@@ -170,4 +172,33 @@ func TestAlarmSystemFailureShown(t *testing.T) {
 	require.NotEmpty(t, st.Alarms)
 	assert.Equal(t, "alarm_system_failure", st.Alarms[0].ID)
 	assert.Equal(t, ui.Priority(alarms.High), st.Alarms[0].Priority)
+}
+
+// TestUploadFailedReachesTheAlarms: a shipper that cannot reach its server
+// sets the engine's upload_failed input; the local record goes on.
+func TestUploadFailedReachesTheAlarms(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewManual(builtinCaseStart)
+	s, err := newSession(sessionOptions{clk: clk, recordDir: dir, caseID: "C-up", profile: alarms.DefaultProfile(), stderr: io.Discard})
+	require.NoError(t, err)
+	s.addEvent(builtinCaseStart.Add(time.Second).UnixNano(), "note", "first line")
+	require.NoError(t, s.rec.Flush())
+	addr := freeLoopbackAddr(t) // nothing listens there
+	sh, err := record.NewShipper(s.rec.Path(), record.ShipperOptions{
+		Config:     record.Config{URL: "http://" + addr, Bucket: "db/autogen", Token: "x"},
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Poll: 10 * time.Millisecond, Timeout: time.Second,
+	})
+	require.NoError(t, err)
+	defer sh.Close()
+	s.shipper = sh
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = sh.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	var actx alarms.Context
+	require.Eventually(t, func() bool {
+		s.fillContext(clk.Now(), s.p.Latest(), &actx)
+		return actx.UploadFailed
+	}, 10*time.Second, 20*time.Millisecond, "upload_failed while the server is unreachable")
+	require.NoError(t, s.rec.Close())
 }
