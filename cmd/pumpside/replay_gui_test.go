@@ -395,58 +395,16 @@ func TestReplayUnderXvfb(t *testing.T) {
 
 	display := startXvfbDisplay(t, xvfb, importTool)
 
-	var logs lockedBuffer
-	rp := exec.Command(bin, "replay", path, "--at", "20m", "--speed", "60", "--no-sound")
-	rp.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
-	rp.Stdout, rp.Stderr = &logs, &logs
-	require.NoError(t, rp.Start())
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = rp.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = rp.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = rp.Process.Kill()
-			<-exited
-		}
-	})
-	shot := func(name string) image.Image {
-		p := filepath.Join(dir, name)
-		out, err := exec.Command(importTool, "-display", display, "-window", "root", p).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		f, err := os.Open(p)
-		require.NoError(t, err)
-		defer f.Close()
-		img, _, err := image.Decode(f)
-		require.NoError(t, err)
-		return img
-	}
+	g := startGUI(t, bin, display, importTool, dir, "replay", path, "--at", "20m", "--speed", "60", "--no-sound")
+	logs := g.logs
 	replayColour := color.NRGBA{0x7d, 0x3a, 0xe6, 0xff} // the dark theme's Replay
-	var first image.Image
-	ok := waitFor(30*time.Second, func() bool {
-		select {
-		case <-exited:
-			t.Fatalf("pumpside replay exited early: %v\n%s", waitErr, logs.String())
-		default:
-		}
-		first = shot("first.png")
-		return distinctColours(first) > 20 && countColour(first, replayColour) > 2000
-	})
-	require.True(t, ok, "no replay console on the display (%d replay-coloured pixels); log:\n%s", countColour(first, replayColour), logs.String())
+	first := g.waitWindow(func(img image.Image) bool { return countColour(img, replayColour) > 2000 })
 	time.Sleep(2 * time.Second) // a couple of minutes of case time at 60×
-	second := shot("second.png")
+	second := g.shot("second.png")
 	assert.Greater(t, differingPixels(first, second), 200, "the case plays: values and the position change")
 	assert.Contains(t, logs.String(), "replaying C-gui")
 
-	require.NoError(t, rp.Process.Signal(os.Interrupt))
-	select {
-	case <-exited:
-		assert.NoError(t, waitErr, logs.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("pumpside replay did not exit on SIGINT")
-	}
+	g.interrupt()
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(before, after), "the case file is unchanged")

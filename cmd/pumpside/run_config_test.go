@@ -56,41 +56,11 @@ addr = %q
 `, pumpAddr, oxiAddr)), 0o600))
 
 	cases := filepath.Join(dir, "cases")
-	run := exec.Command(bin, "run", "--config", cfg, "--record", cases, "--no-sound")
-	run.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
-	var logs lockedBuffer
-	run.Stdout, run.Stderr = &logs, &logs
-	require.NoError(t, run.Start())
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = run.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = run.Process.Kill()
-		<-exited
-	})
-
-	ok := waitFor(30*time.Second, func() bool {
-		p := filepath.Join(dir, "shot.png")
-		if exec.Command(importTool, "-display", display, "-window", "root", p).Run() != nil {
-			return false
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return false
-		}
-		defer f.Close()
-		img, _, err := image.Decode(f)
-		return err == nil && distinctColours(img) > 20
-	})
-	require.True(t, ok, "no console on the display; log:\n%s", logs.String())
+	g := startGUI(t, bin, display, importTool, dir, "run", "--config", cfg, "--record", cases, "--no-sound")
+	logs := g.logs
+	g.waitWindow(func(image.Image) bool { return true })
 	time.Sleep(8 * time.Second) // the supervisor connects (back-off 1 s), data flows at 1 Hz
-	require.NoError(t, run.Process.Signal(os.Interrupt))
-	select {
-	case <-exited:
-		assert.NoError(t, waitErr, logs.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("pumpside run did not exit on SIGINT")
-	}
+	g.interrupt()
 	assert.Contains(t, logs.String(), "console open on 2 devices")
 
 	files, err := filepath.Glob(filepath.Join(cases, "*.case"))

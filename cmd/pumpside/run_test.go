@@ -67,51 +67,12 @@ func TestRunUnderXvfb(t *testing.T) {
 
 	display := startXvfbDisplay(t, xvfb, importTool)
 
-	var logs lockedBuffer
 	cases := filepath.Join(dir, "cases")
-	run := exec.Command(bin, "run", "--from", "44m", "--control", "127.0.0.1:0", "--record", cases)
-	run.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
-	run.Stdout, run.Stderr = &logs, &logs
-	require.NoError(t, run.Start())
-	// exited is closed when the process has ended; waitErr is its status.
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = run.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = run.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = run.Process.Kill()
-			<-exited
-		}
-	})
-
-	shot := func(name string) image.Image {
-		p := filepath.Join(dir, name)
-		out, err := exec.Command(importTool, "-display", display, "-window", "root", p).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		f, err := os.Open(p)
-		require.NoError(t, err)
-		defer f.Close()
-		img, _, err := image.Decode(f)
-		require.NoError(t, err)
-		return img
-	}
-	// The window appears within seconds; until then the root is uniform.
-	var first image.Image
-	ok := waitFor(30*time.Second, func() bool {
-		select {
-		case <-exited:
-			t.Fatalf("pumpside run exited early: %v\n%s", waitErr, logs.String())
-		default:
-		}
-		first = shot("first.png")
-		return distinctColours(first) > 20
-	})
-	require.True(t, ok, "no console on the display; log:\n%s", logs.String())
+	g := startGUI(t, bin, display, importTool, dir, "run", "--from", "44m", "--control", "127.0.0.1:0", "--record", cases)
+	logs := g.logs
+	first := g.waitWindow(func(image.Image) bool { return true })
 	time.Sleep(3 * time.Second) // the pump and monitors report every second
-	second := shot("second.png")
+	second := g.shot("second.png")
 	assert.Greater(t, differingPixels(first, second), 200, "the values on screen must change from second to second")
 	assert.True(t, strings.Contains(logs.String(), "console open"), logs.String())
 
@@ -127,19 +88,13 @@ func TestRunUnderXvfb(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	var red int
 	alarmed := waitFor(60*time.Second, func() bool {
-		red = countColour(shot("alarm.png"), high)
+		red = countColour(g.shot("alarm.png"), high)
 		return red > before+5000 // a flashing HIGH banner box, not a few marks
 	})
 	assert.True(t, alarmed, "no HIGH alarm on screen after the cable was unplugged (%d pixels, %d before); log:\n%s", red, before, logs.String())
 
 	// Ctrl-C closes the window and ends the process cleanly.
-	require.NoError(t, run.Process.Signal(os.Interrupt))
-	select {
-	case <-exited:
-		assert.NoError(t, waitErr, logs.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("pumpside run did not exit on SIGINT")
-	}
+	g.interrupt()
 
 	// The whole case went to the record, events and the alarm included.
 	files, err := filepath.Glob(filepath.Join(cases, "*.case"))
