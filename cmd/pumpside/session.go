@@ -378,13 +378,10 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 			v.Instructor.Active = *a
 		}
 	}
-	unit := func(alarm string) string {
-		for i := range s.profile.Rules {
-			r := &s.profile.Rules[i]
-			if r.ID == alarm {
-				if id, ok := s.p.ChannelID(r.Input); ok {
-					return s.p.Channels()[id].Unit
-				}
+	unit := func(rule string) string {
+		if r := s.rule(rule); r != nil {
+			if id, ok := s.p.ChannelID(r.Input); ok {
+				return s.p.Channels()[id].Unit
 			}
 		}
 		return ""
