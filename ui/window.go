@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"context"
 	"time"
 
 	"gioui.org/app"
+	"gioui.org/io/system"
 	"gioui.org/op"
 
 	"github.com/pumpside/pumpside/monitor"
@@ -16,6 +18,8 @@ import (
 const MaxFrameInterval = time.Second
 
 // Run is the window loop: it handles w's events until the window is closed.
+// When ctx is done (Ctrl-C, SIGTERM) Run closes the window itself and
+// returns once it is destroyed.
 // On every frame it takes latest() (nil before the first snapshot) and
 // now(), and lays the console out. Run must be called on the goroutine that
 // owns c; the caller owns app.Main and creates w.
@@ -34,7 +38,7 @@ const MaxFrameInterval = time.Second
 //	invalidate := ui.Throttle(w, ui.DefaultRedrawInterval)
 //	// pipeline config: OnPublish: func(*monitor.Snapshot) { invalidate() }
 //	go func() {
-//		err := ui.Run(w, ui.NewConsole(ui.Options{CaseStart: start}), p.Latest, time.Now)
+//		err := ui.Run(ctx, w, ui.NewConsole(ui.Options{CaseStart: start}), p.Latest, time.Now)
 //		...
 //		os.Exit(code)
 //	}()
@@ -42,10 +46,25 @@ const MaxFrameInterval = time.Second
 //
 // Run returns nil when the window is closed normally, or the error that
 // closed it.
-func Run(w *app.Window, c *Console, latest func() *monitor.Snapshot, now func() time.Time) error {
+//
+// The close on ctx is requested from Run's own goroutine, never from the
+// goroutine that sees ctx end: on X11 Gio performs window actions on the
+// calling goroutine, and Xlib's display connection is not safe for two
+// goroutines at once (a close sent from elsewhere could be lost, or sit
+// unflushed, and the console would not exit). The other goroutine only
+// wakes the loop, with Invalidate.
+func Run(ctx context.Context, w *app.Window, c *Console, latest func() *monitor.Snapshot, now func() time.Time) error {
+	stop := context.AfterFunc(ctx, w.Invalidate)
+	defer stop()
 	var ops op.Ops
+	closing := false
 	for {
-		switch e := w.Event().(type) {
+		e := w.Event()
+		if !closing && ctx.Err() != nil {
+			closing = true
+			w.Perform(system.ActionClose)
+		}
+		switch e := e.(type) {
 		case app.DestroyEvent:
 			return e.Err
 		case app.FrameEvent:

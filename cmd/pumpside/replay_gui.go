@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"gioui.org/app"
-	"gioui.org/io/system"
 	"gioui.org/unit"
 	"github.com/pumpside/pumpside/alarms"
 	"github.com/pumpside/pumpside/alarms/live"
@@ -620,14 +619,10 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 		fmt.Fprintf(stderr, "pumpside replay: %v\n", err)
 		return 1
 	}
-	go func() {
-		<-ctx.Done()
-		w.Perform(system.ActionClose)
-	}()
 	cons := ui.NewConsole(ui.Options{CaseStart: time.Unix(0, c.Start), State: r.state, OnAction: r.onAction})
 	go func() {
 		code := 0
-		if err := ui.Run(w, cons, r.latest, r.now); err != nil {
+		if err := ui.Run(ctx, w, cons, r.latest, r.now); err != nil {
 			fmt.Fprintf(stderr, "pumpside replay: the window failed: %v\n", err)
 			code = 1
 		}

@@ -28,6 +28,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
 	"github.com/pumpside/pumpside/ui/view"
+	"github.com/pumpside/pumpside/ui/xvfbtest"
 )
 
 // simReplayCase is the built-in simulated case, every device at its own
@@ -372,7 +373,7 @@ func TestReplayUnderXvfb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Xvfb and the real binary")
 	}
-	xvfb, importTool := need(t, "Xvfb"), need(t, "import")
+	importTool := need(t, "import")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "pumpside")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -393,7 +394,7 @@ func TestReplayUnderXvfb(t *testing.T) {
 	before, err := os.ReadFile(path)
 	require.NoError(t, err)
 
-	display := startXvfbDisplay(t, xvfb, importTool)
+	display := xvfbtest.Start(t)
 
 	g := startGUI(t, bin, display, importTool, dir, "replay", path, "--at", "20m", "--speed", "60", "--no-sound")
 	logs := g.logs

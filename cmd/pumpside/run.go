@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"gioui.org/app"
-	"gioui.org/io/system"
 	"gioui.org/unit"
 
 	"github.com/pumpside/pumpside/alarms"
@@ -178,15 +177,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	s.redraw = w.Invalidate
 	s.onSnap = ui.Throttle(w, ui.DefaultRedrawInterval)
 	wait := s.start(ctx)
-	go func() {
-		// Close the window on Ctrl-C or SIGTERM.
-		<-ctx.Done()
-		w.Perform(system.ActionClose)
-	}()
 	c := ui.NewConsole(ui.Options{CaseStart: start, State: s.state.Load, OnAction: s.onAction})
 	go func() {
 		code := 0
-		if err := ui.Run(w, c, s.p.Latest, clk.Now); err != nil {
+		if err := ui.Run(ctx, w, c, s.p.Latest, clk.Now); err != nil {
 			fmt.Fprintf(stderr, "pumpside run: the window failed: %v\n", err)
 			fmt.Fprint(stderr, "If there is no usable display, try: xvfb-run make run, or pumpside screenshot --out console.png\n")
 			code = 1

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pumpside/pumpside/ui/xvfbtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,12 +24,12 @@ func TestRunConfigEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Xvfb and the real binary twice")
 	}
-	xvfb, importTool := need(t, "Xvfb"), need(t, "import")
+	importTool := need(t, "import")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "pumpside")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	display := startXvfbDisplay(t, xvfb, importTool)
+	display := xvfbtest.Start(t)
 
 	pumpAddr, oxiAddr := freeLoopbackAddr(t), freeLoopbackAddr(t)
 	emu := exec.Command(bin, "sim", "--control", "127.0.0.1:0",

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pumpside/pumpside/ui/xvfbtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -41,14 +42,7 @@ func TestRunBadUsage(t *testing.T) {
 // fails the test (make test installs it), elsewhere the test skips.
 func need(t *testing.T, tool string) string {
 	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required (make test installs it): %v", tool, err)
-		}
-		t.Skipf("%s not installed", tool)
-	}
-	return p
+	return xvfbtest.Need(t, tool)
 }
 
 // TestRunUnderXvfb is the walking skeleton end to end: the real binary opens
@@ -58,14 +52,14 @@ func TestRunUnderXvfb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Xvfb and the real binary")
 	}
-	xvfb, importTool := need(t, "Xvfb"), need(t, "import")
+	importTool := need(t, "import")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "pumpside")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
-	display := startXvfbDisplay(t, xvfb, importTool)
+	display := xvfbtest.Start(t)
 
 	cases := filepath.Join(dir, "cases")
 	g := startGUI(t, bin, display, importTool, dir, "run", "--from", "44m", "--control", "127.0.0.1:0", "--record", cases)
