@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,26 +229,92 @@ func benchCase(b *testing.B) (*Pipeline, int64) {
 
 // BenchmarkPublish is the cost of one publish: 200 channels with staleness,
 // every derived value with provenance, the history flush and the case
-// statistics.
+// statistics, while readers hold snapshots the way the console does.
+//
+// "readers": a frame reader takes each snapshot with Acquire, reads every
+// reading and releases it, and the OnPublish hook retains each snapshot
+// into a recorder-like queue (4 deep) that another goroutine drains and
+// releases; the pipeline reuses snapshots nobody holds. allocs/op and B/op
+// count every goroutine. new_snapshots/op is the exact fraction of
+// publishes that had to allocate (allocs/op is rounded down).
+//
+// "fresh_baseline": the same with every snapshot pinned (as Latest does),
+// so every publish allocates a new one: the design before the pool, for
+// comparison in the same run.
 func BenchmarkPublish(b *testing.B) {
-	p, now := benchCase(b)
-	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
-		if r := p.Latest().Reading(id); !r.OK() {
-			b.Fatalf("%v not OK in the benchmark case: %+v", id, r)
-		}
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		// 1 µs of case time per publish keeps every input fresh for any
-		// realistic b.N (pump flow, the tightest, is fresh for 5 s).
-		now += int64(time.Microsecond)
-		p.publish(now)
-	}
-	b.StopTimer()
-	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
-		if r := p.Latest().Reading(id); !r.OK() {
-			b.Fatalf("%v went %v during the benchmark", id, r.Quality)
-		}
+	for _, mode := range []string{"readers", "fresh_baseline"} {
+		b.Run(mode, func(b *testing.B) {
+			p, now := benchCase(b)
+			for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
+				if r := p.Latest().Reading(id); !r.OK() {
+					b.Fatalf("%v not OK in the benchmark case: %+v", id, r)
+				}
+			}
+			queue := make(chan *Snapshot, 4)
+			p.onPublish = func(s *Snapshot) {
+				select {
+				case queue <- s.Retain():
+				default:
+					s.Release() // the recorder counts a drop
+				}
+			}
+			var frames, sink atomic.Int64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for {
+					select {
+					case s := <-queue:
+						s.Release()
+					case <-stop:
+						return
+					}
+				}
+			})
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					s := p.Acquire()
+					var sum float64
+					for _, r := range s.Readings {
+						sum += r.Value
+					}
+					sink.Add(int64(sum))
+					s.Release()
+					frames.Add(1)
+					runtime.Gosched()
+				}
+			})
+			_, before := p.SnapshotCounts()
+			b.ReportAllocs()
+			for b.Loop() {
+				// 1 µs of case time per publish keeps every input fresh for
+				// any realistic b.N (pump flow, the tightest, is fresh for 5 s).
+				now += int64(time.Microsecond)
+				s := p.publish(now)
+				if mode == "fresh_baseline" {
+					s.ref.pinned.Store(true)
+				}
+			}
+			b.StopTimer()
+			close(stop)
+			wg.Wait()
+			for len(queue) > 0 {
+				(<-queue).Release()
+			}
+			_, after := p.SnapshotCounts()
+			b.ReportMetric(float64(after-before)/float64(b.N), "new_snapshots/op")
+			b.ReportMetric(float64(frames.Load())/float64(b.N), "reads/op")
+			for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
+				if r := p.Latest().Reading(id); !r.OK() {
+					b.Fatalf("%v went %v during the benchmark", id, r.Quality)
+				}
+			}
+		})
 	}
 }
 

@@ -11,7 +11,7 @@
 //	                                                  |
 //	                     publish: derived values, statistics -> *Snapshot (atomic)
 //	                                                  |
-//	                            Latest() / OnPublish: alarms, GUI, recorder
+//	                   Acquire/Release, Latest, OnPublish: alarms, GUI, recorder
 //
 // Who may do what:
 //
@@ -23,9 +23,14 @@
 //     caller of Step (headless tools, replay, tests). It owns all the mutable
 //     state; nothing on that path takes a lock, allocates per sample, or
 //     reads the time except through the clock.Clock it was given.
-//   - A published Snapshot never changes. Latest is one atomic load; any
-//     goroutine may keep a snapshot as long as it likes. Snapshot.History
-//     reads the shared trend store without locks.
+//   - A snapshot never changes while anyone holds it. Readers that take one
+//     per frame or per evaluation use Acquire and Release: the pipeline then
+//     reuses snapshots nobody holds, and a publish allocates nothing. An
+//     OnPublish callback that keeps its snapshot calls Retain (and Release
+//     later). Latest and Step pin the snapshot instead: it is never reused,
+//     and the caller may keep it with no Release. No reader ever blocks the
+//     pipeline, and none takes a lock. Snapshot.History reads the shared
+//     trend store without locks.
 //
 // # Quality
 //

@@ -52,3 +52,33 @@ func Example() {
 	//   pao2   inline.art_po2       from cdi    4s old
 	// VO2 --- unavailable
 }
+
+// A reader that looks at every publish (the GUI's frame, the alarm
+// runner's evaluation) acquires the latest snapshot and releases it when
+// done, so that the pipeline can reuse it: publishing then allocates
+// nothing.
+func ExamplePipeline_Acquire() {
+	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(start), Settings: monitor.DefaultSettings()})
+	if err != nil {
+		panic(err)
+	}
+	pump, _ := p.AddSource("pump", 0)
+	for sec := range 60 {
+		at := start.Add(time.Duration(sec) * time.Second)
+		pump.Put(monitor.Sample{Time: at.UnixNano(), Channel: channel.PumpFlow, Value: 4.5, Quality: channel.OK})
+		p.Advance(at) // in the console: the pipeline goroutine, Run
+
+		s := p.Acquire() // in the console: another goroutine, each frame
+		flow := s.Reading(channel.PumpFlow)
+		if sec == 59 {
+			fmt.Println(s.Channel(channel.PumpFlow).Format(flow.Value, flow.Quality), "L/min")
+		}
+		s.Release() // s must not be read after this
+	}
+	reused, allocated := p.SnapshotCounts()
+	fmt.Println(reused, "publishes reused a snapshot,", allocated, "allocated one")
+	// Output:
+	// 4.50 L/min
+	// 58 publishes reused a snapshot, 3 allocated one
+}

@@ -37,18 +37,20 @@ type Config struct {
 	// Settings; see DefaultSettings.
 	Settings Settings
 	// OnPublish, if set, is called with every new snapshot right after it
-	// became Latest, on the goroutine that published it (Run's, or Step's
-	// caller). It must not block: the GUI calls Window.Invalidate, the alarm
-	// engine hands the snapshot to its own goroutine.
+	// became the latest, on the goroutine that published it (Run's, or
+	// Step's caller). It must not block: the GUI calls Window.Invalidate,
+	// the alarm runner is woken to Acquire it. The snapshot may be reused
+	// once OnPublish returns: a callback that keeps it calls Retain, and
+	// Release when done (the recorder copies what it needs instead).
 	OnPublish func(*Snapshot)
 }
 
 // Pipeline is the monitor: see the package documentation.
 //
 // Registration (AddSource) happens before the pipeline starts; then exactly
-// one consumer drives it: the Run goroutine, or a caller of Step. Latest,
-// Channels and ChannelID are safe from any goroutine at any time; each
-// Producer is used by one goroutine at a time.
+// one consumer drives it: the Run goroutine, or a caller of Step or
+// Advance. Latest, Acquire, Channels and ChannelID are safe from any
+// goroutine at any time; each Producer is used by one goroutine at a time.
 type Pipeline struct {
 	set       Settings
 	clock     clock.Clock
@@ -66,6 +68,11 @@ type Pipeline struct {
 	byName  map[string]SourceID
 
 	snap atomic.Pointer[Snapshot]
+
+	// spare holds published snapshots for reuse (snappool.go). Consumer
+	// only, like the counts.
+	spare             [snapPoolSize]*Snapshot
+	reused, allocated uint64
 
 	// Consumer state: owned by the active consumer.
 	srcStat  []SourceStatus
@@ -156,14 +163,9 @@ func New(cfg Config) (*Pipeline, error) {
 	p.der.temps = make([]physio.TempPoint, 0, set.RewarmWindow/time.Second+1)
 	p.stats.Limits = set.Limits
 	p.stats.DO2iThreshold = set.Constants.DO2iThreshold
-	first := &Snapshot{
-		Time:     clk.Now().UnixNano(),
-		Readings: make([]Reading, n),
-		Sources:  make([]SourceStatus, 1),
-		Channels: p.chans,
-		Stats:    p.stats,
-		hist:     p.hist,
-	}
+	first := p.nextSnapshot(n, 1)
+	first.Time = clk.Now().UnixNano()
+	first.Channels, first.Stats, first.hist = p.chans, p.stats, p.hist
 	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
 		first.Readings[id] = Reading{Value: math.NaN(), Quality: channel.Unavailable}
 	}
@@ -244,10 +246,6 @@ func (pr *Producer) Name() string { return pr.name }
 // Dropped returns how many samples Put has dropped so far. Any goroutine.
 func (pr *Producer) Dropped() uint64 { return pr.dropped.Load() }
 
-// Latest returns the newest snapshot. It never blocks and never returns nil.
-// Any goroutine; the snapshot is immutable.
-func (p *Pipeline) Latest() *Snapshot { return p.snap.Load() }
-
 // acquire makes the caller the consumer. The first consumer closes
 // registration.
 func (p *Pipeline) acquire() bool {
@@ -303,9 +301,21 @@ func (p *Pipeline) Run(ctx context.Context) error {
 // Settings.MaxFutureSkew are rejected, so put the samples of the case up to
 // now and then Step(now).
 //
+// The snapshot returned is pinned, as by Latest: the caller may keep it.
+// A loop that does not keep it calls Advance, which allocates nothing.
+//
 // Step panics if Run is active or another Step is in progress: there is one
 // consumer.
 func (p *Pipeline) Step(now time.Time) *Snapshot {
+	s := p.Advance(now)
+	s.ref.pinned.Store(true) // ours to pin: only the consumer reuses snapshots
+	return s
+}
+
+// Advance is Step without the pin: the snapshot it returns may be refilled
+// by the second publish after it, so the caller reads it before stepping
+// again, or uses Acquire. Same rules as Step otherwise.
+func (p *Pipeline) Advance(now time.Time) *Snapshot {
 	if !p.acquire() {
 		panic("monitor: Step called while Run or another Step is active")
 	}
@@ -426,14 +436,14 @@ func (p *Pipeline) flushHistory() {
 func (p *Pipeline) publish(now int64) *Snapshot {
 	n := len(p.ch)
 	p.seq++
-	s := &Snapshot{
-		Seq:      p.seq,
-		Time:     now,
-		Readings: make([]Reading, n),
-		Sources:  make([]SourceStatus, len(p.srcStat)),
-		Channels: p.chans,
-		hist:     p.hist,
-	}
+	// A reused snapshot keeps its slices and its reference state; every
+	// other field is written here, the readings cleared first so that none
+	// of the previous publish can show through.
+	s := p.nextSnapshot(n, len(p.srcStat))
+	s.Seq, s.Time = p.seq, now
+	s.Channels, s.hist = p.chans, p.hist
+	clear(s.Readings)
+	s.Derived = [NumDerived]Derivation{}
 	p.derive(now, s.Readings, &s.Derived)
 	for i := channel.DerivedBSA; i <= channel.DerivedRewarmRate; i++ {
 		if r := &s.Readings[i]; r.Quality == channel.OK && r.Time != 0 && now >= minSampleTime {

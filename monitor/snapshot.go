@@ -34,6 +34,9 @@ type Snapshot struct {
 	Channels []channel.Channel
 
 	hist *history
+	// ref is the reference state of a snapshot the pipeline made (nil for
+	// one built by hand): see Acquire.
+	ref *snapRefs
 }
 
 // SourceStatus is the pipeline's view of one source.
