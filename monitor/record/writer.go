@@ -143,7 +143,6 @@ const (
 	itemAlarm
 	itemBookmark
 	itemMeta
-	itemSnapshot
 	itemFlush
 )
 
@@ -153,8 +152,15 @@ type item struct {
 	alarm alarms.Entry
 	bm    *Bookmark
 	meta  *Meta
-	snap  *monitor.Snapshot
 	reply chan error
+}
+
+// derivedRow is what the file keeps of a snapshot: its time and derived
+// readings, copied, so that the recorder never holds a snapshot the
+// pipeline would otherwise reuse.
+type derivedRow struct {
+	time     int64
+	readings [monitor.NumDerived]monitor.Reading
 }
 
 // Writer appends a case to its file: see the package documentation.
@@ -165,9 +171,10 @@ type Writer struct {
 
 	samples chan monitor.Sample
 	items   chan item
-	// snaps queues snapshots apart from items: a burst of publishes (a
+	// snaps queues snapshots' derived values apart from items: a burst of
+	// publishes (a
 	// pre-roll, a replay) must never crowd an operator's event out.
-	snaps   chan item
+	snaps   chan derivedRow
 	quit    chan struct{}
 	exited  chan struct{}
 	closeMu sync.Mutex
@@ -178,6 +185,8 @@ type Writer struct {
 	names        atomic.Pointer[[]string] // SetSources
 	dropped      atomic.Uint64            // by callers: queue full
 	droppedItems atomic.Uint64
+	// lastQueued is the second of the newest snapshot queued (Snapshot).
+	lastQueued atomic.Int64
 
 	mu     sync.Mutex
 	status Status
@@ -231,7 +240,7 @@ func Open(path string, opt Options) (*Writer, error) {
 		f:       file,
 		samples: make(chan monitor.Sample, opt.Queue),
 		items:   make(chan item, 1024),
-		snaps:   make(chan item, 1024),
+		snaps:   make(chan derivedRow, 1024),
 		quit:    make(chan struct{}),
 		exited:  make(chan struct{}),
 		written: fi.Size(),
@@ -351,12 +360,8 @@ func (w *Writer) put(it item) error {
 	if w.closed {
 		return ErrClosed
 	}
-	q := w.items
-	if it.kind == itemSnapshot {
-		q = w.snaps
-	}
 	select {
-	case q <- it:
+	case w.items <- it:
 		return nil
 	default:
 		w.droppedItems.Add(1)
@@ -423,12 +428,31 @@ func (w *Writer) LogAlarm(e alarms.Entry) {
 // Snapshot records the derived values of a published snapshot, at most
 // once per second of case time (Pumpside recomputes them on replay; they
 // are in the file for InfluxDB and other tools). Meant for the pipeline's
-// OnPublish: it never blocks.
+// OnPublish: it never blocks, and copies what it keeps (the snapshot is not
+// held after it returns).
 func (w *Writer) Snapshot(s *monitor.Snapshot) {
-	if s == nil || s.Seq == 0 {
+	if s == nil || s.Seq == 0 || s.Time < minTime {
 		return
 	}
-	_ = w.put(item{kind: itemSnapshot, snap: s})
+	sec := s.Time / 1e9
+	if sec <= w.lastQueued.Load() {
+		return // this second is queued already
+	}
+	row := derivedRow{time: s.Time}
+	for i := range row.readings {
+		row.readings[i] = s.Reading(channel.DerivedBSA + channel.ID(i))
+	}
+	w.closeMu.Lock()
+	defer w.closeMu.Unlock()
+	if w.closed {
+		return
+	}
+	select {
+	case w.snaps <- row:
+		w.lastQueued.Store(sec)
+	default:
+		w.droppedItems.Add(1)
+	}
 }
 
 // Flush writes and fsyncs everything queued so far and returns the
@@ -455,7 +479,7 @@ func (w *Writer) Status() Status {
 	w.mu.Lock()
 	s := w.status
 	w.mu.Unlock()
-	s.Dropped += w.dropped.Load()
+	s.Dropped += w.dropped.Load() + w.droppedItems.Load()
 	return s
 }
 
@@ -511,8 +535,8 @@ func (w *Writer) run() {
 				w.drainSnaps()
 			}
 			w.item(it)
-		case it := <-w.snaps:
-			w.item(it)
+		case row := <-w.snaps:
+			w.derived(&row)
 		case <-tick.C:
 			ticks++
 			if w.err != nil && ticks < retryAt {
@@ -532,8 +556,8 @@ func (w *Writer) run() {
 				case it := <-w.items:
 					w.item(it)
 					continue
-				case it := <-w.snaps:
-					w.item(it)
+				case row := <-w.snaps:
+					w.derived(&row)
 					continue
 				default:
 				}
@@ -549,8 +573,8 @@ func (w *Writer) run() {
 func (w *Writer) drainSnaps() {
 	for {
 		select {
-		case it := <-w.snaps:
-			w.item(it)
+		case row := <-w.snaps:
+			w.derived(&row)
 		default:
 			return
 		}
@@ -659,8 +683,6 @@ func (w *Writer) item(it item) {
 		encodeBookmark(&w.enc, w.opt.Case, w.nudge(2, it.bm.Time), it.bm)
 	case itemMeta:
 		encodeMeta(&w.enc, w.opt.Case, it.meta)
-	case itemSnapshot:
-		w.derived(it.snap)
 	}
 	if w.enc.Err() != nil {
 		w.undo(mark)
@@ -668,14 +690,14 @@ func (w *Writer) item(it item) {
 	}
 }
 
-func (w *Writer) derived(s *monitor.Snapshot) {
-	sec := s.Time / 1e9
-	if sec <= w.lastDer || s.Time < minTime {
+func (w *Writer) derived(row *derivedRow) {
+	sec := row.time / 1e9
+	if sec <= w.lastDer || row.time < minTime {
 		return
 	}
 	w.lastDer = sec
 	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
-		r := s.Reading(id)
+		r := row.readings[id-channel.DerivedBSA]
 		if int(id) >= len(w.tab) || w.tab[id].group == "" {
 			continue
 		}
@@ -685,7 +707,7 @@ func (w *Writer) derived(s *monitor.Snapshot) {
 			v = math.NaN() // never a number that is not ok
 		}
 		mark := len(w.enc.Bytes())
-		encodeSample(&w.enc, n.group, n.field, n.fieldQ, w.opt.Case, DerivedSource, s.Time, v, r.Quality)
+		encodeSample(&w.enc, n.group, n.field, n.fieldQ, w.opt.Case, DerivedSource, row.time, v, r.Quality)
 		if w.enc.Err() != nil {
 			w.undo(mark)
 		}
@@ -766,7 +788,7 @@ func (w *Writer) publish() {
 	w.status.Written = w.written
 	w.status.Synced = w.synced
 	w.status.Samples = w.nSamples
-	w.status.Dropped = w.nDropped + w.droppedItems.Load()
+	w.status.Dropped = w.nDropped // the queues' drops are added live by Status
 	w.status.Rejected = w.nRejected
 	w.mu.Unlock()
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
-	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/stretchr/testify/require"
 )
@@ -464,17 +463,44 @@ func TestSnapshotsNeverCrowdOutEvents(t *testing.T) {
 	w, err := Open(path, opt)
 	require.NoError(t, err)
 	require.True(t, w.Sample(monitor.Sample{Time: t0, Channel: channel.PumpFlow, Source: 1, Value: 1}))
-	<-bf.in // the goroutine is stuck in Write
-	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(0, t0)), Settings: monitor.DefaultSettings()})
-	require.NoError(t, err)
-	snap := p.Step(time.Unix(0, t0+int64(time.Second)))
-	for range 5000 {
-		w.Snapshot(snap)
+	<-bf.in               // the goroutine is stuck in Write
+	for i := range 5000 { // one a second: each is queued, until the queue is full
+		w.Snapshot(&monitor.Snapshot{Seq: uint64(i + 1), Time: t0 + int64(i+1)*1e9})
 	}
+	require.GreaterOrEqual(t, w.Status().Dropped, uint64(5000-1024), "the snapshot queue filled")
 	require.NoError(t, w.AddEvent(Event{Time: t0 + 2e9, Kind: "drug", Text: "heparin 30000 IU"}))
 	close(bf.gate)
 	require.NoError(t, w.Close())
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.Contains(t, string(data), `text="heparin 30000 IU"`)
+}
+
+// TestSnapshotIsCopied: the writer keeps the derived values, not the
+// snapshot: the pipeline may refill a snapshot once OnPublish returned, and
+// the file must still get the values as published. One snapshot per second
+// of case time is queued.
+func TestSnapshotIsCopied(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.case")
+	bf := &blockingFile{gate: make(chan struct{}), in: make(chan struct{})}
+	opt := testOpts()
+	opt.WrapFile = func(f File) File { bf.File = f; return bf }
+	w, err := Open(path, opt)
+	require.NoError(t, err)
+	require.True(t, w.Sample(monitor.Sample{Time: t0, Channel: channel.PumpFlow, Source: 1, Value: 1}))
+	<-bf.in // the writer is stuck: nothing queued now is written yet
+	snap := &monitor.Snapshot{Seq: 1, Time: t0 + 1e9, Readings: make([]monitor.Reading, channel.DerivedRewarmRate+1)}
+	snap.Readings[channel.DerivedDO2i] = monitor.Reading{Value: 312.5, Time: t0 + 1e9, Quality: channel.OK}
+	w.Snapshot(snap)
+	snap.Readings[channel.DerivedDO2i].Value = 999 // refilled by the pipeline
+	w.Snapshot(snap)                               // the same second: not queued again
+	close(bf.gate)
+	require.NoError(t, w.Close())
+	var do2i []float64
+	for _, s := range readCase(t, path).samples {
+		if s.Channel == "derived.do2i" {
+			do2i = append(do2i, s.Value)
+		}
+	}
+	require.Equal(t, []float64{312.5}, do2i)
 }
