@@ -20,15 +20,17 @@ const MaxFrameInterval = time.Second
 // Run is the window loop: it handles w's events until the window is closed.
 // When ctx is done (Ctrl-C, SIGTERM) Run closes the window itself and
 // returns once it is destroyed.
-// On every frame it takes latest() (nil before the first snapshot) and
-// now(), and lays the console out. Run must be called on the goroutine that
+// On every frame it takes acquire() (nil before the first snapshot) and
+// now(), lays the console out, and releases the snapshot: acquire is
+// monitor.Pipeline.Acquire, or any function whose snapshots' Release is
+// right to call once per frame. Run must be called on the goroutine that
 // owns c; the caller owns app.Main and creates w.
 //
 // New data reaches the screen by another goroutine calling w.Invalidate()
 // after the pipeline publishes: Invalidate is the one Window method that is
 // safe from other goroutines. Wrap it in Throttle: the pipeline may publish
 // ten times a second, and with a software renderer a frame costs tens of
-// milliseconds. latest and now are called on Run's goroutine, once per
+// milliseconds. acquire and now are called on Run's goroutine, once per
 // frame: typically an atomic pointer load and time.Now (or a replay clock;
 // now must be on the snapshot's clock).
 //
@@ -38,7 +40,7 @@ const MaxFrameInterval = time.Second
 //	invalidate := ui.Throttle(w, ui.DefaultRedrawInterval)
 //	// pipeline config: OnPublish: func(*monitor.Snapshot) { invalidate() }
 //	go func() {
-//		err := ui.Run(ctx, w, ui.NewConsole(ui.Options{CaseStart: start}), p.Latest, time.Now)
+//		err := ui.Run(ctx, w, ui.NewConsole(ui.Options{CaseStart: start}), p.Acquire, time.Now)
 //		...
 //		os.Exit(code)
 //	}()
@@ -53,7 +55,7 @@ const MaxFrameInterval = time.Second
 // goroutines at once (a close sent from elsewhere could be lost, or sit
 // unflushed, and the console would not exit). The other goroutine only
 // wakes the loop, with Invalidate.
-func Run(ctx context.Context, w *app.Window, c *Console, latest func() *monitor.Snapshot, now func() time.Time) error {
+func Run(ctx context.Context, w *app.Window, c *Console, acquire func() *monitor.Snapshot, now func() time.Time) error {
 	stop := context.AfterFunc(ctx, w.Invalidate)
 	defer stop()
 	var ops op.Ops
@@ -69,7 +71,9 @@ func Run(ctx context.Context, w *app.Window, c *Console, latest func() *monitor.
 			return e.Err
 		case app.FrameEvent:
 			gtx := app.NewContext(&ops, e)
-			c.Layout(gtx, latest(), now())
+			snap := acquire()
+			c.Layout(gtx, snap, now())
+			snap.Release() // the frame's ops hold no reference to it
 			gtx.Execute(op.InvalidateCmd{At: e.Now.Add(MaxFrameInterval)})
 			e.Frame(gtx.Ops)
 		}

@@ -34,10 +34,10 @@ func TestRunClosesOnCancel(t *testing.T) {
 		w := new(app.Window)
 		w.Option(app.Size(unit.Dp(640), unit.Dp(400)))
 		var frames atomic.Int64
-		latest := func() *monitor.Snapshot { frames.Add(1); return snap }
+		acquire := func() *monitor.Snapshot { frames.Add(1); return snap.Retain() } // Run releases each frame's
 		done := make(chan error, 1)
 		go func() {
-			done <- Run(ctx, w, NewConsole(Options{CaseStart: caseStart}), latest, func() time.Time { return now })
+			done <- Run(ctx, w, NewConsole(Options{CaseStart: caseStart}), acquire, func() time.Time { return now })
 		}()
 		stopSpam := make(chan struct{})
 		go func() {

@@ -59,7 +59,7 @@ func oneCrossing(b *testing.B) time.Duration {
 	}
 	seen := make(chan time.Time, 1)
 	r, err = live.New(live.Config{
-		Engine: eng, Latest: p.Latest, Clock: clock.Wall{}, Output: &soundtest.Recorder{},
+		Engine: eng, Acquire: p.Acquire, Clock: clock.Wall{}, Output: &soundtest.Recorder{},
 		Context: func(_ time.Time, _ *monitor.Snapshot, c *alarms.Context) { c.Phase = alarms.Bypass },
 		OnChange: func() {
 			if _, ok := find(r.Status(), "map_critical"); ok {

@@ -31,8 +31,11 @@ var ErrBusy = errors.New("alarms: too many operator actions queued; try again")
 type Config struct {
 	// Engine is the engine to run; the Runner owns it from now on.
 	Engine *alarms.Engine
-	// Latest returns the pipeline's latest snapshot (monitor.Pipeline.Latest).
-	Latest func() *monitor.Snapshot
+	// Acquire returns the pipeline's latest snapshot with a reference held
+	// (monitor.Pipeline.Acquire); the runner releases it after each
+	// evaluation. A snapshot not made by a pipeline (tests) needs no
+	// release: its Release does nothing.
+	Acquire func() *monitor.Snapshot
 	// Clock is the case clock (the pipeline's).
 	Clock clock.Clock
 	// Output plays the bursts. Nil: no audio device; audio_unavailable is
@@ -96,8 +99,8 @@ type Runner struct {
 
 // New returns a runner. It does not start it.
 func New(cfg Config) (*Runner, error) {
-	if cfg.Engine == nil || cfg.Latest == nil || cfg.Clock == nil {
-		return nil, fmt.Errorf("alarms/live: Engine, Latest and Clock are required")
+	if cfg.Engine == nil || cfg.Acquire == nil || cfg.Clock == nil {
+		return nil, fmt.Errorf("alarms/live: Engine, Acquire and Clock are required")
 	}
 	if cfg.SampleRate == 0 {
 		cfg.SampleRate = sound.SampleRate
@@ -221,10 +224,11 @@ func (r *Runner) Step() {
 			done = true
 		}
 	}
-	snap := r.cfg.Latest()
+	snap := r.cfg.Acquire()
 	if snap == nil {
 		return
 	}
+	defer snap.Release()
 	if r.cfg.Context != nil {
 		r.cfg.Context(now, snap, &r.ctx)
 	}

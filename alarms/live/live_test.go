@@ -50,7 +50,7 @@ func newRig(t *testing.T, out *soundtest.Recorder) *rig {
 	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{})
 	require.NoError(t, err)
 	cfg := live.Config{
-		Engine: eng, Latest: p.Latest, Clock: g.clk,
+		Engine: eng, Acquire: p.Acquire, Clock: g.clk,
 		Context:  func(_ time.Time, _ *monitor.Snapshot, c *alarms.Context) { c.Phase = g.phase },
 		OnChange: func() { g.calls.Add(1) },
 	}

@@ -74,7 +74,7 @@ func TestPanicIsAFailure(t *testing.T) {
 		eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{})
 		require.NoError(t, err)
 		calls := 0
-		r, err := live.New(live.Config{Engine: eng, Latest: p.Latest, Clock: clk, Output: out,
+		r, err := live.New(live.Config{Engine: eng, Acquire: p.Acquire, Clock: clk, Output: out,
 			Context: func(time.Time, *monitor.Snapshot, *alarms.Context) {
 				if calls++; calls > 3 {
 					panic("context source broken")

@@ -230,7 +230,7 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 		}
 		now := sec * int64(time.Second)
 		pl.PutUntil(now)
-		snap := p.Step(time.Unix(sec, 0))
+		snap := p.Advance(time.Unix(sec, 0)) // read before the next publish
 		applyTimeline(tl.At(now), &actx)
 		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
 			actx.LastACT = r.Time

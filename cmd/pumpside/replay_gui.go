@@ -159,7 +159,7 @@ func (r *replayer) takeCheckpoints() error {
 	for x := s0; x <= r.c.End; x += int64(time.Second) {
 		pl.PutUntil(x)
 		clk.t.Store(x)
-		p.Step(time.Unix(0, x))
+		p.Advance(time.Unix(0, x))
 		if (x-s0)%every == 0 {
 			r.cps[x] = p.StatsCheckpoint()
 		}
@@ -201,7 +201,7 @@ func (r *replayer) newSession() (*replaySession, error) {
 	if r.out == nil {
 		rate = 1000 // no sound card: the runner's tone bank is never played, keep it small
 	}
-	s.runner, err = live.New(live.Config{Engine: eng, Latest: p.Latest, Clock: clk, Output: r.out,
+	s.runner, err = live.New(live.Config{Engine: eng, Acquire: p.Acquire, Clock: clk, Output: r.out,
 		Context: s.fillContext, OnChange: s.poke, SampleRate: rate})
 	if err != nil {
 		return nil, err
@@ -219,7 +219,7 @@ func (r *replayer) step(rs *replaySession, t int64) {
 	rs.pl.PutUntil(t)
 	rs.clk.t.Store(t)
 	r.catchUp(rs, t)
-	rs.s.p.Step(time.Unix(0, t))
+	rs.s.p.Advance(time.Unix(0, t))
 	rs.s.runner.Step()
 	rs.pos = t
 }
@@ -513,9 +513,10 @@ func (r *replayer) state() *ui.State {
 	return out
 }
 
-// latest and now are the window's snapshot and clock. Any goroutine.
-func (r *replayer) latest() *monitor.Snapshot { return r.cur.Load().s.p.Latest() }
-func (r *replayer) now() time.Time            { return r.cur.Load().clk.Now() }
+// acquire and now are the window's snapshot (held for a frame: ui.Run
+// releases it) and clock. Any goroutine.
+func (r *replayer) acquire() *monitor.Snapshot { return r.cur.Load().s.p.Acquire() }
+func (r *replayer) now() time.Time             { return r.cur.Load().clk.Now() }
 
 // bookmarkAppender appends bookmarks to a case file through record.Writer,
 // opened on the first bookmark. The writer cuts a torn last line when it
@@ -622,7 +623,7 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 	cons := ui.NewConsole(ui.Options{CaseStart: time.Unix(0, c.Start), State: r.state, OnAction: r.onAction})
 	go func() {
 		code := 0
-		if err := ui.Run(ctx, w, cons, r.latest, r.now); err != nil {
+		if err := ui.Run(ctx, w, cons, r.acquire, r.now); err != nil {
 			fmt.Fprintf(stderr, "pumpside replay: the window failed: %v\n", err)
 			code = 1
 		}

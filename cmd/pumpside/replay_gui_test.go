@@ -210,7 +210,7 @@ func TestReplayDriver(t *testing.T) {
 	require.False(t, v.Playing)
 	require.Equal(t, c.Start, v.Start)
 	require.Equal(t, c.End, v.End)
-	require.NotNil(t, r.latest())
+	require.NotNil(t, r.cur.Load().s.p.Latest())
 
 	// Play at 60×: case time runs about a minute per second.
 	r.onAction(ui.SetSpeed{Speed: 60})
@@ -229,7 +229,7 @@ func TestReplayDriver(t *testing.T) {
 	p := view0().Position
 	time.Sleep(300 * time.Millisecond)
 	require.Equal(t, p, view0().Position)
-	require.Equal(t, p, r.latest().Time, "the snapshot is at the replay position")
+	require.Equal(t, p, r.cur.Load().s.p.Latest().Time, "the snapshot is at the replay position")
 	require.Equal(t, p, r.now().UnixNano())
 
 	// Seek back (coalesced: only the last of a drag counts).
@@ -238,7 +238,7 @@ func TestReplayDriver(t *testing.T) {
 	}
 	target := start.Add(5 * time.Minute).UnixNano()
 	require.True(t, waitFor(5*time.Second, func() bool { return view0().Position == target }))
-	require.Equal(t, target, r.latest().Time)
+	require.Equal(t, target, r.cur.Load().s.p.Latest().Time)
 
 	// A bookmark at the position: listed, on the timeline, in the file.
 	r.onAction(ui.EnterEvent{Kind: view.EventBookmark, Time: target, Text: `MAP "falls" here`, Value: math.NaN()})

@@ -180,7 +180,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := ui.NewConsole(ui.Options{CaseStart: start, State: s.state.Load, OnAction: s.onAction})
 	go func() {
 		code := 0
-		if err := ui.Run(ctx, w, c, s.p.Latest, clk.Now); err != nil {
+		if err := ui.Run(ctx, w, c, s.p.Acquire, clk.Now); err != nil {
 			fmt.Fprintf(stderr, "pumpside run: the window failed: %v\n", err)
 			fmt.Fprint(stderr, "If there is no usable display, try: xvfb-run make run, or pumpside screenshot --out console.png\n")
 			code = 1

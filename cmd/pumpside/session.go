@@ -161,7 +161,7 @@ func newSession(o sessionOptions) (*session, error) {
 			out = o
 		}
 	}
-	s.runner, err = live.New(live.Config{Engine: eng, Latest: p.Latest, Clock: o.clk, Output: out,
+	s.runner, err = live.New(live.Config{Engine: eng, Acquire: p.Acquire, Clock: o.clk, Output: out,
 		Context: s.fillContext, OnChange: s.poke})
 	if err != nil {
 		return nil, err
@@ -340,7 +340,7 @@ func (s *session) buildState(ctx context.Context) {
 		case <-tick.C:
 		}
 		st := s.runner.Status()
-		snap := s.p.Latest()
+		snap := s.p.Acquire()
 		// Redraw at once only for what the operator must see now: an
 		// alarm raised, cleared, acknowledged or paused, the audio state,
 		// a new event or log line. Values and limits reach the screen
@@ -349,6 +349,7 @@ func (s *session) buildState(ctx context.Context) {
 			s.tl.Len() != lastEvents || int(s.alog.Total()) != lastLog
 		lastAlarms, lastAudio, lastEvents, lastLog = st.Alarms, st.AudioUnavailable, s.tl.Len(), int(s.alog.Total())
 		s.state.Store(s.viewState(st, snap))
+		snap.Release() // the State holds copies
 		if urgent {
 			s.redraw()
 		}

@@ -86,16 +86,15 @@ func (f *simFeed) advance(t time.Time) { f.c.AdvanceTo(t, f.emit) }
 // pipeline would, and returns the last snapshot.
 func (f *simFeed) stepTo(at time.Duration) *monitor.Snapshot {
 	start := f.c.Start()
-	snap := f.p.Latest()
 	for d := f.stepped; d < at; {
 		d = min(d+time.Second, at)
 		t := start.Add(d)
 		f.advance(t)
-		snap = f.p.Step(t)
+		f.p.Advance(t)
 		if f.afterStep != nil {
 			f.afterStep(t)
 		}
 		f.stepped = d
 	}
-	return snap
+	return f.p.Latest()
 }
