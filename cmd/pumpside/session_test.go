@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -201,4 +202,44 @@ func TestUploadFailedReachesTheAlarms(t *testing.T) {
 		return actx.UploadFailed
 	}, 10*time.Second, 20*time.Millisecond, "upload_failed while the server is unreachable")
 	require.NoError(t, s.rec.Close())
+}
+
+// TestLiveSessionReusesSnapshots runs a whole console session live (the
+// pipeline goroutine, the alarm runner, the state builder, the recorder,
+// the simulator in real time) with a frame loop acquiring and releasing as
+// ui.Run does: the readers give their snapshots back, so the pipeline
+// reuses them instead of allocating one per publish, and no release is one
+// too many (that panics).
+func TestLiveSessionReusesSnapshots(t *testing.T) {
+	// 20× real time: data at every 100 ms wake-up, so a publish each.
+	clk, err := clock.NewScaled(clock.Wall{}, builtinCaseStart.Add(30*time.Minute), 20)
+	require.NoError(t, err)
+	s, err := newSession(sessionOptions{clk: clk, recordDir: t.TempDir(), caseID: "C-live", profile: alarms.DefaultProfile(), stderr: io.Discard})
+	require.NoError(t, err)
+	f, err := newSessionSimFeed(s, sim.New(builtinCaseStart, 1))
+	require.NoError(t, err)
+	f.stepTo(30 * time.Minute)
+	reused0, allocated0 := s.p.SnapshotCounts() // the pre-roll's
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	wg.Go(func() { f.run(ctx, clk) })
+	wg.Go(func() {
+		for ctx.Err() == nil { // the window: a frame every 50 ms
+			snap := s.p.Acquire()
+			_ = snap.Reading(channel.DerivedDO2i)
+			time.Sleep(50 * time.Millisecond)
+			snap.Release()
+		}
+	})
+	wait := s.start(ctx)
+	time.Sleep(3 * time.Second)
+	cancel()
+	wg.Wait()
+	wait()
+	reused, allocated := s.p.SnapshotCounts()
+	reused, allocated = reused-reused0, allocated-allocated0
+	t.Logf("live: %d publishes, %d reused a snapshot, %d allocated one", reused+allocated, reused, allocated)
+	assert.GreaterOrEqual(t, reused+allocated, uint64(15), "a publish every 100 ms for 3 s")
+	assert.LessOrEqual(t, allocated, uint64(4), "the latest, and one for each reader holding one")
+	assert.True(t, s.p.Latest().Reading(channel.DerivedDO2i).OK(), "the live case computes DO2i")
 }
