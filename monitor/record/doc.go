@@ -49,12 +49,11 @@
 // server accepted a batch, so an outage loses nothing and, since every
 // point carries Pumpside's own timestamp, a batch sent twice is the same
 // points again, never duplicates. Failures are retried forever with
-// exponential back-off; a 4xx that refuses the batch itself (400, 413, ...)
-// sets it aside in CASE.quarantine and counts it (ShipStatus.Quarantined)
-// instead. 429, 401, 403 and 404 are retried like an outage (Retrying and
-// LastErr say why): a wrong token or a missing database concerns every
-// batch and is fixed by configuration, not by emptying the case into the
-// side file. Patient
-// identifier fields (ident_*) never leave the machine. Status is safe from
+// exponential back-off; a 4xx other than 429 (400, 413, and 401, 403, 404:
+// a wrong token or a missing database) sets the batch aside in
+// CASE.quarantine and counts it (ShipStatus.Quarantined) instead: the
+// quarantine file is line protocol, to write to the server once the cause
+// is fixed. 429 is waited out like an outage. Patient identifier fields
+// (ident_*) never leave the machine. Status is safe from
 // any goroutine.
 package record

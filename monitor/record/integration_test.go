@@ -1,9 +1,11 @@
 package record
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -355,25 +357,32 @@ func BenchmarkShipperCatchUp(b *testing.B) {
 
 }
 
-// TestShipWaitsForMissingDatabase: 404 (no such database) is a
-// configuration problem: the shipper retries, quarantines nothing, and
-// ships once the database exists.
-func TestShipWaitsForMissingDatabase(t *testing.T) {
+// TestShipQuarantinesOnMissingDatabase: 404 (no such database) is a 4xx
+// other than 429: the shipper sets the batch aside in the quarantine file,
+// raises the condition and moves the cursor on. Once the database exists,
+// the quarantine file written to the server as it is (comment lines
+// included) puts every point in: nothing was lost.
+func TestShipQuarantinesOnMissingDatabase(t *testing.T) {
 	s := startInfluxd(t, "other")
 	path := t.TempDir() + "/late.case"
-	require.NoError(t, os.WriteFile(path, []byte("pump,case=C,source=a flow=4.5 1772352000000000000\n"), 0o600))
+	lines := "pump,case=C,source=a flow=4.5 1772352000000000000\npump,case=C,source=a flow=4.6 1772352001000000000\n"
+	require.NoError(t, os.WriteFile(path, []byte(lines), 0o600))
 	sh, stop := runShipper(t, path, shipOpts(s, "late"))
-	waitFor(t, "retries", func() bool { return sh.Status().Failures >= 3 })
-	st := sh.Status()
-	require.True(t, st.Retrying)
-	require.ErrorContains(t, st.LastErr, "database not found")
-	require.Zero(t, st.Quarantined)
-	require.Zero(t, st.Cursor)
-	s.query("", "CREATE DATABASE late")
 	waitShipped(t, sh, path)
 	stop()
-	require.Zero(t, sh.Status().Quarantined)
-	require.Len(t, dbPoints(t, s, "late"), 1)
-	_, err := os.Stat(QuarantinePath(path))
-	require.ErrorIs(t, err, os.ErrNotExist)
+	st := sh.Status()
+	require.Positive(t, st.Quarantined)
+	require.ErrorContains(t, st.LastErr, "database not found")
+	require.Zero(t, st.Lines, "nothing reached the server")
+	q, err := os.ReadFile(QuarantinePath(path))
+	require.NoError(t, err)
+	require.Contains(t, string(q), "# refused with status 404")
+	require.Contains(t, string(q), lines)
+
+	s.query("", "CREATE DATABASE late")
+	resp, err := http.Post(s.URL()+"/write?db=late", "text/plain", bytes.NewReader(q))
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	require.Len(t, dbPoints(t, s, "late"), 2)
 }

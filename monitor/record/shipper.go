@@ -434,17 +434,15 @@ func (s *Shipper) send(ctx context.Context, body []byte, lines int) bool {
 	}
 }
 
-// refusesBatch tells a refusal of the batch itself (4xx: bad lines, too
-// large) from a condition to wait out: 429 (slow down), and 401, 403 and
-// 404 (wrong token, no permission, no such database or bucket), which
-// concern every batch and are fixed by configuration, so quarantining would
-// only empty the case into the side file.
+// refusesBatch tells a refused batch (any 4xx but 429) from a condition to
+// wait out (429 slow down, 5xx, the network). The refusal may concern every
+// batch (401 wrong token, 403 no permission, 404 no such database or
+// bucket): each is then set aside in turn, the technical condition stays
+// raised until the configuration is fixed, and the quarantine file, which
+// holds the lines as they were, is written to the server afterwards
+// (docs/format/case.md). Nothing is lost either way.
 func refusesBatch(code int) bool {
-	switch code {
-	case 401, 403, 404, 429:
-		return false
-	}
-	return code >= 400 && code < 500
+	return code >= 400 && code < 500 && code != 429
 }
 
 // quarantine appends a refused batch to the quarantine file, after a
