@@ -317,7 +317,7 @@ func (p *Pipeline) Step(now time.Time) *Snapshot {
 // again, or uses Acquire. Same rules as Step otherwise.
 func (p *Pipeline) Advance(now time.Time) *Snapshot {
 	if !p.acquire() {
-		panic("monitor: Step called while Run or another Step is active")
+		panic("monitor: Step or Advance called while Run or another Step is active")
 	}
 	defer p.busy.Store(false)
 	t := now.UnixNano()

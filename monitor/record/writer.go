@@ -172,8 +172,8 @@ type Writer struct {
 	samples chan monitor.Sample
 	items   chan item
 	// snaps queues snapshots' derived values apart from items: a burst of
-	// publishes (a
-	// pre-roll, a replay) must never crowd an operator's event out.
+	// publishes (a pre-roll, a replay) must never crowd an operator's event
+	// out.
 	snaps   chan derivedRow
 	quit    chan struct{}
 	exited  chan struct{}
