@@ -193,15 +193,6 @@ type replayStats struct {
 // headlessReplay steps the pipeline once per second of case time.
 func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (replayStats, error) {
 	var st replayStats
-	start := floorSecond(c.Start)
-	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(start, 0)), Settings: monitor.DefaultSettings()})
-	if err != nil {
-		return st, err
-	}
-	pl, err := replay.NewPlayer(c, p)
-	if err != nil {
-		return st, err
-	}
 	jl := alarms.NewJSONLines(aw)
 	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{Logger: jl})
 	if err != nil {
@@ -223,20 +214,13 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 	if _, err := dw.Write(line); err != nil {
 		return st, err
 	}
-	end := floorSecond(c.End)
-	for sec := start; sec <= end; sec++ {
-		if sec%3600 == 0 && ctx.Err() != nil {
-			return st, ctx.Err()
-		}
-		now := sec * int64(time.Second)
-		pl.PutUntil(now)
-		snap := p.Advance(time.Unix(sec, 0)) // read before the next publish
-		applyTimeline(tl.At(now), &actx)
+	st.unknown, err = replaySeconds(ctx, c, func(now time.Time, snap *monitor.Snapshot) error {
+		applyTimeline(tl.At(now.UnixNano()), &actx)
 		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
 			actx.LastACT = r.Time
 		}
-		st.transitions += len(eng.Eval(time.Unix(sec, 0), snap, &actx))
-		line = time.Unix(sec, 0).UTC().AppendFormat(line[:0], time.RFC3339)
+		st.transitions += len(eng.Eval(now, snap, &actx))
+		line = now.UTC().AppendFormat(line[:0], time.RFC3339)
 		for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
 			line = append(line, ',')
 			if r := snap.Reading(id); r.OK() {
@@ -244,12 +228,41 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 			}
 		}
 		line = append(line, '\n')
-		if _, err := dw.Write(line); err != nil {
-			return st, err
+		_, err := dw.Write(line)
+		return err
+	})
+	if err != nil {
+		return st, err
+	}
+	return st, jl.Err()
+}
+
+// replaySeconds replays c through a pipeline of its own, publishing once
+// per second of case time from the first whole second to the last, and
+// calls each with the snapshot (valid during the call only). It returns
+// the number of samples of channels the pipeline does not know.
+func replaySeconds(ctx context.Context, c *replay.Case, each func(now time.Time, snap *monitor.Snapshot) error) (unknown uint64, err error) {
+	start := floorSecond(c.Start)
+	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(start, 0)), Settings: monitor.DefaultSettings()})
+	if err != nil {
+		return 0, err
+	}
+	pl, err := replay.NewPlayer(c, p)
+	if err != nil {
+		return 0, err
+	}
+	end := floorSecond(c.End)
+	for sec := start; sec <= end; sec++ {
+		if sec%3600 == 0 && ctx.Err() != nil {
+			return pl.Unknown, ctx.Err()
+		}
+		pl.PutUntil(sec * int64(time.Second))
+		now := time.Unix(sec, 0)
+		if err := each(now, p.Advance(now)); err != nil {
+			return pl.Unknown, err
 		}
 	}
-	st.unknown = pl.Unknown
-	return st, jl.Err()
+	return pl.Unknown, nil
 }
 
 func floorSecond(t int64) int64 {

@@ -104,6 +104,13 @@ func loadCaseFile(cmd, path string, stderr io.Writer) (*report.Case, bool) {
 	if bad > 0 {
 		fmt.Fprintf(stderr, "pumpside %s: %s: %d bad lines skipped\n", cmd, path, bad)
 	}
+	switch derived, err := deriveMissing(c, path); {
+	case err != nil:
+		fmt.Fprintf(stderr, "pumpside %s: %s: %v\n", cmd, path, err)
+		return nil, false
+	case derived:
+		fmt.Fprintf(stderr, "pumpside %s: %s has no derived values: computed from its samples, as replay does\n", cmd, path)
+	}
 	return c, true
 }
 

@@ -7,15 +7,21 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
+
+	"github.com/pumpside/pumpside/devices/replay"
+	"github.com/pumpside/pumpside/monitor/report"
 )
 
 const reportCase = casesData + "report-summary.case"
@@ -300,4 +306,60 @@ func TestExportSummaryCSV(t *testing.T) {
 	}
 	code, _, _ = run("export", reportCase, "--format", "pdf")
 	assert.Equal(t, 2, code)
+}
+
+// TestReportDerivesMissingValues: a case file without derived lines (here
+// pumpside sim --out; any tool writing the format may do the same) gets its
+// derived values computed from its samples, as replay computes them, so the
+// summary has its DO2i figures. The values are exactly those of the
+// headless replay's derived CSV, second by second.
+func TestReportDerivesMissingValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sim.case")
+	code, _, errs := run("sim", "--seed", "3", "--duration", "90m", "--out", path)
+	require.Equal(t, 0, code, errs)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NotContains(t, string(data), "\nderived,", "the simulator writes no derived lines")
+
+	var stderr bytes.Buffer
+	c, ok := loadCaseFile("report", path, &stderr)
+	require.True(t, ok, stderr.String())
+	assert.Contains(t, stderr.String(), "has no derived values: computed from its samples")
+	do2i := c.Series["derived.do2i"]
+	require.NotEmpty(t, do2i)
+
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	rc, err := replay.Load(f, nil)
+	require.NoError(t, err)
+	var csvOut bytes.Buffer
+	_, err = headlessReplay(t.Context(), rc, &csvOut, io.Discard)
+	require.NoError(t, err)
+	rows, err := csv.NewReader(&csvOut).ReadAll()
+	require.NoError(t, err)
+	col := slices.Index(rows[0], "derived.do2i")
+	require.Positive(t, col)
+	require.Len(t, do2i, len(rows)-1)
+	ok = false
+	for i, row := range rows[1:] {
+		want := row[col]
+		got := ""
+		if !math.IsNaN(do2i[i].V) {
+			got = strconv.FormatFloat(do2i[i].V, 'g', -1, 64)
+			ok = true
+		}
+		require.Equal(t, want, got, "second %d (%s)", i, row[0])
+	}
+	require.True(t, ok, "the routine case has DO2i values")
+
+	s, err := report.Summarize(c, report.DefaultSettings(), report.Privacy{Identify: true})
+	require.NoError(t, err)
+	assert.False(t, math.IsNaN(s.NadirDO2i.Value), "the summary has its nadir DO2i")
+
+	// A recorded case keeps its own derived lines: nothing is recomputed.
+	stderr.Reset()
+	_, ok = loadCaseFile("report", reportCase, &stderr)
+	require.True(t, ok)
+	assert.NotContains(t, stderr.String(), "no derived values")
 }
