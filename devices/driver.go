@@ -2,6 +2,7 @@ package devices
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strconv"
 	"time"
@@ -211,6 +212,31 @@ type Encoder interface {
 	// error; channels it carries but samples lack are sent as "no value".
 	AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, error)
 }
+
+// Conn is a connection a Conversant talks over: a TCP connection, or a
+// serial port (transport.SerialPort). A read past the deadline fails.
+type Conn interface {
+	io.ReadWriter
+	SetReadDeadline(t time.Time) error
+}
+
+// Conversant is implemented by encoders whose protocol has the device wait
+// for the receiver's answers: ASTM E1381 (ACK or NAK to ENQ and to every
+// frame), HL7 over MLLP (an acknowledgement message). The simulator's
+// emulation sends each message through Converse, as the device would,
+// rather than writing its bytes blindly.
+type Conversant interface {
+	Encoder
+	// Converse sends msg, the bytes of one AppendFrame, over c, and
+	// returns nil once the receiver has accepted it. A refusal or a silent
+	// receiver is an error wrapping ErrNotAccepted (the connection is still
+	// good); any other error is the connection's.
+	Converse(c Conn, msg []byte) error
+}
+
+// ErrNotAccepted: the receiver refused a message, or did not answer in
+// the protocol's time.
+var ErrNotAccepted = errors.New("devices: the receiver did not accept the message")
 
 // DefaultInterval is the watchdog's assumed frame interval for a driver that
 // does not say.

@@ -250,6 +250,15 @@ func simEmulate(ctx context.Context, sc *sim.Scenario, seed uint64, emits []stri
 	}
 	err := emulate.Run(ctx, c, devs, clk, speed, 100*time.Millisecond, time.Time{})
 	cancel()
+	for _, d := range devs {
+		if st := d.Conversation(); st.Sent+st.Refused+st.Unheard+st.Dropped > 0 {
+			fmt.Fprintf(stdout, "%s: %d messages accepted, %d refused or unanswered, %d with no console connected, %d dropped\n",
+				d.Driver, st.Sent, st.Refused, st.Unheard, st.Dropped)
+			if st.Last != nil {
+				fmt.Fprintf(stdout, "%s: last refusal: %v\n", d.Driver, st.Last)
+			}
+		}
+	}
 	if ctlDone != nil {
 		if cerr := <-ctlDone; err == nil {
 			err = cerr

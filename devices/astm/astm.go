@@ -78,6 +78,10 @@ type Config struct {
 
 // Driver receives ASTM E1381 transfers and decodes their E1394 messages.
 type Driver struct {
+	// ReplyTimeout, if set, replaces the standard's 15 s reply timer in
+	// Converse (tests).
+	ReplyTimeout time.Duration
+
 	cfg   Config
 	table *analyte.Table
 	loc   *time.Location

@@ -1,12 +1,16 @@
 package astm
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
+	"time"
 
+	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/analyte"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
@@ -165,11 +169,61 @@ func AppendLowFrame(dst []byte, fn byte, text []byte, end bool) []byte {
 	return append(dst, hex[sum>>4], hex[sum&15], CR, LF)
 }
 
-// Errors of Send.
+// Errors of Send; both wrap devices.ErrNotAccepted.
 var (
-	ErrRefused = errors.New("receiver answered ENQ with NAK")
-	ErrRetries = errors.New("frame refused six times")
+	ErrRefused = fmt.Errorf("receiver answered ENQ with NAK: %w", devices.ErrNotAccepted)
+	ErrRetries = fmt.Errorf("frame refused six times: %w", devices.ErrNotAccepted)
+	ErrNoReply = fmt.Errorf("no ACK or NAK within the reply time: %w", devices.ErrNotAccepted)
 )
+
+var _ devices.Conversant = (*Driver)(nil)
+
+// ReplyTimeout is how long a sender waits for the receiver's ACK or NAK
+// (E1381 / LIS01-A2: 15 s) before it gives up with EOT.
+const ReplyTimeout = 15 * time.Second
+
+// Converse sends msg, one AppendFrame (ENQ, frames, EOT), over c as an
+// analyser does: each step waits for the receiver's ACK, up to
+// ReplyTimeout (Driver.ReplyTimeout if set); a NAKed frame goes again, six
+// times at most; a receiver that does not answer in time gets EOT.
+func (d *Driver) Converse(c devices.Conn, msg []byte) error {
+	if len(msg) < 2 || msg[0] != ENQ || msg[len(msg)-1] != EOT {
+		return errors.New("astm: converse: not one ENQ … EOT transfer")
+	}
+	var frames [][]byte
+	for rest := msg[1 : len(msg)-1]; len(rest) > 0; {
+		end := bytes.IndexByte(rest, LF)
+		if rest[0] != STX || end < 0 {
+			return errors.New("astm: converse: a frame does not start with STX and end with LF")
+		}
+		frames = append(frames, rest[:end+1])
+		rest = rest[end+1:]
+	}
+	timeout := d.ReplyTimeout
+	if timeout <= 0 {
+		timeout = ReplyTimeout
+	}
+	err := Send(deadlineConn{c, timeout}, frames)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.Write([]byte{EOT}) // the sender's end of a transfer that got no reply
+		return ErrNoReply
+	}
+	return err
+}
+
+// deadlineConn sets a read deadline of timeout before every read: the
+// standard's reply timer.
+type deadlineConn struct {
+	devices.Conn
+	timeout time.Duration
+}
+
+func (c deadlineConn) Read(p []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
+}
 
 // Send plays the sending side of one E1381 transfer on rw: ENQ, each frame
 // after the receiver's ACK (a NAKed frame is sent again, at most six times

@@ -76,6 +76,9 @@ type Config struct {
 
 // Driver receives HL7 v2 ORU^R01 messages over MLLP and acknowledges each.
 type Driver struct {
+	// AckTimeout, if set, replaces AckTimeout in Converse (tests).
+	AckTimeout time.Duration
+
 	cfg   Config
 	table *analyte.Table
 	loc   *time.Location

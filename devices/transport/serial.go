@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -95,9 +96,22 @@ func (s *Serial) String() string { return "serial " + s.Port }
 
 // SerialPort is an open serial port.
 type SerialPort struct {
-	port   serial.Port
-	name   string
-	closed atomic.Bool
+	port     serial.Port
+	name     string
+	closed   atomic.Bool
+	deadline atomic.Int64 // Unix ns; 0 for none
+}
+
+// SetReadDeadline makes a Read that has no data by t fail with
+// os.ErrDeadlineExceeded (zero t: no deadline). It is checked at each of
+// the port's read timeouts, so it may pass by up to one ReadTimeout.
+func (s *SerialPort) SetReadDeadline(t time.Time) error {
+	if t.IsZero() {
+		s.deadline.Store(0)
+	} else {
+		s.deadline.Store(t.UnixNano())
+	}
+	return nil
 }
 
 // OpenSerial opens and configures a serial port.
@@ -132,7 +146,8 @@ func OpenSerial(cfg Serial) (*SerialPort, error) {
 // Read returns at least one byte, or an error: ErrClosed after Close,
 // ErrDisconnected (with the library's PortError) when the port went away
 // without our Close. A read timeout is neither data nor the end: Read waits
-// again, so a quiet device costs one wake-up per ReadTimeout, never a spin.
+// again, so a quiet device costs one wake-up per ReadTimeout, never a spin;
+// past a deadline set by SetReadDeadline it fails instead.
 func (s *SerialPort) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
@@ -153,6 +168,9 @@ func (s *SerialPort) Read(p []byte) (int, error) {
 		}
 		if n > 0 {
 			return n, nil
+		}
+		if d := s.deadline.Load(); d != 0 && time.Now().UnixNano() >= d {
+			return 0, fmt.Errorf("serial %s: %w", s.name, os.ErrDeadlineExceeded)
 		}
 	}
 }

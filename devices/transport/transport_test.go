@@ -66,6 +66,37 @@ func TestSerialTimeoutIsNotData(t *testing.T) {
 	assert.Equal(t, "hello", string(b))
 }
 
+// SetReadDeadline ends a read that has no data by then with
+// os.ErrDeadlineExceeded (a sender's reply timer); data before it is read,
+// and a zero deadline waits again.
+func TestSerialReadDeadline(t *testing.T) {
+	pty := devicetest.StartPtyPair(t)
+	port, err := transport.OpenSerial(transport.Serial{Port: pty.Device, Baud: 9600, ReadTimeout: 20 * time.Millisecond})
+	require.NoError(t, err)
+	defer port.Close()
+	peer := pty.OpenPeer()
+	require.NoError(t, port.SetReadDeadline(time.Now().Add(200*time.Millisecond)))
+	r := <-readAsync(port)
+	require.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
+
+	require.NoError(t, port.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err = peer.WriteString("y")
+	require.NoError(t, err)
+	r = <-readAsync(port)
+	require.NoError(t, r.err)
+	assert.Equal(t, "y", string(r.b))
+
+	require.NoError(t, port.SetReadDeadline(time.Time{}))
+	got := readAsync(port)
+	select {
+	case r := <-got:
+		t.Fatalf("read returned %d, %v with no deadline and no data", r.n, r.err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	port.Close()
+	<-got
+}
+
 func TestSerialOwnCloseIsNotUnplug(t *testing.T) {
 	pty := devicetest.StartPtyPair(t)
 	port, err := transport.OpenSerial(transport.Serial{Port: pty.Device, Baud: 9600})

@@ -7,9 +7,11 @@ import (
 	"io"
 	"math"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pumpside/pumpside/devices"
@@ -64,7 +66,38 @@ type Device struct {
 	frame    []monitor.Sample
 	split    []monitor.Sample
 	out      []byte
+
+	// conv is the encoder when its protocol waits for the receiver's
+	// answers (ASTM, HL7): each message then goes through a conversation,
+	// on the sender goroutine while Run runs (queue), else in Flush.
+	conv    devices.Conversant
+	ends    []int // where each message of out ends
+	queue   chan []byte
+	sender  sync.WaitGroup
+	abandon atomic.Bool // Run was cancelled: drop what is queued
+	statsMu sync.Mutex
+	stats   ConversationStats
 }
+
+// ConversationStats counts the messages of a device whose protocol waits
+// for the receiver's answers (ASTM, HL7).
+type ConversationStats struct {
+	// Sent: accepted by every receiver. Refused: refused, or not answered
+	// in the protocol's time, by one at least (Last says why). Unheard: no
+	// receiver was connected. Dropped: the conversations fell behind.
+	Sent, Refused, Unheard, Dropped int
+	Last                            error
+}
+
+// Conversation returns the device's conversation counts. Any goroutine.
+func (d *Device) Conversation() ConversationStats {
+	d.statsMu.Lock()
+	defer d.statsMu.Unlock()
+	return d.stats
+}
+
+// errNoReceiver: a message was sent while no receiver was connected.
+var errNoReceiver = errors.New("emulate: no receiver connected")
 
 // New returns an emulated device for the registered driver, writing to w.
 // w may be nil until SetWriter; see Open.
@@ -88,6 +121,7 @@ func New(driver string, w io.Writer) (*Device, error) {
 	}
 	dev := &Device{Driver: driver, enc: enc, chans: ch, port: desc.Port, interval: int64(iv), w: w,
 		latest: map[channel.ID]monitor.Sample{}, last: math.MinInt64}
+	dev.conv, _ = enc.(devices.Conversant)
 	for id := range ch {
 		dev.order = append(dev.order, id)
 	}
@@ -121,7 +155,7 @@ func (d *Device) Put(s monitor.Sample) {
 // every sample up to the last time has been Put (after each
 // Case.AdvanceTo).
 func (d *Device) Flush() error {
-	d.out = d.out[:0]
+	d.out, d.ends = d.out[:0], d.ends[:0]
 	var err error
 	for i := 0; i < len(d.buf); {
 		t := d.buf[i].Time
@@ -152,11 +186,113 @@ func (d *Device) Flush() error {
 	if len(d.out) == 0 || d.w == nil {
 		return nil
 	}
+	if d.conv != nil {
+		start := 0
+		for _, end := range d.ends {
+			msg := d.out[start:end]
+			start = end
+			if d.queue == nil {
+				if err := d.deliver(msg); err != nil {
+					return err
+				}
+				continue
+			}
+			select {
+			case d.queue <- slices.Clone(msg):
+			default:
+				d.statsMu.Lock()
+				d.stats.Dropped++
+				d.statsMu.Unlock()
+			}
+		}
+		return nil
+	}
 	if _, err := d.w.Write(d.out); err != nil {
 		return fmt.Errorf("emulate: %s: %w", d.Driver, err)
 	}
 	return nil
 }
+
+// conversations is a target with several receivers (Broadcaster): f runs
+// the conversation with each.
+type conversations interface {
+	converse(f func(devices.Conn) error) error
+}
+
+// deliver sends one message through the protocol's conversation with the
+// target's receivers. A receiver that refuses or does not answer is
+// counted, not an error: the device goes on with its next message, as an
+// analyser does.
+func (d *Device) deliver(msg []byte) error {
+	talk := func(c devices.Conn) error { return d.conv.Converse(c, msg) }
+	var err error
+	switch w := d.w.(type) {
+	case conversations:
+		err = w.converse(talk)
+	case devices.Conn:
+		err = talk(w)
+	default: // a file or buffer: nobody to answer
+		_, err = w.Write(msg)
+	}
+	d.statsMu.Lock()
+	defer d.statsMu.Unlock()
+	switch {
+	case err == nil:
+		d.stats.Sent++
+	case errors.Is(err, errNoReceiver):
+		d.stats.Unheard++
+	case errors.Is(err, devices.ErrNotAccepted):
+		d.stats.Refused++
+		d.stats.Last = err
+	default:
+		return fmt.Errorf("emulate: %s: %w", d.Driver, err)
+	}
+	return nil
+}
+
+// startSender moves the conversations to a goroutine of their own, so that
+// a receiver slow to answer (15 s for ASTM) never holds the other devices
+// back; Flush queues the messages, dropping (and counting) them when 16
+// are waiting. stopSender ends it after the queued messages.
+func (d *Device) startSender() {
+	if d.conv == nil {
+		return
+	}
+	d.queue = make(chan []byte, 16)
+	d.abandon.Store(false)
+	d.sender.Go(func() {
+		for msg := range d.queue {
+			if d.abandon.Load() {
+				continue
+			}
+			if err := d.deliver(msg); err != nil { // the target failed
+				d.statsMu.Lock()
+				d.stats.Refused++
+				d.stats.Last = err
+				d.statsMu.Unlock()
+			}
+		}
+	})
+}
+
+// stopSender ends the sender goroutine: after the queued conversations,
+// or, when abandon, after the one in progress, without waiting for it
+// (closing the target ends it at once; Wait waits for it).
+func (d *Device) stopSender(abandon bool) {
+	if d.queue == nil {
+		return
+	}
+	d.abandon.Store(abandon)
+	close(d.queue)
+	if !abandon {
+		d.sender.Wait()
+	}
+	d.queue = nil
+}
+
+// Wait waits for a conversation Run left in progress when it was
+// cancelled (close the target first to end it at once).
+func (d *Device) Wait() { d.sender.Wait() }
 
 // appendFrames encodes samples of one time as one frame; an encoder that
 // refuses that (some protocols carry one channel group or one quality per
@@ -164,6 +300,7 @@ func (d *Device) Flush() error {
 func (d *Device) appendFrames(dst []byte, ss []monitor.Sample) ([]byte, error) {
 	out, err := d.enc.AppendFrame(dst, ss)
 	if err == nil {
+		d.ends = append(d.ends, len(out))
 		return out, nil
 	}
 	d.split = d.split[:0]
@@ -185,6 +322,7 @@ func (d *Device) appendFrames(dst []byte, ss []monitor.Sample) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
+		d.ends = append(d.ends, len(dst))
 		i = j
 	}
 	return dst, nil
@@ -270,6 +408,32 @@ func (b *Broadcaster) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// converse runs f with every client in turn; a client whose connection
+// fails is dropped. It returns the refusals (devices.ErrNotAccepted).
+func (b *Broadcaster) converse(f func(devices.Conn) error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.conns) == 0 {
+		return errNoReceiver
+	}
+	keep := b.conns[:0]
+	var refused []error
+	for _, c := range b.conns {
+		c.SetWriteDeadline(time.Now().Add(2 * time.Second)) // I/O deadline: a stuck client is dropped
+		err := f(c)
+		if err != nil && !errors.Is(err, devices.ErrNotAccepted) {
+			c.Close()
+			continue
+		}
+		if err != nil {
+			refused = append(refused, err)
+		}
+		keep = append(keep, c)
+	}
+	b.conns = keep
+	return errors.Join(refused...)
+}
+
 // Close stops listening and disconnects every client.
 func (b *Broadcaster) Close() error {
 	err := b.ln.Close()
@@ -287,6 +451,12 @@ func (b *Broadcaster) Close() error {
 // from the clock's time when Run starts) every tick, feeding devs, until
 // ctx is done or the case reaches until (zero: no end). It returns the first
 // write error, or nil.
+//
+// Devices whose protocol waits for the receiver (ASTM, HL7) converse on a
+// goroutine each, so that a receiver slow to answer holds no other device
+// back. At until, Run waits for their queued messages; when ctx ends it
+// drops them and leaves the conversation in progress to end when its
+// target is closed (Device.Wait waits for it).
 func Run(ctx context.Context, c *sim.Case, devs []*Device, clk clock.Clock, speed float64, tick time.Duration, until time.Time) error {
 	if speed <= 0 {
 		speed = 1
@@ -297,6 +467,14 @@ func Run(ctx context.Context, c *sim.Case, devs []*Device, clk clock.Clock, spee
 			d.Put(s)
 		}
 	}
+	for _, d := range devs {
+		d.startSender()
+	}
+	defer func() {
+		for _, d := range devs {
+			d.stopSender(ctx.Err() != nil)
+		}
+	}()
 	tk := time.NewTicker(tick)
 	defer tk.Stop()
 	for {
