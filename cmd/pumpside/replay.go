@@ -86,6 +86,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	path := pos[0]
 	var c *replay.Case
+	var influx *record.Config
 	if *fromInflux {
 		cfg, ok, err := record.ConfigFromEnv(os.Getenv, os.ReadFile)
 		switch {
@@ -102,6 +103,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil {
 			return fail(2, "%v", err)
 		}
+		influx = &cfg
 	} else {
 		f, ok := openCase("replay", path, stderr)
 		if !ok {
@@ -132,7 +134,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if *fromInflux {
 			caseFile = ""
 		}
-		return replayConsole(ctx, c, caseFile, replayOptions{at: start, speed: guiSpeed, audio: !*quiet, playing: !*paused}, stdout, stderr)
+		return replayConsole(ctx, c, caseFile, replayOptions{at: start, speed: guiSpeed, audio: !*quiet, playing: !*paused, influx: influx}, stdout, stderr)
 	}
 
 	var outs []*os.File

@@ -478,7 +478,7 @@ func (r *replayer) addBookmark(b replay.Bookmark) {
 	if r.bookmark == nil {
 		fmt.Fprintf(r.stderr, "pumpside replay: bookmark kept for this replay only (no case file to append to)\n")
 	} else if err := r.bookmark(b); err != nil {
-		fmt.Fprintf(r.stderr, "pumpside replay: bookmark not kept in the case file: %v\n", err)
+		fmt.Fprintf(r.stderr, "pumpside replay: bookmark not kept: %v\n", err)
 	}
 	r.publishView()
 }
@@ -585,6 +585,8 @@ type replayOptions struct {
 	speed   float64 // initial speed
 	audio   bool
 	playing bool
+	// influx, for a case replayed from InfluxDB, receives the bookmarks.
+	influx *record.Config
 }
 
 // replayConsole opens the console window on c; caseFile ("" for none)
@@ -598,9 +600,14 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 	r := newReplayer(c, alarms.DefaultProfile(), stderr)
 	r.speed, r.playing = o.speed, o.playing
 	var bm *bookmarkAppender
-	if caseFile != "" {
+	var ib *influxBookmarks
+	switch {
+	case caseFile != "":
 		bm = &bookmarkAppender{path: caseFile, caseID: or(c.ID, "replay"), stderr: stderr}
 		r.bookmark = bm.add
+	case o.influx != nil:
+		ib = &influxBookmarks{cfg: *o.influx, caseID: c.ID, stderr: stderr}
+		r.bookmark = ib.add
 	}
 	if o.audio {
 		if out, err := speaker.Open(sound.SampleRate, 2*time.Second); err != nil {
@@ -637,6 +644,9 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 				fmt.Fprintf(stderr, "pumpside replay: bookmarks: %v\n", err)
 				code = 1
 			}
+		}
+		if ib != nil {
+			ib.close()
 		}
 		os.Exit(code)
 	}()

@@ -3,16 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
-	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 
 	"github.com/pumpside/pumpside/devices/replay"
@@ -65,19 +63,10 @@ func influxCaseQuery(bucket, caseID string, from, to time.Time) string {
 // (Flux), turns the rows back into case file lines and loads them as
 // replay.Load does a file.
 func loadFromInflux(ctx context.Context, cfg record.Config, caseID string, from, to time.Time) (*replay.Case, error) {
-	o := influxdb2.DefaultOptions().SetPrecision(time.Nanosecond).SetHTTPRequestTimeout(300)
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("InfluxDB: CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("InfluxDB: CA file %s holds no PEM certificate", cfg.CAFile)
-		}
-		o.SetTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+	client, err := cfg.NewClient(300 * time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("InfluxDB: %w", err)
 	}
-	client := influxdb2.NewClientWithOptions(cfg.URL, cfg.Token, o)
 	defer client.Close()
 	bucket := cfg.Bucket
 	res, err := client.QueryAPI(cfg.Org).Query(ctx, influxCaseQuery(bucket, caseID, from, to))
@@ -131,4 +120,65 @@ func loadFromInflux(ctx context.Context, cfg record.Config, caseID string, from,
 		return nil, fmt.Errorf("case %s from InfluxDB: %w", caseID, err)
 	}
 	return c, nil
+}
+
+// influxBookmarks keeps the bookmarks of a case replayed from InfluxDB in
+// InfluxDB, as measurement bookmark with the case's tag, the lines a case
+// file holds: a later replay of the case, from InfluxDB, lists them. The
+// writes run on a goroutine of their own, so that a slow server never
+// holds the replay back; a failure is reported on stderr.
+type influxBookmarks struct {
+	cfg    record.Config
+	caseID string
+	stderr io.Writer
+	once   sync.Once
+	queue  chan []byte
+	done   chan struct{}
+}
+
+func (b *influxBookmarks) add(bm replay.Bookmark) error {
+	line, err := record.BookmarkLine(b.caseID, bm)
+	if err != nil {
+		return err
+	}
+	b.once.Do(func() {
+		b.queue, b.done = make(chan []byte, 64), make(chan struct{})
+		go b.run()
+	})
+	select {
+	case b.queue <- line:
+		return nil
+	default:
+		return fmt.Errorf("bookmark to InfluxDB: 64 bookmarks are waiting for the server")
+	}
+}
+
+func (b *influxBookmarks) run() {
+	defer close(b.done)
+	client, err := b.cfg.NewClient(10 * time.Second)
+	if err != nil {
+		fmt.Fprintf(b.stderr, "pumpside replay: bookmarks to InfluxDB: %v\n", err)
+		for range b.queue {
+		}
+		return
+	}
+	defer client.Close()
+	wapi := client.WriteAPIBlocking(b.cfg.Org, b.cfg.Bucket)
+	for line := range b.queue {
+		// The client's timeout bounds the request; the context bounds a
+		// server that accepts the connection and never answers.
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := wapi.WriteRecord(ctx, string(bytes.TrimRight(line, "\n"))); err != nil {
+			fmt.Fprintf(b.stderr, "pumpside replay: bookmark not kept in InfluxDB (%s): %v\n", b.cfg, err)
+		}
+		cancel()
+	}
+}
+
+// close waits for the bookmarks queued to be written (or refused).
+func (b *influxBookmarks) close() {
+	if b.queue != nil {
+		close(b.queue)
+		<-b.done
+	}
 }

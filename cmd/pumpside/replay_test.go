@@ -377,6 +377,23 @@ func TestReplayFromInflux(t *testing.T) {
 	code, _, errs = run("replay", "C-nope", "--from-influx", "--headless")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, "no samples")
+
+	// A bookmark taken while replaying from InfluxDB is kept there (the
+	// console's store for such a replay): the next replay lists it.
+	var logs bytes.Buffer
+	ib := &influxBookmarks{cfg: cfg, caseID: "C-influx", stderr: &logs}
+	require.NoError(t, ib.add(replay.Bookmark{Time: start.Add(22 * time.Minute).UnixNano(), Text: "clamp check, see MAP", Author: "teacher"}))
+	ib.close()
+	require.Empty(t, logs.String())
+	code, out, errs = run("replay", "C-influx", "--from-influx", "--bookmarks")
+	require.Equal(t, 0, code, errs)
+	assert.Equal(t, "2026-03-01T08:18:00Z  00:18:00  look  (t)\n2026-03-01T08:22:00Z  00:22:00  clamp check, see MAP  (teacher)\n", out)
+
+	// A server that refuses says so on stderr; the replay goes on.
+	bad := &influxBookmarks{cfg: record.Config{URL: url, Bucket: "no-such-db/autogen"}, caseID: "C-influx", stderr: &logs}
+	require.NoError(t, bad.add(replay.Bookmark{Time: start.UnixNano(), Text: "x"}))
+	bad.close()
+	assert.Contains(t, logs.String(), "bookmark not kept in InfluxDB")
 }
 
 // FuzzParseRange: --range either fails or gives FROM before TO, both as

@@ -246,6 +246,22 @@ func limitEvent(en *alarms.Entry) *Event {
 	return ev
 }
 
+// BookmarkLine returns b as the line a case file holds for it (measurement
+// bookmark, tag case), for stores other than the file: InfluxDB, when a
+// case is replayed from there.
+func BookmarkLine(caseID string, b Bookmark) ([]byte, error) {
+	if b.Time < minTime {
+		return nil, fmt.Errorf("%w: bookmark time %d", ErrInvalid, b.Time)
+	}
+	var e lineprotocol.Encoder
+	e.SetPrecision(lineprotocol.Nanosecond)
+	encodeBookmark(&e, caseID, b.Time, &b)
+	if err := e.Err(); err != nil {
+		return nil, fmt.Errorf("%w: bookmark: %w", ErrInvalid, err)
+	}
+	return e.Bytes(), nil
+}
+
 func encodeBookmark(e *lineprotocol.Encoder, caseID string, t int64, b *Bookmark) {
 	e.StartLine(MeasurementBookmark)
 	e.AddTag(TagCase, caseID)

@@ -147,3 +147,24 @@ func TestReaderQualityMustBeAString(t *testing.T) {
 	require.Len(t, got, 1)
 	require.Equal(t, "pump.flow", got[0].Channel)
 }
+
+// BookmarkLine writes the line a case file holds for a bookmark: read
+// back, it is a bookmark line of the case with its text and author; an
+// unset time is refused.
+func TestBookmarkLine(t *testing.T) {
+	line, err := BookmarkLine("C-1", Bookmark{Time: t0 + 5e9, Text: `see "MAP", here`, Author: "teacher"})
+	require.NoError(t, err)
+	r := NewReader(bytes.NewReader(line))
+	require.True(t, r.Next(), "%s", line)
+	e := r.Entry()
+	require.Equal(t, KindBookmark, e.Kind())
+	require.Equal(t, t0+5e9, e.Time)
+	require.Contains(t, string(line), `case=C-1`)
+	require.Contains(t, string(line), `text="see \"MAP\", here"`)
+	require.Contains(t, string(line), `author="teacher"`)
+	require.False(t, r.Next())
+	require.NoError(t, r.Err())
+
+	_, err = BookmarkLine("C-1", Bookmark{Text: "no time"})
+	require.ErrorIs(t, err, ErrInvalid)
+}

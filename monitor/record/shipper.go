@@ -46,6 +46,25 @@ type Config struct {
 	CAFile string
 }
 
+// NewClient returns an InfluxDB client for c: nanosecond precision, each
+// HTTP request bounded by timeout, and the CA file's certificates trusted
+// when one is named. The caller closes it.
+func (c Config) NewClient(timeout time.Duration) (influxdb2.Client, error) {
+	o := influxdb2.DefaultOptions().SetPrecision(time.Nanosecond).SetHTTPRequestTimeout(uint(max(1, timeout/time.Second)))
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: CA file: %w", ErrConfig, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: CA file %s holds no PEM certificate", ErrConfig, c.CAFile)
+		}
+		o.SetTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+	}
+	return influxdb2.NewClientWithOptions(c.URL, c.Token, o), nil
+}
+
 // String describes the configuration with the token redacted: safe to log.
 func (c Config) String() string {
 	tok := "none"
@@ -155,19 +174,10 @@ func NewShipper(path string, opt ShipperOptions) (*Shipper, error) {
 	if opt.Timeout <= 0 {
 		opt.Timeout = 30 * time.Second
 	}
-	o := influxdb2.DefaultOptions().SetPrecision(time.Nanosecond).SetHTTPRequestTimeout(uint(max(1, opt.Timeout/time.Second)))
-	if opt.CAFile != "" {
-		pem, err := os.ReadFile(opt.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w: CA file: %w", ErrConfig, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: CA file %s holds no PEM certificate", ErrConfig, opt.CAFile)
-		}
-		o.SetTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+	client, err := opt.Config.NewClient(opt.Timeout)
+	if err != nil {
+		return nil, err
 	}
-	client := influxdb2.NewClientWithOptions(opt.URL, opt.Token, o)
 	return &Shipper{path: path, opt: opt, client: client, wapi: client.WriteAPIBlocking(opt.Org, opt.Bucket)}, nil
 }
 
