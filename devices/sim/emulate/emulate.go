@@ -258,10 +258,11 @@ func (d *Device) startSender() {
 	if d.conv == nil {
 		return
 	}
-	d.queue = make(chan []byte, 16)
+	q := make(chan []byte, 16) // the goroutine's own: stopSender clears d.queue
+	d.queue = q
 	d.abandon.Store(false)
 	d.sender.Go(func() {
-		for msg := range d.queue {
+		for msg := range q {
 			if d.abandon.Load() {
 				continue
 			}
