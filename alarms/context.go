@@ -88,6 +88,9 @@ type Device struct {
 	LastData int64
 	// Interval is the device's expected interval between samples.
 	Interval time.Duration
+	// Sporadic: the device sends when it has something (an analyser's
+	// results), so silence is no loss: device_lost follows State only.
+	Sporadic bool
 }
 
 // Context is everything besides the snapshot that rules need. It is a small

@@ -450,7 +450,8 @@ func (e *Engine) evalDevices(t int64, r *crule, snap *monitor.Snapshot, ctx *Con
 		last := max(dev.LastData, dev.Since)
 		silence := time.Duration(t - last)
 		a.value, a.limit = silence.Seconds(), silenceLimit.Seconds()
-		e.step(t, a, dev.State == DeviceDisconnected || silence > silenceLimit, ReasonRecovered)
+		lost := dev.State == DeviceDisconnected || (!dev.Sporadic && silence > silenceLimit)
+		e.step(t, a, lost, ReasonRecovered)
 	}
 }
 

@@ -40,6 +40,7 @@ type scDevice struct {
 	Name      string `toml:"name"`
 	Essential bool   `toml:"essential"`
 	Interval  string `toml:"interval"`
+	Sporadic  bool   `toml:"sporadic"`
 }
 
 type scSeries struct {
@@ -165,7 +166,7 @@ func runScenario(t *testing.T, sc *scenario) ([]gotTransition, map[time.Duration
 		id := i + 1
 		devIndex[d.Name] = id
 		snap.Sources = append(snap.Sources, monitor.SourceStatus{Name: d.Name})
-		ctx.Devices[id] = alarms.Device{State: alarms.DeviceConnected, Essential: d.Essential, Since: scenarioEpoch.UnixNano(), Interval: mustDur(t, d.Interval)}
+		ctx.Devices[id] = alarms.Device{State: alarms.DeviceConnected, Essential: d.Essential, Since: scenarioEpoch.UnixNano(), Interval: mustDur(t, d.Interval), Sporadic: d.Sporadic}
 	}
 
 	type series struct {

@@ -139,6 +139,12 @@ type Description struct {
 	// declares the device silent after 3 intervals (at most 30 s). Zero
 	// means DefaultInterval.
 	Interval time.Duration
+	// Sporadic marks a device that sends when it has something to say (an
+	// analyser's results, minutes or hours apart) rather than at an
+	// interval: its silence is normal. The watchdog never declares it
+	// silent, and the alarm engine's device_lost follows its connection
+	// only.
+	Sporadic bool
 	// MaxFrame is the longest valid frame in bytes; longer input is
 	// discarded as "oversize".
 	MaxFrame int

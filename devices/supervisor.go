@@ -119,7 +119,8 @@ type DeviceStatus struct {
 	// LastFrame is when the last good frame was received, Unix ns; 0 if
 	// none yet.
 	LastFrame int64
-	// Quiet is the watchdog's limit for this device.
+	// Quiet is the watchdog's limit for this device; 0 for a sporadic one (no
+	// watchdog: Description.Sporadic).
 	Quiet    time.Duration
 	Bytes    uint64
 	FramesOK uint64
@@ -178,6 +179,9 @@ func NewSupervisor(devs []Device, opts SupervisorOptions) (*Supervisor, error) {
 			interval = DefaultInterval
 		}
 		sd := &supervised{dev: d, opts: &s.opts, quiet: min(3*interval, opts.MaxQuiet)}
+		if Describe(d.Driver).Sporadic {
+			sd.quiet = 0 // silence is normal: no watchdog
+		}
 		sd.since.Store(time.Now().UnixNano())
 		s.devs = append(s.devs, sd)
 	}
@@ -381,8 +385,13 @@ func (d *supervised) session(ctx context.Context, rwc io.ReadWriteCloser) error 
 	env := Env{Source: d.dev.Source, Sink: d.dev.Sink, Events: d, Clock: ClockFor(rwc, nil)}
 	go func() { done <- d.dev.Driver.Decode(ctx, countingRW{rwc, &d.bytes}, env) }()
 	opened := time.Now().UnixNano()
-	watchdog := time.NewTimer(d.quiet)
-	defer watchdog.Stop()
+	var watchdog *time.Timer
+	var wake <-chan time.Time // nil, never ready, for a sporadic device
+	if d.quiet > 0 {
+		watchdog = time.NewTimer(d.quiet)
+		defer watchdog.Stop()
+		wake = watchdog.C
+	}
 	for {
 		select {
 		case err := <-done:
@@ -390,7 +399,7 @@ func (d *supervised) session(ctx context.Context, rwc io.ReadWriteCloser) error 
 		case <-ctx.Done():
 			rwc.Close() // unblocks the driver's Read
 			return <-done
-		case <-watchdog.C:
+		case <-wake:
 			now := time.Now().UnixNano()
 			last := max(d.lastFrame.Load(), opened)
 			if age := time.Duration(now - last); age < d.quiet {

@@ -46,6 +46,14 @@ func (d lineDriver) Decode(ctx context.Context, rw io.ReadWriter, env devices.En
 
 func (d lineDriver) Describe() devices.Description { return devices.Description{Interval: d.interval} }
 
+// analyserDriver is lineDriver for a device that sends when it has
+// results: Sporadic.
+type analyserDriver struct{ lineDriver }
+
+func (d analyserDriver) Describe() devices.Description {
+	return devices.Description{Interval: 10 * time.Minute, Sporadic: true}
+}
+
 // fakeOpener fails the first fail opens (all when fail < 0), then hands the
 // far end of a net.Pipe to the test.
 type fakeOpener struct {
@@ -212,6 +220,29 @@ func TestWatchdogAndReconnect(t *testing.T) {
 		}, cond.get())
 		stop()
 		peer.Close()
+	})
+}
+
+// A sporadic device (an analyser) connected and quiet for an hour is
+// running, not silent: no watchdog, no device_silent. Losing the
+// connection is still device_lost.
+func TestSporadicDeviceIsNeverSilent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newFakeOpener(0)
+		cond := &conditions{}
+		sup, stop := start(t, devices.Device{Name: "abg", Driver: analyserDriver{}, Transport: op, Sink: &countSink{}, Source: 4}, cond)
+		state := func() devices.State { synctest.Wait(); return sup.Status()[0].State }
+		peer := <-op.peers
+		_, err := io.WriteString(peer, "ok\n")
+		require.NoError(t, err)
+		assert.Equal(t, devices.Running, state())
+		time.Sleep(time.Hour)
+		assert.Equal(t, devices.Running, state())
+		assert.Zero(t, sup.Status()[0].Quiet)
+		peer.Close()
+		assert.Equal(t, devices.Disconnected, state())
+		assert.Equal(t, []string{"abg device_lost true"}, cond.get())
+		stop()
 	})
 }
 

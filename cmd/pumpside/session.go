@@ -82,6 +82,9 @@ type watch struct {
 	watched   bool // device_lost applies
 	essential bool
 	interval  time.Duration
+	// sporadic: an analyser, which sends when it has results: silence is
+	// normal (devices.Description.Sporadic).
+	sporadic bool
 }
 
 type sessionOptions struct {
@@ -217,7 +220,8 @@ func (s *session) addDevices(cfg *console.Config) (map[string]devices.Sink, []*m
 		pr, sink, err := s.addSource(watch{name: d.Name, transport: describeTransport(d.Transport), watched: true,
 			// The heart-lung machine (generic driver) and the in-line blood
 			// monitor are the devices a case depends on.
-			essential: drv == "generic" || drv == "cdi550", interval: d.Interval})
+			essential: drv == "generic" || drv == "cdi550", interval: d.Interval,
+			sporadic: devices.Describe(d.Driver).Sporadic})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -299,7 +303,8 @@ func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.C
 			c.Devices[id] = alarms.Device{}
 			continue
 		}
-		d := alarms.Device{State: alarms.DeviceConnected, Essential: w.essential, LastData: snap.Sources[id].LastTime, Interval: w.interval}
+		d := alarms.Device{State: alarms.DeviceConnected, Essential: w.essential, LastData: snap.Sources[id].LastTime,
+			Interval: w.interval, Sporadic: w.sporadic}
 		if id-1 < len(statuses) {
 			ds := statuses[id-1]
 			d.Since = ds.Since
@@ -443,7 +448,7 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 		if id-1 < len(statuses) {
 			ds := statuses[id-1]
 			dv.State, dv.Since, dv.FramesOK, dv.FramesBad, dv.LastError = ui.DeviceState(ds.State), ds.Since, ds.FramesOK, ds.BadFrames(), ds.LastError
-		} else if w.watched && w.interval > 0 && src.LastTime != 0 && snap.Time-src.LastTime > int64(3*w.interval) {
+		} else if w.watched && !w.sporadic && w.interval > 0 && src.LastTime != 0 && snap.Time-src.LastTime > int64(3*w.interval) {
 			dv.State = ui.DeviceState(devices.Silent)
 		}
 		v.Devices = append(v.Devices, dv)

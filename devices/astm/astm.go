@@ -181,6 +181,7 @@ func (d *Driver) Describe() devices.Description {
 		Summary:      "ASTM E1381/LIS01-A2 receiver with E1394/LIS02-A2 records: blood-gas analysers (Radiometer ABL, GEM Premier, Nova) over serial or TCP",
 		Channels:     d.table.Specs(),
 		Interval:     10 * time.Minute,
+		Sporadic:     true, // results come when a sample is analysed
 		MaxFrame:     2 + MaxText + 5,
 		Port:         devices.PortSettings{Baud: 9600, DataBits: 8, Parity: "none", StopBits: "1", Flow: "none"},
 		SampleConfig: sampleConfig,

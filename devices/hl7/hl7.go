@@ -179,6 +179,7 @@ func (d *Driver) Describe() devices.Description {
 		Summary:      "HL7 v2 ORU^R01 over MLLP (TCP server): blood-gas results from analysers and data managers, acknowledged AA/AE/AR",
 		Channels:     d.table.Specs(),
 		Interval:     10 * time.Minute,
+		Sporadic:     true, // results come when a sample is analysed
 		MaxFrame:     MaxMessage + 3,
 		SampleConfig: sampleConfig,
 	}
