@@ -388,16 +388,9 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 		}
 	}
 	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		line, off, err := d.lines.Next()
+		line, off, err := d.lines.Read(ctx, env.Events)
 		if err != nil {
-			if fe, ok := err.(*devices.FrameError); ok {
-				env.Events.FrameBad(fe)
-				continue
-			}
-			return err
+			return err // ctx's, io.EOF, or the transport's
 		}
 		reason, field, cause := d.line(line)
 		if cause != nil {

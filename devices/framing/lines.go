@@ -2,6 +2,7 @@ package framing
 
 import (
 	"bytes"
+	"context"
 	"io"
 
 	"github.com/pumpside/pumpside/devices"
@@ -107,6 +108,24 @@ func (l *Lines) Next() (line []byte, offset int64, err error) {
 		default:
 			empty = 0
 		}
+	}
+}
+
+// Read is the loop every line driver starts with: it returns the next
+// line, reporting the bad frames the framing finds (oversize, truncated)
+// to ev on the way. Its error is ctx's when ctx is done, else the stream's
+// (io.EOF, or the transport's).
+func (l *Lines) Read(ctx context.Context, ev devices.Events) (line []byte, offset int64, err error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		line, offset, err = l.Next()
+		if fe, ok := err.(*devices.FrameError); ok {
+			ev.FrameBad(fe)
+			continue
+		}
+		return line, offset, err
 	}
 }
 

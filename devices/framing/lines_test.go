@@ -2,6 +2,7 @@ package framing
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"runtime"
@@ -205,4 +206,34 @@ func FuzzParseDecimal(f *testing.F) {
 			t.Fatalf("%q: %v, ParseFloat %v", b, got, want)
 		}
 	})
+}
+
+type badFrames struct{ reasons []devices.Reason }
+
+func (b *badFrames) FrameOK(int64, int)              {}
+func (b *badFrames) FrameBad(fe *devices.FrameError) { b.reasons = append(b.reasons, fe.Reason) }
+
+// Read returns the good lines, reports the oversize and truncated ones to
+// the events, and ends with the stream's error, or ctx's once it is done.
+func TestLinesRead(t *testing.T) {
+	var ev badFrames
+	l := NewLines(stdstrings.NewReader("ok\n"+stdstrings.Repeat("x", 40)+"\nfine\npartial"), "test", 16)
+	var got []string
+	var err error
+	for {
+		var line []byte
+		line, _, err = l.Read(t.Context(), &ev)
+		if err != nil {
+			break
+		}
+		got = append(got, string(line))
+	}
+	assert.ErrorIs(t, err, io.EOF)
+	assert.Equal(t, []string{"ok", "fine"}, got)
+	assert.Equal(t, []devices.Reason{devices.ReasonOversize, devices.ReasonTruncated}, ev.reasons)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, _, err = NewLines(stdstrings.NewReader("ok\n"), "test", 16).Read(ctx, &ev)
+	assert.ErrorIs(t, err, context.Canceled)
 }

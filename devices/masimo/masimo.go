@@ -152,16 +152,9 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 		d.lines.Reset(rw)
 	}
 	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		line, off, err := d.lines.Next()
+		line, off, err := d.lines.Read(ctx, env.Events)
 		if err != nil {
-			if fe, ok := err.(*devices.FrameError); ok {
-				env.Events.FrameBad(fe)
-				continue
-			}
-			return err
+			return err // ctx's, io.EOF, or the transport's
 		}
 		if field, cause := d.f.parse(line); cause != nil {
 			d.bad = devices.FrameError{Driver: Name, Offset: off, Size: int64(len(line)), Reason: devices.ReasonSyntax, Field: field, Raw: devices.RawHead(line), Err: cause}

@@ -110,16 +110,9 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 		d.lines.Reset(rw)
 	}
 	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		line, off, err := d.lines.Next()
+		line, off, err := d.lines.Read(ctx, env.Events)
 		if err != nil {
-			if fe, ok := err.(*devices.FrameError); ok { // oversize, truncated
-				env.Events.FrameBad(fe)
-				continue
-			}
-			return err // io.EOF, or the transport's error
+			return err // ctx's, io.EOF, or the transport's
 		}
 		if field, cause := d.parse(line); cause != nil {
 			d.bad = devices.FrameError{Driver: Name, Offset: off, Size: int64(len(line)), Reason: devices.ReasonField, Field: field, Raw: devices.RawHead(line), Err: cause}
