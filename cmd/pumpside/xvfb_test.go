@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,7 +43,7 @@ func startGUI(t *testing.T, bin, display, importTool, dir string, args ...string
 	t.Helper()
 	g := &guiProcess{t: t, display: display, importTool: importTool, dir: dir, logs: &lockedBuffer{}, exited: make(chan struct{})}
 	g.cmd = exec.Command(bin, args...)
-	g.cmd.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
+	g.cmd.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=", "GOTRACEBACK=all")
 	g.cmd.Stdout, g.cmd.Stderr = g.logs, g.logs
 	require.NoError(t, g.cmd.Start())
 	go func() { g.waitErr = g.cmd.Wait(); close(g.exited) }()
@@ -99,6 +100,17 @@ func (g *guiProcess) interrupt() {
 	case <-g.exited:
 		assert.NoError(g.t, g.waitErr, g.logs.String())
 	case <-time.After(10 * time.Second):
-		g.t.Fatalf("%s did not exit on SIGINT", g.cmd.Args[1])
+		// Ask the Go runtime for every goroutine's stack (SIGQUIT), so
+		// that the failure says where the process was stuck.
+		_ = g.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-g.exited:
+		case <-time.After(5 * time.Second):
+		}
+		logs := g.logs.String()
+		if len(logs) > 60000 {
+			logs = logs[len(logs)-60000:]
+		}
+		g.t.Fatalf("%s did not exit on SIGINT; its goroutines on SIGQUIT:\n%s", g.cmd.Args[1], logs)
 	}
 }
