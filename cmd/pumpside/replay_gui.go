@@ -380,11 +380,18 @@ func (r *replayer) publishView() {
 	r.bmu.Unlock()
 	old := r.view.Load()
 	v := &ui.ReplayView{Start: r.c.Start, End: r.c.End, Position: rs.pos, Playing: r.playing, Speed: r.speed, Bookmarks: times}
-	if old != nil && old.Position == v.Position && old.Playing == v.Playing && old.Speed == v.Speed && slices.Equal(old.Bookmarks, v.Bookmarks) {
+	same := old != nil && old.Playing == v.Playing && old.Speed == v.Speed && slices.Equal(old.Bookmarks, v.Bookmarks)
+	if same && old.Position == v.Position {
 		return
 	}
 	r.view.Store(v)
-	r.redraw()
+	if same && r.onSnap != nil {
+		// Only the position moved, as it does at every tick of play: it
+		// reaches the screen with the data, at most once a second.
+		r.onSnap()
+		return
+	}
+	r.redraw() // the operator's play, pause, speed or bookmark: at once
 }
 
 // do queues f for the driver goroutine. Never blocks.
