@@ -634,6 +634,7 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 		fmt.Fprintf(stderr, "pumpside replay: %v\n", err)
 		return 1
 	}
+	exitIfStuck(ctx, stderr, shutdownGrace)
 	cons := ui.NewConsole(ui.Options{CaseStart: time.Unix(0, c.Start), State: r.state, OnAction: r.onAction})
 	go func() {
 		code := 0

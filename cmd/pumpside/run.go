@@ -177,6 +177,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	s.redraw = w.Invalidate
 	s.onSnap = ui.Throttle(w, ui.DefaultRedrawInterval)
 	wait := s.start(ctx)
+	exitIfStuck(ctx, stderr, shutdownGrace)
 	c := ui.NewConsole(ui.Options{CaseStart: start, State: s.state.Load, OnAction: s.onAction})
 	go func() {
 		code := 0
