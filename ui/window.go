@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"gioui.org/app"
+	"gioui.org/io/event"
 	"gioui.org/io/system"
 	"gioui.org/op"
 
@@ -56,19 +57,43 @@ const MaxFrameInterval = time.Second
 // unflushed, and the console would not exit). The other goroutine only
 // wakes the loop, with Invalidate.
 func Run(ctx context.Context, w *app.Window, c *Console, acquire func() *monitor.Snapshot, now func() time.Time) error {
+	return run(ctx, w, c, acquire, now)
+}
+
+// window is what Run uses of an app.Window (a fake in tests).
+type window interface {
+	Event() event.Event
+	Perform(system.Action)
+	Invalidate()
+}
+
+func run(ctx context.Context, w window, c *Console, acquire func() *monitor.Snapshot, now func() time.Time) error {
 	stop := context.AfterFunc(ctx, w.Invalidate)
 	defer stop()
 	var ops op.Ops
-	closing := false
+	requested := false // we asked for the close (ctx ended)
+	closing := false   // a close is under way: ours, or the window manager's
 	for {
 		e := w.Event()
-		if !closing && ctx.Err() != nil {
-			closing = true
+		if !requested && ctx.Err() != nil {
+			requested, closing = true, true
 			w.Perform(system.ActionClose)
 		}
 		switch e := e.(type) {
 		case app.DestroyEvent:
 			return e.Err
+		case *app.ClosingEvent:
+			closing = true
+		case app.ViewEvent:
+			// Closing, Gio destroys the window and queues an invalid
+			// ViewEvent, then the DestroyEvent. But Window.Event called on
+			// a window already destroyed creates a new one instead of
+			// returning the queued DestroyEvent, and deadlocks when that
+			// fails (seen under CI load: a console that ignored Ctrl-C).
+			// The window is gone: stop here.
+			if closing && !e.Valid() {
+				return nil
+			}
 		case app.FrameEvent:
 			gtx := app.NewContext(&ops, e)
 			snap := acquire()

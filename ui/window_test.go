@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gioui.org/app"
+	"gioui.org/io/event"
+	"gioui.org/io/system"
 	"gioui.org/unit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,4 +65,45 @@ func TestRunClosesOnCancel(t *testing.T) {
 		}
 		close(stopSpam)
 	}
+}
+
+// fakeWindow plays a sequence of events; asking for one more after the
+// last fails the test (on a real window, Gio would create a new window).
+type fakeWindow struct {
+	t       *testing.T
+	events  []event.Event
+	perform []system.Action
+}
+
+func (f *fakeWindow) Event() event.Event {
+	if len(f.events) == 0 {
+		f.t.Fatal("Event called after the window was destroyed: Gio would create a new window")
+	}
+	e := f.events[0]
+	f.events = f.events[1:]
+	return e
+}
+func (f *fakeWindow) Perform(a system.Action) { f.perform = append(f.perform, a) }
+func (f *fakeWindow) Invalidate()             {}
+
+// Closing, Gio destroys the window and then delivers an invalid ViewEvent
+// before the DestroyEvent; run must stop at the ViewEvent, since asking
+// for the DestroyEvent would re-create the window (and can deadlock).
+// Whether the close came from the window manager or from ctx.
+func TestRunStopsAtTheInvalidView(t *testing.T) {
+	gone := []event.Event{&app.ClosingEvent{}, app.X11ViewEvent{}}
+	f := &fakeWindow{t: t, events: gone}
+	require.NoError(t, run(t.Context(), f, NewConsole(Options{CaseStart: caseStart}), nil, time.Now))
+	assert.Empty(t, f.perform, "the window manager closed it")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	f = &fakeWindow{t: t, events: append([]event.Event{app.ConfigEvent{}}, gone...)}
+	require.NoError(t, run(ctx, f, NewConsole(Options{CaseStart: caseStart}), nil, time.Now))
+	assert.Equal(t, []system.Action{system.ActionClose}, f.perform, "ctx ended: run asked for the close")
+
+	// A view going away while no close is under way is not the end.
+	f = &fakeWindow{t: t, events: []event.Event{app.X11ViewEvent{}, app.DestroyEvent{}}}
+	require.NoError(t, run(t.Context(), f, NewConsole(Options{CaseStart: caseStart}), nil, time.Now))
+	assert.Empty(t, f.events)
 }
