@@ -5,9 +5,10 @@
 package xvfbtest
 
 import (
-	"fmt"
+	"bufio"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,29 +27,47 @@ func Need(t testing.TB, tool string) string {
 	return p
 }
 
-// Start starts Xvfb (1280×800, 24 bits) on a free display number and
-// returns the display name (":N"); a cleanup stops it. It waits until the
-// display answers a request.
+// Start starts Xvfb (1280×800, 24 bits) on a display number it picks
+// itself (-displayfd: never one another test process uses, as the test
+// binaries of several packages run at once) and returns the display name
+// (":N"); a cleanup stops it. It waits until the display answers a
+// request.
 func Start(t testing.TB) string {
 	t.Helper()
 	xvfb, importTool := Need(t, "Xvfb"), Need(t, "import")
-	for n := 90 + os.Getpid()%100 + 3; n < 400; n += 7 {
-		d := fmt.Sprintf(":%d", n)
-		x := exec.Command(xvfb, d, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		if err := x.Start(); err != nil {
-			t.Fatalf("start Xvfb: %v", err)
-		}
-		if waitFor(5*time.Second, func() bool {
-			return exec.Command(importTool, "-display", d, "-window", "root", "-crop", "1x1+0+0", "null:").Run() == nil
-		}) {
-			t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
-			return d
-		}
-		_ = x.Process.Kill()
-		_ = x.Wait()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("could not start Xvfb on any display from :93 to :399")
-	return ""
+	defer r.Close()
+	x := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	x.ExtraFiles = []*os.File{w} // fd 3 in the child
+	if err := x.Start(); err != nil {
+		w.Close()
+		t.Fatalf("start Xvfb: %v", err)
+	}
+	w.Close()
+	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
+	got := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		got <- strings.TrimSpace(line)
+	}()
+	var n string
+	select {
+	case n = <-got:
+	case <-time.After(20 * time.Second):
+	}
+	if n == "" {
+		t.Fatal("Xvfb did not report its display number (-displayfd)")
+	}
+	d := ":" + n
+	if !waitFor(10*time.Second, func() bool {
+		return exec.Command(importTool, "-display", d, "-window", "root", "-crop", "1x1+0+0", "null:").Run() == nil
+	}) {
+		t.Fatalf("Xvfb on %s does not answer", d)
+	}
+	return d
 }
 
 func waitFor(limit time.Duration, cond func() bool) bool {
