@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.bug.st/serial"
@@ -161,7 +162,11 @@ func (s *SerialPort) Read(p []byte) (int, error) {
 		}
 		if err != nil {
 			var pe *serial.PortError
-			if errors.As(err, &pe) && pe.Code() == serial.PortClosed {
+			if errors.As(err, &pe) && pe.Code() == serial.PortClosed ||
+				// The other end gone: a pty whose master closed, or a USB
+				// adapter pulled out, fails reads with EIO (or ENXIO,
+				// ENODEV) rather than PortClosed, depending on timing.
+				errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.ENODEV) {
 				return n, fmt.Errorf("serial %s: %w: %w", s.name, ErrDisconnected, err)
 			}
 			return n, fmt.Errorf("serial %s: %w", s.name, err)

@@ -133,6 +133,26 @@ func TestSerialUnplug(t *testing.T) {
 	assert.Error(t, err, "the link is gone")
 }
 
+// A read that starts after the other end went away (no read pending when
+// it went) is a disconnect too. (Under load a pty has also been seen to
+// fail such reads with EIO instead of the library's PortClosed; Read maps
+// both, but this test cannot force the EIO timing.)
+func TestSerialReadAfterUnplug(t *testing.T) {
+	pty := devicetest.StartPtyPair(t)
+	port, err := transport.OpenSerial(transport.Serial{Port: pty.Device, Baud: 9600, ReadTimeout: 20 * time.Millisecond})
+	require.NoError(t, err)
+	defer port.Close()
+	pty.Kill()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case r := <-readAsync(port):
+		assert.ErrorIs(t, r.err, transport.ErrDisconnected, "%v", r.err)
+		assert.NotErrorIs(t, r.err, transport.ErrClosed)
+	case <-time.After(time.Second):
+		t.Fatal("a read after the port went away did not fail within 1 s")
+	}
+}
+
 func TestSerialSettings(t *testing.T) {
 	pty := devicetest.StartPtyPair(t)
 	// Ptys ignore baud, parity and stop bits and force 8 data bits, so only
