@@ -23,6 +23,13 @@ type Driver interface {
 	// Decode must not block other than in rw's Read and Write, must not
 	// sleep, and must not keep goroutines running after it returns. Callers
 	// stop a Decode blocked in Read by closing the transport.
+	//
+	// A driver whose protocol has it speak on a timer (an association
+	// request resent until answered, a poll renewed before it expires, a
+	// keep-alive) keeps time with read deadlines: when rw implements
+	// Deadliner it sets one before each Read and takes a read failing
+	// with os.ErrDeadlineExceeded as a tick, not as the end. Streams
+	// without deadlines (a capture played back, a file) are only read.
 	Decode(ctx context.Context, rw io.ReadWriter, env Env) error
 }
 
@@ -219,6 +226,13 @@ type Encoder interface {
 	AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, error)
 }
 
+// Deadliner is implemented by streams whose reads can be given a
+// deadline: serial ports, TCP and UDP sockets (package transport). A Read
+// past the deadline fails with an error wrapping os.ErrDeadlineExceeded.
+type Deadliner interface {
+	SetReadDeadline(t time.Time) error
+}
+
 // Conn is a connection a Conversant talks over: a TCP connection, or a
 // serial port (transport.SerialPort). A read past the deadline fails.
 type Conn interface {
@@ -238,6 +252,28 @@ type Conversant interface {
 	// receiver is an error wrapping ErrNotAccepted (the connection is still
 	// good); any other error is the connection's.
 	Converse(c Conn, msg []byte) error
+}
+
+// Responder is implemented by encoders of devices that send only when asked
+// and hold a dialogue with the receiver: a patient monitor that sends
+// numerics after an association and in answer to polls (Philips
+// IntelliVue), or displayed values at the interval a request asked for (GE
+// S/5). The simulator's emulation hands each connection to Respond instead
+// of writing frames on a timer, so that a console reading the emulated
+// device must hold the dialogue as it would with the real one.
+type Responder interface {
+	Encoder
+	// Respond holds the device's side of one connection until ctx is done
+	// or c fails, and returns ctx.Err() or c's error. It reads the
+	// receiver's requests and answers them as the device does (ignoring
+	// what the device ignores, stopping when the device would stop). It
+	// takes the values to send from latest, which appends the newest
+	// sample of every channel the driver carries (time-stamped by the
+	// case clock; "no value" samples included) to dst and returns it;
+	// latest is safe to call from any goroutine. Respond may block and
+	// keeps time with c.SetReadDeadline; it starts no goroutine that
+	// outlives it.
+	Respond(ctx context.Context, c Conn, latest func(dst []monitor.Sample) []monitor.Sample) error
 }
 
 // ErrNotAccepted: the receiver refused a message, or did not answer in

@@ -39,7 +39,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"  --out FILE                  writes the case headless, as fast as possible, as a case file\n"+
 			"                              (docs/format/case.md; \"-\" is stdout)\n"+
 			"  --emit DRIVER=TARGET        makes the simulated devices speak their wire format in real time\n"+
-			"                              (TARGET a serial path or tcp:HOST:PORT), serving --control\n"+
+			"                              (TARGET a serial path or tcp:HOST:PORT; a patient monitor also\n"+
+			"                              udp:HOST:PORT), serving --control\n"+
 			"  trigger NAME / clear NAME   sends a fault or action to a running case's control address", stdout, stderr)
 	list := fs.Bool("list", false, "list the built-in scenarios and the faults")
 	scenario := fs.String("scenario", sim.DefaultScenario, "built-in scenario name")
@@ -49,7 +50,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "case file to write, docs/format/case.md (\"-\" for stdout)")
 	caseID := fs.String("case", "", "case id tag of the file (default sim-SCENARIO-SEED)")
 	var emits multiFlag
-	fs.Var(&emits, "emit", "DRIVER=TARGET: emulate a device on a serial path or tcp:HOST:PORT (repeatable)")
+	fs.Var(&emits, "emit", "DRIVER=TARGET: emulate a device on a serial path, tcp:HOST:PORT or (a monitor) udp:HOST:PORT (repeatable)")
 	control := fs.String("control", sim.DefaultControlAddr, "instructor control address while emulating (\"\" disables)")
 	speed := fs.Float64("speed", 1, "case seconds per real second while emulating")
 	if code, ok := fs.parse(args); !ok {
@@ -228,8 +229,11 @@ func simEmulate(ctx context.Context, sc *sim.Scenario, seed uint64, emits []stri
 		closers = append(closers, w)
 		d.SetWriter(w)
 		devs = append(devs, d)
-		if b, ok := w.(*emulate.Broadcaster); ok {
-			target = "tcp:" + b.Addr()
+		switch w := w.(type) {
+		case *emulate.Broadcaster:
+			target = "tcp:" + w.Addr()
+		case *emulate.Responding:
+			target = w.Addr()
 		}
 		fmt.Fprintf(stdout, "emulating %s on %s\n", drv, target)
 	}

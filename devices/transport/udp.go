@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync/atomic"
+	"time"
 )
 
 // UDP receives datagrams on a bound address (127.0.0.1 unless Addr names
@@ -83,6 +84,10 @@ func (c *UDPConn) Write(p []byte) (int, error) {
 	}
 	return c.conn.WriteToUDP(p, addr)
 }
+
+// SetReadDeadline makes a Read waiting for a datagram past t fail with
+// os.ErrDeadlineExceeded (devices.Deadliner); the zero t clears it.
+func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
 
 // LocalAddr returns the bound address.
 func (c *UDPConn) LocalAddr() net.Addr { return c.conn.LocalAddr() }

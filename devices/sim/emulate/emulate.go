@@ -77,6 +77,13 @@ type Device struct {
 	abandon atomic.Bool // Run was cancelled: drop what is queued
 	statsMu sync.Mutex
 	stats   ConversationStats
+
+	// resp is the encoder when the device answers requests (a patient
+	// monitor): its dialogues send current, the newest sample of each
+	// channel, instead of Flush writing frames.
+	resp    devices.Responder
+	curMu   sync.Mutex
+	current map[channel.ID]monitor.Sample
 }
 
 // ConversationStats counts the messages of a device whose protocol waits
@@ -122,6 +129,7 @@ func New(driver string, w io.Writer) (*Device, error) {
 	dev := &Device{Driver: driver, enc: enc, chans: ch, port: desc.Port, interval: int64(iv), w: w,
 		latest: map[channel.ID]monitor.Sample{}, last: math.MinInt64}
 	dev.conv, _ = enc.(devices.Conversant)
+	dev.resp, _ = enc.(devices.Responder)
 	for id := range ch {
 		dev.order = append(dev.order, id)
 	}
@@ -142,11 +150,7 @@ func (d *Device) Put(s monitor.Sample) {
 	if !d.chans[s.Channel] {
 		return
 	}
-	if s.Quality == channel.OK && !math.IsNaN(s.Value) && !math.IsInf(s.Value, 0) {
-		p := math.Pow10(int(channel.Get(s.Channel).Precision))
-		s.Value = math.Round(s.Value*p) / p
-	}
-	d.buf = append(d.buf, s)
+	d.buf = append(d.buf, roundForDisplay(s))
 }
 
 // Flush writes the frames due: at the driver's interval, one frame with the
@@ -154,7 +158,14 @@ func (d *Device) Put(s monitor.Sample) {
 // (what the device has not measured since goes as "no value"). Call it when
 // every sample up to the last time has been Put (after each
 // Case.AdvanceTo).
+//
+// A device that answers requests (devices.Responder) writes nothing here:
+// Flush keeps the newest samples for its dialogues (Latest).
 func (d *Device) Flush() error {
+	if d.resp != nil {
+		d.keepCurrent()
+		return nil
+	}
 	d.out, d.ends = d.out[:0], d.ends[:0]
 	var err error
 	for i := 0; i < len(d.buf); {
@@ -332,8 +343,13 @@ func (d *Device) appendFrames(dst []byte, ss []monitor.Sample) ([]byte, error) {
 // Open opens a target for d: "tcp:HOST:PORT" listens there and sends to
 // every client that connects (the console dials the device, as it would a
 // serial-to-Ethernet converter); anything else is a serial port path,
-// opened with the driver's factory settings (a pty ignores them).
+// opened with the driver's factory settings (a pty ignores them). A device
+// that answers requests (devices.Responder) gets a *Responding instead,
+// which also takes "udp:HOST:PORT".
 func Open(d *Device, target string) (io.WriteCloser, error) {
+	if d.resp != nil {
+		return openResponder(d, target)
+	}
 	if addr, ok := strings.CutPrefix(target, "tcp:"); ok {
 		return Listen(addr)
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,6 +191,13 @@ func TestRoundTripEveryDriver(t *testing.T) {
 			var buf bytes.Buffer
 			dev, err := New(name, &buf)
 			require.NoError(t, err)
+			var target *Responding // a device that answers requests: a dialogue over TCP
+			if dev.Responds() {
+				w, err := Open(dev, "tcp:127.0.0.1:0")
+				require.NoError(t, err)
+				defer w.Close()
+				target = w.(*Responding)
+			}
 			c := sim.New(t0, 2)
 			last := map[channel.ID]monitor.Sample{}
 			// On bypass; feeding starts on an in-line report, as it does from
@@ -208,8 +216,13 @@ func TestRoundTripEveryDriver(t *testing.T) {
 			require.NotEmpty(t, last, "the simulator feeds this driver")
 			drv, err := devices.New(name)
 			require.NoError(t, err)
-			rec, err := devicetest.Decode(drv, &buf)
-			require.NoError(t, err)
+			var rec *devicetest.Recorder
+			if target != nil {
+				rec = decodeDialogue(t, drv, target)
+			} else {
+				rec, err = devicetest.Decode(drv, &buf)
+				require.NoError(t, err)
+			}
 			require.Empty(t, rec.Bad, "no bad frames")
 			require.NotEmpty(t, rec.Samples)
 			got := map[channel.ID]monitor.Sample{}
@@ -230,4 +243,23 @@ func TestRoundTripEveryDriver(t *testing.T) {
 			}
 		})
 	}
+}
+
+// decodeDialogue runs drv on a connection to the responding device for a
+// second: the real driver holds the dialogue and decodes the answers.
+func decodeDialogue(t *testing.T, drv devices.Driver, r *Responding) *devicetest.Recorder {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(r.Addr(), "tcp:"))
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	rec := &devicetest.Recorder{}
+	var mu sync.Mutex
+	sink := devices.SinkFunc(func(s monitor.Sample) bool { mu.Lock(); defer mu.Unlock(); return rec.Put(s) })
+	go func() { <-ctx.Done(); c.Close() }()
+	drv.Decode(ctx, c, devices.Env{Source: 1, Sink: sink, Events: rec})
+	mu.Lock()
+	defer mu.Unlock()
+	return rec
 }
