@@ -33,6 +33,7 @@ const (
 	MLPerMinPerM2      = "mL/min/m²"
 	Ratio              = "ratio"
 	CelsiusPerMin      = "°C/min"
+	Index              = "index"
 	noFreshness        = 0
 	pumpFreshness      = 5 * time.Second
 	monitorFreshness   = 5 * time.Second
@@ -56,6 +57,8 @@ const (
 	PumpSpeed
 	PumpLinePressure
 	PumpCardioplegiaPressure
+	PumpPreOxyPressure
+	PumpPostOxyPressure
 
 	PatientMAP
 	PatientSys
@@ -67,11 +70,22 @@ const (
 	PatientPVI
 	PatientHeight
 	PatientWeight
+	PatientPAPSys
+	PatientPAPDia
+	PatientPAPMean
+	PatientPulse
+	PatientEtCO2
+	PatientRR
+	PatientBIS
 
 	TempArterialOutlet
 	TempVenousInlet
 	TempNasopharyngeal
 	TempBladder
+	TempRectal
+	TempOesophageal
+	TempBlood
+	TempTympanic
 
 	GasSweep
 	GasFiO2
@@ -121,9 +135,43 @@ const (
 	VBGBE
 	VBGHCO3
 
+	BGPH
+	BGPCO2
+	BGPO2
+	BGSO2
+	BGHb
+	BGHct
+	BGK
+	BGNa
+	BGICa
+	BGGlucose
+	BGLactate
+	BGBE
+	BGHCO3
+
+	CVBGPH
+	CVBGPCO2
+	CVBGPO2
+	CVBGSO2
+	CVBGHb
+	CVBGHct
+	CVBGK
+	CVBGNa
+	CVBGICa
+	CVBGGlucose
+	CVBGLactate
+	CVBGBE
+	CVBGHCO3
+
 	ACTSeconds
 	NIRSLeft
 	NIRSRight
+	NIRSRenal
+	NIRSSomatic
+	NIRSLeftBaseline
+	NIRSRightBaseline
+	NIRSRenalBaseline
+	NIRSSomaticBaseline
 	ReservoirLevel
 	UrineVolume
 
@@ -154,22 +202,35 @@ var builtin = [numBuiltin]Channel{
 	PumpSpeed:                {Name: "pump.speed", Unit: RPM, Label: "Pump speed", Precision: 0, Min: 0, Max: 5000, Freshness: pumpFreshness, Description: "arterial pump head speed"},
 	PumpLinePressure:         {Name: "pump.line_pressure", Unit: MMHg, Label: "Line pressure", Precision: 0, Min: -100, Max: 700, Freshness: pumpFreshness, Description: "arterial line pressure (post-oxygenator)"},
 	PumpCardioplegiaPressure: {Name: "pump.cardioplegia_pressure", Unit: MMHg, Label: "Cardioplegia pressure", Precision: 0, Min: -100, Max: 600, Freshness: pumpFreshness, Description: "cardioplegia delivery line pressure"},
+	PumpPreOxyPressure:       {Name: "pump.pre_oxy_pressure", Unit: MMHg, Label: "Pre-oxy pressure", Precision: 0, Min: -100, Max: 800, Freshness: pumpFreshness, Description: "blood pressure at the oxygenator inlet (pre-oxygenator)"},
+	PumpPostOxyPressure:      {Name: "pump.post_oxy_pressure", Unit: MMHg, Label: "Post-oxy pressure", Precision: 0, Min: -100, Max: 700, Freshness: pumpFreshness, Description: "blood pressure at the oxygenator outlet (post-oxygenator)"},
 
-	PatientMAP:    {Name: "patient.map", Unit: MMHg, Label: "MAP", Precision: 0, Min: 0, Max: 250, Freshness: monitorFreshness, Description: "mean arterial pressure"},
-	PatientSys:    {Name: "patient.sys", Unit: MMHg, Label: "Systolic", Precision: 0, Min: 0, Max: 300, Freshness: monitorFreshness, Description: "systolic arterial pressure"},
-	PatientDia:    {Name: "patient.dia", Unit: MMHg, Label: "Diastolic", Precision: 0, Min: 0, Max: 250, Freshness: monitorFreshness, Description: "diastolic arterial pressure"},
-	PatientCVP:    {Name: "patient.cvp", Unit: MMHg, Label: "CVP", Precision: 0, Min: -20, Max: 60, Freshness: monitorFreshness, Description: "central venous pressure"},
-	PatientHR:     {Name: "patient.hr", Unit: PerMin, Label: "HR", Precision: 0, Min: 0, Max: 300, Freshness: monitorFreshness, Description: "heart rate (pulse rate from oximeters too)"},
-	PatientSpO2:   {Name: "patient.spo2", Unit: Percent, Label: "SpO2", Precision: 0, Min: 0, Max: 100, Freshness: monitorFreshness, Description: "peripheral oxygen saturation"},
-	PatientPI:     {Name: "patient.pi", Unit: Percent, Label: "PI", Precision: 2, Min: 0, Max: 20, Freshness: monitorFreshness, Description: "perfusion index (pulse oximeter)"},
-	PatientPVI:    {Name: "patient.pvi", Unit: Percent, Label: "PVI", Precision: 0, Min: 0, Max: 100, Freshness: monitorFreshness, Description: "pleth variability index (pulse oximeter)"},
-	PatientHeight: {Name: "patient.height", Unit: Centimetre, Label: "Height", Precision: 0, Min: 30, Max: 250, Freshness: noFreshness, Description: "patient height (case set-up)"},
-	PatientWeight: {Name: "patient.weight", Unit: Kilogram, Label: "Weight", Precision: 1, Min: 1, Max: 350, Freshness: noFreshness, Description: "patient weight (case set-up)"},
+	PatientMAP:     {Name: "patient.map", Unit: MMHg, Label: "MAP", Precision: 0, Min: 0, Max: 250, Freshness: monitorFreshness, Description: "mean arterial pressure"},
+	PatientSys:     {Name: "patient.sys", Unit: MMHg, Label: "Systolic", Precision: 0, Min: 0, Max: 300, Freshness: monitorFreshness, Description: "systolic arterial pressure"},
+	PatientDia:     {Name: "patient.dia", Unit: MMHg, Label: "Diastolic", Precision: 0, Min: 0, Max: 250, Freshness: monitorFreshness, Description: "diastolic arterial pressure"},
+	PatientCVP:     {Name: "patient.cvp", Unit: MMHg, Label: "CVP", Precision: 0, Min: -20, Max: 60, Freshness: monitorFreshness, Description: "central venous pressure"},
+	PatientHR:      {Name: "patient.hr", Unit: PerMin, Label: "HR", Precision: 0, Min: 0, Max: 300, Freshness: monitorFreshness, Description: "heart rate (pulse rate from oximeters too)"},
+	PatientSpO2:    {Name: "patient.spo2", Unit: Percent, Label: "SpO2", Precision: 0, Min: 0, Max: 100, Freshness: monitorFreshness, Description: "peripheral oxygen saturation"},
+	PatientPI:      {Name: "patient.pi", Unit: Percent, Label: "PI", Precision: 2, Min: 0, Max: 20, Freshness: monitorFreshness, Description: "perfusion index (pulse oximeter)"},
+	PatientPVI:     {Name: "patient.pvi", Unit: Percent, Label: "PVI", Precision: 0, Min: 0, Max: 100, Freshness: monitorFreshness, Description: "pleth variability index (pulse oximeter)"},
+	PatientHeight:  {Name: "patient.height", Unit: Centimetre, Label: "Height", Precision: 0, Min: 30, Max: 250, Freshness: noFreshness, Description: "patient height (case set-up)"},
+	PatientWeight:  {Name: "patient.weight", Unit: Kilogram, Label: "Weight", Precision: 1, Min: 1, Max: 350, Freshness: noFreshness, Description: "patient weight (case set-up)"},
+	PatientPAPSys:  {Name: "patient.pap_sys", Unit: MMHg, Label: "PAP sys", Precision: 0, Min: -10, Max: 150, Freshness: monitorFreshness, Description: "pulmonary artery systolic pressure (patient monitor)"},
+	PatientPAPDia:  {Name: "patient.pap_dia", Unit: MMHg, Label: "PAP dia", Precision: 0, Min: -10, Max: 120, Freshness: monitorFreshness, Description: "pulmonary artery diastolic pressure (patient monitor)"},
+	PatientPAPMean: {Name: "patient.pap_mean", Unit: MMHg, Label: "PAP mean", Precision: 0, Min: -10, Max: 130, Freshness: monitorFreshness, Description: "pulmonary artery mean pressure (patient monitor)"},
+	PatientPulse:   {Name: "patient.pulse", Unit: PerMin, Label: "Pulse", Precision: 0, Min: 0, Max: 300, Freshness: monitorFreshness, Description: "pulse rate from the patient monitor's pulse oximetry or pressure (patient.hr is the ECG heart rate where the monitor gives both)"},
+	PatientEtCO2:   {Name: "patient.etco2", Unit: MMHg, Label: "EtCO2", Precision: 0, Min: 0, Max: 150, Freshness: monitorFreshness, Description: "end-tidal CO2 of the ventilated patient (patient monitor)"},
+	PatientRR:      {Name: "patient.rr", Unit: PerMin, Label: "RR", Precision: 0, Min: 0, Max: 150, Freshness: monitorFreshness, Description: "respiration rate (patient monitor)"},
+	PatientBIS:     {Name: "patient.bis", Unit: Index, Label: "BIS", Precision: 0, Min: 0, Max: 100, Freshness: monitorFreshness, Description: "bispectral index of the EEG, 0-100 (patient monitor with a BIS module)"},
 
 	TempArterialOutlet: {Name: "temp.arterial_outlet", Unit: Celsius, Label: "Art outlet", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: slowFreshness, Description: "oxygenator arterial outlet blood temperature"},
 	TempVenousInlet:    {Name: "temp.venous_inlet", Unit: Celsius, Label: "Venous inlet", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: slowFreshness, Description: "venous inflow blood temperature"},
 	TempNasopharyngeal: {Name: "temp.nasopharyngeal", Unit: Celsius, Label: "Naso temp", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: slowFreshness, Description: "nasopharyngeal temperature"},
 	TempBladder:        {Name: "temp.bladder", Unit: Celsius, Label: "Bladder temp", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: slowFreshness, Description: "bladder temperature"},
+	TempRectal:         {Name: "temp.rectal", Unit: Celsius, Label: "Rectal temp", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: slowFreshness, Description: "rectal temperature"},
+	TempOesophageal:    {Name: "temp.oesophageal", Unit: Celsius, Label: "Oesoph temp", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: slowFreshness, Description: "oesophageal temperature"},
+	TempBlood:          {Name: "temp.blood", Unit: Celsius, Label: "Blood temp", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: slowFreshness, Description: "patient blood temperature (pulmonary artery catheter)"},
+	TempTympanic:       {Name: "temp.tympanic", Unit: Celsius, Label: "Tympanic temp", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: slowFreshness, Description: "tympanic temperature"},
 
 	GasSweep:      {Name: "gas.sweep", Unit: LitrePerMin, Label: "Sweep", Precision: 1, Min: 0, Max: 15, Freshness: slowFreshness, Description: "oxygenator sweep gas flow"},
 	GasFiO2:       {Name: "gas.fio2", Unit: Percent, Label: "FiO2", Precision: 0, Min: 0, Max: 100, Freshness: slowFreshness, Description: "oxygen fraction of the sweep gas"},
@@ -191,11 +252,17 @@ var builtin = [numBuiltin]Channel{
 	InlineArtTemp: {Name: "inline.art_temp", Unit: Celsius, Label: "Art sensor temp", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: inlineFreshness, Description: "arterial sensor temperature"},
 	InlineVenTemp: {Name: "inline.ven_temp", Unit: Celsius, Label: "Ven sensor temp", Precision: 1, Min: temperatureRangeLo, Max: temperatureRangeHi, Freshness: inlineFreshness, Description: "venous sensor temperature"},
 
-	ACTSeconds:     {Name: "act.seconds", Unit: Second, Label: "ACT", Precision: 0, Min: 0, Max: 1500, Freshness: actFreshness, Description: "activated clotting time"},
-	NIRSLeft:       {Name: "nirs.left", Unit: Percent, Label: "NIRS L", Precision: 0, Min: 0, Max: 100, Freshness: nirsFreshness, Description: "cerebral regional saturation rSO2, left"},
-	NIRSRight:      {Name: "nirs.right", Unit: Percent, Label: "NIRS R", Precision: 0, Min: 0, Max: 100, Freshness: nirsFreshness, Description: "cerebral regional saturation rSO2, right"},
-	ReservoirLevel: {Name: "reservoir.level", Unit: MilliLitre, Label: "Reservoir", Precision: 0, Min: 0, Max: 6000, Freshness: slowFreshness, Description: "venous reservoir level"},
-	UrineVolume:    {Name: "urine.volume", Unit: MilliLitre, Label: "Urine", Precision: 0, Min: 0, Max: 20000, Freshness: urineFreshness, Description: "cumulative urine"},
+	ACTSeconds:          {Name: "act.seconds", Unit: Second, Label: "ACT", Precision: 0, Min: 0, Max: 1500, Freshness: actFreshness, Description: "activated clotting time"},
+	NIRSLeft:            {Name: "nirs.left", Unit: Percent, Label: "NIRS L", Precision: 0, Min: 0, Max: 100, Freshness: nirsFreshness, Description: "cerebral regional saturation rSO2, left"},
+	NIRSRight:           {Name: "nirs.right", Unit: Percent, Label: "NIRS R", Precision: 0, Min: 0, Max: 100, Freshness: nirsFreshness, Description: "cerebral regional saturation rSO2, right"},
+	NIRSRenal:           {Name: "nirs.renal", Unit: Percent, Label: "NIRS renal", Precision: 0, Min: 0, Max: 100, Freshness: nirsFreshness, Description: "renal (flank) regional saturation rSO2"},
+	NIRSSomatic:         {Name: "nirs.somatic", Unit: Percent, Label: "NIRS somatic", Precision: 0, Min: 0, Max: 100, Freshness: nirsFreshness, Description: "somatic regional saturation rSO2 at another site (leg, abdomen)"},
+	NIRSLeftBaseline:    {Name: "nirs.left_baseline", Unit: Percent, Label: "NIRS L baseline", Precision: 0, Min: 0, Max: 100, Freshness: noFreshness, Description: "baseline of nirs.left, as set on the oximeter"},
+	NIRSRightBaseline:   {Name: "nirs.right_baseline", Unit: Percent, Label: "NIRS R baseline", Precision: 0, Min: 0, Max: 100, Freshness: noFreshness, Description: "baseline of nirs.right, as set on the oximeter"},
+	NIRSRenalBaseline:   {Name: "nirs.renal_baseline", Unit: Percent, Label: "NIRS renal baseline", Precision: 0, Min: 0, Max: 100, Freshness: noFreshness, Description: "baseline of nirs.renal, as set on the oximeter"},
+	NIRSSomaticBaseline: {Name: "nirs.somatic_baseline", Unit: Percent, Label: "NIRS somatic baseline", Precision: 0, Min: 0, Max: 100, Freshness: noFreshness, Description: "baseline of nirs.somatic, as set on the oximeter"},
+	ReservoirLevel:      {Name: "reservoir.level", Unit: MilliLitre, Label: "Reservoir", Precision: 0, Min: 0, Max: 6000, Freshness: slowFreshness, Description: "venous reservoir level"},
+	UrineVolume:         {Name: "urine.volume", Unit: MilliLitre, Label: "Urine", Precision: 0, Min: 0, Max: 20000, Freshness: urineFreshness, Description: "cumulative urine"},
 
 	DerivedBSA:        {Name: "derived.bsa", Unit: SquareMetre, Label: "BSA", Precision: 2, Min: 0.1, Max: 4, Freshness: derivedFreshness, Description: "body surface area"},
 	DerivedFlowIndex:  {Name: "derived.flow_index", Unit: LitrePerMinPerM2, Label: "Flow index", Precision: 2, Min: 0, Max: 8, Freshness: derivedFreshness, Description: "pump flow per m² BSA"},
@@ -240,7 +307,9 @@ var bloodGasAnalytes = [...]struct {
 func init() {
 	for i, a := range bloodGasAnalytes {
 		builtin[ABGPH+ID(i)] = Channel{Name: "abg." + a.field, Unit: a.unit, Label: "ABG " + a.label, Precision: a.precision, Min: a.min, Max: a.max, Freshness: bloodGasFreshness, Description: "analyser result, arterial sample: " + a.label}
-		builtin[VBGPH+ID(i)] = Channel{Name: "vbg." + a.field, Unit: a.unit, Label: "VBG " + a.label, Precision: a.precision, Min: a.min, Max: a.max, Freshness: bloodGasFreshness, Description: "analyser result, venous sample: " + a.label}
+		builtin[VBGPH+ID(i)] = Channel{Name: "vbg." + a.field, Unit: a.unit, Label: "VBG " + a.label, Precision: a.precision, Min: a.min, Max: a.max, Freshness: bloodGasFreshness, Description: "analyser result, venous sample (mixed venous, from the circuit): " + a.label}
+		builtin[BGPH+ID(i)] = Channel{Name: "bg." + a.field, Unit: a.unit, Label: "BG? " + a.label, Precision: a.precision, Min: a.min, Max: a.max, Freshness: bloodGasFreshness, Description: "analyser result, specimen not stated (to be assigned arterial or venous): " + a.label}
+		builtin[CVBGPH+ID(i)] = Channel{Name: "cvbg." + a.field, Unit: a.unit, Label: "CVBG " + a.label, Precision: a.precision, Min: a.min, Max: a.max, Freshness: bloodGasFreshness, Description: "analyser result, central venous sample: " + a.label}
 	}
 	byName = make(map[string]ID, len(builtin))
 	for id := ID(1); id < numBuiltin; id++ {
