@@ -88,6 +88,24 @@ type Events interface {
 	FrameBad(err *FrameError)
 }
 
+// Noter is implemented by Events that keep what a driver inferred or could
+// not map, beside the frame counts: "specimen arterial, from OBR-4",
+// "unknown label 0x0002F0C4 (counted, not emitted)". `pumpside decode`
+// prints them in its summary. A driver calls Note, never the method.
+type Noter interface {
+	// Note records one occurrence of text. It must not block; text is a
+	// short sentence without patient data, the same text for the same
+	// finding (so that occurrences can be counted).
+	Note(text string)
+}
+
+// Note passes text to ev when ev is a Noter, and does nothing otherwise.
+func Note(ev Events, text string) {
+	if n, ok := ev.(Noter); ok {
+		n.Note(text)
+	}
+}
+
 // Discard is an Events that ignores everything.
 var Discard Events = discardEvents{}
 

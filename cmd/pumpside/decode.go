@@ -188,6 +188,23 @@ func (s *sampleWriter) Put(sm monitor.Sample) bool {
 type decodeEvents struct {
 	ok, bad int
 	listed  []*devices.FrameError
+	notes   map[string]int // what the driver inferred or could not map, with counts
+	order   []string
+}
+
+// Note implements devices.Noter: the summary lists each text once, with
+// how often it came, in the order first seen (at most maxBadListed texts).
+func (e *decodeEvents) Note(text string) {
+	if e.notes == nil {
+		e.notes = map[string]int{}
+	}
+	if _, seen := e.notes[text]; !seen {
+		if len(e.order) >= maxBadListed {
+			return
+		}
+		e.order = append(e.order, text)
+	}
+	e.notes[text]++
 }
 
 func (e *decodeEvents) FrameOK(int64, int) { e.ok++ }
@@ -216,6 +233,12 @@ func (e *decodeEvents) summary(w io.Writer) {
 	}
 	if e.bad > len(e.listed) {
 		fmt.Fprintf(w, "  ... and %d more\n", e.bad-len(e.listed))
+	}
+	if len(e.order) > 0 {
+		fmt.Fprintln(w, "inferred or not mapped:")
+		for _, n := range e.order {
+			fmt.Fprintf(w, "  %s (%d×)\n", n, e.notes[n])
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/devicetest"
 )
 
@@ -144,4 +145,16 @@ func TestDecodeLiveInterrupted(t *testing.T) {
 func checkLeaks(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+func TestDecodeSummaryListsNotes(t *testing.T) {
+	var e decodeEvents
+	devices.Note(&e, "specimen arterial, from OBR-4")
+	devices.Note(&e, "unknown label 0x0002F0C4")
+	devices.Note(&e, "specimen arterial, from OBR-4")
+	var b strings.Builder
+	e.summary(&b)
+	assert.Equal(t, "frames: 0 ok, 0 bad\ninferred or not mapped:\n"+
+		"  specimen arterial, from OBR-4 (2×)\n  unknown label 0x0002F0C4 (1×)\n", b.String())
+	devices.Note(devices.Discard, "ignored") // an Events that is no Noter
 }
