@@ -245,7 +245,7 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 // the number of samples of channels the pipeline does not know.
 func replaySeconds(ctx context.Context, c *replay.Case, each func(now time.Time, snap *monitor.Snapshot) error) (unknown uint64, err error) {
 	start := floorSecond(c.Start)
-	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(start, 0)), Settings: monitor.DefaultSettings()})
+	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(start, 0)), Settings: c.Settings(monitor.DefaultSettings())})
 	if err != nil {
 		return 0, err
 	}

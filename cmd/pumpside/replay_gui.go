@@ -134,7 +134,7 @@ func newReplayer(c *replay.Case, profile *alarms.Profile, stderr io.Writer) *rep
 // replaySettings are the pipeline settings of every replay pipeline: the
 // case statistics may count a coarse step.
 func (r *replayer) replaySettings() monitor.Settings {
-	set := monitor.DefaultSettings()
+	set := r.c.Settings(monitor.DefaultSettings())
 	set.StatsMaxStep = max(set.StatsMaxStep, r.coarse)
 	return set
 }

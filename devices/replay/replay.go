@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -47,6 +48,23 @@ type Case struct {
 	Start, End int64
 	// BadLines counts the lines skipped.
 	BadLines int
+	// Meta is the case metadata, the last line winning field by field
+	// (record.NewMeta when the file has none). Its height and weight are
+	// replayed as samples (see Builder.Case), its constants are the
+	// pipeline's (Settings).
+	Meta record.Meta
+}
+
+// MetaSource is the source of the samples replay makes of the case
+// metadata's height and weight.
+const MetaSource = "case"
+
+// Settings returns base with the constants the case was recorded with
+// (its metadata's, or the defaults when it has none): a replay computes
+// the derived values as the console did.
+func (c *Case) Settings(base monitor.Settings) monitor.Settings {
+	base.Constants = c.Meta.Constants
+	return base
 }
 
 // Builder assembles a Case from entries in any order (Load, or a query of
@@ -56,11 +74,15 @@ type Builder struct {
 	chIdx  map[string]int32
 	srcIdx map[string]int32
 	buf    []record.ChannelSample
+	// OnProblem, if not nil, is told what AddEntry read but could not take
+	// from a line it otherwise used (a sex code it does not know, a
+	// constant out of range): reported, not fatal.
+	OnProblem func(error)
 }
 
 // NewBuilder returns an empty builder.
 func NewBuilder() *Builder {
-	return &Builder{chIdx: map[string]int32{}, srcIdx: map[string]int32{}}
+	return &Builder{c: Case{Meta: record.NewMeta()}, chIdx: map[string]int32{}, srcIdx: map[string]int32{}}
 }
 
 // AddSample adds a sample of channel ("group.field") from source. Derived
@@ -94,15 +116,22 @@ func (b *Builder) AddEvent(e Event) { b.c.Events = append(b.c.Events, e) }
 // AddBookmark adds a bookmark.
 func (b *Builder) AddBookmark(bm Bookmark) { b.c.Bookmarks = append(b.c.Bookmarks, bm) }
 
-// AddEntry adds what a case file entry holds: samples, an event or a
-// bookmark (metadata and alarm transitions are not replayed). The first
-// entry with a case tag names the case. Entries come from record.Reader,
-// which has checked them against the format.
+// AddEntry adds what a case file entry holds: samples, an event, a
+// bookmark or metadata (alarm transitions are not replayed: the engine
+// raises them again). The first entry with a case tag names the case.
+// Entries come from record.Reader, which has checked them against the
+// format.
 func (b *Builder) AddEntry(e *record.Entry) error {
 	if b.c.ID == "" {
 		b.c.ID = e.Tag(record.TagCase)
 	}
 	switch e.Kind() {
+	case record.KindMeta:
+		for _, err := range b.c.Meta.Apply(e) {
+			if b.OnProblem != nil {
+				b.OnProblem(err)
+			}
+		}
 	case record.KindEvent:
 		b.AddEvent(Event{Time: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text")})
 	case record.KindBookmark:
@@ -118,11 +147,36 @@ func (b *Builder) AddEntry(e *record.Entry) error {
 
 // Case sorts what was added by time and returns the case; ErrEmpty when
 // there is no sample. The builder must not be used afterwards.
+//
+// The metadata's height and weight (the last line's) become samples of
+// patient.height and patient.weight from source MetaSource at the first
+// sample's time, so that BSA and everything indexed by it exist for a file
+// that gives the patient's size only as metadata, as the format allows. A
+// recorded patient.height or patient.weight sample is newer information:
+// it wins from its time on (it is put after the metadata's at equal times).
 func (b *Builder) Case() (*Case, error) {
 	c := &b.c
 	if len(c.Samples) == 0 {
 		return nil, ErrEmpty
 	}
+	first := c.Samples[0].Time
+	for i := range c.Samples {
+		first = min(first, c.Samples[i].Time)
+	}
+	var fromMeta []Sample
+	for _, m := range []struct {
+		ch string
+		v  float64
+	}{{channel.Get(channel.PatientHeight).Name, c.Meta.HeightCm}, {channel.Get(channel.PatientWeight).Name, c.Meta.WeightKg}} {
+		if math.IsNaN(m.v) {
+			continue
+		}
+		n := len(c.Samples)
+		b.AddSample(m.ch, MetaSource, first, m.v, channel.OK)
+		fromMeta = append(fromMeta, c.Samples[n])
+		c.Samples = c.Samples[:n]
+	}
+	c.Samples = append(fromMeta, c.Samples...)
 	slices.SortStableFunc(c.Samples, func(a, b Sample) int { return cmp64(a.Time, b.Time) })
 	slices.SortStableFunc(c.Events, func(a, b Event) int { return cmp64(a.Time, b.Time) })
 	slices.SortStableFunc(c.Bookmarks, func(a, b Bookmark) int { return cmp64(a.Time, b.Time) })
@@ -137,6 +191,9 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 	b := NewBuilder()
 	rd := record.NewReader(r)
 	rd.OnBadLine = onBad
+	if onBad != nil {
+		b.OnProblem = func(err error) { onBad(&record.LineError{Line: rd.Line(), Err: err}) }
+	}
 	bad := 0
 	for rd.Next() {
 		if err := b.AddEntry(rd.Entry()); err != nil {

@@ -149,3 +149,40 @@ func TestMaxSamples(t *testing.T) {
 	require.Equal(t, 3, c.MaxSamples(20))
 	require.Equal(t, 10, c.MaxSamples(1000))
 }
+
+// A file that gives the patient's size only as metadata, as the format
+// allows (another tool's), replays with a BSA from its first second; a
+// recorded patient.weight sample is newer information and wins from its
+// time on; the recorded constants are the pipeline's.
+func TestMetadataGivesPatientSize(t *testing.T) {
+	const meta = `case,case=C height_cm=175i,weight_kg=70,sex="M",bsa_formula="mosteller",hufner=1.36 1772352000000000000
+pump,case=C,source=hlm flow=4.2 1772352010000000000
+pump,case=C,source=hlm flow=4.1 1772352001000000000
+case,case=C weight_kg=80,sex="Q" 1772352005000000000
+patient,case=C,source=manual weight=90 1772352020000000000
+`
+	var problems []string
+	c, err := Load(strings.NewReader(meta), func(e *record.LineError) { problems = append(problems, e.Error()) })
+	require.NoError(t, err)
+	require.Len(t, problems, 1, "the unknown sex code is reported")
+	require.Contains(t, problems[0], `sex "Q"`)
+	require.Equal(t, 80.0, c.Meta.WeightKg, "the last metadata line wins")
+	require.Equal(t, 1.36, c.Settings(monitor.DefaultSettings()).Constants.Hufner)
+
+	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(0, c.Start)), Settings: c.Settings(monitor.DefaultSettings())})
+	require.NoError(t, err)
+	pl, err := NewPlayer(c, p)
+	require.NoError(t, err)
+	at := func(t int64) *monitor.Snapshot {
+		pl.PutUntil(t)
+		return p.Step(time.Unix(0, t))
+	}
+	snap := at(1772352001000000000)
+	require.Equal(t, "replay:"+MetaSource, snap.SourceName(snap.Reading(channel.PatientHeight).Source))
+	bsa := snap.Reading(channel.DerivedBSA)
+	require.True(t, bsa.OK(), "BSA from the metadata alone")
+	require.InDelta(t, math.Sqrt(175*80/3600.0), bsa.Value, 1e-9, "Mosteller, 175 cm, 80 kg (the last line)")
+	require.True(t, snap.Reading(channel.DerivedFlowIndex).OK())
+	snap = at(1772352020000000000)
+	require.InDelta(t, math.Sqrt(175*90/3600.0), snap.Reading(channel.DerivedBSA).Value, 1e-9, "the recorded weight wins from its time")
+}

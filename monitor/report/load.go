@@ -7,7 +7,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"github.com/pumpside/pumpside/monitor/channel"
@@ -97,6 +96,7 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 	rd.OnBadLine = onBad
 	var samples []record.ChannelSample
 	good := 0
+	meta := record.NewMeta()
 	for rd.Next() {
 		e := rd.Entry()
 		good++
@@ -109,7 +109,12 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 		}
 		switch e.Kind() {
 		case record.KindMeta:
-			c.Meta.apply(e)
+			for _, err := range meta.Apply(e) {
+				if onBad != nil {
+					onBad(&record.LineError{Line: rd.Line(), Err: err})
+				}
+			}
+			c.Meta.apply(e, &meta)
 		case record.KindEvent:
 			c.Events = append(c.Events, newEvent(e))
 		case record.KindAlarm:
@@ -164,29 +169,17 @@ func usable(s record.ChannelSample) float64 {
 	return s.Value
 }
 
-func (m *Meta) apply(e *record.Entry) {
-	for _, f := range e.Fields {
-		k := string(f.Key)
-		if id, ok := strings.CutPrefix(k, record.IdentPrefix); ok {
-			if f.Value.Kind() == lineprotocol.String {
-				m.Identifiers[id] = f.Value.StringV()
-			}
-			continue
-		}
-		switch k {
-		case "height_cm":
-			m.HeightCm = e.Num(k)
-		case "weight_kg":
-			m.WeightKg = e.Num(k)
-		case "age_years":
-			m.AgeYears = e.Num(k)
-		case "sex":
-			m.Sex = e.Str(k)
-		case "bsa_formula":
-			m.BSAFormula = e.Str(k)
-		case "do2i_threshold":
-			m.DO2iThreshold = e.Num(k)
-		}
+// apply takes the fields e holds from rm, the metadata as record.Meta.Apply
+// read it (sizes in range, sex normalised to female/male/unknown), so that
+// the report and replay read a line the same way.
+func (m *Meta) apply(e *record.Entry, rm *record.Meta) {
+	m.HeightCm, m.WeightKg, m.AgeYears, m.Sex = rm.HeightCm, rm.WeightKg, rm.AgeYears, rm.Sex
+	m.Identifiers = rm.Identifiers
+	if _, ok := e.Field("bsa_formula"); ok {
+		m.BSAFormula = rm.Constants.BSAFormula.String()
+	}
+	if _, ok := e.Field("do2i_threshold"); ok {
+		m.DO2iThreshold = rm.Constants.DO2iThreshold
 	}
 }
 
