@@ -57,9 +57,9 @@ func (p *privacyFlags) settings() report.Settings {
 	return s
 }
 
-// privacy resolves the site secret: --secret-file, else the environment.
-// Without one and without --identify the command refuses to run (exit 2):
-// see docs/report.md for why no secret is generated.
+// privacy resolves the site secret: --secret-file, else the environment,
+// else the site secret file under the user's config directory, created on
+// first use (siteSecret; docs/report.md).
 func (p *privacyFlags) privacy(cmd string, stderr io.Writer) (report.Privacy, bool) {
 	pr := report.Privacy{Identify: *p.identify}
 	if *p.secretFile != "" {
@@ -71,6 +71,13 @@ func (p *privacyFlags) privacy(cmd string, stderr io.Writer) (report.Privacy, bo
 		pr.Secret = bytes.TrimRight(b, "\r\n")
 	} else if s := os.Getenv(siteSecretEnv); s != "" {
 		pr.Secret = []byte(s)
+	} else if !pr.Identify {
+		b, err := siteSecret(stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "pumpside %s: site secret: %v (set %s or --secret-file, or ask for --identify)\n", cmd, err, siteSecretEnv)
+			return pr, false
+		}
+		pr.Secret = b
 	}
 	if _, err := pr.Label("check"); err != nil {
 		fmt.Fprintf(stderr, "pumpside %s: %v\n", cmd, err)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,20 +150,38 @@ func TestReportHTMLCommand(t *testing.T) {
 	assert.True(t, htmlSections(t, string(b))["summary"])
 }
 
-// No site secret: refuse with a clear message, unless --identify.
-func TestReportNeedsSecretOrIdentify(t *testing.T) {
+// First use with no site secret: one is created under the user's config
+// directory (owner-only, 32 random bytes as hex), said once on stderr, and
+// used from then on; PUMPSIDE_SITE_SECRET and --secret-file still win.
+func TestReportFirstUseCreatesSecret(t *testing.T) {
+	cfg := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfg)
 	t.Setenv(siteSecretEnv, "")
+	pseudonym := regexp.MustCompile(`P-[0-9a-f]{16}`)
 	code, out, errs := run("report", reportCase, "--format", "html")
-	assert.Equal(t, 2, code)
-	assert.Empty(t, out)
-	assert.Contains(t, errs, siteSecretEnv)
-	assert.Contains(t, errs, "--identify")
-
-	code, out, errs = run("report", reportCase, "--format", "html", "--identify")
 	require.Equal(t, 0, code, errs)
-	for _, id := range reportIdentifiers {
-		assert.Contains(t, out, id, "--identify shows identifiers")
-	}
+	path := filepath.Join(cfg, "pumpside", "site-secret")
+	assert.Contains(t, errs, "created the site secret "+path)
+	assert.Contains(t, errs, "Every machine of a site must use this one file")
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Regexp(t, `^[0-9a-f]{64}\n$`, string(b))
+	first := pseudonym.FindString(out)
+	require.NotEmpty(t, first)
+
+	code, out, errs = run("report", reportCase, "--format", "html")
+	require.Equal(t, 0, code, errs)
+	assert.NotContains(t, errs, "site secret", "said once, when created")
+	assert.Equal(t, first, pseudonym.FindString(out), "the same secret: the same pseudonym")
+
+	t.Setenv(siteSecretEnv, "a-site-secret-of-enough-length")
+	code, out, errs = run("report", reportCase, "--format", "html")
+	require.Equal(t, 0, code, errs)
+	assert.NotEqual(t, first, pseudonym.FindString(out), "the environment wins")
+	t.Setenv(siteSecretEnv, "")
 
 	sf := filepath.Join(t.TempDir(), "secret")
 	require.NoError(t, os.WriteFile(sf, []byte("short\n"), 0o600))
@@ -170,8 +189,29 @@ func TestReportNeedsSecretOrIdentify(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, "shorter than 16 bytes")
 	require.NoError(t, os.WriteFile(sf, []byte("a-site-secret-from-a-file\n"), 0o600))
-	code, _, errs = run("report", reportCase, "--format", "html", "--secret-file", sf)
+	code, out, errs = run("report", reportCase, "--format", "html", "--secret-file", sf)
 	assert.Equal(t, 0, code, errs)
+	assert.NotEqual(t, first, pseudonym.FindString(out), "--secret-file wins")
+
+	code, out, errs = run("report", reportCase, "--format", "html", "--identify")
+	require.Equal(t, 0, code, errs)
+	for _, id := range reportIdentifiers {
+		assert.Contains(t, out, id, "--identify shows identifiers")
+	}
+}
+
+// A secret that can be neither read nor created: a clear refusal naming the
+// ways out, nothing written.
+func TestReportSecretUnavailable(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "not-a-dir")
+	require.NoError(t, os.WriteFile(cfg, nil, 0o600))
+	t.Setenv("XDG_CONFIG_HOME", cfg)
+	t.Setenv(siteSecretEnv, "")
+	code, out, errs := run("report", reportCase, "--format", "html")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errs, siteSecretEnv)
+	assert.Contains(t, errs, "--identify")
 }
 
 // Without --identify, no output of report, audit or the summary CSV holds
