@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/pumpside/pumpside/monitor/channel"
 )
 
 // Phase is the phase of the case. Rules name the phases they apply to.
@@ -118,4 +120,12 @@ type Context struct {
 	// (server unreachable, or a batch refused and quarantined); the case
 	// file is unaffected.
 	UploadFailed bool
+	// Unprovided are the channels no source of the case provides: not a
+	// configured device's (live) or a recorded source's (replay), never
+	// entered by hand, and for a derived value, missing a required input
+	// (monitor.AddDerived). A rule on such a channel does not apply: no
+	// no_data, no stale condition, for what the case has no device for. A
+	// device that stops sending still provides its channels. The zero
+	// value leaves every channel provided.
+	Unprovided channel.Set
 }

@@ -272,6 +272,9 @@ func (e *Engine) applicable(r *crule, ctx *Context) bool {
 	if !r.Phases.Has(ctx.Phase) || (r.CrossClamp && !ctx.CrossClamp) {
 		return false
 	}
+	if r.in.kind == inChannel && ctx.Unprovided.Has(r.in.ch) {
+		return false // no source of the case provides the input
+	}
 	return r.When == nil || r.gateOn || r.When.Overrides()
 }
 

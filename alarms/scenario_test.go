@@ -32,6 +32,7 @@ type scenario struct {
 	Series      []scSeries `toml:"series"`
 	At          []scEvent  `toml:"at"`
 	Alarms      []string   `toml:"alarms"`
+	Unprovided  []string   `toml:"unprovided"`
 	Expect      string     `toml:"expect"`
 	Audible     string     `toml:"audible"`
 }
@@ -160,6 +161,11 @@ func runScenario(t *testing.T, sc *scenario) ([]gotTransition, map[time.Duration
 
 	// Devices: source ids 1..n in file order.
 	var ctx alarms.Context
+	for _, name := range sc.Unprovided {
+		id, ok := channel.Lookup(name)
+		require.True(t, ok, "unprovided: unknown channel %q", name)
+		ctx.Unprovided.Add(id)
+	}
 	snap := &monitor.Snapshot{Readings: make([]monitor.Reading, channel.Count), Sources: []monitor.SourceStatus{{}}}
 	devIndex := map[string]int{}
 	for i, d := range sc.Devices {

@@ -146,6 +146,39 @@ var derivedInputs = [NumDerived][]Role{
 	channel.DerivedRewarmRate - channel.DerivedBSA: {RoleArterialOutlet},
 }
 
+// optionalRole marks the inputs a derived value is computed without (and
+// flagged): PvO2 (CvO2 then takes its dissolved term as 0, physio.Compute).
+var optionalRole = [numRoles]bool{RolePvO2: true}
+
+// AddDerived adds to s every derived channel each of whose required inputs
+// has a candidate channel in s: given the channels the sources of a case
+// provide, the derived values they can give. The alarm engine raises
+// no_data only for a channel that some source provides (alarms.Context).
+func AddDerived(s *channel.Set) {
+	for i, roles := range derivedInputs {
+		ok := true
+		for _, r := range roles {
+			if optionalRole[r] {
+				continue
+			}
+			found := false
+			for _, c := range candidates[r] {
+				if s.Has(c.ch) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			s.Add(channel.DerivedBSA + channel.ID(i))
+		}
+	}
+}
+
 // DerivedInputs returns the roles the derived channel id depends on, or nil
 // if id is not derived. A new slice each call.
 func DerivedInputs(id channel.ID) []Role {

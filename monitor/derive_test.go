@@ -414,3 +414,24 @@ func TestDerivedTimeIgnoresUntimedInputs(t *testing.T) {
 		t.Errorf("bsa: quality %v time %v, want ok at the set-up time", r.Quality, r.Time)
 	}
 }
+
+func TestAddDerived(t *testing.T) {
+	var s channel.Set
+	for _, id := range []channel.ID{channel.PumpFlow, channel.PatientHeight, channel.PatientWeight,
+		channel.InlineHct, channel.InlineArtSO2, channel.InlineArtPO2, channel.InlineVenSO2} {
+		s.Add(id)
+	}
+	AddDerived(&s)
+	for _, id := range []channel.ID{channel.DerivedBSA, channel.DerivedFlowIndex, channel.DerivedCaO2,
+		channel.DerivedCvO2, channel.DerivedDO2i, channel.DerivedVO2i, channel.DerivedO2ER} {
+		if !s.Has(id) {
+			t.Errorf("%s: its inputs are provided (Hb from Hct, PvO2 optional), not added", id)
+		}
+	}
+	for _, id := range []channel.ID{channel.DerivedSVR, channel.DerivedVCO2, channel.DerivedDO2iVCO2i,
+		channel.DerivedRQ, channel.DerivedAVGradient, channel.DerivedRewarmRate} {
+		if s.Has(id) {
+			t.Errorf("%s: an input has no source (MAP, sweep, exhaust CO2 or temperatures), added", id)
+		}
+	}
+}

@@ -185,9 +185,9 @@ func (r *replayer) newSession() (*replaySession, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, pr := range pl.Producers() {
+	for i, pr := range pl.Producers() {
 		if int(pr.ID()) < len(s.devs) {
-			s.devs[pr.ID()] = watch{name: pr.Name(), transport: "replay"}
+			s.devs[pr.ID()] = watch{name: pr.Name(), transport: "replay", provides: r.c.Provides(i)}
 		}
 	}
 	if err := s.sealSources(pl.Producers()); err != nil {

@@ -73,6 +73,10 @@ type session struct {
 	// faults (by sim.FaultNames order), for the instructor panel.
 	sim    *sim.Case
 	faults atomic.Pointer[[]bool]
+	// operatorProvides are the channels the operator is expected to enter
+	// on a live console (the patient's size): a DO2i that cannot be
+	// computed for want of them is no_data, a prompt to enter them.
+	operatorProvides channel.Set
 }
 
 // watch is what the alarm engine and the devices panel know of a source.
@@ -85,6 +89,10 @@ type watch struct {
 	// sporadic: an analyser, which sends when it has results: silence is
 	// normal (devices.Description.Sporadic).
 	sporadic bool
+	// provides are the channels the source sends (a driver's description,
+	// the simulator's source, a recorded source's channels): the alarm
+	// engine raises no_data only for a channel some source provides.
+	provides channel.Set
 }
 
 type sessionOptions struct {
@@ -119,6 +127,8 @@ func newSessionState(o sessionOptions) *session {
 // added with addSource before start.
 func newSession(o sessionOptions) (*session, error) {
 	s := newSessionState(o)
+	s.operatorProvides.Add(channel.PatientHeight)
+	s.operatorProvides.Add(channel.PatientWeight)
 	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: monitor.DefaultSettings(), OnPublish: s.onPublish})
 	if err != nil {
 		return nil, err
@@ -217,11 +227,16 @@ func (s *session) addDevices(cfg *console.Config) (map[string]devices.Sink, []*m
 	var prods []*monitor.Producer
 	for _, d := range cfg.Devices {
 		drv := d.DriverName
-		pr, sink, err := s.addSource(watch{name: d.Name, transport: describeTransport(d.Transport), watched: true,
+		desc := devices.Describe(d.Driver)
+		w := watch{name: d.Name, transport: describeTransport(d.Transport), watched: true,
 			// The heart-lung machine (generic driver) and the in-line blood
 			// monitor are the devices a case depends on.
 			essential: drv == "generic" || drv == "cdi550", interval: d.Interval,
-			sporadic: devices.Describe(d.Driver).Sporadic})
+			sporadic: desc.Sporadic}
+		for _, cs := range desc.Channels {
+			w.provides.Add(cs.ID)
+		}
+		pr, sink, err := s.addSource(w)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -288,6 +303,7 @@ func applyTimeline(st timeline.State, c *alarms.Context) {
 // fillContext runs on the alarm goroutine before each evaluation.
 func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.Context) {
 	applyTimeline(s.tl.At(now.UnixNano()), c)
+	c.Unprovided = s.unprovided(snap)
 	c.RecordingFailed = s.rec != nil && s.rec.Failed()
 	if s.shipper != nil {
 		st := s.shipper.Status()
@@ -327,6 +343,24 @@ func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.C
 		}
 		c.Devices[id] = d
 	}
+}
+
+// unprovided returns the channels no source of the session provides: none
+// of its sources sends them and none ever had a value (a manual entry
+// provides its channel from then on), and the derived values missing a
+// required input.
+func (s *session) unprovided(snap *monitor.Snapshot) channel.Set {
+	prov := s.operatorProvides
+	for i := range s.devs {
+		prov.Union(&s.devs[i].provides)
+	}
+	for id := channel.ID(1); int(id) < len(snap.Readings); id++ {
+		if snap.Readings[id].Time != 0 {
+			prov.Add(id)
+		}
+	}
+	monitor.AddDerived(&prov)
+	return prov.Complement()
 }
 
 // buildState runs on its own goroutine: it turns the alarm runner's status,

@@ -54,8 +54,12 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 	var sinks []devices.Sink
 	for i, name := range sim.Sources() {
 		iv := sim.Source(i).Interval()
-		pr, sink, err := s.addSource(watch{name: name, transport: "simulated", watched: iv > 0, interval: iv,
-			essential: name == "sim.pump" || name == "sim.inline"})
+		w := watch{name: name, transport: "simulated", watched: iv > 0, interval: iv,
+			essential: name == "sim.pump" || name == "sim.inline"}
+		for _, id := range sim.Source(i).Channels() {
+			w.provides.Add(id)
+		}
+		pr, sink, err := s.addSource(w)
 		if err != nil {
 			return nil, fmt.Errorf("simulated source %s: %w", name, err)
 		}

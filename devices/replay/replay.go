@@ -48,6 +48,9 @@ type Case struct {
 	Start, End int64
 	// BadLines counts the lines skipped.
 	BadLines int
+	// provides holds, by Sources index, the channels of the vocabulary the
+	// source recorded (any quality).
+	provides []channel.Set
 	// Meta is the case metadata, the last line winning field by field
 	// (record.NewMeta when the file has none). Its height and weight are
 	// replayed as samples (see Builder.Case), its constants are the
@@ -58,6 +61,27 @@ type Case struct {
 // MetaSource is the source of the samples replay makes of the case
 // metadata's height and weight.
 const MetaSource = "case"
+
+// Provides returns the channels source (a Sources index) recorded: what a
+// replay takes it to provide (alarms.Context.Unprovided).
+func (c *Case) Provides(source int) channel.Set {
+	if source < 0 || source >= len(c.provides) {
+		return channel.Set{}
+	}
+	return c.provides[source]
+}
+
+// Unprovided returns the channels no source of the case recorded, and the
+// derived values missing a required input (monitor.AddDerived): a replay
+// raises no no_data for them, as the console did not.
+func (c *Case) Unprovided() channel.Set {
+	var prov channel.Set
+	for i := range c.provides {
+		prov.Union(&c.provides[i])
+	}
+	monitor.AddDerived(&prov)
+	return prov.Complement()
+}
 
 // Settings returns base with the constants the case was recorded with
 // (its metadata's, or the defaults when it has none): a replay computes
@@ -106,6 +130,10 @@ func (b *Builder) AddSample(ch, source string, t int64, v float64, q channel.Qua
 		si = int32(len(c.Sources))
 		b.srcIdx[source] = si
 		c.Sources = append(c.Sources, source)
+		c.provides = append(c.provides, channel.Set{})
+	}
+	if id, ok := channel.Lookup(ch); ok {
+		c.provides[si].Add(id)
 	}
 	c.Samples = append(c.Samples, Sample{Time: t, Value: v, Channel: ci, Source: si, Quality: q})
 }

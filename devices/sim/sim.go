@@ -52,6 +52,33 @@ func Sources() []string {
 	return names
 }
 
+// sourceChannels are the channels each source sends (TestSourceChannels
+// checks them against whole cases).
+var sourceChannels = [numSources][]channel.ID{
+	Pump: {channel.PumpFlow, channel.PumpSpeed, channel.PumpLinePressure, channel.PumpCardioplegiaPressure,
+		channel.TempArterialOutlet, channel.TempVenousInlet, channel.GasSweep, channel.GasFiO2, channel.GasExhaustCO2,
+		channel.ReservoirLevel},
+	Monitor: {channel.PatientMAP, channel.PatientSys, channel.PatientDia, channel.PatientCVP, channel.PatientHR,
+		channel.TempNasopharyngeal, channel.TempBladder},
+	Inline: {channel.InlineArtPH, channel.InlineArtPCO2, channel.InlineArtPO2, channel.InlineArtSO2, channel.InlineArtHCO3,
+		channel.InlineArtBE, channel.InlineK, channel.InlineVenPH, channel.InlineVenPCO2, channel.InlineVenPO2,
+		channel.InlineVenSO2, channel.InlineHct, channel.InlineHb, channel.InlineArtTemp, channel.InlineVenTemp},
+	NIRS:     {channel.NIRSLeft, channel.NIRSRight},
+	Manual:   {channel.PatientHeight, channel.PatientWeight, channel.ACTSeconds, channel.UrineVolume},
+	Oximeter: {channel.PatientSpO2, channel.PatientPI},
+	Analyser: {channel.ABGPH, channel.ABGPCO2, channel.ABGPO2, channel.ABGSO2, channel.ABGHb, channel.ABGHct, channel.ABGK,
+		channel.ABGNa, channel.ABGICa, channel.ABGGlucose, channel.ABGLactate, channel.ABGBE, channel.ABGHCO3,
+		channel.VBGPH, channel.VBGPCO2, channel.VBGPO2, channel.VBGSO2, channel.VBGHb, channel.VBGHct, channel.VBGLactate},
+}
+
+// Channels returns the channels the source sends. Shared: do not modify.
+func (s Source) Channels() []channel.ID {
+	if s >= 0 && s < numSources {
+		return sourceChannels[s]
+	}
+	return nil
+}
+
 // Interval returns how often a source reports; 0 for sources that report on
 // events (manual entry, the analyser).
 func (s Source) Interval() time.Duration { return sourceInfo[s].interval }

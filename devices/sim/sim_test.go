@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -386,3 +387,23 @@ func BenchmarkModelOnly(b *testing.B) {
 type countWriter struct{ n int }
 
 func (w *countWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+
+// Every channel a source sends over whole cases, with every fault, is one
+// it declares (Source.Channels: what a console takes the source to provide).
+func TestSourceChannels(t *testing.T) {
+	for _, name := range BuiltinNames() {
+		sc, err := Builtin(name)
+		require.NoError(t, err)
+		c := NewScenario(sc, time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC), 7)
+		check := func(src Source, s monitor.Sample) {
+			if !slices.Contains(src.Channels(), s.Channel) {
+				t.Errorf("%s: %s sends %s, not in Channels()", name, src, s.Channel)
+			}
+		}
+		for i, f := range Faults() {
+			c.AdvanceTo(c.Start().Add(time.Duration(20+10*i)*time.Minute), check)
+			require.NoError(t, c.Trigger(f.String()))
+		}
+		c.AdvanceTo(c.Start().Add(sc.Duration), check)
+	}
+}
