@@ -9,40 +9,55 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pumpside/pumpside/alarms"
 	"github.com/pumpside/pumpside/devices/replay"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/report"
 )
 
-// deriveMissing gives c derived.* series when the file at path has none: a
-// case file another tool wrote to the format, or pumpside sim --out. It
-// replays the file's samples through the pipeline once per second of case
-// time, as pumpside replay does, and records each derived value (NaN when
-// it is not ok), so that the summary's DO2i figures exist for any file
-// that follows the format. Files with derived lines (Pumpside's recordings)
-// are left as they are. It reports whether it derived anything.
-func deriveMissing(c *report.Case, path string) (bool, error) {
+// completeFromReplay gives c what a case file another tool wrote (or
+// pumpside sim --out) may lack and a replay computes: derived.* series when
+// the file has none, and the alarm transitions when it has no alarm line.
+// It replays the file's samples once, second by second, through the
+// pipeline and the default alarm profile exactly as pumpside replay does,
+// so that report, export and audit state the figures a replay shows
+// instead of none or zeros. What the file holds is left as it is (a
+// Pumpside recording keeps its own derived values and alarm log). It
+// reports what it computed.
+func completeFromReplay(c *report.Case, path string) (derived, alarmsDone bool, err error) {
+	needDerived := true
 	for name := range c.Series {
 		if strings.HasPrefix(name, "derived.") {
-			return false, nil
+			needDerived = false
+			break
 		}
+	}
+	needAlarms := c.AlarmLog == report.AlarmLogNone
+	if !needDerived && !needAlarms {
+		return false, false, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer f.Close()
 	rc, err := replay.Load(bufio.NewReaderSize(f, 1<<20), nil) // bad lines: reported by the first read
 	if err != nil {
-		return false, fmt.Errorf("deriving values: %w", err)
+		return false, false, fmt.Errorf("replaying the case: %w", err)
 	}
 	n := int(floorSecond(rc.End) - floorSecond(rc.Start) + 1)
 	var series [monitor.NumDerived][]report.Point
-	for i := range series {
-		series[i] = make([]report.Point, 0, n)
+	if needDerived {
+		for i := range series {
+			series[i] = make([]report.Point, 0, n)
+		}
 	}
-	_, err = replaySeconds(context.Background(), rc, func(now time.Time, snap *monitor.Snapshot) error {
+	var log alarmCollector
+	_, err = replayWithAlarms(context.Background(), rc, &log, func(now time.Time, snap *monitor.Snapshot) error {
+		if !needDerived {
+			return nil
+		}
 		for i := range series {
 			v := math.NaN()
 			if r := snap.Reading(channel.DerivedBSA + channel.ID(i)); r.OK() {
@@ -53,10 +68,27 @@ func deriveMissing(c *report.Case, path string) (bool, error) {
 		return nil
 	})
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	for i, pts := range series {
-		c.Series[channel.Get(channel.DerivedBSA+channel.ID(i)).Name] = pts
+	if needDerived {
+		for i, pts := range series {
+			c.Series[channel.Get(channel.DerivedBSA+channel.ID(i)).Name] = pts
+		}
 	}
-	return true, nil
+	if needAlarms {
+		c.SetComputedAlarms(log.got)
+	}
+	return needDerived, needAlarms, nil
+}
+
+// alarmCollector keeps the transitions of an alarm log as the case file's
+// alarm lines would hold them.
+type alarmCollector struct{ got []report.Alarm }
+
+func (a *alarmCollector) LogAlarm(e alarms.Entry) {
+	if !e.IsTransition() {
+		return
+	}
+	a.got = append(a.got, report.Alarm{T: e.Time, Alarm: e.Alarm, Priority: e.Priority.String(),
+		State: e.State.TransitionName(), Reason: e.Reason.String(), Value: e.Value, Limit: e.Limit})
 }

@@ -194,19 +194,7 @@ type replayStats struct {
 
 // headlessReplay steps the pipeline once per second of case time.
 func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (replayStats, error) {
-	var st replayStats
 	jl := alarms.NewJSONLines(aw)
-	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{Logger: jl})
-	if err != nil {
-		return st, err
-	}
-	tl := timeline.New(len(c.Events) + 1)
-	for _, e := range c.Events {
-		if err := tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind}); err != nil {
-			return st, err
-		}
-	}
-	var actx alarms.Context
 	line := []byte("time")
 	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
 		line = append(line, ',')
@@ -214,14 +202,9 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 	}
 	line = append(line, '\n')
 	if _, err := dw.Write(line); err != nil {
-		return st, err
+		return replayStats{}, err
 	}
-	st.unknown, err = replaySeconds(ctx, c, func(now time.Time, snap *monitor.Snapshot) error {
-		applyTimeline(tl.At(now.UnixNano()), &actx)
-		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
-			actx.LastACT = r.Time
-		}
-		st.transitions += len(eng.Eval(now, snap, &actx))
+	st, err := replayWithAlarms(ctx, c, jl, func(now time.Time, snap *monitor.Snapshot) error {
 		line = now.UTC().AppendFormat(line[:0], time.RFC3339)
 		for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
 			line = append(line, ',')
@@ -237,6 +220,34 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 		return st, err
 	}
 	return st, jl.Err()
+}
+
+// replayWithAlarms replays c once per second of case time (replaySeconds)
+// through the default alarm profile, its events setting the phase, the
+// cross-clamp and the last cardioplegia and ACT, as a console would. The
+// alarm log goes to log; each is called after each evaluation.
+func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, each func(now time.Time, snap *monitor.Snapshot) error) (replayStats, error) {
+	var st replayStats
+	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{Logger: log})
+	if err != nil {
+		return st, err
+	}
+	tl := timeline.New(len(c.Events) + 1)
+	for _, e := range c.Events {
+		if err := tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind}); err != nil {
+			return st, err
+		}
+	}
+	actx := alarms.Context{Unprovided: c.Unprovided()}
+	st.unknown, err = replaySeconds(ctx, c, func(now time.Time, snap *monitor.Snapshot) error {
+		applyTimeline(tl.At(now.UnixNano()), &actx)
+		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
+			actx.LastACT = r.Time
+		}
+		st.transitions += len(eng.Eval(now, snap, &actx))
+		return each(now, snap)
+	})
+	return st, err
 }
 
 // replaySeconds replays c through a pipeline of its own, publishing once

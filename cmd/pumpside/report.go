@@ -111,12 +111,16 @@ func loadCaseFile(cmd, path string, stderr io.Writer) (*report.Case, bool) {
 	if bad > 0 {
 		fmt.Fprintf(stderr, "pumpside %s: %s: %d bad lines skipped\n", cmd, path, bad)
 	}
-	switch derived, err := deriveMissing(c, path); {
-	case err != nil:
+	derived, computed, err := completeFromReplay(c, path)
+	if err != nil {
 		fmt.Fprintf(stderr, "pumpside %s: %s: %v\n", cmd, path, err)
 		return nil, false
-	case derived:
+	}
+	if derived {
 		fmt.Fprintf(stderr, "pumpside %s: %s has no derived values: computed from its samples, as replay does\n", cmd, path)
+	}
+	if computed {
+		fmt.Fprintf(stderr, "pumpside %s: %s has no alarm log: alarms computed from its samples with the default profile, as replay does\n", cmd, path)
 	}
 	return c, true
 }

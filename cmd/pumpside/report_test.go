@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -402,4 +403,46 @@ func TestReportDerivesMissingValues(t *testing.T) {
 	_, ok = loadCaseFile("report", reportCase, &stderr)
 	require.True(t, ok)
 	assert.NotContains(t, stderr.String(), "no derived values")
+}
+
+// Issue 22: the report of a case written by `pumpside sim --out` (no alarm
+// lines, as any file another tool wrote) lists the alarm activations its
+// replay raises, says they were computed, and never states a dose that was
+// not entered.
+func TestReportOfSimCaseCountsItsReplayAlarms(t *testing.T) {
+	withSecret(t)
+	path := filepath.Join(t.TempDir(), "sim.case")
+	code, _, errs := run("sim", "--seed", "3", "--duration", "2h", "--out", path)
+	require.Equal(t, 0, code, errs)
+	alarmsOut := filepath.Join(t.TempDir(), "a.jsonl")
+	code, _, errs = run("replay", path, "--headless", "--alarms-out", alarmsOut)
+	require.Equal(t, 0, code, errs)
+	b, err := os.ReadFile(alarmsOut)
+	require.NoError(t, err)
+	want := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var tr struct{ Priority, State string }
+		require.NoError(t, json.Unmarshal([]byte(l), &tr))
+		if tr.State == "active" {
+			want[tr.Priority]++
+		}
+	}
+	require.NotEmpty(t, want, "the routine case raises alarms when replayed")
+
+	code, out, errs := run("export", path, "--format", "summary-csv")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, errs, "has no alarm log: alarms computed from its samples")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	require.NoError(t, err)
+	for _, p := range []string{"high", "medium", "low"} {
+		assert.Equal(t, strconv.Itoa(want[p]), rows[1][slices.Index(rows[0], "alarms_"+p)], p)
+	}
+
+	code, out, errs = run("report", path, "--format", "html")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, fmt.Sprintf("high %d, medium %d, low %d (computed from the samples", want["high"], want["medium"], want["low"]))
+	assert.Contains(t, out, "protamine")
+	assert.Contains(t, out, "1 entry with no dose recorded")
+	assert.NotContains(t, out, "0.0 total")
+	assert.Contains(t, out, "drug protamine at 09:45:00: no dose recorded", "a missing record item")
 }

@@ -30,8 +30,8 @@ type Audit struct {
 func NewAudit(cases []*CaseSummary) *Audit {
 	a := &Audit{Cases: cases}
 	n := len(cases)
-	var bypass, below, outletHigh, rewarm, gradWarm time.Duration
-	var units, transfused, anyBelow, anyOutlet, withMissing int
+	var bypass, below, outletHigh, rewarm, gradWarm, alarmBypass time.Duration
+	var units, transfused, anyBelow, anyOutlet, withMissing, noAlarmLog int
 	var bloodML float64
 	var lowest, compl, bypassMin []float64
 	alarms := map[string]int{}
@@ -62,6 +62,11 @@ func NewAudit(cases []*CaseSummary) *Audit {
 		if c := s.MinCompleteness(); !math.IsNaN(c) {
 			compl = append(compl, 100*c)
 		}
+		if s.AlarmLog == AlarmLogNone {
+			noAlarmLog++ // not recorded: left out of the alarm burden, not counted as none
+			continue
+		}
+		alarmBypass += s.Bypass
 		for p, k := range s.AlarmsByPriority {
 			alarms[p] += k
 		}
@@ -79,10 +84,14 @@ func NewAudit(cases []*CaseSummary) *Audit {
 		return fmt.Sprintf("%.1f min (%.2f %% of bypass time)", d.Minutes(), 100*float64(d)/float64(bypass))
 	}
 	perHour := func(k int) string {
-		if bypass <= 0 {
+		if alarmBypass <= 0 {
 			return none
 		}
-		return fmt.Sprintf("%d (%.2f per bypass hour)", k, float64(k)/bypass.Hours())
+		t := fmt.Sprintf("%d (%.2f per bypass hour)", k, float64(k)/alarmBypass.Hours())
+		if noAlarmLog > 0 {
+			t += fmt.Sprintf("; %d cases without an alarm log left out", noAlarmLog)
+		}
+		return t
 	}
 	a.Rows = [][2]string{
 		{"Cases", fmt.Sprint(n)},
@@ -127,6 +136,8 @@ func (a *Audit) chartPNG(w, h vg.Length, dpi int) ([]byte, error) {
 		names[i] = fmt.Sprint(i + 1)
 		if s.Bypass > 0 {
 			below[i] = 100 * float64(s.DO2iBelow) / float64(s.Bypass)
+		}
+		if s.Bypass > 0 && s.AlarmLog != AlarmLogNone {
 			k := 0
 			for _, v := range s.AlarmsByPriority {
 				k += v
@@ -192,7 +203,7 @@ th{background:#eee}img{max-width:100%}
 <section id="chart"><h2>By case</h2><img alt="DO2i below target and alarm burden by case" src="{{.Chart}}"></section>
 <section id="cases"><h2>Cases</h2>
 <table><tr><th>#</th><th>case</th><th>bypass</th><th>DO2i &lt; target</th><th>DO2i area</th><th>lowest temp</th><th>outlet &ge; limit</th><th>blood entries</th><th>alarms h/m/l</th><th>fresh data (worst channel)</th><th>missing items</th></tr>
-{{range $i, $s := .A.Cases}}<tr><td>{{inc $i}}</td><td>{{$s.Label}}</td><td>{{mins $s.Bypass}} min</td><td>{{mins $s.DO2iBelow}} min</td><td>{{area $s.DO2iAreaBelow}}</td><td>{{temp $s.LowestTemp}}</td><td>{{mins $s.OutletHigh}} min</td><td>{{$s.BloodUnits}}</td><td>{{index $s.AlarmsByPriority "high"}}/{{index $s.AlarmsByPriority "medium"}}/{{index $s.AlarmsByPriority "low"}}</td><td>{{compl $s}}</td><td>{{len $s.Missing}}</td></tr>
+{{range $i, $s := .A.Cases}}<tr><td>{{inc $i}}</td><td>{{$s.Label}}</td><td>{{mins $s.Bypass}} min</td><td>{{mins $s.DO2iBelow}} min</td><td>{{area $s.DO2iAreaBelow}}</td><td>{{temp $s.LowestTemp}}</td><td>{{mins $s.OutletHigh}} min</td><td>{{$s.BloodUnits}}</td><td>{{if eq $s.AlarmLog 0}}not recorded{{else}}{{index $s.AlarmsByPriority "high"}}/{{index $s.AlarmsByPriority "medium"}}/{{index $s.AlarmsByPriority "low"}}{{end}}</td><td>{{compl $s}}</td><td>{{len $s.Missing}}</td></tr>
 {{end}}</table></section>
 </body></html>
 `))

@@ -100,7 +100,16 @@ func (s *CaseSummary) csvRow() []string {
 		nadir(s.LowestTemp, 1), nadir(s.NadirHct, 1), nadir(s.NadirDO2i, 0), f(s.DO2iThreshold, 0), mins(s.DO2iBelow), f(s.DO2iAreaBelow, 1),
 		mins(s.MAPBelow), mins(s.SvO2Below), mins(s.OutletHigh), mins(s.AVGradientHigh), mins(s.AVGradientWarmHigh), mins(s.RewarmRateHigh),
 		f(s.fluidsIn(), 0), f(s.Cardioplegia.ML, 0), f(s.CellSalvage.ML, 0), f(s.bloodML(), 0), strconv.Itoa(s.BloodUnits()), f(s.Urine.ML, 0), f(s.Haemofiltration.ML, 0), f(s.Balance, 0),
-		strconv.Itoa(s.AlarmsByPriority["high"]), strconv.Itoa(s.AlarmsByPriority["medium"]), strconv.Itoa(s.AlarmsByPriority["low"]),
+		s.alarmCell("high"), s.alarmCell("medium"), s.alarmCell("low"),
 		f(100*s.MinCompleteness(), 1), strconv.Itoa(len(s.Missing)), strconv.Itoa(s.BadLines),
 	}
+}
+
+// alarmCell is the activations of priority p, empty when the case has no
+// alarm log (not recorded, never 0).
+func (s *CaseSummary) alarmCell(p string) string {
+	if s.AlarmLog == AlarmLogNone {
+		return ""
+	}
+	return strconv.Itoa(s.AlarmsByPriority[p])
 }

@@ -61,7 +61,7 @@ func TestSummaryHonoursEdits(t *testing.T) {
 	if s.Bypass != 2940*time.Second || !s.BypassStart.Equal(at(660)) {
 		t.Errorf("bypass %v from %v, want 2940 s from %v", s.Bypass, s.BypassStart, at(660))
 	}
-	want := []DrugTotal{{"heparin", "IU", 24000, 1}, {"phenylephrine", "mcg", 100, 1}}
+	want := []DrugTotal{{"heparin", "IU", 24000, 1, 0}, {"phenylephrine", "mcg", 100, 1, 0}}
 	if len(s.Drugs) != len(want) || s.Drugs[0] != want[0] || s.Drugs[1] != want[1] {
 		t.Errorf("drugs %+v, want %+v", s.Drugs, want)
 	}

@@ -81,8 +81,32 @@ type Case struct {
 	// or no event has their target): listed as missing record items.
 	EditProblems []string
 	Alarms       []Alarm // time order
+	// AlarmLog says where Alarms come from: the file's alarm lines, none
+	// (a file without any: its alarm figures are not recorded), or
+	// computed from its samples as replay computes them (SetComputedAlarms).
+	AlarmLog AlarmLog
 	// BadLines counts lines that did not follow the format.
 	BadLines int
+}
+
+// AlarmLog is where a case's alarm transitions come from.
+type AlarmLog uint8
+
+// The sources of a case's alarms.
+const (
+	// AlarmLogNone: the file has no alarm line, and none were computed.
+	AlarmLogNone AlarmLog = iota
+	// AlarmLogRecorded: the file's own alarm lines.
+	AlarmLogRecorded
+	// AlarmLogComputed: computed from the samples, as replay does.
+	AlarmLogComputed
+)
+
+// SetComputedAlarms gives a case whose file holds no alarm line the
+// transitions a replay of its samples raised (time order).
+func (c *Case) SetComputedAlarms(as []Alarm) {
+	c.Alarms = as
+	c.AlarmLog = AlarmLogComputed
 }
 
 // Load reads a whole case file. Bad lines are passed to onBad (if not nil)
@@ -133,6 +157,9 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 	c.BadLines = rd.BadLines
 	if good == 0 {
 		return nil, ErrEmpty
+	}
+	if len(c.Alarms) > 0 {
+		c.AlarmLog = AlarmLogRecorded
 	}
 	for k, s := range c.Series {
 		if !slices.IsSortedFunc(s, func(a, b Point) int { return cmpInt(a.T, b.T) }) {

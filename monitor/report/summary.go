@@ -72,8 +72,12 @@ type Volume struct {
 // DrugTotal is the total of one drug in one unit.
 type DrugTotal struct {
 	Name, Unit string
-	Total      float64
-	Count      int
+	// Total is the sum of the recorded doses, Count how many there are.
+	Total float64
+	Count int
+	// Undosed counts the entries of the drug without a dose: given, but
+	// how much is not recorded (never counted as 0).
+	Undosed int
 }
 
 // Completeness is the share of bypass time a key channel had a fresh, usable
@@ -161,6 +165,9 @@ type CaseSummary struct {
 	// AlarmsByPriority counts activations (transitions to active).
 	AlarmsByPriority map[string]int
 	AlarmsByID       map[string]int
+	// AlarmLog says where the counts come from; with AlarmLogNone they are
+	// not recorded (empty), never 0.
+	AlarmLog AlarmLog
 
 	Completeness []Completeness
 	Missing      []string
@@ -465,8 +472,11 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 			}
 			if v, ok := e.Num["dose"]; ok {
 				d.Total += v
+				d.Count++
+			} else {
+				d.Undosed++
+				s.Missing = append(s.Missing, fmt.Sprintf("drug %s at %s: no dose recorded", k[0], clock(e.T)))
 			}
-			d.Count++
 		}
 		s.Log = append(s.Log, LogEntry{Time: utc(e.T), Kind: e.Kind, Text: red(e.Text), Who: red(e.Who), Edited: e.Edited})
 	}
@@ -500,6 +510,7 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 }
 
 func (s *CaseSummary) alarms(c *Case) {
+	s.AlarmLog = c.AlarmLog
 	for _, a := range c.Alarms {
 		if a.State == "active" {
 			s.AlarmsByPriority[a.Priority]++

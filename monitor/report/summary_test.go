@@ -3,6 +3,7 @@ package report
 import (
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,7 +107,7 @@ func TestSummarizeKnownCase(t *testing.T) {
 	if v := s.BloodProducts["RBC"]; v.ML != 300 || v.Count != 1 || s.BloodUnits() != 1 {
 		t.Errorf("blood products %+v", s.BloodProducts)
 	}
-	wantDrugs := []DrugTotal{{"heparin", "IU", 29000, 2}, {"phenylephrine", "mcg", 100, 1}}
+	wantDrugs := []DrugTotal{{"heparin", "IU", 29000, 2, 0}, {"phenylephrine", "mcg", 100, 1, 0}}
 	if len(s.Drugs) != len(wantDrugs) {
 		t.Fatalf("drugs %+v", s.Drugs)
 	}
@@ -208,5 +209,61 @@ func TestPrivacy(t *testing.T) {
 	si := summarizeKnown(t, true)
 	if si.Label != "C-2026-0301-R" || si.Identifiers["name"] != "Jane Doe" {
 		t.Errorf("identified summary: %q %v", si.Label, si.Identifiers)
+	}
+}
+
+// A file without an alarm log states no alarm figures (empty cells, "not
+// recorded"), computed ones say so, and a drug entry without a dose is never
+// counted as 0.
+func TestNotRecordedIsNotZero(t *testing.T) {
+	const file = `case,case=N height_cm=170,weight_kg=70 1772352000000000000
+event,case=N,kind=on_bypass text="On" 1772352060000000000
+pump,case=N,source=p flow=4 1772352060000000000
+event,case=N,kind=drug text="protamine",name="protamine" 1772352300000000000
+event,case=N,kind=drug text="heparin",name="heparin",dose=5000,unit="IU" 1772352310000000000
+event,case=N,kind=off_bypass text="Off" 1772352600000000000
+`
+	c, err := Load(strings.NewReader(file), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AlarmLog != AlarmLogNone {
+		t.Fatalf("alarm log %v, want none", c.AlarmLog)
+	}
+	s, err := Summarize(c, DefaultSettings(), Privacy{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csvOut strings.Builder
+	if err := WriteSummaryCSV(&csvOut, s); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(csvOut.String()), "\n")
+	head, row := strings.Split(rows[0], ","), strings.Split(rows[1], ",")
+	for i, k := range head {
+		if strings.HasPrefix(k, "alarms_") && row[i] != "" {
+			t.Errorf("%s = %q, want empty (not recorded)", k, row[i])
+		}
+	}
+	if got := s.AlarmText(); !strings.HasPrefix(got, "not recorded") {
+		t.Errorf("alarm text %q", got)
+	}
+	want := map[string]string{"protamine": "1 entry with no dose recorded", "heparin": "5000.0 IU total (1 dose)"}
+	for _, d := range s.Drugs {
+		if d.String() != want[d.Name] {
+			t.Errorf("drug %s: %q, want %q", d.Name, d.String(), want[d.Name])
+		}
+	}
+	if !slices.Contains(s.Missing, "drug protamine at 08:05:00: no dose recorded") {
+		t.Errorf("missing items %q", s.Missing)
+	}
+
+	c.SetComputedAlarms([]Alarm{{T: 1772352100000000000, Alarm: "map_low", Priority: "medium", State: "active"}})
+	s, err = Summarize(c, DefaultSettings(), Privacy{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.AlarmText(); !strings.HasPrefix(got, "high 0, medium 1, low 0 (computed from the samples") {
+		t.Errorf("alarm text %q", got)
 	}
 }

@@ -110,13 +110,9 @@ func (s *CaseSummary) Rows() [][2]string {
 		[2]string{"Fluid balance (in − out)", num(s.Balance, 0, "mL")},
 	)
 	for _, d := range s.Drugs {
-		r = append(r, [2]string{"Drug: " + d.Name, fmt.Sprintf("%s total (%d doses)", num(d.Total, 1, d.Unit), d.Count)})
+		r = append(r, [2]string{"Drug: " + d.Name, d.String()})
 	}
-	var al []string
-	for _, p := range []string{"high", "medium", "low"} {
-		al = append(al, fmt.Sprintf("%s %d", p, s.AlarmsByPriority[p]))
-	}
-	r = append(r, [2]string{"Alarm activations", strings.Join(al, ", ")})
+	r = append(r, [2]string{"Alarm activations", s.AlarmText()})
 	for _, c := range s.Completeness {
 		r = append(r, [2]string{"Fresh data on bypass: " + c.Channel, num(100*c.Share, 1, "%")})
 	}
@@ -153,4 +149,42 @@ func gasCell(g BloodGas, key string) string {
 		p = 0
 	}
 	return num(v, p, "")
+}
+
+// String says the drug's total as the record holds it: the sum of the
+// recorded doses, and the entries without a dose, which are not counted
+// as 0 ("dose not recorded").
+func (d DrugTotal) String() string {
+	var parts []string
+	if d.Count > 0 {
+		plural := "s"
+		if d.Count == 1 {
+			plural = ""
+		}
+		parts = append(parts, fmt.Sprintf("%s total (%d dose%s)", num(d.Total, 1, d.Unit), d.Count, plural))
+	}
+	switch {
+	case d.Undosed == 1:
+		parts = append(parts, "1 entry with no dose recorded")
+	case d.Undosed > 1:
+		parts = append(parts, fmt.Sprintf("%d entries with no dose recorded", d.Undosed))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// AlarmText is the alarm activations by priority, and where they come
+// from: "not recorded" for a file without an alarm log (never 0s).
+func (s *CaseSummary) AlarmText() string {
+	if s.AlarmLog == AlarmLogNone {
+		return "not recorded (the file has no alarm log)"
+	}
+	var al []string
+	for _, p := range []string{"high", "medium", "low"} {
+		al = append(al, fmt.Sprintf("%s %d", p, s.AlarmsByPriority[p]))
+	}
+	t := strings.Join(al, ", ")
+	if s.AlarmLog == AlarmLogComputed {
+		t += " (computed from the samples with the default profile, as replay does: the file has no alarm log)"
+	}
+	return t
 }
