@@ -95,6 +95,11 @@ type instance struct {
 	ackAt           int64
 	pausedUntil     int64
 	value, limit    float64
+	// raised is the value when the alarm became active; endedAt when its
+	// condition ended while it stays shown (latched, or held for
+	// min_visible), 0 while the condition holds.
+	raised  float64
+	endedAt int64
 }
 
 const noDataPrefix = "no_data/"
@@ -484,6 +489,12 @@ func (e *Engine) step(t int64, a *instance, present bool, why Reason) {
 			e.activate(t, a, ReasonDelay)
 		}
 	default: // Active, AudioPaused, Acknowledged
+		switch {
+		case present:
+			a.endedAt = 0
+		case a.endedAt == 0:
+			a.endedAt = t
+		}
 		if !present {
 			if a.state == Acknowledged || (!a.latching && t-a.activeSince >= e.minVisible) {
 				e.clear(t, a, why)
@@ -510,11 +521,12 @@ func (e *Engine) step(t int64, a *instance, present bool, why Reason) {
 
 func (e *Engine) activate(t int64, a *instance, why Reason) {
 	a.state, a.activeSince, a.pausedUntil = Active, t, 0
+	a.raised, a.endedAt = a.value, 0
 	e.emit(t, a, why)
 }
 
 func (e *Engine) clear(t int64, a *instance, why Reason) {
-	a.state, a.pausedUntil = Inactive, 0
+	a.state, a.pausedUntil, a.endedAt = Inactive, 0, 0
 	e.emit(t, a, why)
 	if a.rule >= 0 {
 		a.prio = e.rules[a.rule].Priority // escalation ends with the alarm

@@ -318,3 +318,40 @@ func TestAlarmNoGUIImports(t *testing.T) {
 		}
 	}
 }
+
+// A latched alarm whose condition has ended keeps the value that raised it
+// and says when it ended, instead of passing the recovered value off as the
+// cause (issue 12).
+func TestLatchedAlarmKeepsItsCause(t *testing.T) {
+	r := newRig(t, nil)
+	r.ctx.Phase = alarms.Bypass
+	fillNormal(r)
+	r.eval(0)
+	r.set(channel.PatientMAP, 38.4)
+	for range 6 {
+		r.eval(time.Second)
+	}
+	s := r.status("map_critical")
+	require.Equal(t, alarms.Active, s.State)
+	require.Equal(t, 38.4, s.Raised)
+	require.Zero(t, s.Ended, "the condition holds")
+	raisedAt := s.Since
+
+	r.set(channel.PatientMAP, 69.42)
+	r.eval(time.Second)
+	endedAt := r.now.UnixNano()
+	r.eval(time.Minute)
+	r.set(channel.PatientMAP, 69.42)
+	r.eval(time.Second)
+	s = r.status("map_critical")
+	require.Equal(t, alarms.Active, s.State, "map_critical latches")
+	require.False(t, s.Present)
+	require.Equal(t, 38.4, s.Raised, "the value that raised it")
+	require.Equal(t, raisedAt, s.Since)
+	require.Equal(t, endedAt, s.Ended, "when the condition ended")
+	require.Equal(t, 69.42, s.Value, "the current value is still there for who wants it")
+
+	r.set(channel.PatientMAP, 36)
+	r.eval(time.Second)
+	require.Zero(t, r.status("map_critical").Ended, "present again: not ended")
+}

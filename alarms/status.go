@@ -28,6 +28,14 @@ type Status struct {
 	// Value and Limit are the latest input value and the limit it crossed,
 	// NaN if none (units as in Transition).
 	Value, Limit float64
+	// Raised is the value when the alarm became active (NaN if none), the
+	// value that raised it.
+	Raised float64
+	// Ended is when the condition ended while the alarm stays shown
+	// (latched, acknowledged-latched, or held for min_visible), Unix ns; 0
+	// while the condition holds. An ended alarm is shown with Raised, not
+	// with the recovered Value.
+	Ended int64
 	// Limits in force, shown always; Adjustable if the operator may change
 	// them and within what.
 	Limits             Limits
@@ -51,14 +59,14 @@ func (e *Engine) AppendStatus(dst []Status, all bool) []Status {
 		s := Status{
 			Alarm: a.id, Index: a.idx, Rule: "no_data", Message: e.profile.NoData.Message, Class: Technical,
 			State: a.state, Priority: a.prio, Present: a.engaged, Latching: a.latching, Sounding: a.sounding(),
-			PausedUntil: a.pausedUntil, Value: a.value, Limit: a.limit,
+			PausedUntil: a.pausedUntil, Value: a.value, Limit: a.limit, Raised: math.NaN(),
 			Limits: noLimits, LimitMin: math.NaN(), LimitMax: math.NaN(), Baseline: math.NaN(),
 		}
 		switch a.state {
 		case Pending:
 			s.Since = a.pendingSince
 		case Active, AudioPaused, Acknowledged:
-			s.Since = a.activeSince
+			s.Since, s.Raised, s.Ended = a.activeSince, a.raised, a.endedAt
 		}
 		if a.rule >= 0 {
 			r := &e.rules[a.rule]

@@ -418,24 +418,18 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 			v.Instructor.Active = *a
 		}
 	}
-	unit := func(rule string) string {
-		if r := s.rule(rule); r != nil {
-			if id, ok := s.p.ChannelID(r.Input); ok {
-				return s.p.Channels()[id].Unit
-			}
-		}
-		return ""
-	}
+	unit := func(rule string) string { u, _ := s.alarmValueFormat(rule); return u }
 	if st.Failure != "" {
 		v.Alarms = append(v.Alarms, ui.AlarmView{ID: "alarm_system_failure", Message: "ALARM SYSTEM FAILURE: watch the patient and the pump",
 			Priority: ui.Priority(alarms.High), State: ui.AlarmState(alarms.Active), Technical: true, Sounding: true,
 			Present: true, Latching: true, Since: st.Time, Value: math.NaN(), Limit: math.NaN()})
 	}
 	for _, a := range st.Alarms {
+		u, prec := s.alarmValueFormat(a.Rule)
 		v.Alarms = append(v.Alarms, ui.AlarmView{ID: a.Alarm, Message: a.Message, Priority: ui.Priority(a.Priority),
 			State: ui.AlarmState(a.State), Technical: a.Class == alarms.Technical, Sounding: a.Sounding,
 			Present: a.Present, Latching: a.Latching, Since: a.Since, PausedUntil: a.PausedUntil,
-			Value: a.Value, Limit: a.Limit, Unit: unit(a.Rule)})
+			Value: a.Value, Limit: a.Limit, Unit: u, Precision: prec, Raised: a.Raised, Ended: a.Ended})
 	}
 	for _, a := range st.All {
 		rule := s.rule(a.Rule)
@@ -464,8 +458,10 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 		if !e.IsTransition() {
 			name = e.Reason.String()
 		}
+		rule, _, _ := strings.Cut(e.Alarm, "/") // device_lost/<device>: the rule device_lost
+		_, prec := s.alarmValueFormat(rule)
 		v.AlarmLog = append(v.AlarmLog, ui.AlarmLogView{Time: e.Time, Alarm: e.Alarm, Priority: ui.Priority(e.Priority),
-			Transition: name, Value: e.Value, Limit: e.Limit})
+			Transition: name, Value: e.Value, Limit: e.Limit, Precision: prec})
 	}
 	var statuses []devices.DeviceStatus
 	if s.running != nil {
@@ -496,6 +492,35 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 			Value: math.NaN(), Edited: e.Edited, Void: e.Void})
 	}
 	return v
+}
+
+// alarmValueFormat returns the unit and display decimals of the value of
+// an alarm of rule id (alarms.Transition.Value): the input channel's for a
+// limit on a channel (a MAP is 69, not 69.42), per minute for a rate,
+// minutes for a stale input, seconds for a silent device, % for a fall
+// from baseline.
+func (s *session) alarmValueFormat(id string) (unit string, precision int) {
+	r := s.rule(id)
+	if r == nil {
+		return "", 0
+	}
+	switch r.Condition {
+	case alarms.Stale:
+		return "min", 0
+	case alarms.DeviceLost:
+		return "s", 1
+	case alarms.FallPercent:
+		return "%", 0
+	}
+	ch, ok := s.p.ChannelID(r.Input)
+	if !ok {
+		return "", 1
+	}
+	c := s.p.Channels()[ch]
+	if r.Condition == alarms.RateAbove || r.Condition == alarms.RateBelow {
+		return c.Unit + "/min", c.Precision + 1
+	}
+	return c.Unit, c.Precision
 }
 
 func (s *session) rule(id string) *alarms.Rule {

@@ -37,11 +37,12 @@ func (l *AlarmLog) LimitButton(i, k int) image.Rectangle {
 // NewAlarmLog returns the alarms screen.
 func NewAlarmLog() *AlarmLog { return &AlarmLog{} }
 
-func fmtNum(v float64) string {
-	if math.IsNaN(v) {
+// fmtNum formats v with prec decimals, "–" for no value.
+func fmtNum(v float64, prec int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "–"
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return strconv.FormatFloat(v, 'f', max(0, min(prec, 3)), 64)
 }
 
 // clockOf formats a Unix ns time as the case clock (since caseStart) or, if
@@ -82,10 +83,22 @@ func (l *AlarmLog) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle
 		widget.Rect(gtx.Ops, row, 0, th.Tile)
 		outline(gtx.Ops, row, px(3), bg)
 		mr := float32(rowH) * 0.25
-		priorityMarker(gtx.Ops, a.Priority, f32.Pt(float32(row.Min.X+px(10))+mr, float32(y+rowH/2)), mr, bg)
+		ended := a.Ended != 0 && !a.Present
+		if ended {
+			endedMarker(gtx.Ops, a.Priority, f32.Pt(float32(row.Min.X+px(10))+mr, float32(y+rowH/2)), mr, bg)
+		} else {
+			priorityMarker(gtx.Ops, a.Priority, f32.Pt(float32(row.Min.X+px(10))+mr, float32(y+rowH/2)), mr, bg)
+		}
 		state := [...]string{"inactive", "pending", "ACTIVE", "AUDIO PAUSED", "ACKNOWLEDGED"}[min(int(a.State), 4)]
-		s := a.Priority.Stars() + " " + a.Priority.Word() + "  " + a.Message + "  —  " + state +
-			"  since " + clockOf(a.Since, caseStart) + "  value " + fmtNum(a.Value) + " " + a.Unit + "  limit " + fmtNum(a.Limit)
+		s := a.Priority.Stars() + " " + a.Priority.Word() + "  " + a.Message + "  —  " + state
+		if ended {
+			// The value that raised it, and when the condition ended.
+			s += "  since " + clockOf(a.Since, caseStart) + "  raised by " + fmtNum(a.Raised, a.Precision) + " " + a.Unit +
+				"  limit " + fmtNum(a.Limit, a.Precision) + "  ENDED " + clockOf(a.Ended, caseStart)
+		} else {
+			s += "  since " + clockOf(a.Since, caseStart) + "  value " + fmtNum(a.Value, a.Precision) + " " + a.Unit +
+				"  limit " + fmtNum(a.Limit, a.Precision)
+		}
 		if a.Latching {
 			s += "  (latched)"
 		}
@@ -103,7 +116,7 @@ func (l *AlarmLog) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle
 	for i := len(st.AlarmLog) - 1; i >= 0 && y+lineH <= r.Max.Y; i-- {
 		e := &st.AlarmLog[i]
 		s := clockOf(e.Time, caseStart) + "   " + e.Priority.Stars() + " " + e.Alarm + "   " + e.Transition +
-			"   value " + fmtNum(e.Value) + "   limit " + fmtNum(e.Limit)
+			"   value " + fmtNum(e.Value, e.Precision) + "   limit " + fmtNum(e.Limit, e.Precision)
 		l.line.Shape(sh, th.Small, px(16), s, logR.Dx()-2*pad)
 		col := th.Text
 		if e.Transition == "cleared" {

@@ -35,6 +35,7 @@ type Banner struct {
 		glyphs    widget.Glyphs
 		text      text
 		buf       []byte
+		right     []byte // the right-hand text drawn on the last frame
 	}
 	line   widget.Line
 	count  widget.Glyphs
@@ -56,6 +57,16 @@ func NewBanner() *Banner {
 // Shown returns the ids of the alarms shown on the last frame, most urgent
 // first.
 func (b *Banner) Shown() []string { return append([]string(nil), b.shown...) }
+
+// ChipText returns the text of the i-th chip drawn on the last frame, its
+// left part (marker words and message) and its right part (value, ACK or
+// countdown) joined by " | "; "" past the chips drawn. For tests.
+func (b *Banner) ChipText(i int) string {
+	if i < 0 || i >= len(b.shown) {
+		return ""
+	}
+	return string(b.chips[i].buf) + " | " + string(b.chips[i].right)
+}
 
 // visible reports whether an alarm belongs in the banner.
 func visible(a *AlarmView) bool {
@@ -236,6 +247,7 @@ func (b *Banner) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 			}
 		}
 		face, ink := pbg, pfg
+		ended := a.Ended != 0 && !a.Present
 		if !on || a.State == AlarmAcknowledged {
 			face, ink = th.Tile, th.Text
 		}
@@ -248,7 +260,11 @@ func (b *Banner) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 		if face == th.Tile {
 			mcol = pbg
 		}
-		priorityMarker(gtx.Ops, a.Priority, f32.Pt(float32(cr.Min.X+px(10))+mr, float32(mid)), mr, mcol)
+		if ended {
+			endedMarker(gtx.Ops, a.Priority, f32.Pt(float32(cr.Min.X+px(10))+mr, float32(mid)), mr, mcol)
+		} else {
+			priorityMarker(gtx.Ops, a.Priority, f32.Pt(float32(cr.Min.X+px(10))+mr, float32(mid)), mr, mcol)
+		}
 		x := cr.Min.X + px(16) + int(2*mr)
 
 		// Right: pause countdown with the crossed bell, or ACK, or the
@@ -269,16 +285,19 @@ func (b *Banner) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 			w := ch.glyphs.Width(sh, ch.buf)
 			ch.glyphs.Paint(gtx, sh, ch.buf, right-w, mid+ch.glyphs.DigitHeight(sh)/2, 1, ink)
 			right -= w + px(8)
+		case ended:
+			// The value that raised it and when: never the recovered one.
+			ch.buf = append(ch.buf, "was "...)
+			ch.buf = appendAlarmValue(ch.buf, a.Raised, a.Limit, a.Precision)
+			ch.buf = append(ch.buf, " at "...)
+			ch.buf = appendClock(ch.buf, a.Since)
+			if w := ch.glyphs.Width(sh, ch.buf); w < cr.Dx()/2 {
+				ch.glyphs.Paint(gtx, sh, ch.buf, right-w, mid+ch.glyphs.DigitHeight(sh)/2, 1, ink)
+				right -= w + px(8)
+			}
 		default:
 			if !math.IsNaN(a.Value) {
-				ch.buf = strconv.AppendFloat(ch.buf, a.Value, 'f', -1, 64)
-				if len(ch.buf) > 6 {
-					ch.buf = strconv.AppendFloat(ch.buf[:0], a.Value, 'g', 4, 64)
-				}
-				if !math.IsNaN(a.Limit) {
-					ch.buf = append(ch.buf, " / "...)
-					ch.buf = strconv.AppendFloat(ch.buf, a.Limit, 'f', -1, 64)
-				}
+				ch.buf = appendAlarmValue(ch.buf, a.Value, a.Limit, a.Precision)
 				w := ch.glyphs.Width(sh, ch.buf)
 				if w < cr.Dx()/3 {
 					ch.glyphs.Paint(gtx, sh, ch.buf, right-w, mid+ch.glyphs.DigitHeight(sh)/2, 1, ink)
@@ -286,8 +305,13 @@ func (b *Banner) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 				}
 			}
 		}
-		// Left: stars and the message.
-		ch.buf = append(ch.buf[:0], a.Priority.Stars()...)
+		ch.right = append(ch.right[:0], ch.buf...)
+		// Left: ENDED for an ended alarm, stars and the message.
+		ch.buf = ch.buf[:0]
+		if ended {
+			ch.buf = append(ch.buf, "ENDED "...)
+		}
+		ch.buf = append(ch.buf, a.Priority.Stars()...)
 		ch.buf = append(ch.buf, ' ')
 		ch.buf = append(ch.buf, a.Message...)
 		if a.Message == "" {
@@ -309,3 +333,24 @@ func (b *Banner) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 
 // Flashing reports whether an alarm flashed on the last frame.
 func (b *Banner) Flashing() bool { return b.flash }
+
+// appendAlarmValue appends "v / limit" with the channel's display decimals
+// (a MAP is 69, not 69.42); "---" for a value that is not a number.
+func appendAlarmValue(dst []byte, v, limit float64, prec int) []byte {
+	prec = max(0, min(prec, 3))
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		dst = append(dst, "---"...)
+	} else {
+		dst = strconv.AppendFloat(dst, v, 'f', prec, 64)
+	}
+	if !math.IsNaN(limit) {
+		dst = append(dst, " / "...)
+		dst = strconv.AppendFloat(dst, limit, 'f', prec, 64)
+	}
+	return dst
+}
+
+// appendClock appends the time of day of t (Unix ns), hh:mm:ss.
+func appendClock(dst []byte, t int64) []byte {
+	return time.Unix(0, t).UTC().AppendFormat(dst, "15:04:05")
+}

@@ -457,3 +457,24 @@ func TestJumpToBookmark(t *testing.T) {
 	require.Len(t, h.actions, 1)
 	assert.Equal(t, Seek{Time: bm}, h.actions[0])
 }
+
+// A latched alarm whose condition has ended is drawn as ended: the word and
+// a struck-through hollow marker, the value that raised it and when, never
+// the recovered value; values with the channel's decimals (issue 12).
+func TestBannerEndedLatchedAlarm(t *testing.T) {
+	now := start.Add(time.Hour)
+	raised := now.Add(-3 * time.Minute)
+	st := &State{Alarms: []AlarmView{
+		{ID: "map_critical", Message: "MAP critically low", Priority: High, State: AlarmActive, Sounding: true,
+			Latching: true, Since: raised.UnixNano(), Ended: now.Add(-time.Minute).UnixNano(),
+			Value: 69.42, Raised: 38.4, Limit: 40, Unit: "mmHg"},
+		{ID: "map_low", Message: "MAP low", Priority: Medium, State: AlarmActive, Sounding: true, Present: true,
+			Since: now.Add(-time.Minute).UnixNano(), Value: 47.6, Raised: 48.2, Limit: 50, Unit: "mmHg"},
+	}}
+	h := newHarness(t, st, now)
+	require.Equal(t, []string{"map_critical", "map_low"}, h.s.Banner.Shown())
+	ended := h.s.Banner.ChipText(0)
+	assert.Equal(t, "ENDED *** MAP critically low | was 38 / 40 at "+raised.UTC().Format("15:04:05"), ended)
+	assert.NotContains(t, ended, "69", "never the recovered value as the cause")
+	assert.Equal(t, "** MAP low | 48 / 50", h.s.Banner.ChipText(1), "the current value, the channel's decimals")
+}

@@ -90,6 +90,33 @@ func priorityMarker(o *op.Ops, p Priority, c f32.Point, r float32, col color.NRG
 	paint.FillShape(o, col, clip.Outline{Path: path.End()}.Op())
 }
 
+// endedMarker draws an ended alarm's marker: the priority's shape hollow
+// and struck through, so that "ended" reads without colour.
+func endedMarker(o *op.Ops, p Priority, c f32.Point, r float32, col color.NRGBA) {
+	var path clip.Path
+	path.Begin(o)
+	switch p {
+	case High:
+		path.MoveTo(f32.Pt(c.X, c.Y-r))
+		path.LineTo(f32.Pt(c.X+r, c.Y+r*0.8))
+		path.LineTo(f32.Pt(c.X-r, c.Y+r*0.8))
+	case Medium:
+		path.MoveTo(f32.Pt(c.X, c.Y-r))
+		path.LineTo(f32.Pt(c.X+r, c.Y))
+		path.LineTo(f32.Pt(c.X, c.Y+r))
+		path.LineTo(f32.Pt(c.X-r, c.Y))
+	default:
+		path.MoveTo(f32.Pt(c.X-r*0.7, c.Y-r*0.7))
+		path.LineTo(f32.Pt(c.X+r*0.7, c.Y-r*0.7))
+		path.LineTo(f32.Pt(c.X+r*0.7, c.Y+r*0.7))
+		path.LineTo(f32.Pt(c.X-r*0.7, c.Y+r*0.7))
+	}
+	path.Close()
+	w := r * 0.22
+	paint.FillShape(o, col, clip.Stroke{Path: path.End(), Width: w}.Op())
+	strokeLine(o, f32.Pt(c.X-r, c.Y+r), f32.Pt(c.X+r, c.Y-r), w, col)
+}
+
 // crossedBell draws the IEC "audio paused" symbol, a bell struck through,
 // in a square of side s at (x, y).
 func crossedBell(o *op.Ops, x, y, s int, col color.NRGBA) {

@@ -129,9 +129,18 @@ type AlarmView struct {
 	// PausedUntil is the end of its audio pause, Unix ns; 0 if not paused.
 	PausedUntil int64
 	// Value and Limit are the input value and the limit crossed, NaN if
-	// none; Unit is theirs ("" if none).
+	// none; Unit is theirs ("" if none), Precision their display decimals
+	// (the input channel's: a MAP is 69, not 69.42).
 	Value, Limit float64
 	Unit         string
+	Precision    int
+	// Raised is the value that raised the alarm (when it became active,
+	// at Since), NaN if none. Ended is when its condition ended while it
+	// stays shown (latched or held), Unix ns; 0 while the condition holds.
+	// An ended alarm is drawn as ended, with Raised, never with the
+	// recovered Value as if it were the cause.
+	Raised float64
+	Ended  int64
 }
 
 // AlarmLogView is one line of the alarm log.
@@ -144,6 +153,8 @@ type AlarmLogView struct {
 	// "cleared", or an operator action ("limit_changed").
 	Transition   string
 	Value, Limit float64
+	// Precision is the display decimals of Value and Limit.
+	Precision int
 }
 
 // LimitView is the alarm limit band in force for a channel: Low and High,
