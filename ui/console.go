@@ -44,6 +44,9 @@ type (
 
 	InstructorView = view.InstructorView
 	InjectFault    = view.InjectFault
+
+	SpecimenPrompt = view.SpecimenPrompt
+	AssignSpecimen = view.AssignSpecimen
 )
 
 // Options configure a Console.

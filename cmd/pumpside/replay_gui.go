@@ -23,6 +23,7 @@ import (
 	"github.com/pumpside/pumpside/devices/replay"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
@@ -230,6 +231,9 @@ func (r *replayer) catchUp(rs *replaySession, t int64) {
 		e := &r.c.Events[rs.nextEv]
 		if err := rs.s.tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text}); err != nil {
 			fmt.Fprintf(r.stderr, "pumpside replay: event %s: %v\n", e.Kind, err)
+		}
+		if e.Kind == entry.KindSpecimen && e.Target != 0 {
+			rs.s.markSpecimen(e.Target) // the prompt ends where it ended in the case
 		}
 	}
 	for len(rs.bms) > 0 && rs.bms[0].Time <= t {
@@ -456,7 +460,7 @@ func (r *replayer) onAction(a ui.Action) {
 		}
 		b := replay.Bookmark{Time: a.Time, Text: a.Text, Author: "replay"}
 		r.do("bookmark", func() { r.addBookmark(b) })
-	case ui.EditEvent, ui.ApplySetup:
+	case ui.EditEvent, ui.ApplySetup, ui.AssignSpecimen:
 		fmt.Fprintf(r.stderr, "pumpside replay: a recorded case is not changed (%T)\n", a)
 	default:
 		r.cur.Load().s.onAction(a)

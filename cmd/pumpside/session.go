@@ -73,6 +73,11 @@ type session struct {
 	// faults (by sim.FaultNames order), for the instructor panel.
 	sim    *sim.Case
 	faults atomic.Pointer[[]bool]
+	// specimens holds the sample times of the analyser results whose
+	// specimen the perfusionist has stated (bg.* assigned); specimenMu
+	// guards it (GUI goroutine writes, state builder reads).
+	specimenMu sync.Mutex
+	specimens  map[int64]bool
 	// operatorProvides are the channels the operator is expected to enter
 	// on a live console (the patient's size): a DO2i that cannot be
 	// computed for want of them is no_data, a prompt to enter them.
@@ -411,7 +416,8 @@ func sameAlarms(a, b []alarms.Status) bool {
 }
 
 func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
-	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load(), Refusal: s.LastError()}
+	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load(), Refusal: s.LastError(),
+		Specimen: s.specimenPrompt(snap)}
 	if s.sim != nil {
 		v.Instructor = &ui.InstructorView{Faults: sim.FaultNames()}
 		if a := s.faults.Load(); a != nil {
@@ -629,6 +635,8 @@ func (s *session) onAction(a ui.Action) {
 			s.operator.Put(monitor.Sample{Time: e.Time, Channel: channel.ACTSeconds, Value: e.Num["seconds"], Quality: channel.OK})
 		}
 		s.poke()
+	case ui.AssignSpecimen:
+		s.assignSpecimen(a)
 	case ui.InjectFault:
 		if s.sim == nil {
 			report("instructor", fmt.Errorf("no simulated case to inject %s into", a.Name))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"slices"
 	"strings"
 
@@ -26,11 +27,14 @@ type Sample struct {
 	Quality channel.Quality
 }
 
-// Event is a recorded event: its time, kind and text.
+// Event is a recorded event: its time, kind and text, and the time of the
+// entry or result it refers to (the target field of an edit or a specimen
+// assignment), 0 if none.
 type Event struct {
-	Time int64
-	Kind string
-	Text string
+	Time   int64
+	Kind   string
+	Text   string
+	Target int64
 }
 
 // Bookmark is a teaching note of the case file (measurement bookmark).
@@ -161,7 +165,11 @@ func (b *Builder) AddEntry(e *record.Entry) error {
 			}
 		}
 	case record.KindEvent:
-		b.AddEvent(Event{Time: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text")})
+		ev := Event{Time: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text")}
+		if t, err := strconv.ParseInt(e.Str("target"), 10, 64); err == nil {
+			ev.Target = t
+		}
+		b.AddEvent(ev)
 	case record.KindBookmark:
 		b.AddBookmark(Bookmark{Time: e.Time, Text: e.Str("text"), Author: e.Str("author")})
 	case record.KindSamples:

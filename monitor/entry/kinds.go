@@ -26,6 +26,9 @@ const (
 	KindArtifact        = record.KindArtifact
 	// KindEdit is the event that corrects or voids another: see Edit.
 	KindEdit = "edit"
+	// KindSpecimen states the specimen of an analyser result recorded
+	// without one (bg.*): the perfusionist's assignment, audited.
+	KindSpecimen = "specimen"
 )
 
 // FieldSpec describes one structured field of a kind.
@@ -124,6 +127,11 @@ var kindSpecs = []KindSpec{
 	}},
 	{Kind: KindBloodGas, Label: "Blood gas", Fields: []FieldSpec{
 		{Key: "sample", Str: true, Choices: []string{"arterial", "venous", "mixed_venous"}, Help: "sample site"},
+	}},
+	{Kind: KindSpecimen, Label: "Specimen assigned", Fields: []FieldSpec{
+		{Key: "specimen", Str: true, Required: true, Choices: []string{"arterial", "venous", "central_venous"}, Help: "the sample's specimen"},
+		{Key: "target", Str: true, Required: true, Help: "the analyser result's sample time, decimal Unix ns"},
+		{Key: "source", Str: true, Help: "the analyser (source name)"},
 	}},
 	{Kind: KindNote, Label: "Note", TextRequired: true},
 	{Kind: KindArtifact, Label: "Artifact", Fields: []FieldSpec{

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -578,25 +579,40 @@ func (s *CaseSummary) missing(c *Case, bypass []span, set Settings) {
 	}
 }
 
+// bloodGasPanels are the analyser result groups the report lists, with
+// their label: arterial, mixed venous (circuit), central venous, and
+// results whose specimen was not stated ("BG?"), which are listed, never
+// dropped, until the perfusionist assigns them (a specimen entry; the
+// assigned result is then on its panel's channels).
+var bloodGasPanels = map[string]struct {
+	label string
+	order int64
+}{"abg": {"ABG", 0}, "vbg": {"VBG", 1}, "cvbg": {"CVBG", 2}, "bg": {"BG?", 3}}
+
 func (s *CaseSummary) bloodGases(c *Case) {
+	assigned := map[int64]bool{}
+	for _, e := range c.Events {
+		if e.Kind == "specimen" {
+			if t, err := strconv.ParseInt(e.Str["target"], 10, 64); err == nil {
+				assigned[t] = true
+			}
+		}
+	}
 	rows := map[[2]int64]*BloodGas{}
 	for ch, pts := range c.Series {
 		g, an, _ := strings.Cut(ch, ".")
-		if g != "abg" && g != "vbg" {
+		panel, ok := bloodGasPanels[g]
+		if !ok {
 			continue
 		}
-		kind := int64(0)
-		if g == "vbg" {
-			kind = 1
-		}
 		for _, p := range pts {
-			if math.IsNaN(p.V) {
+			if math.IsNaN(p.V) || (g == "bg" && assigned[p.T]) {
 				continue
 			}
-			r := rows[[2]int64{p.T, kind}]
+			r := rows[[2]int64{p.T, panel.order}]
 			if r == nil {
-				r = &BloodGas{Time: utc(p.T), Sample: strings.ToUpper(g), Values: map[string]float64{}}
-				rows[[2]int64{p.T, kind}] = r
+				r = &BloodGas{Time: utc(p.T), Sample: panel.label, Values: map[string]float64{}}
+				rows[[2]int64{p.T, panel.order}] = r
 			}
 			r.Values[an] = p.V
 		}
@@ -610,4 +626,9 @@ func (s *CaseSummary) bloodGases(c *Case) {
 		}
 		return strings.Compare(a.Sample, b.Sample)
 	})
+	for _, r := range s.BloodGases {
+		if r.Sample == "BG?" {
+			s.Missing = append(s.Missing, fmt.Sprintf("blood gas at %s: specimen not stated (listed as BG?; assign it arterial or venous)", r.Time.Format("15:04:05")))
+		}
+	}
 }

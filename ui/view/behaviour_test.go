@@ -478,3 +478,39 @@ func TestBannerEndedLatchedAlarm(t *testing.T) {
 	assert.NotContains(t, ended, "69", "never the recovered value as the cause")
 	assert.Equal(t, "** MAP low | 48 / 50", h.s.Banner.ChipText(1), "the current value, the channel's decimals")
 }
+
+// An analyser result without its specimen is shown under the banner on every
+// screen; one key (A, V, J) or a click assigns it.
+func TestSpecimenPrompt(t *testing.T) {
+	now := start.Add(time.Hour)
+	sample := now.Add(-2 * time.Minute).UnixNano()
+	st := &State{Specimen: &SpecimenPrompt{Sample: sample, Source: "gem", Summary: "pH 7.38  pO2 212"}}
+	h := newHarness(t, st, now)
+	r := h.s.Rects()
+	require.False(t, r.Specimen.Empty())
+	assert.Greater(t, r.Body.Min.Y, r.Specimen.Max.Y, "the body moves down for it")
+	assert.Equal(t, "BLOOD GAS "+time.Unix(0, sample).UTC().Format("15:04:05")+" from gem, SPECIMEN NOT STATED: pH 7.38  pO2 212", h.s.Specimen.Text())
+
+	h.key("A")
+	require.Len(t, h.actions, 1)
+	assert.Equal(t, AssignSpecimen{Sample: sample, Source: "gem", Specimen: "arterial", Time: now.UnixNano()}, h.actions[0])
+	h.actions = nil
+	h.key("J")
+	require.Len(t, h.actions, 1)
+	assert.Equal(t, "central_venous", h.actions[0].(AssignSpecimen).Specimen)
+
+	h.actions = nil
+	b := h.s.Rects().Specimen
+	h.click(image.Pt(b.Max.X-300, (b.Min.Y+b.Max.Y)/2)) // the middle button: V
+	require.Len(t, h.actions, 1)
+	assert.Equal(t, "venous", h.actions[0].(AssignSpecimen).Specimen)
+
+	h.s.SetScreen(ScreenTrends)
+	h.st.Specimen = nil
+	h.actions = nil
+	h.frame()
+	assert.True(t, h.s.Rects().Specimen.Empty())
+	assert.Equal(t, "", h.s.Specimen.Text())
+	h.key("A")
+	assert.Empty(t, h.actions, "no prompt: A does nothing")
+}

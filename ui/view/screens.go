@@ -52,7 +52,10 @@ type Screens struct {
 	Events  *Events
 	Setup   *Setup
 	Replay  *ReplayBar
-	nav     [NumScreens]button
+	// Specimen asks for the specimen of an analyser result that did not
+	// state it, under the banner, on every screen.
+	Specimen specimenBar
+	nav      [NumScreens]button
 	screen  Screen
 	empty   State
 	emitFn  func(Action)
@@ -62,7 +65,7 @@ type Screens struct {
 
 // Rects are where the last frame put the controls, window pixels.
 type Rects struct {
-	Header, Banner, Body, Replay, Nav image.Rectangle
+	Header, Banner, Specimen, Body, Replay, Nav image.Rectangle
 }
 
 // NewScreens returns the window's screens, showing the monitor.
@@ -160,6 +163,7 @@ func (s *Screens) keys(gtx layout.Context, snap *monitor.Snapshot, st *State, no
 	if s.editing(gtx) {
 		return
 	}
+	s.Specimen.keys(gtx, st.Specimen, nowNs, s.emitFn)
 	if st.Replay != nil {
 		for {
 			ev, ok := gtx.Event(key.Filter{Name: KeyPlayPause})
@@ -228,13 +232,20 @@ func (s *Screens) Layout(gtx layout.Context, th *theme.Theme, snap *monitor.Snap
 		bodyBottom = r.Replay.Min.Y
 	}
 	gap := px(8)
-	r.Body = image.Rect(gap, r.Banner.Max.Y+gap/2, sz.X-gap, bodyBottom-gap)
+	top := r.Banner.Max.Y
+	r.Specimen = image.Rectangle{}
+	if st.Specimen != nil {
+		r.Specimen = image.Rect(gap, top+gap/2, sz.X-gap, top+gap/2+px(40))
+		top = r.Specimen.Max.Y
+	}
+	r.Body = image.Rect(gap, top+gap/2, sz.X-gap, bodyBottom-gap)
 
 	feedStale := s.FeedStale(snap, now)
 	off := op.Offset(r.Header.Min).Push(gtx.Ops)
 	s.header.layout(gtx, th, r.Header.Size(), px, snap, st, now, feedStale, s.opts.CaseStart)
 	off.Pop()
 	next := s.Banner.Layout(gtx, th, r.Banner, px, st, now, s.emitFn)
+	s.Specimen.layout(gtx, th, r.Specimen, px, st.Specimen, nowNs, s.emitFn)
 
 	switch s.screen {
 	case ScreenMonitor:

@@ -49,6 +49,21 @@ type State struct {
 	// Instructor is non-nil on a simulated case: the events screen then
 	// shows the instructor's fault buttons, which send InjectFault.
 	Instructor *InstructorView
+	// Specimen is non-nil while an analyser result whose specimen is not
+	// stated (bg.*) waits to be assigned: every screen then shows it with
+	// the one-key choices, which send AssignSpecimen.
+	Specimen *SpecimenPrompt
+}
+
+// SpecimenPrompt is an analyser result recorded without its specimen
+// (arterial or venous): on channels bg.*, never guessed into abg.*.
+type SpecimenPrompt struct {
+	// Sample is the result's sample time, Unix ns: it names the result.
+	Sample int64
+	// Source is the analyser's source name.
+	Source string
+	// Summary is the result's main values, e.g. "pH 7.38  pCO2 41  pO2 212".
+	Summary string
 }
 
 // InstructorView is the simulator's instructor panel: the faults that can
@@ -408,6 +423,17 @@ type ChangeLimit struct {
 	Time             int64
 }
 
+// AssignSpecimen states the specimen of the analyser result sampled at
+// Sample from Source: "arterial", "venous" (mixed venous, from the circuit)
+// or "central_venous". The integrator records it as an audited entry and
+// puts the result on that panel's channels.
+type AssignSpecimen struct {
+	Sample   int64
+	Source   string
+	Specimen string
+	Time     int64 // when it was assigned
+}
+
 // ApplySetup records a new case set-up.
 type ApplySetup struct {
 	Setup SetupView
@@ -424,3 +450,4 @@ func (SetPlaying) action()  {}
 func (SetSpeed) action()    {}
 func (ApplySetup) action()  {}
 func (ChangeLimit) action() {}
+func (AssignSpecimen) action() {}
