@@ -56,9 +56,9 @@ type Screens struct {
 	// state it, under the banner, on every screen.
 	Specimen specimenBar
 	nav      [NumScreens]button
-	screen  Screen
-	empty   State
-	emitFn  func(Action)
+	screen   Screen
+	empty    State
+	emitFn   func(Action)
 	// Last frame's layout, for tests that click.
 	rects Rects
 }

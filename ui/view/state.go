@@ -440,14 +440,14 @@ type ApplySetup struct {
 	Time  int64
 }
 
-func (Acknowledge) action() {}
-func (PauseAudio) action()  {}
-func (EnterEvent) action()  {}
-func (EditEvent) action()   {}
-func (Seek) action()        {}
-func (InjectFault) action() {}
-func (SetPlaying) action()  {}
-func (SetSpeed) action()    {}
-func (ApplySetup) action()  {}
-func (ChangeLimit) action() {}
+func (Acknowledge) action()    {}
+func (PauseAudio) action()     {}
+func (EnterEvent) action()     {}
+func (EditEvent) action()      {}
+func (Seek) action()           {}
+func (InjectFault) action()    {}
+func (SetPlaying) action()     {}
+func (SetSpeed) action()       {}
+func (ApplySetup) action()     {}
+func (ChangeLimit) action()    {}
 func (AssignSpecimen) action() {}
