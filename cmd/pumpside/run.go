@@ -159,6 +159,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	// The shipper follows the case file until the console closes; the end
+	// of the case, written when the record closes, is drained after that
+	// (drainCaseEnd), and cases other consoles left behind are caught up.
+	var drain func()
 	if cfgShip, ok, err := record.ConfigFromEnv(os.Getenv, os.ReadFile); err != nil {
 		return fail(2, "InfluxDB: %v", err)
 	} else if ok && s.rec != nil {
@@ -168,7 +172,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer sh.Close()
 		s.shipper = sh
-		feeders.Go(func() { _ = sh.Run(ctx) })
+		path := s.rec.Path()
+		feeders.Go(func() {
+			if err := sh.Run(ctx); err != nil {
+				fmt.Fprintf(stderr, "pumpside: shipping the case: %v\n", err)
+			}
+		})
+		feeders.Go(func() { catchUpCases(ctx, filepath.Dir(path), path, record.ShipperOptions{Config: cfgShip}, stderr) })
+		drain = func() { drainCaseEnd(sh, path, cfgShip, stderr) }
 		fmt.Fprintf(stdout, "pumpside: shipping the case to %s\n", cfgShip)
 	}
 
@@ -193,6 +204,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if err := s.running.Wait(); err != nil && !errors.Is(err, context.Canceled) {
 				fmt.Fprintf(stderr, "pumpside run: devices: %v\n", err)
 			}
+		}
+		if drain != nil {
+			drain() // the record is closed: ship its end
 		}
 		os.Exit(code)
 	}()

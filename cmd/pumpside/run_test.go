@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/ui/xvfbtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -152,4 +153,52 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// The end of every case reaches InfluxDB (issue 22): a console closed with
+// Ctrl-C ships the lines its record writes as it closes; `pumpside ship`
+// sends a case whose cursor is behind (here one InfluxDB never saw) up to
+// its end, and then has nothing left to send.
+func TestRunShipsTheCaseEndOnClose(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Xvfb, InfluxDB and the real binary")
+	}
+	importTool := need(t, "import")
+	url := startReplayInfluxd(t, "cases")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "pumpside")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	display := xvfbtest.Start(t)
+	t.Setenv(record.EnvURL, url)
+	t.Setenv(record.EnvBucket, "cases/autogen")
+
+	cases := filepath.Join(dir, "cases")
+	g := startGUI(t, bin, display, importTool, dir, "run", "--from", "44m", "--speed", "5", "--no-sound", "--control", "", "--record", cases)
+	g.waitWindow(func(image.Image) bool { return true })
+	time.Sleep(3 * time.Second)
+	g.interrupt()
+	files, err := filepath.Glob(filepath.Join(cases, "*.case"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	cur, size, err := record.Behind(files[0])
+	require.NoError(t, err)
+	require.Positive(t, size)
+	assert.Equal(t, size, cur, "every line of the case is on the server after a normal close; log:\n%s", g.logs.String())
+
+	// A case InfluxDB never saw, beside it: pumpside ship sends it whole.
+	simCase := filepath.Join(cases, "sim.case")
+	code, _, errs := run("sim", "--seed", "2", "--duration", "20m", "--out", simCase)
+	require.Equal(t, 0, code, errs)
+	code, stdout, errs := run("ship", cases)
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, stdout, "sim.case: ")
+	assert.Contains(t, stdout, "on the server up to its end")
+	cur, size, err = record.Behind(simCase)
+	require.NoError(t, err)
+	assert.Equal(t, size, cur)
+	code, stdout, errs = run("ship", cases)
+	require.Equal(t, 0, code, errs)
+	assert.NotContains(t, stdout, "shipped", "nothing left to send")
+	assert.Contains(t, stdout, "every case of "+cases+" is on the server")
 }

@@ -386,3 +386,56 @@ func TestShipQuarantinesOnMissingDatabase(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, resp.StatusCode)
 	require.Len(t, dbPoints(t, s, "late"), 2)
 }
+
+// The end of a case reaches the server: a console stops its following
+// shipper, closes its record (the last lines are written only then) and
+// drains; everything up to the file's end is on the server (issue 22). A
+// second shipper of the same file is refused while one ships it, and a
+// drain against a server that is down ends at its deadline with the cursor
+// short of the end, for the next drain to finish.
+func TestShipDrainTakesTheCaseEnd(t *testing.T) {
+	db := "drain"
+	s := startInfluxd(t, db)
+	path := t.TempDir() + "/drain.case"
+	w, err := Open(path, simOpts("C-drain"))
+	require.NoError(t, err)
+	c := sim.New(simStart, 4)
+	sh, stop := runShipper(t, path, shipOpts(s, db))
+	recordSim(t, w, c, simStart.Add(10*time.Minute))
+	require.NoError(t, w.Flush())
+	waitShipped(t, sh, path)
+
+	busy, err := NewShipper(path, shipOpts(s, db))
+	require.NoError(t, err)
+	require.ErrorIs(t, busy.Drain(context.Background()), ErrBusy, "one shipper per case file")
+	busy.Close()
+
+	recordSim(t, w, c, simStart.Add(12*time.Minute))
+	stop() // the console's Ctrl-C: the following shipper stops first...
+	require.NoError(t, w.Close()) // ...the record's last lines are written after it
+	cur, size, err := Behind(path)
+	require.NoError(t, err)
+	require.Less(t, cur, size, "the tail is not on the server yet")
+
+	s.stop()
+	down, err := NewShipper(path, shipOpts(s, db))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	require.ErrorIs(t, down.Drain(ctx), context.DeadlineExceeded, "server down: the drain ends at its deadline")
+	cancel()
+	down.Close()
+	cur2, _, err := Behind(path)
+	require.NoError(t, err)
+	require.Equal(t, cur, cur2, "nothing shipped, nothing lost")
+
+	s.start()
+	d, err := NewShipper(path, shipOpts(s, db))
+	require.NoError(t, err)
+	require.NoError(t, d.Drain(context.Background()))
+	d.Close()
+	cur, size, err = Behind(path)
+	require.NoError(t, err)
+	require.Equal(t, size, cur, "drained to the end")
+	file, _ := filePoints(t, path)
+	comparePoints(t, file, dbPoints(t, s, db))
+}

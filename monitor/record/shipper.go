@@ -238,20 +238,51 @@ func writeCursor(casePath string, off int64) error {
 	return nil
 }
 
+// ErrBusy is returned by Run and Drain when another shipper (another
+// process) is shipping the same case file: its cursor is that shipper's.
+var ErrBusy = errors.New("record: another shipper is shipping this case file")
+
 // Run ships the file from its cursor, follows it as it grows, and returns
 // nil when ctx is done. It returns an error only when it cannot go on at
-// all: the case file or cursor cannot be read, or the cursor is past the
-// end of the file (a different file).
-func (s *Shipper) Run(ctx context.Context) error {
-	cur, err := ReadCursor(s.path)
+// all: the case file or cursor cannot be read, the cursor is past the end
+// of the file (a different file), or another shipper holds it (ErrBusy).
+func (s *Shipper) Run(ctx context.Context) error { return s.ship(ctx, true) }
+
+// Drain ships what the file holds from its cursor to its end and returns
+// nil once the server has taken every line (or set aside what it refused,
+// in the quarantine file). When ctx ends first it returns ctx's error: the
+// cursor says how far it got, and the rest waits for the next Run or Drain.
+// A console drains its case when it closes, so that the case's end reaches
+// the server; `pumpside ship` drains the cases a console could not.
+func (s *Shipper) Drain(ctx context.Context) error { return s.ship(ctx, false) }
+
+// Behind returns the cursor of a case file and the file's size: the bytes
+// between them are not on the server yet.
+func Behind(casePath string) (cursor, size int64, err error) {
+	cursor, err = ReadCursor(casePath)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
+	fi, err := os.Stat(casePath)
+	if err != nil {
+		return 0, 0, fmt.Errorf("record: ship: %w", err)
+	}
+	return cursor, fi.Size(), nil
+}
+
+func (s *Shipper) ship(ctx context.Context, follow bool) error {
 	f, err := os.Open(s.path)
 	if err != nil {
 		return fmt.Errorf("record: ship: %w", err)
 	}
 	defer f.Close()
+	if !lockShip(f) {
+		return fmt.Errorf("%w: %s", ErrBusy, s.path)
+	}
+	cur, err := ReadCursor(s.path)
+	if err != nil {
+		return err
+	}
 	s.update(func(st *ShipStatus) { st.Cursor = cur })
 	buf := make([]byte, s.opt.BatchBytes)
 	var body []byte
@@ -271,6 +302,9 @@ func (s *Shipper) Run(ctx context.Context) error {
 		}
 		n := len(chunk)
 		if n == 0 {
+			if !follow {
+				return nil // everything up to the end is on the server
+			}
 			if !sleep(ctx, s.opt.Poll) {
 				return nil
 			}
@@ -278,7 +312,10 @@ func (s *Shipper) Run(ctx context.Context) error {
 		}
 		body = appendShippable(body[:0], chunk)
 		if len(body) > 0 && !s.send(ctx, body, lines) {
-			return nil
+			if follow {
+				return nil
+			}
+			return ctx.Err()
 		}
 		cur += int64(n)
 		if err := writeCursor(s.path, cur); err != nil {
