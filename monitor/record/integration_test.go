@@ -411,7 +411,7 @@ func TestShipDrainTakesTheCaseEnd(t *testing.T) {
 	busy.Close()
 
 	recordSim(t, w, c, simStart.Add(12*time.Minute))
-	stop() // the console's Ctrl-C: the following shipper stops first...
+	stop()                        // the console's Ctrl-C: the following shipper stops first...
 	require.NoError(t, w.Close()) // ...the record's last lines are written after it
 	cur, size, err := Behind(path)
 	require.NoError(t, err)
