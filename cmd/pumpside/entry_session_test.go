@@ -92,3 +92,18 @@ func TestArtifactFromTheButton(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"pump.flow", "all"}, chans)
 }
+
+// run --resume says what it cut from a case file torn by a crash (issue 22).
+func TestResumeSaysWhatItCut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "torn.case")
+	require.NoError(t, os.WriteFile(path, []byte("event,case=C-torn,kind=on_bypass text=\"On\" 1772352060000000000\n"+
+		"pump,case=C-torn,source=hlm flow=4.1 17723520610"), 0o600))
+	var logs bytes.Buffer
+	s, err := newSession(sessionOptions{clk: clock.NewManual(builtinCaseStart), resume: path, profile: alarms.DefaultProfile(), stderr: &logs})
+	require.NoError(t, err)
+	require.NoError(t, s.rec.Close())
+	assert.Contains(t, logs.String(), "cut 48 bytes torn by the crash from its end")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "flow=4.1 17723520610")
+}

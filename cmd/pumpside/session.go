@@ -153,6 +153,10 @@ func newSession(o sessionOptions) (*session, error) {
 		if err != nil {
 			return nil, fmt.Errorf("case record: %w", err)
 		}
+		if rep := s.rec.Status().Repaired; rep.Bytes > 0 {
+			fmt.Fprintf(s.stderr, "pumpside: resume %s: cut %d bytes torn by the crash from its end (the case now ends at byte %d)\n",
+				o.resume, rep.Bytes, rep.Offset)
+		}
 	} else if o.recordDir != "" {
 		if err := os.MkdirAll(o.recordDir, 0o700); err != nil {
 			return nil, fmt.Errorf("case record: %w", err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -96,10 +97,37 @@ func ConfigFromEnv(getenv func(string) string, readFile func(string) ([]byte, er
 	if cfg.Bucket == "" {
 		return cfg, false, fmt.Errorf("%w: %s is not set", ErrConfig, EnvBucket)
 	}
-	if !strings.HasPrefix(cfg.URL, "http://") && !strings.HasPrefix(cfg.URL, "https://") {
-		return cfg, false, fmt.Errorf("%w: %s must start with http:// or https://", ErrConfig, EnvURL)
+	if err := checkURL(cfg.URL); err != nil {
+		return cfg, false, fmt.Errorf("%w: %s: %w", ErrConfig, EnvURL, err)
 	}
 	return cfg, true, nil
+}
+
+// checkURL accepts an InfluxDB base URL: http or https, a host, a port
+// that is a number from 1 to 65535 when one is written ("http://host:" is
+// refused, not taken as port 80), no query or fragment.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q must start with http:// or https://", s)
+	case u.Hostname() == "":
+		return fmt.Errorf("%q names no host", s)
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return fmt.Errorf("%q: a base URL has no query, fragment or user (the token goes in %s)", s, EnvToken)
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return fmt.Errorf("%q has a colon but no port", s)
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: port %q is not 1 to 65535", s, p)
+		}
+	}
+	return nil
 }
 
 // ShipperOptions configure a Shipper.

@@ -24,6 +24,11 @@ func TestConfigFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok, "no URL: recording only")
 
+	for _, u := range []string{"http://127.0.0.1:8086", "http://influx", "https://[::1]:8086/", "http://x:65535/prefix"} {
+		_, ok, err := ConfigFromEnv(env(map[string]string{EnvURL: u, EnvBucket: "b"}), files)
+		require.NoError(t, err, u)
+		require.True(t, ok, u)
+	}
 	cfg, ok, err = ConfigFromEnv(env(map[string]string{EnvURL: "https://influx.example:8086", EnvBucket: "pumpside/autogen", EnvTokenFile: "/run/secrets/influx", EnvCAFile: "ca.pem"}), files)
 	require.NoError(t, err)
 	require.True(t, ok)
@@ -36,6 +41,12 @@ func TestConfigFromEnv(t *testing.T) {
 		"no bucket":    {EnvURL: "http://x"},
 		"bad scheme":   {EnvURL: "influx.example:8086", EnvBucket: "b"},
 		"missing file": {EnvURL: "http://x", EnvBucket: "b", EnvTokenFile: "/nope"},
+		"no port":      {EnvURL: "http://127.0.0.1:", EnvBucket: "b"},
+		"port zero":    {EnvURL: "http://127.0.0.1:0", EnvBucket: "b"},
+		"port text":    {EnvURL: "http://127.0.0.1:abc", EnvBucket: "b"},
+		"no host":      {EnvURL: "http://:8086", EnvBucket: "b"},
+		"query":        {EnvURL: "http://x:8086/?db=p", EnvBucket: "b"},
+		"user":         {EnvURL: "http://u:p@x:8086", EnvBucket: "b"},
 	} {
 		_, _, err := ConfigFromEnv(env(m), files)
 		require.ErrorIs(t, err, ErrConfig, name)
