@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"time"
 
@@ -37,15 +35,11 @@ func completeFromReplay(c *report.Case, path string) (derived, alarmsDone bool, 
 	if !needDerived && !needAlarms {
 		return false, false, nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return false, false, err
-	}
-	defer f.Close()
-	rc, err := replay.Load(bufio.NewReaderSize(f, 1<<20), nil) // bad lines: reported by the first read
+	rc, err := replay.Open(path, nil) // bad lines: reported by the first read
 	if err != nil {
 		return false, false, fmt.Errorf("replaying the case: %w", err)
 	}
+	defer rc.Close()
 	n := int(floorSecond(rc.End) - floorSecond(rc.Start) + 1)
 	var series [monitor.NumDerived][]report.Point
 	if needDerived {

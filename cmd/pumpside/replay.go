@@ -105,18 +105,19 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		influx = &cfg
 	} else {
-		f, ok := openCase("replay", path, stderr)
+		f, ok := openCase("replay", path, stderr) // says clearly why a path is no case file
 		if !ok {
 			return 2
 		}
+		f.Close()
 		var err error
-		c, err = replay.Load(bufio.NewReaderSize(f, 1<<20), func(e *record.LineError) {
+		c, err = replay.Open(path, func(e *record.LineError) {
 			fmt.Fprintf(stderr, "%s:%d: %v\n", path, e.Line, e.Err)
 		})
-		f.Close()
 		if err != nil {
 			return fail(2, "%s: %v", path, err)
 		}
+		defer c.Close()
 	}
 	if *listBookmarks {
 		printBookmarks(stdout, c)
@@ -179,7 +180,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return fail(1, "%v", err)
 	}
 	fmt.Fprintf(stderr, "replayed %s: %s of case time, %d samples, %d alarm transitions, %d bad lines",
-		or(c.ID, path), time.Duration(c.End-c.Start).Round(time.Second), len(c.Samples), st.transitions, c.BadLines)
+		or(c.ID, path), time.Duration(c.End-c.Start).Round(time.Second), c.NumSamples(), st.transitions, c.BadLines)
 	if st.unknown > 0 {
 		fmt.Fprintf(stderr, ", %d samples of unknown channels skipped", st.unknown)
 	}

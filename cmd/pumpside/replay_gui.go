@@ -55,6 +55,12 @@ const (
 	// replayCheckpointEvery is how often the opening pass keeps the case
 	// statistics' state (a multiple of replayCoarseStep).
 	replayCheckpointEvery = time.Minute
+	// replayCarryEvery is how often the opening pass of a case longer than
+	// the trend history keeps every channel's newest value (replay.Carry):
+	// a seek starts a history's length before its target, from the carry
+	// there, instead of from the case start (a multiple of
+	// replayCheckpointEvery).
+	replayCarryEvery = time.Hour
 	replayTick            = 100 * time.Millisecond
 	// replayMaxBudget is the share of a tick spent stepping at "as fast as
 	// possible": the rest is left to the GUI.
@@ -91,7 +97,11 @@ type replayer struct {
 	fine    time.Duration
 	// cps are the case statistics' states every replayCheckpointEvery,
 	// by time (takeCheckpoints); read-only after newReplayer.
-	cps  map[int64]monitor.StatsCheckpoint
+	cps map[int64]monitor.StatsCheckpoint
+	// carries are every channel's newest values every replayCarryEvery,
+	// by time, for a case longer than the trend history; read-only after
+	// newReplayer.
+	carries []replay.Carry
 	ring int // ring size of each replay source
 	// redraw and onSnap are the window's (set before the first build).
 	redraw, onSnap func()
@@ -155,8 +165,12 @@ func (r *replayer) takeCheckpoints() error {
 	if err != nil {
 		return err
 	}
+	long := r.c.End-r.c.Start > int64(r.replaySettings().HistoryDuration+replayCarryEvery)
+	if long {
+		pl.TrackLatest()
+	}
 	r.cps = map[int64]monitor.StatsCheckpoint{}
-	every := int64(replayCheckpointEvery)
+	every, carry := int64(replayCheckpointEvery), int64(replayCarryEvery)
 	for x := s0; x <= r.c.End; x += int64(time.Second) {
 		pl.PutUntil(x)
 		clk.t.Store(x)
@@ -164,15 +178,38 @@ func (r *replayer) takeCheckpoints() error {
 		if (x-s0)%every == 0 {
 			r.cps[x] = p.StatsCheckpoint()
 		}
+		if long && x > s0 && (x-s0)%carry == 0 {
+			r.carries = append(r.carries, pl.Carry(x))
+		}
 	}
 	return nil
 }
 
-// newSession builds an empty replay session at the case start.
-func (r *replayer) newSession() (*replaySession, error) {
+// carryFor returns the carry a seek to t starts from: the last one at
+// least a trend history before t, so that the trends are whole; nil (the
+// case start) when there is none.
+func (r *replayer) carryFor(t int64) *replay.Carry {
+	before := t - int64(r.replaySettings().HistoryDuration)
+	var c *replay.Carry
+	for i := range r.carries {
+		if r.carries[i].At > before {
+			break
+		}
+		c = &r.carries[i]
+	}
+	return c
+}
+
+// newSession builds an empty replay session at the case start, or at
+// carry's time with its values when carry is not nil.
+func (r *replayer) newSession(carry *replay.Carry) (*replaySession, error) {
 	clk := &posClock{}
 	start := floorSecond(r.c.Start) * int64(time.Second)
-	clk.t.Store(start)
+	pos := start
+	if carry != nil {
+		pos = carry.At
+	}
+	clk.t.Store(pos)
 	// The session's state, without newSession's pipeline, record and alarm
 	// runner, which a replay session has its own of (building them would
 	// cost a sound bank per seek).
@@ -182,7 +219,12 @@ func (r *replayer) newSession() (*replaySession, error) {
 		return nil, err
 	}
 	s.p = p
-	pl, err := replay.NewPlayerSize(r.c, p, r.ring)
+	var pl *replay.Player
+	if carry != nil {
+		pl, err = replay.NewPlayerAt(r.c, p, r.ring, *carry)
+	} else {
+		pl, err = replay.NewPlayerSize(r.c, p, r.ring)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -246,20 +288,20 @@ func (r *replayer) catchUp(rs *replaySession, t int64) {
 // build replays the case into a fresh session up to t (clamped to the case
 // and floored to a whole second): the seek.
 func (r *replayer) build(t int64) (*replaySession, error) {
-	rs, err := r.newSession()
-	if err != nil {
-		return nil, err
-	}
-	s0 := rs.pos
+	s0 := floorSecond(r.c.Start) * int64(time.Second)
 	sec := int64(time.Second)
 	t = min(max(t, s0), r.c.End)
 	t = s0 + (t-s0)/sec*sec
+	rs, err := r.newSession(r.carryFor(t))
+	if err != nil {
+		return nil, err
+	}
 	// The per-second part starts at a checkpoint, where the statistics of
 	// the opening pass take over from the coarse ones.
 	every := int64(replayCheckpointEvery)
-	fineFrom := max(s0, t-int64(r.fine))
+	fineFrom := max(rs.pos, t-int64(r.fine))
 	fineFrom = s0 + (fineFrom-s0)/every*every
-	for x := s0; x < fineFrom; x += int64(r.coarse) {
+	for x := rs.pos; x < fineFrom; x += int64(r.coarse) {
 		r.step(rs, x)
 	}
 	for x := fineFrom; x <= t; x += sec {

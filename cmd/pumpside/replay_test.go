@@ -189,7 +189,7 @@ func BenchmarkReplayHeadless(b *testing.B) {
 	per := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(caseLen.Seconds()/per, "x_realtime")
 	b.ReportMetric(caseLen.Seconds()/(per+parse.Seconds()), "x_realtime_with_parse")
-	b.ReportMetric(float64(len(c.Samples))/parse.Seconds(), "parsed_samples/s")
+	b.ReportMetric(float64(c.NumSamples())/parse.Seconds(), "parsed_samples/s")
 }
 
 type discard struct{}
@@ -344,8 +344,8 @@ func TestReplayFromInflux(t *testing.T) {
 		q       channel.Quality
 	}
 	flatten := func(c *replay.Case) []flat {
-		out := make([]flat, 0, len(c.Samples))
-		for _, s := range c.Samples {
+		out := make([]flat, 0, c.NumSamples())
+		for _, s := range c.AllSamples() {
 			out = append(out, flat{s.Time, c.Channels[s.Channel], c.Sources[s.Source], math.Float64bits(s.Value), s.Quality})
 		}
 		slices.SortFunc(out, func(a, b flat) int {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
@@ -43,7 +43,6 @@ type Bookmark = record.Bookmark
 // Case is a case file loaded for replay.
 type Case struct {
 	ID        string
-	Samples   []Sample // by time; ties in file order
 	Channels  []string // "group.field"
 	Sources   []string
 	Events    []Event    // by time
@@ -60,7 +59,30 @@ type Case struct {
 	// replayed as samples (see Builder.Case), its constants are the
 	// pipeline's (Settings).
 	Meta record.Meta
+	// store holds the samples: in memory (Load, Builder), or in the file
+	// with an index (Open).
+	store store
 }
+
+// NumSamples returns the number of samples the case replays (those made
+// from its metadata included).
+func (c *Case) NumSamples() int { return c.store.len() }
+
+// AllSamples returns every sample in time order (ties in file order). It
+// holds the whole case in memory: for tests and small cases; a Player
+// reads a case of any length in bounded memory.
+func (c *Case) AllSamples() []Sample {
+	var out []Sample
+	it := c.store.from(minTime)
+	for s, ok := it.next(); ok; s, ok = it.next() {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Close releases the case file of a Case from Open; it does nothing for
+// others. No Player may be used afterwards.
+func (c *Case) Close() error { return c.store.close() }
 
 // MetaSource is the source of the samples replay makes of the case
 // metadata's height and weight.
@@ -99,6 +121,7 @@ func (c *Case) Settings(base monitor.Settings) monitor.Settings {
 // a time-series database). Not safe for concurrent use.
 type Builder struct {
 	c      Case
+	mem    []Sample
 	chIdx  map[string]int32
 	srcIdx map[string]int32
 	buf    []record.ChannelSample
@@ -116,30 +139,11 @@ func NewBuilder() *Builder {
 // AddSample adds a sample of channel ("group.field") from source. Derived
 // values (derived.*) are skipped: replay recomputes them.
 func (b *Builder) AddSample(ch, source string, t int64, v float64, q channel.Quality) {
-	if strings.HasPrefix(ch, "derived.") {
+	if isDerived(ch) {
 		return
 	}
-	c := &b.c
-	ci, ok := b.chIdx[ch]
-	if !ok {
-		ci = int32(len(c.Channels))
-		b.chIdx[ch] = ci
-		c.Channels = append(c.Channels, ch)
-	}
-	if source == "" {
-		source = "file"
-	}
-	si, ok := b.srcIdx[source]
-	if !ok {
-		si = int32(len(c.Sources))
-		b.srcIdx[source] = si
-		c.Sources = append(c.Sources, source)
-		c.provides = append(c.provides, channel.Set{})
-	}
-	if id, ok := channel.Lookup(ch); ok {
-		c.provides[si].Add(id)
-	}
-	c.Samples = append(c.Samples, Sample{Time: t, Value: v, Channel: ci, Source: si, Quality: q})
+	ci, si := b.index(ch, source)
+	b.mem = append(b.mem, Sample{Time: t, Value: v, Channel: ci, Source: si, Quality: q})
 }
 
 // AddEvent adds an event.
@@ -192,32 +196,41 @@ func (b *Builder) AddEntry(e *record.Entry) error {
 // it wins from its time on (it is put after the metadata's at equal times).
 func (b *Builder) Case() (*Case, error) {
 	c := &b.c
-	if len(c.Samples) == 0 {
+	if len(b.mem) == 0 {
 		return nil, ErrEmpty
 	}
-	first := c.Samples[0].Time
-	for i := range c.Samples {
-		first = min(first, c.Samples[i].Time)
+	first := b.mem[0].Time
+	for i := range b.mem {
+		first = min(first, b.mem[i].Time)
 	}
-	var fromMeta []Sample
+	samples := append(b.metaSamples(first), b.mem...)
+	slices.SortStableFunc(samples, func(a, b Sample) int { return cmp64(a.Time, b.Time) })
+	c.store = &memStore{s: samples}
+	c.Start, c.End = samples[0].Time, samples[len(samples)-1].Time
+	b.sortRest()
+	return c, nil
+}
+
+// metaSamples returns the samples made of the metadata's height and weight
+// at time first (see Case).
+func (b *Builder) metaSamples(first int64) []Sample {
+	var out []Sample
 	for _, m := range []struct {
 		ch string
 		v  float64
-	}{{channel.Get(channel.PatientHeight).Name, c.Meta.HeightCm}, {channel.Get(channel.PatientWeight).Name, c.Meta.WeightKg}} {
+	}{{channel.Get(channel.PatientHeight).Name, b.c.Meta.HeightCm}, {channel.Get(channel.PatientWeight).Name, b.c.Meta.WeightKg}} {
 		if math.IsNaN(m.v) {
 			continue
 		}
-		n := len(c.Samples)
-		b.AddSample(m.ch, MetaSource, first, m.v, channel.OK)
-		fromMeta = append(fromMeta, c.Samples[n])
-		c.Samples = c.Samples[:n]
+		ci, si := b.index(m.ch, MetaSource)
+		out = append(out, Sample{Time: first, Value: m.v, Channel: ci, Source: si, Quality: channel.OK})
 	}
-	c.Samples = append(fromMeta, c.Samples...)
-	slices.SortStableFunc(c.Samples, func(a, b Sample) int { return cmp64(a.Time, b.Time) })
-	slices.SortStableFunc(c.Events, func(a, b Event) int { return cmp64(a.Time, b.Time) })
-	slices.SortStableFunc(c.Bookmarks, func(a, b Bookmark) int { return cmp64(a.Time, b.Time) })
-	c.Start, c.End = c.Samples[0].Time, c.Samples[len(c.Samples)-1].Time
-	return c, nil
+	return out
+}
+
+func (b *Builder) sortRest() {
+	slices.SortStableFunc(b.c.Events, func(a, b Event) int { return cmp64(a.Time, b.Time) })
+	slices.SortStableFunc(b.c.Bookmarks, func(a, b Bookmark) int { return cmp64(a.Time, b.Time) })
 }
 
 // Load reads a case file. Bad lines go to onBad (if not nil) and are
@@ -244,6 +257,53 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 		return nil, err
 	}
 	return b.Case()
+}
+
+// Open reads a case file for replay like Load, but keeps its samples in the
+// file: one pass indexes it (blocks of lines with their times; samples
+// written far out of time order, such as an analyser's results stamped
+// minutes before they arrive, are kept in memory), and a Player reads a
+// few minutes of case time at a time. Memory is then bounded by the case's
+// events and stragglers, not its length. A file in no time order at all is
+// loaded whole, as Load does. The caller closes the Case.
+func Open(path string, onBad func(*record.LineError)) (*Case, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	b := NewBuilder()
+	b.c.Start, b.c.End = maxTime, minTime
+	rd := record.NewReader(f)
+	rd.OnBadLine = onBad
+	if onBad != nil {
+		b.OnProblem = func(err error) { onBad(&record.LineError{Line: rd.Line(), Err: err}) }
+	}
+	bad := 0
+	if !indexFile(f, b, rd, &bad) {
+		// Too far from time order to index: load it whole.
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return nil, err
+		}
+		c, err := Load(f, nil) // bad lines were reported by the first pass
+		f.Close()
+		return c, err
+	}
+	b.c.BadLines = rd.BadLines + bad
+	if err := rd.Err(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	fs := b.c.store.(*fileStore)
+	if fs.n == 0 {
+		f.Close()
+		return nil, ErrEmpty
+	}
+	fs.meta = b.metaSamples(b.c.Start)
+	fs.n += len(fs.meta)
+	slices.SortStableFunc(fs.extra, func(a, b Sample) int { return cmp64(a.Time, b.Time) })
+	b.sortRest()
+	return &b.c, nil
 }
 
 // Bookmarks reads only the bookmarks of a case file, by time. Bad lines go
@@ -279,7 +339,11 @@ type Player struct {
 	c     *Case
 	prods []*monitor.Producer // by Case source index
 	chans []channel.ID        // by Case channel index; 0: not in the pipeline's table
-	next  int
+	it    iterator
+	// carry is put before the first sample (NewPlayerAt); latest, when
+	// tracked, is the newest sample put of each source and channel.
+	carry  []Sample
+	latest map[[2]int32]Sample
 	// Unknown counts samples of channels the pipeline does not know
 	// (skipped); Dropped those a full ring refused.
 	Unknown, Dropped uint64
@@ -298,7 +362,7 @@ func NewPlayer(c *Case, p *monitor.Pipeline) (*Player, error) {
 // NewPlayerSize is NewPlayer with rings of ringSize samples (a power of
 // two; see Case.MaxSamples).
 func NewPlayerSize(c *Case, p *monitor.Pipeline, ringSize int) (*Player, error) {
-	pl := &Player{c: c, chans: make([]channel.ID, len(c.Channels))}
+	pl := &Player{c: c, chans: make([]channel.ID, len(c.Channels)), it: c.store.from(minTime)}
 	for _, name := range c.Sources {
 		pr, err := p.AddSource("replay:"+name, ringSize)
 		if err != nil {
@@ -314,22 +378,64 @@ func NewPlayerSize(c *Case, p *monitor.Pipeline, ringSize int) (*Player, error) 
 	return pl, nil
 }
 
+// Carry is where a replay starts in the middle of a case: At, and the
+// newest sample of every source and channel at or before At.
+type Carry struct {
+	At      int64
+	Samples []Sample
+}
+
+// NewPlayerAt is NewPlayerSize for a replay that starts at carry.At: it
+// puts carry's samples first (every channel then has the value it had at
+// At, however long ago it was measured), then the case's samples after At.
+// A seek far into a long case starts there instead of at the case start.
+func NewPlayerAt(c *Case, p *monitor.Pipeline, ringSize int, carry Carry) (*Player, error) {
+	pl, err := NewPlayerSize(c, p, ringSize)
+	if err != nil {
+		return nil, err
+	}
+	pl.carry = carry.Samples
+	pl.it = c.store.from(after(carry.At, 1))
+	return pl, nil
+}
+
+// TrackLatest makes the player keep the newest sample it put of each
+// source and channel, for Carry.
+func (pl *Player) TrackLatest() { pl.latest = map[[2]int32]Sample{} }
+
+// Carry returns the samples a replay from t needs (the newest of each
+// source and channel put so far) when the player has put everything up to
+// t and tracks them (TrackLatest).
+func (pl *Player) Carry(t int64) Carry {
+	c := Carry{At: t, Samples: make([]Sample, 0, len(pl.latest))}
+	for _, s := range pl.latest {
+		c.Samples = append(c.Samples, s)
+	}
+	slices.SortFunc(c.Samples, func(a, b Sample) int { return cmp64(a.Time, b.Time) })
+	return c
+}
+
 // MaxSamples returns the largest number of samples one source of the case
 // has within any span of case time (both ends included): what a ring must
 // hold when the pipeline is stepped that often.
+//
+// It reads the whole case once, in bounded memory.
 func (c *Case) MaxSamples(span int64) int {
 	var most int
 	first := make([]int, len(c.Sources)) // per source: index in times of its oldest sample in the span
 	times := make([][]int64, len(c.Sources))
-	for i := range c.Samples {
-		s := &c.Samples[i]
+	it := c.store.from(minTime)
+	for s, ok := it.next(); ok; s, ok = it.next() {
 		ts := append(times[s.Source], s.Time)
-		times[s.Source] = ts
 		f := first[s.Source]
 		for ts[f] < s.Time-span {
 			f++
 		}
-		first[s.Source] = f
+		if f > 1024 && f > len(ts)/2 { // forget what left the span
+			ts = append(ts[:0], ts[f:]...)
+			f = 0
+		}
+		times[s.Source], first[s.Source] = ts, f
 		most = max(most, len(ts)-f)
 	}
 	return most
@@ -342,19 +448,32 @@ func (pl *Player) Producers() []*monitor.Producer { return pl.prods }
 // PutUntil puts every sample not yet put with a time at or before t (Unix
 // ns). It never blocks.
 func (pl *Player) PutUntil(t int64) {
-	s := pl.c.Samples
-	for ; pl.next < len(s) && s[pl.next].Time <= t; pl.next++ {
-		x := &s[pl.next]
-		id := pl.chans[x.Channel]
-		if id == 0 {
-			pl.Unknown++
-			continue
+	for _, x := range pl.carry {
+		pl.put(x)
+	}
+	pl.carry = nil
+	for {
+		if next, ok := pl.it.peek(); !ok || next > t {
+			return
 		}
-		if !pl.prods[x.Source].Put(monitor.Sample{Time: x.Time, Value: x.Value, Channel: id, Quality: x.Quality}) {
-			pl.Dropped++
-		}
+		x, _ := pl.it.next()
+		pl.put(x)
+	}
+}
+
+func (pl *Player) put(x Sample) {
+	if pl.latest != nil {
+		pl.latest[[2]int32{x.Source, x.Channel}] = x
+	}
+	id := pl.chans[x.Channel]
+	if id == 0 {
+		pl.Unknown++
+		return
+	}
+	if !pl.prods[x.Source].Put(monitor.Sample{Time: x.Time, Value: x.Value, Channel: id, Quality: x.Quality}) {
+		pl.Dropped++
 	}
 }
 
 // Done reports whether every sample was put.
-func (pl *Player) Done() bool { return pl.next >= len(pl.c.Samples) }
+func (pl *Player) Done() bool { _, more := pl.it.peek(); return !more }

@@ -2,7 +2,11 @@ package replay
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -34,9 +38,10 @@ func TestLoad(t *testing.T) {
 	require.Equal(t, "C", c.ID)
 	require.Equal(t, []string{"pump.flow", "patient.map", "patient.hr", "site.thing"}, c.Channels)
 	require.Equal(t, []string{"hlm", "mon", "x"}, c.Sources)
-	require.Len(t, c.Samples, 5, "derived values are not replayed")
-	for i := 1; i < len(c.Samples); i++ {
-		require.LessOrEqual(t, c.Samples[i-1].Time, c.Samples[i].Time)
+	all := c.AllSamples()
+	require.Len(t, all, 5, "derived values are not replayed")
+	for i := 1; i < len(all); i++ {
+		require.LessOrEqual(t, all[i-1].Time, all[i].Time)
 	}
 	require.Equal(t, int64(1772352001000000000), c.Start)
 	require.Equal(t, int64(1772352002000000000), c.End)
@@ -92,7 +97,7 @@ event,case=C,kind=note text="a \"note\"" 1772352001000000000
 	bc, err := b.Case()
 	require.NoError(t, err)
 	require.Equal(t, []string{"file", "hlm"}, bc.Sources)
-	require.Equal(t, []Sample{{Time: 10, Value: 3, Channel: 0, Source: 1, Quality: channel.Stale}, {Time: 20, Value: 1}}, bc.Samples)
+	require.Equal(t, []Sample{{Time: 10, Value: 3, Channel: 0, Source: 1, Quality: channel.Stale}, {Time: 20, Value: 1}}, bc.AllSamples())
 	require.Equal(t, int64(10), bc.Start)
 	require.Equal(t, int64(20), bc.End)
 	_, err = NewBuilder().Case()
@@ -106,11 +111,21 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("bookmark,case=C text=\"x\" 1772352001000000000\npump,case=C flow=1 2000000000\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Load(strings.NewReader(string(data)), nil)
+		path := filepath.Join(t.TempDir(), "f.case")
+		require.NoError(t, os.WriteFile(path, data, 0o600))
+		fc, ferr := Open(path, nil)
 		if err != nil {
+			require.Error(t, ferr, "Open fails where Load does")
 			return
 		}
-		for i, s := range c.Samples {
-			if i > 0 && c.Samples[i-1].Time > s.Time {
+		require.NoError(t, ferr)
+		defer fc.Close()
+		all := c.AllSamples()
+		sameSamples(t, all, fc.AllSamples(), "the file store replays what memory does")
+		require.Equal(t, c.Start, fc.Start)
+		require.Equal(t, c.End, fc.End)
+		for i, s := range all {
+			if i > 0 && all[i-1].Time > s.Time {
 				t.Fatal("samples out of order")
 			}
 			if int(s.Channel) >= len(c.Channels) || int(s.Source) >= len(c.Sources) || s.Time < c.Start || s.Time > c.End {
@@ -134,7 +149,7 @@ func TestQualityFieldNotString(t *testing.T) {
 	require.Equal(t, int64(1), bad[0].Line)
 	require.ErrorContains(t, bad[0].Err, "a quality is a string")
 	require.Equal(t, 1, c.BadLines)
-	require.Len(t, c.Samples, 1)
+	require.Equal(t, 1, c.NumSamples())
 }
 
 func TestMaxSamples(t *testing.T) {
@@ -185,4 +200,77 @@ patient,case=C,source=manual weight=90 1772352020000000000
 	require.True(t, snap.Reading(channel.DerivedFlowIndex).OK())
 	snap = at(1772352020000000000)
 	require.InDelta(t, math.Sqrt(175*90/3600.0), snap.Reading(channel.DerivedBSA).Value, 1e-9, "the recorded weight wins from its time")
+}
+
+// A case longer than many blocks, with stragglers (results stamped minutes
+// before they are written), a gap, metadata and derived lines: the file
+// store hands out exactly what the memory store does, from the start and
+// from any time.
+func TestFileStoreMatchesMemory(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("case,case=L height_cm=170,weight_kg=70 1772352000000000000\n")
+	t0 := int64(1772352000000000000)
+	for sec := int64(0); sec < 3*3600; sec++ {
+		if sec >= 3600 && sec < 5400 {
+			continue // half an hour with nothing: a gap
+		}
+		ts := t0 + sec*1e9
+		fmt.Fprintf(&b, "pump,case=L,source=hlm flow=%g,speed=%di %d\n", 4+float64(sec%7)/10, 2000+sec%50, ts)
+		fmt.Fprintf(&b, "patient,case=L,source=mon map=%d %d\n", 60+sec%11, ts+int64(sec%3)*1e8)
+		if sec%6 == 0 {
+			fmt.Fprintf(&b, "inline,case=L,source=cdi hct=%d %d\n", 25+sec%4, ts-4e9) // a few seconds late: in order
+		}
+		if sec%900 == 0 && sec > 0 {
+			fmt.Fprintf(&b, "abg,case=L,source=gem po2=%d,ph=7.4 %d\n", 200+sec%13, ts-10*60e9) // drawn 10 min before
+		}
+		if sec%60 == 0 {
+			fmt.Fprintf(&b, "derived,case=L,source=pumpside do2i=300 %d\n", ts)
+		}
+	}
+	defer func(b int64) { blockBytes = b }(blockBytes)
+	blockBytes = 16 << 10
+	path := filepath.Join(t.TempDir(), "long.case")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o600))
+	mem, err := Load(strings.NewReader(b.String()), nil)
+	require.NoError(t, err)
+	fc, err := Open(path, nil)
+	require.NoError(t, err)
+	defer fc.Close()
+	fs := fc.store.(*fileStore)
+	require.Greater(t, len(fs.blocks), 8, "many blocks")
+	require.Len(t, fs.extra, 2*9, "the analyser's 9 results are the only stragglers")
+	require.Equal(t, mem.NumSamples(), fc.NumSamples())
+	all := mem.AllSamples()
+	sameSamples(t, all, fc.AllSamples())
+	require.Equal(t, mem.Channels, fc.Channels)
+	require.Equal(t, mem.Sources, fc.Sources)
+	for _, from := range []int64{t0 - 1, t0, t0 + 1234e9, t0 + 3599e9, t0 + 4000e9, t0 + 5400e9, t0 + 3*3600e9, t0 + 4*3600e9} {
+		want := all[sort.Search(len(all), func(i int) bool { return all[i].Time >= from }):]
+		var got []Sample
+		it := fc.store.from(from)
+		for s, ok := it.next(); ok; s, ok = it.next() {
+			got = append(got, s)
+		}
+		sameSamples(t, want, got, "from %d", from)
+	}
+	require.Equal(t, mem.MaxSamples(31e9), fc.MaxSamples(31e9))
+}
+
+// sameSamples compares samples bit for bit (a NaN value equals itself).
+func sameSamples(t *testing.T, want, got []Sample, msg ...any) {
+	t.Helper()
+	type bits struct {
+		t    int64
+		v    uint64
+		c, s int32
+		q    channel.Quality
+	}
+	flat := func(ss []Sample) []bits {
+		out := make([]bits, len(ss))
+		for i, s := range ss {
+			out[i] = bits{s.Time, math.Float64bits(s.Value), s.Channel, s.Source, s.Quality}
+		}
+		return out
+	}
+	require.Equal(t, flat(want), flat(got), msg...)
 }

@@ -267,6 +267,10 @@ func (r *Reader) Entry() *Entry { return &r.e }
 // Line returns the number of the last line read.
 func (r *Reader) Line() int64 { return r.line }
 
+// Offset returns the byte offset just past the last whole line read (a
+// torn last line, without its newline, is not counted).
+func (r *Reader) Offset() int64 { return r.offset }
+
 // Err returns the I/O error that ended the reading, or nil at the end of
 // the file.
 func (r *Reader) Err() error {
