@@ -61,7 +61,7 @@ const (
 	// there, instead of from the case start (a multiple of
 	// replayCheckpointEvery).
 	replayCarryEvery = time.Hour
-	replayTick            = 100 * time.Millisecond
+	replayTick       = 100 * time.Millisecond
 	// replayMaxBudget is the share of a tick spent stepping at "as fast as
 	// possible": the rest is left to the GUI.
 	replayMaxBudget = 70 * time.Millisecond
@@ -102,7 +102,7 @@ type replayer struct {
 	// by time, for a case longer than the trend history; read-only after
 	// newReplayer.
 	carries []replay.Carry
-	ring int // ring size of each replay source
+	ring    int // ring size of each replay source
 	// redraw and onSnap are the window's (set before the first build).
 	redraw, onSnap func()
 	// bookmark appends a bookmark to the case file; nil: not kept.
