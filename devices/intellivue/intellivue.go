@@ -328,7 +328,9 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 			d.fr.feed(d.rbuf[:n], d)
 		}
 		if err != nil {
-			if live && errors.Is(err, os.ErrDeadlineExceeded) {
+			// A monitor that is not there yet answers nothing, or (UDP) a
+			// "connection refused": both are silence to the dialogue.
+			if live && (errors.Is(err, os.ErrDeadlineExceeded) || refused(err)) {
 				if terr := d.timers(time.Now()); terr != nil {
 					return terr
 				}

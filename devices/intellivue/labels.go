@@ -47,9 +47,9 @@ var familyNames = [...]string{"none", "pressure", "temperature", "heart rate", "
 type site uint8
 
 const (
-	siteNone site = iota // carries no site (HR, SpO2...)
-	siteAny              // a generic identifier: P, P1-P4, Temp, T1-T4
-	siteOther            // a site the driver does not carry: LAP, ICP, Tskin...
+	siteNone  site = iota // carries no site (HR, SpO2...)
+	siteAny               // a generic identifier: P, P1-P4, Temp, T1-T4
+	siteOther             // a site the driver does not carry: LAP, ICP, Tskin...
 	siteArterial
 	sitePulmonary
 	siteCVP
@@ -65,13 +65,13 @@ const (
 type comp uint8
 
 const (
-	compOne  comp = iota // the value of a simple numeric
-	compSys              // systolic
-	compDia              // diastolic
-	compMean             // mean
-	compUnspec           // a pressure or CO2 value whose part is not said
-	compET               // end-tidal
-	compOther            // a part the driver does not carry (inspired CO2)
+	compOne    comp = iota // the value of a simple numeric
+	compSys                // systolic
+	compDia                // diastolic
+	compMean               // mean
+	compUnspec             // a pressure or CO2 value whose part is not said
+	compET                 // end-tidal
+	compOther              // a part the driver does not carry (inspired CO2)
 )
 
 // meaning is what a label or an identifier says.

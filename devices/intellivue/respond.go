@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/pumpside/pumpside/devices"
@@ -75,7 +76,7 @@ func (d *Driver) Respond(ctx context.Context, c devices.Conn, latest func([]moni
 		if m.err != nil {
 			return m.err
 		}
-		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) && !refused(err) {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -97,7 +98,9 @@ func (m *monitorSide) send(msg []byte) {
 		m.out = appendSerial(m.out[:0], msg)
 		msg = m.out
 	}
-	if _, err := m.c.Write(msg); err != nil && m.err == nil {
+	// A datagram to a client that went away comes back as "connection
+	// refused"; the monitor does not care. A closed port ends the dialogue.
+	if _, err := m.c.Write(msg); err != nil && m.err == nil && !refused(err) {
 		m.err = err
 	}
 }
@@ -275,3 +278,6 @@ func (m *monitorSide) timers(now time.Time) error {
 	}
 	return m.err
 }
+
+// refused reports an ICMP "port unreachable" from a UDP peer that went away.
+func refused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
