@@ -79,6 +79,9 @@ const (
 	kPaToMMHg      = 7.50061683
 	invalidPhysio  = 0xFFFF
 	singlePollEach = time.Second
+	// maxChannelID bounds the channel IDs the driver emits (all built in).
+	maxChannelID = 256
+	noRank       = 0xFFFF
 )
 
 // ErrMonitorLost is returned by Decode when an associated monitor stopped
@@ -128,8 +131,8 @@ type Driver struct {
 	rw      io.Writer
 	live    bool
 	handles map[uint32]handleInfo
-	owners  map[channel.ID]owner
-	best    map[channel.ID]uint16
+	owners  [maxChannelID]owner
+	best    [maxChannelID]uint16 // per message; noRank when none
 	notes   map[noteKey]string
 	bad     devices.FrameError
 	out     []byte
@@ -293,8 +296,6 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 		d.fr = newFramer()
 		d.w = newWalker()
 		d.handles = make(map[uint32]handleInfo, 64)
-		d.owners = make(map[channel.ID]owner, 32)
-		d.best = make(map[channel.ID]uint16, 32)
 		d.notes = make(map[noteKey]string, 16)
 		d.rbuf = make([]byte, 4096)
 		d.out = make([]byte, 0, MaxFrame)
@@ -304,7 +305,7 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 	d.live = live
 	d.fr.reset(d.link, live)
 	clear(d.handles)
-	clear(d.owners)
+	d.owners = [maxChannelID]owner{}
 	if live {
 		now := time.Now()
 		d.lastRx, d.lastTx = now, time.Time{}
@@ -611,7 +612,9 @@ func (d *Driver) badFrame(e *devices.FrameError) { d.env.Events.FrameBad(e) }
 // message wins, and keeps the channel for ownerHold.
 func (d *Driver) numerics() {
 	t := d.env.Clock.Now()
-	clear(d.best)
+	for i := range d.best {
+		d.best[i] = noRank
+	}
 	for pass := range 2 {
 		for i := range d.w.obs {
 			o := &d.w.obs[i]
@@ -629,13 +632,11 @@ func (d *Driver) numerics() {
 			h, known := d.handles[key]
 			for _, v := range d.w.vals[o.first : o.first+o.n] {
 				ch, rank := d.resolve(h, known, v, pass == 1)
-				if ch == channel.Invalid {
+				if ch == channel.Invalid || ch >= maxChannelID {
 					continue
 				}
 				if pass == 0 {
-					if b, ok := d.best[ch]; !ok || rank < b {
-						d.best[ch] = rank
-					}
+					d.best[ch] = min(d.best[ch], rank)
 					continue
 				}
 				d.emit(t, ch, rank, h, v)

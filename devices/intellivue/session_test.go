@@ -26,7 +26,12 @@ type log struct {
 	conds []devices.Condition
 }
 
-func (l *log) Put(s monitor.Sample) bool { l.mu.Lock(); l.s = append(l.s, s); l.mu.Unlock(); return true }
+func (l *log) Put(s monitor.Sample) bool {
+	l.mu.Lock()
+	l.s = append(l.s, s)
+	l.mu.Unlock()
+	return true
+}
 func (l *log) cond(c devices.Condition) {
 	l.mu.Lock()
 	l.conds = append(l.conds, c)
@@ -167,4 +172,3 @@ func TestSessionOutlivesTimeouts(t *testing.T) {
 	_, ok := got.last(channel.PatientMAP, late)
 	assert.True(t, ok, "values still flow after 22 s")
 }
-
