@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/pumpside/pumpside/devices"
+	"github.com/pumpside/pumpside/devices/console"
 	"github.com/pumpside/pumpside/devices/intellivue"
 	"github.com/pumpside/pumpside/devices/sim/emulate"
 	"github.com/pumpside/pumpside/devices/transport"
@@ -171,4 +172,13 @@ func TestSessionOutlivesTimeouts(t *testing.T) {
 	late := time.Now().Add(-3 * time.Second)
 	_, ok := got.last(channel.PatientMAP, late)
 	assert.True(t, ok, "values still flow after 22 s")
+}
+
+// The example console config loads: its options and transport are valid.
+func TestConsoleExampleLoads(t *testing.T) {
+	cfg, err := console.Load("console-example.toml")
+	require.NoError(t, err)
+	require.Len(t, cfg.Devices, 1)
+	_, ok := cfg.Devices[0].Driver.(*intellivue.Driver)
+	assert.True(t, ok, "the device runs the intellivue driver")
 }
