@@ -383,7 +383,11 @@ func (d *supervised) run(ctx context.Context) {
 func (d *supervised) session(ctx context.Context, rwc io.ReadWriteCloser) error {
 	done := make(chan error, 1)
 	env := Env{Source: d.dev.Source, Sink: d.dev.Sink, Events: d, Clock: ClockFor(rwc, nil)}
-	go func() { done <- d.dev.Driver.Decode(ctx, countingRW{rwc, &d.bytes}, env) }()
+	var rw io.ReadWriter = countingRW{rwc, &d.bytes}
+	if dl, ok := rwc.(Deadliner); ok {
+		rw = deadlineRW{countingRW{rwc, &d.bytes}, dl}
+	}
+	go func() { done <- d.dev.Driver.Decode(ctx, rw, env) }()
 	opened := time.Now().UnixNano()
 	var watchdog *time.Timer
 	var wake <-chan time.Time // nil, never ready, for a sporadic device
@@ -427,3 +431,13 @@ func (c countingRW) Read(p []byte) (int, error) {
 }
 
 func (c countingRW) Write(p []byte) (int, error) { return c.rw.Write(p) }
+
+// deadlineRW is a countingRW over a stream with read deadlines: a dialogue
+// driver keeps time with them (Driver.Decode), so the count must not hide
+// them.
+type deadlineRW struct {
+	countingRW
+	dl Deadliner
+}
+
+func (c deadlineRW) SetReadDeadline(t time.Time) error { return c.dl.SetReadDeadline(t) }
