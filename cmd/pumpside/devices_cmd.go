@@ -11,6 +11,7 @@ import (
 	_ "github.com/pumpside/pumpside/devices/cdi550"
 	_ "github.com/pumpside/pumpside/devices/external"
 	_ "github.com/pumpside/pumpside/devices/generic"
+	_ "github.com/pumpside/pumpside/devices/invos"
 	_ "github.com/pumpside/pumpside/devices/masimo"
 	_ "github.com/pumpside/pumpside/devices/nonin"
 	"github.com/pumpside/pumpside/monitor/channel"

@@ -21,6 +21,7 @@ import (
 	_ "github.com/pumpside/pumpside/devices/external"
 	_ "github.com/pumpside/pumpside/devices/generic"
 	_ "github.com/pumpside/pumpside/devices/hl7"
+	_ "github.com/pumpside/pumpside/devices/invos"
 	"github.com/pumpside/pumpside/devices/masimo"
 	_ "github.com/pumpside/pumpside/devices/nonin"
 	"github.com/pumpside/pumpside/devices/sim"
