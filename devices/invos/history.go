@@ -1,7 +1,11 @@
 package invos
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/pumpside/pumpside/monitor/channel"
@@ -125,4 +129,83 @@ func (d *Driver) StatusQuality(s int) channel.Quality {
 		return channel.Unavailable
 	}
 	return channel.Questionable
+}
+
+// HistoryReader reads a case-history download one reading at a time. A
+// bad line is returned as a *LineError with its line number and reading
+// goes on; nothing is skipped silently (an empty line is reported too). A
+// line longer than MaxLine is reported once and skipped without being
+// buffered. It is not safe for concurrent use.
+type HistoryReader struct {
+	d    *Driver
+	loc  *time.Location
+	br   *bufio.Reader
+	line int
+	buf  []byte
+	err  error
+}
+
+// LineError is a bad line of a case-history download.
+type LineError struct {
+	Line int // 1-based
+	Err  error
+}
+
+func (e *LineError) Error() string { return "line " + strconv.Itoa(e.Line) + ": " + e.Err.Error() }
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+var (
+	errEmptyLine = errors.New("empty line")
+	errLongLine  = errors.New("longer than " + strconv.Itoa(MaxLine) + " bytes")
+)
+
+// NewHistoryReader returns a reader of a case-history download whose times
+// are in loc, parsed with d's options (spacing).
+func (d *Driver) NewHistoryReader(r io.Reader, loc *time.Location) *HistoryReader {
+	return &HistoryReader{d: d, loc: loc, br: bufio.NewReaderSize(r, 4096), buf: make([]byte, 0, MaxLine)}
+}
+
+// Line returns the number of the line last read.
+func (hr *HistoryReader) Line() int { return hr.line }
+
+// Next returns the next reading; a *LineError for a bad line (call Next
+// again); io.EOF at the end; or the reader's error.
+func (hr *HistoryReader) Next() (History, error) {
+	if hr.err != nil {
+		return History{}, hr.err
+	}
+	hr.buf = hr.buf[:0]
+	long := false
+	for {
+		frag, err := hr.br.ReadSlice('\n')
+		if len(hr.buf)+len(frag) > MaxLine+2 { // the line, CR, LF
+			long = true
+		} else {
+			hr.buf = append(hr.buf, frag...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			hr.err = err
+			if len(hr.buf) == 0 && !long {
+				return History{}, err
+			}
+		}
+		break
+	}
+	hr.line++
+	if long {
+		return History{}, &LineError{Line: hr.line, Err: errLongLine}
+	}
+	line := bytes.TrimSuffix(bytes.TrimSuffix(hr.buf, []byte("\n")), []byte("\r"))
+	if len(line) == 0 {
+		return History{}, &LineError{Line: hr.line, Err: errEmptyLine}
+	}
+	h, err := hr.d.ParseHistory(line, hr.loc)
+	if err != nil {
+		return History{}, &LineError{Line: hr.line, Err: err}
+	}
+	return h, nil
 }

@@ -3,6 +3,7 @@ package invos_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -253,5 +254,61 @@ func BenchmarkDecode(b *testing.B) {
 			n += len(bytes.Split(data, []byte("\r\n")))
 		}
 		_ = n
+	})
+}
+
+func TestHistoryReader(t *testing.T) {
+	in := "1.2.34.56/1/1  03/02/26  09:15:30  68  12  0  0  66  0  4  0  0  0  0  0  0  0  0  0\r\n" +
+		"\n" +
+		"1.2.34.56/1/1  03/02/26  09:15:35  99  0  0  0  66  0  0  0  0  0  0  0  0  0  0  0\n" +
+		strings.Repeat("x", 600) + "\n" +
+		"1.2.34.56/1/1  03/02/26  09:15:40  67  0  0  0  66  0  0  0  0  0  0  0  0  0  0  0"
+	hr := invos.New().NewHistoryReader(strings.NewReader(in), time.UTC)
+	var got []int
+	var bad []string
+	for {
+		h, err := hr.Next()
+		if err == io.EOF {
+			break
+		}
+		var le *invos.LineError
+		if errors.As(err, &le) {
+			bad = append(bad, le.Error())
+			continue
+		}
+		require.NoError(t, err)
+		got = append(got, h.Ch[0].RSO2)
+	}
+	assert.Equal(t, []int{68, 67}, got, "a CR LF ending and a last line without LF read")
+	assert.Equal(t, []string{"line 2: empty line", "line 3: Ch 1 rSO2: not 0 (not active) or an integer 15 to 95", "line 4: longer than 512 bytes"}, bad)
+}
+
+// FuzzHistoryReader: any download reads to its end; line numbers only grow;
+// every reading is within the manual's ranges.
+func FuzzHistoryReader(f *testing.F) {
+	f.Add([]byte("1.2.34.56/1/1  03/02/26  09:15:30  68  12  0  0  66  0  4  0  0  0  0  0  0  0  0  0\r\n\n" + strings.Repeat("y", 700)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		hr := invos.New().NewHistoryReader(bytes.NewReader(data), time.UTC)
+		last := 0
+		for range len(data) + 2 {
+			h, err := hr.Next()
+			if err == io.EOF {
+				return
+			}
+			if hr.Line() <= last {
+				t.Fatalf("line %d after %d", hr.Line(), last)
+			}
+			last = hr.Line()
+			var le *invos.LineError
+			if err != nil && !errors.As(err, &le) {
+				t.Fatalf("not a line error: %v", err)
+			}
+			for _, c := range h.Ch {
+				if c.RSO2 != 0 && (c.RSO2 < invos.MinRSO2 || c.RSO2 > invos.MaxRSO2) {
+					t.Fatalf("rSO2 %d", c.RSO2)
+				}
+			}
+		}
+		t.Fatal("more readings than lines")
 	})
 }
