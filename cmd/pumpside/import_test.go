@@ -155,3 +155,20 @@ func TestImportUsage(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "dry run, nothing written: Imported 1 INVOS readings")
 }
+
+// TestINVOSAndCDIPacketListed: `pumpside devices` lists the INVOS and the
+// CDI 550's packet mode with their channels and port settings, and
+// `pumpside decode --driver invos` reads a capture with its notes.
+func TestINVOSAndCDIPacketListed(t *testing.T) {
+	code, out, _ := run("devices")
+	require.Equal(t, 0, code)
+	for _, want := range []string{"invos: Medtronic (Somanetics) INVOS 5100C", "port 9600 8N1 rts/cts", "nirs.left_baseline", "invos-pclink2:",
+		"cdi550-packet: Terumo CDI 550 in-line blood parameter monitor, packet mode"} {
+		assert.Contains(t, out, want)
+	}
+	code, out, errs := run("decode", "--driver", "invos", "../../devices/invos/testdata/pclink1/input")
+	require.Equal(t, 0, code, errs)
+	assert.Equal(t, 24, strings.Count(out, "\n"), "4 samples a line")
+	assert.Contains(t, errs, "frames: 6 ok, 0 bad")
+	assert.Contains(t, errs, "invos: baseline set on channel 1 (2×)")
+}
