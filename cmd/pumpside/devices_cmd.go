@@ -12,6 +12,7 @@ import (
 	_ "github.com/pumpside/pumpside/devices/external"
 	_ "github.com/pumpside/pumpside/devices/generic"
 	_ "github.com/pumpside/pumpside/devices/intellivue"
+	_ "github.com/pumpside/pumpside/devices/invos"
 	_ "github.com/pumpside/pumpside/devices/masimo"
 	_ "github.com/pumpside/pumpside/devices/nonin"
 	"github.com/pumpside/pumpside/monitor/channel"

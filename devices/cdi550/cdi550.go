@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -20,8 +21,19 @@ import (
 	"github.com/pumpside/pumpside/monitor/channel"
 )
 
-// Name is the driver's registry name.
+// Name is the driver's registry name: ASCII mode by default (mode in the
+// config chooses).
 const Name = "cdi550"
+
+// PacketName is the registry name of the same driver in packet mode, so
+// that a site, `pumpside devices` and the simulator's emulation
+// (`--emit cdi550-packet=...`) can name packet mode without a config file.
+const PacketName = "cdi550-packet"
+
+// MinHeaderColumns is the fewest columns a header may have: the device's
+// header names every parameter it reports (about 19), so a shorter
+// "header" is line noise (issue 22: "F<TAB>Q").
+const MinHeaderColumns = 5
 
 // MaxLine is the longest line accepted, in bytes: a report of 20 columns is
 // about 120.
@@ -39,6 +51,7 @@ var sampleConfig string
 
 func init() {
 	devices.Register(Name, func() devices.Driver { return New() })
+	devices.Register(PacketName, func() devices.Driver { return NewPacket() })
 }
 
 // DefaultColumns is the column order assumed before the first header line
@@ -143,6 +156,45 @@ type Config struct {
 	// PollInterval is how often a caller that owns a timer should send
 	// RequestPacket (devices.WithPolling); 0 never.
 	PollInterval Duration `toml:"poll_interval"`
+	// Mode is the device's output mode: "ascii" (tab-delimited lines) or
+	// "packet" (STX ... CRC ETX packets, appendix C).
+	Mode string `toml:"mode"`
+	// Codes maps a packet-mode parameter code (two hex digits) to the
+	// header name whose [fields] entry, [units] entry and temperature rule
+	// apply to it; entries merge with DefaultCodes, "" ignores a code.
+	Codes map[string]string `toml:"codes"`
+	// CRCSkipSTX computes the packet CRC from the byte after STX instead
+	// of from STX (the manual says "the entire packet up to the CRC";
+	// whether that includes STX is unconfirmed).
+	CRCSkipSTX bool `toml:"crc_skip_stx"`
+}
+
+// Mode is the device's output mode.
+type Mode uint8
+
+// The output modes.
+const (
+	ModeASCII Mode = iota
+	ModePacket
+)
+
+func (m Mode) String() string {
+	if m == ModePacket {
+		return "packet"
+	}
+	return "ascii"
+}
+
+// DefaultCodes maps packet-mode parameter codes to header names: the
+// order an open reader of the device uses (arterial pH, pCO2, pO2, Temp,
+// SO2, HCO3, BE, K+, VO2; venous pH, pCO2, pO2, Temp, SO2, HCO3, BE; Hct,
+// Hb). Unconfirmed by the manual; see the README.
+func DefaultCodes() map[string]string {
+	return map[string]string{
+		"00": "pH", "01": "pCO2", "02": "pO2", "03": "Temp", "04": "SO2", "05": "HCO3", "06": "BE", "07": "K+", "08": "VO2",
+		"09": "pH#2", "0A": "pCO2#2", "0B": "pO2#2", "0C": "Temp#2", "0D": "SvO2", "0E": "HCO3#2", "0F": "BE#2",
+		"10": "Hct", "11": "Hb",
+	}
 }
 
 // mapping is a header name's channel and unit conversion.
@@ -152,12 +204,12 @@ type mapping struct {
 }
 
 const (
-	colOpaque = iota // not mapped: any printable text
+	colOpaque = iota // known to the device but not mapped: value syntax, not emitted
 	colTime          // HH:MM or HH:MM:SS, checked, not used
 	colChannel
 )
 
-// column is one column of the current header.
+// column is one column of the current header, or one packet code.
 type column struct {
 	name string // with its occurrence suffix, e.g. "pH#2"
 	kind uint8
@@ -171,10 +223,13 @@ type value struct {
 	q channel.Quality
 }
 
-// Driver decodes CDI 550 ASCII output.
+// Driver decodes CDI 550 output, ASCII or packet mode.
 type Driver struct {
+	name     string
 	cfg      Config
+	mode     Mode
 	fields   map[string]mapping // by lower-case header name with suffix
+	known    map[string]bool    // lower-case header names the device may send
 	defaults []column
 	initMode TempMode
 	want     TempMode
@@ -183,11 +238,22 @@ type Driver struct {
 	sawHeader bool     // this connection has sent a header: cols are its
 	header    []byte   // the last header line adopted, kept across connections
 	hdrCols   []column // its columns
-	mode      TempMode
+	pending   []byte   // a well-formed header with unknown names, seen once
+	temp      TempMode
 	lines     *framing.Lines
 	fs        [][]byte
 	vals      []value
 	bad       devices.FrameError
+
+	// Packet mode.
+	codes   [256]column // by code; name "" when the code is not in [codes]
+	pk      *packets
+	emitted []int // codes of the current packet's values, in order
+
+	// Encoder state: lines since the last header (ASCII), packet
+	// sequence (packet mode).
+	encLines int
+	encSeq   uint8
 }
 
 var (
@@ -199,9 +265,15 @@ var (
 	_ devices.Poller       = (*Driver)(nil)
 )
 
-// New returns a driver with default options.
-func New() *Driver {
-	d := &Driver{cfg: Config{Columns: slices.Clone(DefaultColumns), Fields: DefaultFields(), Units: map[string]string{}}}
+// New returns a driver with default options: ASCII mode.
+func New() *Driver { return newDriver(Name, "ascii") }
+
+// NewPacket returns a driver in packet mode, registered as PacketName.
+func NewPacket() *Driver { return newDriver(PacketName, "packet") }
+
+func newDriver(name, mode string) *Driver {
+	d := &Driver{name: name, cfg: Config{Columns: slices.Clone(DefaultColumns), Fields: DefaultFields(), Units: map[string]string{},
+		Mode: mode, Codes: DefaultCodes()}}
 	if err := d.Init(); err != nil {
 		panic(err) // the defaults are valid
 	}
@@ -214,6 +286,14 @@ func (d *Driver) Config() any { return &d.cfg }
 // Init validates the options.
 func (d *Driver) Init() error {
 	var err error
+	switch d.cfg.Mode {
+	case "ascii", "":
+		d.mode = ModeASCII
+	case "packet":
+		d.mode = ModePacket
+	default:
+		return fmt.Errorf("cdi550: mode %q is not \"ascii\" or \"packet\"", d.cfg.Mode)
+	}
 	if d.initMode, err = parseTempMode(d.cfg.TempMode); err != nil {
 		return fmt.Errorf("cdi550: temp_mode: %w", err)
 	}
@@ -224,12 +304,17 @@ func (d *Driver) Init() error {
 		return fmt.Errorf("cdi550: poll_interval %v is negative", d.cfg.PollInterval)
 	}
 	d.fields = map[string]mapping{}
+	d.known = map[string]bool{"time": true}
+	for _, c := range DefaultColumns {
+		d.known[strings.ToLower(c)] = true
+	}
 	used := map[channel.ID]string{}
 	for _, name := range sortedKeys(d.cfg.Fields) {
 		ch := d.cfg.Fields[name]
 		if !isName([]byte(baseName(name))) {
 			return fmt.Errorf("cdi550: fields: %q is not a header name (a letter, then printable ASCII, optionally #N)", name)
 		}
+		d.known[strings.ToLower(baseName(name))] = true
 		if ch == "" {
 			continue
 		}
@@ -265,10 +350,43 @@ func (d *Driver) Init() error {
 			return fmt.Errorf("cdi550: columns[%d] = %q is not a header name", i, c)
 		}
 		names[i] = []byte(c)
+		d.known[strings.ToLower(c)] = true
 	}
 	d.defaults = d.columns(names)
-	if len(d.cfg.Columns) > 0 && !mapsAny(d.defaults) {
+	if d.mode == ModeASCII && len(d.cfg.Columns) > 0 && !mapsAny(d.defaults) {
 		return fmt.Errorf("cdi550: columns map no channel through fields")
+	}
+	if err := d.initCodes(); err != nil {
+		return err
+	}
+	d.header, d.hdrCols, d.pending = nil, nil, nil
+	return nil
+}
+
+// initCodes builds the packet-mode code table from [codes] and [fields].
+func (d *Driver) initCodes() error {
+	d.codes = [256]column{}
+	any := false
+	for _, code := range sortedKeys(d.cfg.Codes) {
+		name := d.cfg.Codes[code]
+		c, ok := parseHex2([]byte(code))
+		if !ok || len(code) != 2 {
+			return fmt.Errorf("cdi550: codes: %q is not a two-digit hex code", code)
+		}
+		if name == "" {
+			continue
+		}
+		if !isName([]byte(baseName(name))) {
+			return fmt.Errorf("cdi550: codes.%q = %q is not a header name", code, name)
+		}
+		if d.codes[c].name != "" {
+			return fmt.Errorf("cdi550: codes.%q is repeated (hex digits ignore case)", code)
+		}
+		d.codes[c] = d.column(name)
+		any = any || d.codes[c].kind == colChannel
+	}
+	if d.mode == ModePacket && !any {
+		return fmt.Errorf("cdi550: codes map no channel through fields")
 	}
 	return nil
 }
@@ -292,31 +410,36 @@ func baseName(name string) string {
 	return name
 }
 
+// column maps one header name, with its occurrence suffix, to a column.
+func (d *Driver) column(name string) column {
+	c := column{name: name}
+	lower := strings.ToLower(name)
+	if m, ok := d.fields[lower]; ok {
+		c.kind = colChannel
+		c.m = m
+		switch m.id {
+		case channel.InlineArtPH, channel.InlineArtPCO2, channel.InlineArtPO2, channel.InlineVenPH, channel.InlineVenPCO2, channel.InlineVenPO2:
+			c.gas = true
+		}
+	} else if lower == "time" {
+		c.kind = colTime
+	}
+	return c
+}
+
 // columns maps header names to columns. It allocates: headers come every
 // 50 lines, and an unchanged header is not mapped again.
 func (d *Driver) columns(names [][]byte) []column {
 	cols := make([]column, len(names))
 	seen := map[string]int{}
 	for i, n := range names {
-		base := string(n)
-		lower := strings.ToLower(base)
+		name := string(n)
+		lower := strings.ToLower(name)
 		seen[lower]++
-		name := base
 		if k := seen[lower]; k > 1 {
-			name = base + "#" + strconv.Itoa(k)
-			lower += "#" + strconv.Itoa(k)
+			name += "#" + strconv.Itoa(k)
 		}
-		cols[i] = column{name: name}
-		if m, ok := d.fields[lower]; ok {
-			cols[i].kind = colChannel
-			cols[i].m = m
-			switch m.id {
-			case channel.InlineArtPH, channel.InlineArtPCO2, channel.InlineArtPO2, channel.InlineVenPH, channel.InlineVenPCO2, channel.InlineVenPO2:
-				cols[i].gas = true
-			}
-		} else if lower == "time" {
-			cols[i].kind = colTime
-		}
+		cols[i] = d.column(name)
 	}
 	return cols
 }
@@ -342,7 +465,10 @@ func (d *Driver) Request(w io.Writer) error {
 
 // TempMode returns the temperature mode in force for the lines being
 // decoded. It is for the decoding goroutine (and tests).
-func (d *Driver) TempMode() TempMode { return d.mode }
+func (d *Driver) TempMode() TempMode { return d.temp }
+
+// Mode returns the configured output mode.
+func (d *Driver) Mode() Mode { return d.mode }
 
 // Describe tells what the driver emits with its current options.
 func (d *Driver) Describe() devices.Description {
@@ -352,6 +478,24 @@ func (d *Driver) Describe() devices.Description {
 		MaxFrame:     MaxLine,
 		Port:         devices.PortSettings{Baud: 9600, DataBits: 8, Parity: "none", StopBits: "1", Flow: "none"},
 		SampleConfig: sampleConfig,
+	}
+	if d.mode == ModePacket {
+		ds.Summary = "Terumo CDI 550 in-line blood parameter monitor, packet mode (STX ... CRC-8 ETX, appendix C)"
+		ds.MaxFrame = MaxPacket
+		ds.SampleConfig = strings.Replace(sampleConfig, `mode = "ascii"`, `mode = "packet"`, 1)
+		for c := range d.codes {
+			col := d.codes[c]
+			if col.kind != colChannel {
+				continue
+			}
+			note := "code " + hex2(uint8(c)) + " (" + col.name + "); code unconfirmed"
+			if col.m.conv != analyte.Identity {
+				note = "converted from " + d.cfg.Units[col.name] + "; " + note
+			}
+			ds.Channels = append(ds.Channels, devices.ChannelSpec{ID: col.m.id, Field: col.name, Interval: 6 * time.Second, Note: note})
+		}
+		slices.SortFunc(ds.Channels, func(a, b devices.ChannelSpec) int { return int(a.ID) - int(b.ID) })
+		return ds
 	}
 	for _, name := range sortedKeys(d.cfg.Fields) {
 		m, ok := d.fields[strings.ToLower(name)]
@@ -371,30 +515,35 @@ func (d *Driver) Describe() devices.Description {
 	return ds
 }
 
-// Decode reads lines from rw until it fails or ctx is done.
+// Decode reads lines (ASCII mode) or packets (packet mode) from rw until
+// it fails or ctx is done.
 func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) error {
 	env = env.WithDefaults()
-	if d.lines == nil {
-		d.lines = framing.NewLines(rw, Name, MaxLine)
-		d.fs = make([][]byte, 0, MaxColumns)
-		d.vals = make([]value, MaxColumns)
-	} else {
-		d.lines.Reset(rw)
-	}
-	d.cols, d.sawHeader, d.mode = d.defaults, false, d.initMode
+	d.temp = d.initMode
 	if d.cfg.RequestOnConnect {
 		if err := d.Request(rw); err != nil {
 			return err
 		}
 	}
+	if d.mode == ModePacket {
+		return d.decodePackets(ctx, rw, env)
+	}
+	if d.lines == nil {
+		d.lines = framing.NewLines(rw, d.name, MaxLine)
+		d.fs = make([][]byte, 0, MaxColumns)
+		d.vals = make([]value, MaxColumns)
+	} else {
+		d.lines.Reset(rw)
+	}
+	d.cols, d.sawHeader = d.defaults, false
 	for {
 		line, off, err := d.lines.Read(ctx, env.Events)
 		if err != nil {
 			return err // ctx's, io.EOF, or the transport's
 		}
-		reason, field, cause := d.line(line)
+		reason, field, cause := d.line(line, env.Events)
 		if cause != nil {
-			d.bad = devices.FrameError{Driver: Name, Offset: off, Size: int64(len(line)), Reason: reason, Field: field, Raw: devices.RawHead(line), Err: cause}
+			d.bad = devices.FrameError{Driver: d.name, Offset: off, Size: int64(len(line)), Reason: reason, Field: field, Raw: devices.RawHead(line), Err: cause}
 			env.Events.FrameBad(&d.bad)
 			continue
 		}
@@ -409,25 +558,27 @@ var (
 	errLine      = errors.New("not a data line, a header or a temperature mode line")
 	errColumns   = errors.New("too many columns")
 	errCount     = errors.New("field count differs from the header's")
-	errNumber    = errors.New("not a number, dashes or empty")
+	errNumber    = errors.New("not a number, dashes or empty as the device writes them")
 	errTime      = errors.New("not HH:MM or HH:MM:SS")
-	errText      = errors.New("not printable ASCII")
 	errNoHeader  = errors.New("no header yet, and no default columns")
 	errUnusable  = errors.New("the last header maps no column to a channel")
 	errNoMapping = errors.New("header maps no column to a channel")
+	errHdrShort  = errors.New("header-shaped line with too few columns: not a header (the column map is kept)")
+	errHdrNames  = errors.New("header with names the device does not send: not adopted (the column map is kept)")
+	errHdrRepeat = errors.New("the device repeats a header with unknown names: data dropped until a header of known names (add the names to [fields])")
 )
 
 // line decodes one line. On success d.fs holds the fields of a data line
 // (parsed into d.vals), or is empty for a header or mode line.
-func (d *Driver) line(line []byte) (devices.Reason, string, error) {
+func (d *Driver) line(line []byte, ev devices.Events) (devices.Reason, string, error) {
 	d.fs = d.fs[:0]
 	if bytes.IndexByte(line, '\t') < 0 {
 		switch string(bytes.TrimSpace(line)) {
 		case "@ Temp Data":
-			d.mode = TempPatient
+			d.temp = TempPatient
 			return 0, "", nil
 		case "37C Temp Data":
-			d.mode = Temp37
+			d.temp = Temp37
 			return 0, "", nil
 		}
 		return devices.ReasonSyntax, "", errLine
@@ -445,8 +596,8 @@ func (d *Driver) line(line []byte) (devices.Reason, string, error) {
 		fs = append(fs, line[:i])
 		line = line[i+1:]
 	}
-	if isHeader(fs) {
-		return d.adopt(fs)
+	if headerShaped(fs) {
+		return d.headerLine(fs, ev)
 	}
 	switch {
 	case len(d.cols) == 0 && !d.sawHeader:
@@ -458,34 +609,69 @@ func (d *Driver) line(line []byte) (devices.Reason, string, error) {
 	}
 	for i, f := range fs {
 		c := &d.cols[i]
-		switch c.kind {
-		case colOpaque:
-			if !printable(f) {
-				return devices.ReasonField, c.name, errText
-			}
-		case colTime:
+		if c.kind == colTime {
 			if !isClock(f) {
 				return devices.ReasonField, c.name, errTime
 			}
-		case colChannel:
-			switch {
-			case len(f) == 0:
-				d.vals[i] = value{q: channel.Unavailable}
-			case dashes(f):
-				// The device prints dashes for a value outside its
-				// measuring range (manual, appendix C).
-				d.vals[i] = value{q: channel.OutOfRange}
-			default:
-				v, ok := framing.ParseDecimal(f)
-				if !ok {
-					return devices.ReasonField, c.name, errNumber
-				}
-				d.vals[i] = value{v: c.m.conv.Apply(v), q: channel.OK}
+			continue
+		}
+		v, ok := parseValue(f)
+		if !ok {
+			return devices.ReasonField, c.name, errNumber
+		}
+		if c.kind == colChannel {
+			if v.q == channel.OK {
+				v.v = c.m.conv.Apply(v.v)
 			}
+			d.vals[i] = v
 		}
 	}
 	d.fs = fs
 	return 0, "", nil
+}
+
+// headerLine decides whether a header-shaped line is the device's header.
+// Only a header of names the device sends ([fields], columns and the
+// default column names), with at least MinHeaderColumns columns, replaces
+// the column map: line noise that happens to look like a header ("F<TAB>Q")
+// never does. A well-formed header with unknown names is refused; if the
+// device sends the same one again (it repeats its header every 50 lines,
+// noise does not repeat), the old map no longer describes the data: data
+// lines are then dropped until a header of known names arrives.
+func (d *Driver) headerLine(fs [][]byte, ev devices.Events) (devices.Reason, string, error) {
+	if len(fs) < MinHeaderColumns {
+		return devices.ReasonField, "header", errHdrShort
+	}
+	for _, f := range fs {
+		if !d.isKnown(f) {
+			if d.pending != nil && sameHeader(d.pending, fs) {
+				d.cols, d.sawHeader = nil, true
+				devices.Note(ev, "cdi550: the device repeats a header with names not in [fields]; data dropped until a known header")
+				return devices.ReasonField, "header", errHdrRepeat
+			}
+			d.pending = bytes.Join(fs, []byte{'\t'})
+			return devices.ReasonField, "header", errHdrNames
+		}
+	}
+	d.pending = nil
+	return d.adopt(fs)
+}
+
+// isKnown reports whether f, in any case, is a name the device sends. The
+// lower-case copy lives on the stack and the map lookup converts it without
+// allocating.
+func (d *Driver) isKnown(f []byte) bool {
+	var buf [64]byte
+	if len(f) > len(buf) {
+		return false
+	}
+	for i, c := range f {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return d.known[string(buf[:len(f)])]
 }
 
 // adopt makes a header line the current column map.
@@ -523,19 +709,23 @@ func (d *Driver) emit(env devices.Env, t int64) {
 		if c.kind != colChannel {
 			continue
 		}
-		v := d.vals[i]
-		q := v.q
-		if q == channel.OK && c.gas && d.want != TempUnknown && d.mode != d.want {
-			q = channel.Questionable
-		}
-		env.Sink.Put(monitor.Sample{Time: t, Channel: c.m.id, Source: env.Source, Value: v.v, Quality: channel.Get(c.m.id).Classify(v.v, q)})
+		d.put(env, t, c, d.vals[i])
 	}
 }
 
-// isHeader reports whether every field is a name: at least two fields, each
-// starting with a letter. A data line always holds numbers, dashes, empty
-// fields or a time.
-func isHeader(fs [][]byte) bool {
+// put emits one value of column c, applying the temperature rule.
+func (d *Driver) put(env devices.Env, t int64, c *column, v value) {
+	q := v.q
+	if q == channel.OK && c.gas && d.want != TempUnknown && d.temp != d.want {
+		q = channel.Questionable
+	}
+	env.Sink.Put(monitor.Sample{Time: t, Channel: c.m.id, Source: env.Source, Value: v.v, Quality: channel.Get(c.m.id).Classify(v.v, q)})
+}
+
+// headerShaped reports whether every field is a name: at least two fields,
+// each starting with a letter. A data line always holds numbers, dashes,
+// empty fields or a time.
+func headerShaped(fs [][]byte) bool {
 	if len(fs) < 2 {
 		return false
 	}
@@ -563,18 +753,68 @@ func printable(b []byte) bool {
 	return true
 }
 
-func dashes(b []byte) bool {
-	n := 0
+// MaxValueWidth is the widest value field: "-1234.5", "---.--".
+const MaxValueWidth = 7
+
+// parseValue reads one value field as the device writes it (appendix C):
+// empty (not available), dashes (outside the range set on the device:
+// "---", "--.-", "-.--") or a decimal number with an optional minus sign,
+// 1 to 4 integer digits and 0 to 3 decimals, at most MaxValueWidth
+// characters. Anything else (a plus sign, a lone dot, a space, a comma,
+// an exponent, a lone "-") is not the device's syntax.
+func parseValue(b []byte) (value, bool) {
+	if len(b) == 0 {
+		return value{v: math.NaN(), q: channel.Unavailable}, true
+	}
+	if len(b) > MaxValueWidth {
+		return value{}, false
+	}
+	if n, dots, ok := dashForm(b); ok {
+		if n < 2 || dots > 1 {
+			return value{}, false
+		}
+		// The device prints dashes for a value outside its measuring
+		// range (manual, appendix C).
+		return value{v: math.NaN(), q: channel.OutOfRange}, true
+	}
+	digits := b
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	intPart, frac, hasDot := bytes.Cut(digits, []byte{'.'})
+	if len(intPart) < 1 || len(intPart) > 4 || !allDigits(intPart) || (hasDot && (len(frac) < 1 || len(frac) > 3 || !allDigits(frac))) {
+		return value{}, false
+	}
+	v, ok := framing.ParseDecimal(b)
+	if !ok {
+		return value{}, false
+	}
+	return value{v: v, q: channel.OK}, true
+}
+
+// dashForm reports whether b holds only dashes and dots, and how many of
+// each.
+func dashForm(b []byte) (dashes, dots int, ok bool) {
 	for _, c := range b {
 		switch c {
 		case '-':
-			n++
+			dashes++
 		case '.':
+			dots++
 		default:
+			return 0, 0, false
+		}
+	}
+	return dashes, dots, true
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
 			return false
 		}
 	}
-	return n > 0
+	return true
 }
 
 // isClock accepts HH:MM and HH:MM:SS.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +20,35 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	devicetest.Check(t, cdi550.Name, devicetest.Options{ZeroAllocs: true})
+	devicetest.Check(t, cdi550.Name, devicetest.Options{Dir: "testdata/ascii", ZeroAllocs: true})
 }
 
-func FuzzDecode(f *testing.F) { devicetest.FuzzDecode(f, cdi550.Name, "testdata") }
+// TestConformancePacket runs the kit on packet mode: every frame carries a
+// CRC, so any changed byte must make its packet bad. The stream checks run
+// on the packets of the basic case, written from the manual's layout.
+func TestConformancePacket(t *testing.T) {
+	devicetest.Check(t, cdi550.PacketName, devicetest.Options{Dir: "testdata/packet", Frames: manualPackets(t), Checksummed: true, ZeroAllocs: true,
+		OversizeHead: []byte{0x02}, OversizeTail: []byte{0x03}})
+}
+
+// manualPackets returns the packets (STX to ETX) of testdata/packet/basic.
+func manualPackets(t *testing.T) [][]byte {
+	data, err := os.ReadFile("testdata/packet/basic/input")
+	require.NoError(t, err)
+	var out [][]byte
+	for {
+		i, j := bytes.IndexByte(data, 0x02), bytes.IndexByte(data, 0x03)
+		if i < 0 || j < i {
+			return out
+		}
+		out = append(out, data[i:j+1])
+		data = data[j+1:]
+	}
+}
+
+func FuzzDecode(f *testing.F) { devicetest.FuzzDecode(f, cdi550.Name, "testdata/ascii") }
+
+func FuzzDecodePacket(f *testing.F) { devicetest.FuzzDecode(f, cdi550.PacketName, "testdata/packet") }
 
 const (
 	header = "Time\tpH\tpCO2\tpO2\tTemp\tHCO3\tBE\tSO2\tK+\tVO2\tQ\tBSA\tpH\tpCO2\tpO2\tTemp\tSvO2\tHct\tHb\r"
@@ -194,19 +220,20 @@ func TestBadFrameError(t *testing.T) {
 	assert.Empty(t, rec.Samples, "a bad field drops the whole report")
 }
 
-// BenchmarkDecode measures decoding throughput against a baseline that only
-// splits the lines. The 9600-baud line rate is 960 B/s; the target is 1000
-// times that, about 1 MB/s.
+// BenchmarkDecode measures decoding throughput, ASCII and packet mode,
+// against a baseline that only splits the lines. The 9600-baud line rate
+// is 960 B/s; the target is 1000 times that, about 1 MB/s, and no
+// allocation per sample.
 func BenchmarkDecode(b *testing.B) {
-	var data []byte
+	var ascii, pkts []byte
 	for i := range 10000 {
 		if i%50 == 0 {
-			data = append(data, header...)
+			ascii = append(ascii, header...)
 		}
-		data = append(data, report...)
+		ascii = append(ascii, report...)
+		pkts = append(pkts, packet(uint8(i), "A0", "1234 08:00:00\t00007.38\t010041\t0200245\t030036.2\t0400100\t050024.1\t0600-0.5\t07004.3\t0800142\t09007.33\t0A0047\t0B0042\t0C0035.8\t0D0074\t0E0024.5\t0F00-1.0\t100028\t11009.3\t")...)
 	}
-	b.Run("cdi550", func(b *testing.B) {
-		d := cdi550.New()
+	run := func(b *testing.B, d devices.Driver, data []byte) {
 		rd := bytes.NewReader(data)
 		rw := devicetest.NewReadWriter(rd)
 		samples := 0
@@ -221,12 +248,14 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
 		b.ReportMetric(float64(b.N*len(data))/b.Elapsed().Seconds()/960, "x-line-rate")
-	})
+	}
+	b.Run("ascii", func(b *testing.B) { run(b, cdi550.New(), ascii) })
+	b.Run("packet", func(b *testing.B) { run(b, cdi550.NewPacket(), pkts) })
 	b.Run("baseline-split", func(b *testing.B) {
-		b.SetBytes(int64(len(data)))
+		b.SetBytes(int64(len(ascii)))
 		n := 0
 		for b.Loop() {
-			n += len(bytes.Split(data, []byte("\r")))
+			n += len(bytes.Split(ascii, []byte("\r")))
 		}
 		_ = n
 	})

@@ -22,6 +22,7 @@ import (
 	_ "github.com/pumpside/pumpside/devices/generic"
 	_ "github.com/pumpside/pumpside/devices/hl7"
 	_ "github.com/pumpside/pumpside/devices/intellivue"
+	_ "github.com/pumpside/pumpside/devices/invos"
 	"github.com/pumpside/pumpside/devices/masimo"
 	_ "github.com/pumpside/pumpside/devices/nonin"
 	"github.com/pumpside/pumpside/devices/sim"

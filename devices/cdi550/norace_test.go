@@ -1,0 +1,5 @@
+//go:build !race
+
+package cdi550_test
+
+const raceEnabled = false

@@ -1,0 +1,5 @@
+//go:build !race
+
+package invos_test
+
+const raceEnabled = false
