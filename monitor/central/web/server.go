@@ -162,7 +162,6 @@ func (s *Server) current() ([]byte, <-chan struct{}) {
 	return s.page, s.updated
 }
 
-
 // authed lets a request through with a live session cookie or the token as
 // a bearer; otherwise the page goes to the login and the API answers 401.
 // Refusals are logged.

@@ -88,7 +88,9 @@ func start(t *testing.T, auth *Auth, certFile, keyFile string, client *http.Clie
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.Run(ctx) })
-	wg.Go(func() { assert.NoError(t, Serve(ctx, ln, s, certFile, keyFile, slog.New(slog.NewTextHandler(logs, nil)))) })
+	wg.Go(func() {
+		assert.NoError(t, Serve(ctx, ln, s, certFile, keyFile, slog.New(slog.NewTextHandler(logs, nil))))
+	})
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	scheme := "http"
 	if certFile != "" {
