@@ -239,7 +239,7 @@ function chart(s, tr, events) {
     g.append(t);
   }
   for (let m = 0; m <= 60; m += 15) {
-    const t = svg("text", { x: xt(tr.from + m * 60000), y: H - 4, "text-anchor": "middle", class: "axis" });
+    const t = svg("text", { x: xt(tr.from + m * 60000), y: H - 4, "text-anchor": m === 60 ? "end" : "middle", class: "axis" });
     t.textContent = m === 60 ? "now" : "-" + (60 - m) + " min";
     g.append(t);
   }
