@@ -134,7 +134,7 @@ func (c *testConsole) recorded(t *testing.T) map[string][]string {
 // pageTile is a tile as the browser shows it.
 type pageTile struct {
 	Key, Case, NoData, Alarm, Priority, Text string
-	Values                                    []struct{ Ch, T, Text string }
+	Values                                   []struct{ Ch, T, Text string }
 }
 
 const readTiles = `[...document.querySelectorAll('.tile')].map(t => {
