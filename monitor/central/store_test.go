@@ -217,3 +217,37 @@ func TestOptions(t *testing.T) {
 	_, err = NewStore(nil, Options{Bucket: "b", Recent: 10 * time.Second})
 	require.ErrorContains(t, err, "shorter than")
 }
+
+// TestReadOnlyUserIsEnough: the department view reads with a user that may
+// only read the database (InfluxDB 1.8's "user:password" token; a 2.x
+// read-only token is the same to the client), and that user cannot write.
+func TestReadOnlyUserIsEnough(t *testing.T) {
+	srv := influxdtest.Start(t, "pumpside", influxdtest.Options{Auth: true})
+	srv.Query("", `CREATE USER viewer WITH PASSWORD 'viewer-password'`)
+	srv.Query("", `GRANT READ ON "pumpside" TO viewer`)
+	now := time.Now().Truncate(time.Millisecond)
+	d := &lp{now: now}
+	d.add(`pump,case=C-1,source=sim.pump flow=4.31`, time.Second)
+	d.add(liveLine("C-1", "OR 1", noAlarms), time.Second)
+	require.NoError(t, srv.Write("pumpside", []byte(d.b.String())))
+
+	viewer := influxdb2.NewClient(srv.URL(), "viewer:viewer-password")
+	defer viewer.Close()
+	st, err := NewStore(viewer.QueryAPI(""), Options{Bucket: "pumpside/autogen"})
+	require.NoError(t, err)
+	p, err := st.Page(context.Background(), now)
+	require.NoError(t, err)
+	require.Len(t, p.Theatres, 1)
+	assert.Equal(t, "4.31", valueOf(t, p.Theatres[0], "pump.flow").Text)
+
+	err = viewer.WriteAPIBlocking("", "pumpside/autogen").WriteRecord(context.Background(), "pump,case=C-1,source=x flow=1")
+	require.Error(t, err, "a read-only user cannot write")
+	assert.Contains(t, err.Error(), "not authorized")
+
+	anonymous := influxdb2.NewClient(srv.URL(), "")
+	defer anonymous.Close()
+	st2, err := NewStore(anonymous.QueryAPI(""), Options{Bucket: "pumpside/autogen"})
+	require.NoError(t, err)
+	_, err = st2.Page(context.Background(), now)
+	require.Error(t, err, "no credentials, no page")
+}

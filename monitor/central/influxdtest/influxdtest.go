@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -213,11 +214,15 @@ func (s *Server) Query(db, q string) Result {
 	if db != "" {
 		form.Set("db", db)
 	}
-	if s.opt.Auth {
-		form.Set("u", AdminUser)
-		form.Set("p", AdminPassword)
+	req, err := http.NewRequest(http.MethodPost, s.URL()+"/query", strings.NewReader(form.Encode()))
+	if err != nil {
+		s.t.Fatal(err)
 	}
-	resp, err := http.PostForm(s.URL()+"/query", form)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if s.opt.Auth && !strings.HasPrefix(q, "CREATE USER "+AdminUser+" ") {
+		req.SetBasicAuth(AdminUser, AdminPassword)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -242,11 +247,15 @@ func (s *Server) Query(db, q string) Result {
 // Write writes line protocol (ns precision) to database db as the admin
 // under Auth.
 func (s *Server) Write(db string, lines []byte) error {
-	u := s.URL() + "/write?precision=ns&db=" + url.QueryEscape(db)
-	if s.opt.Auth {
-		u += "&u=" + AdminUser + "&p=" + AdminPassword
+	req, err := http.NewRequest(http.MethodPost, s.URL()+"/write?precision=ns&db="+url.QueryEscape(db), bytes.NewReader(lines))
+	if err != nil {
+		return err
 	}
-	resp, err := http.Post(u, "text/plain; charset=utf-8", bytes.NewReader(lines))
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	if s.opt.Auth {
+		req.SetBasicAuth(AdminUser, AdminPassword)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
