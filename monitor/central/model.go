@@ -63,6 +63,9 @@ type Tile struct {
 	// AlarmCount is how many it shows.
 	Alarm      *Alarm `json:"alarm"`
 	AlarmCount int    `json:"alarm_count"`
+	// Alarms are all the alarms the live line lists, highest first (Alarm
+	// is the first of them).
+	Alarms []Alarm `json:"alarms"`
 }
 
 // Value is one channel's newest value on a tile.
@@ -173,13 +176,13 @@ func value(id channel.ID, ps []point, now time.Time, allowance time.Duration) (V
 	return v, ahead
 }
 
-// tileAlarm turns the live line's first alarm into the page's.
-func tileAlarm(as []record.LiveAlarm) *Alarm {
-	if len(as) == 0 {
-		return nil
+// tileAlarms turns the live line's alarms into the page's.
+func tileAlarms(as []record.LiveAlarm) []Alarm {
+	out := make([]Alarm, 0, len(as))
+	for _, a := range as {
+		out = append(out, Alarm{ID: a.ID, Priority: a.Priority, State: a.State, Latched: a.Latched, Technical: a.Technical, Text: a.Text, Since: a.Since / 1e6})
 	}
-	a := as[0]
-	return &Alarm{ID: a.ID, Priority: a.Priority, State: a.State, Latched: a.Latched, Technical: a.Technical, Text: a.Text, Since: a.Since / 1e6}
+	return out
 }
 
 func finiteOr0(v float64) float64 {

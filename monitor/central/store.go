@@ -353,7 +353,10 @@ func (s *Store) build(now time.Time, res *result) *Page {
 		tile := Tile{Key: key, Theatre: lr.theatre, Case: lr.caseID, LastData: last / 1e6,
 			NoDataAfter: s.opt.NoDataAfter.Milliseconds(), LiveTime: lr.t / 1e6,
 			Phase: l.Phase, PhaseText: l.PhaseText, Clamp: l.Clamp, BypassS: l.Bypass.Seconds(), ClampS: l.ClampTime.Seconds(),
-			DO2iThreshold: finiteOr0(l.DO2iThreshold), Alarm: tileAlarm(l.Alarms), AlarmCount: l.AlarmCount}
+			DO2iThreshold: finiteOr0(l.DO2iThreshold), Alarms: tileAlarms(l.Alarms), AlarmCount: l.AlarmCount}
+		if len(tile.Alarms) > 0 {
+			tile.Alarm = &tile.Alarms[0]
+		}
 		if l.Case > 0 {
 			tile.CaseStart = (lr.t - l.Case.Nanoseconds()) / 1e6
 		}

@@ -125,6 +125,19 @@ function tile(t, now) {
     if (t.clamp_s > 0) phase += " · clamp " + hm(t.clamp_s + (t.clamp ? since : 0));
     art.append(el("div", "phase", phase));
     art.append(alarmBox(t.alarm, t.alarm_count));
+    if (t.alarms && t.alarms.length > 1) {
+      // The others, smaller: the highest leads, none is hidden.
+      const also = el("div", "also");
+      for (const a of t.alarms.slice(1, 5)) {
+        const p = PRIORITY[a.priority] || { icon: "?", word: a.priority };
+        const s = el("span", "prio-" + a.priority);
+        s.dataset.alarm = a.id;
+        s.append(el("b", "", p.icon + " "), document.createTextNode(a.text || a.id));
+        also.append(s);
+      }
+      if (t.alarm_count > 5) also.append(el("span", "", "…and " + (t.alarm_count - 5) + " more"));
+      art.append(also);
+    }
   }
 
   const dl = el("dl", "values");
