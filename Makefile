@@ -8,7 +8,7 @@ BIN := bin/pumpside
 FUZZTIME ?= 15s
 BENCHTIME ?= 1s
 
-.PHONY: all build deps deps-run run test bench fuzz lint soak screenshots clean
+.PHONY: all build deps deps-run run test bench fuzz lint soak screenshots central-screenshot clean
 
 all: build
 
@@ -57,6 +57,11 @@ screenshots: build
 	./$(BIN) screenshot --at 50m --fault hypoperfusion --fault-at 46m --size 1920x1080 --out docs/img/alarm.png
 	./$(BIN) screenshot --at 90m --screen trends --size 1920x1080 --out docs/img/trends.png
 	./$(BIN) screenshot --at 90m --screen devices --light --size 1920x1080 --out docs/img/devices-light.png
+
+# The department view's README pictures, from its end-to-end test: InfluxDB, three
+# simulated consoles shipping to it, pumpside central, headless Chromium.
+central-screenshot: deps
+	PUMPSIDE_CENTRAL_SCREENSHOT=$(CURDIR)/docs/img $(GO) test -count=1 -run '^TestCentralEndToEnd$$' -timeout 10m ./cmd/pumpside/
 
 clean:
 	rm -rf bin

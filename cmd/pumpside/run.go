@@ -18,6 +18,7 @@ import (
 	"github.com/pumpside/pumpside/devices/console"
 	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/livestate"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/ui"
 )
@@ -119,8 +120,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(2, "%v", err)
 	}
 	start := clk.Now().Add(-*from)
+	theatre, err := livestate.TheatreFromEnv(os.Getenv)
+	if err != nil {
+		return fail(2, "%v", err)
+	}
 	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
-		profile: profile, audio: !*quiet, stderr: stderr})
+		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr})
 	if err != nil {
 		return fail(1, "%v", err)
 	}

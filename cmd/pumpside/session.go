@@ -27,6 +27,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/livestate"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
@@ -46,6 +47,7 @@ type session struct {
 	rec     *record.Writer  // nil: not recording
 	shipper *record.Shipper // nil: not shipping to InfluxDB
 	runner  *live.Runner
+	live    *livestate.Publisher // nil: not recording
 	alog    *alarms.MemoryLog
 	profile *alarms.Profile
 	// operator is the source of what the operator types in (set-up, ACT);
@@ -110,6 +112,7 @@ type sessionOptions struct {
 	// zero means the clock's now.
 	caseStart time.Time
 	caseID    string
+	theatre   string // the live state's theatre name (livestate.TheatreFromEnv)
 	profile   *alarms.Profile
 	audio     bool
 	stderr    io.Writer
@@ -187,6 +190,14 @@ func newSession(o sessionOptions) (*session, error) {
 		Context: s.fillContext, OnChange: s.poke})
 	if err != nil {
 		return nil, err
+	}
+	if s.rec != nil { // the department view's live state, in the record (docs/format/case.md)
+		s.live, err = livestate.New(livestate.Config{Record: s.rec, Clock: o.clk, Theatre: o.theatre, CaseStart: s.caseStart,
+			Phase:  func(now int64) livestate.Phase { return livestate.FromTimeline(s.tl.At(now)) },
+			Alarms: s.runner.Status, Profile: o.profile, DO2iConstant: p.Settings().Constants.DO2iThreshold})
+		if err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -291,6 +302,9 @@ func (s *session) poke() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
+	}
+	if s.live != nil {
+		s.live.Poke()
 	}
 }
 
@@ -754,6 +768,9 @@ func (s *session) start(ctx context.Context) (wait func()) {
 	})
 	wg.Go(func() { _ = s.runner.Watch(ctx) })
 	wg.Go(func() { s.buildState(ctx) })
+	if s.live != nil {
+		wg.Go(func() { _ = s.live.Run(ctx) })
+	}
 	return func() {
 		wg.Wait()
 		if s.rec != nil {

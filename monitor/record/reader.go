@@ -60,6 +60,7 @@ const (
 	KindEvent                // measurement event
 	KindAlarm                // measurement alarm
 	KindBookmark             // measurement bookmark
+	KindLive                 // measurement live: the console's live state
 )
 
 // Kind returns the entry's kind.
@@ -73,6 +74,8 @@ func (e *Entry) Kind() Kind {
 		return KindAlarm
 	case MeasurementBookmark:
 		return KindBookmark
+	case MeasurementLive:
+		return KindLive
 	}
 	return KindSamples
 }
@@ -350,6 +353,8 @@ func (e *Entry) check() error {
 		if v, ok := e.Field("text"); !ok || v.Kind() != lineprotocol.String {
 			return errors.New("bookmark without a text string field")
 		}
+	case KindLive:
+		return e.checkLive()
 	case KindSamples:
 		for _, f := range e.Fields {
 			if bytes.HasSuffix(f.Key, []byte(QualitySuffix)) {

@@ -144,6 +144,7 @@ const (
 	itemBookmark
 	itemMeta
 	itemFlush
+	itemLive
 )
 
 type item struct {
@@ -152,6 +153,7 @@ type item struct {
 	alarm alarms.Entry
 	bm    *Bookmark
 	meta  *Meta
+	live  *Live
 	reply chan error
 }
 
@@ -683,6 +685,8 @@ func (w *Writer) item(it item) {
 		encodeBookmark(&w.enc, w.opt.Case, w.nudge(2, it.bm.Time), it.bm)
 	case itemMeta:
 		encodeMeta(&w.enc, w.opt.Case, it.meta)
+	case itemLive:
+		encodeLive(&w.enc, w.opt.Case, it.live)
 	}
 	if w.enc.Err() != nil {
 		w.undo(mark)
