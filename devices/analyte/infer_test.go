@@ -179,3 +179,52 @@ func TestInferNoAllocs(t *testing.T) {
 	assert.Zero(t, allocs)
 	assert.Equal(t, analyte.Venous, inf.Site)
 }
+
+// FuzzInfer checks the specimen inference on any descriptions and codes:
+// no panic, a valid site, a note of printable ASCII, and bg.* (Unknown)
+// whenever the step says nothing decided.
+func FuzzInfer(f *testing.F) {
+	f.Add([]byte("BLDA"), []byte("Blood arterial"), []byte(""), []byte("24338-6"), uint8(0))
+	f.Add([]byte("Not specified"), []byte(""), []byte("BLDV"), []byte("24336-0"), uint8(3))
+	f.Add([]byte("Capillary\x00\xff"), []byte("arterial"), []byte(""), []byte(""), uint8(7))
+	f.Add([]byte(""), []byte(""), []byte(""), []byte(""), uint8(5))
+	tab, err := analyte.NewTable([]analyte.Test{
+		{Code: "2703-7", Analyte: "po2", Site: "arterial"}, {Code: "2705-2", Analyte: "po2", Site: "venous"},
+		{Code: "718-7", Analyte: "hb"}, {Code: "ACT", Channel: "act.seconds"},
+	}, "tests")
+	if err != nil {
+		f.Fatal(err)
+	}
+	panels, err := analyte.NewPanels([]analyte.Panel{{Code: "24336-0", Site: "arterial"}, {Code: "24339-4", Site: "venous"}, {Code: "24338-6"}}, "panels")
+	if err != nil {
+		f.Fatal(err)
+	}
+	sites := analyte.DefaultSites()
+	f.Fuzz(func(t *testing.T, a, b, c, panel []byte, pick uint8) {
+		var sib []*analyte.Entry
+		for i, e := range tab.Entries() {
+			if pick&(1<<i) != 0 {
+				sib = append(sib, &e)
+			}
+		}
+		inf := sites.Infer(&analyte.Evidence{
+			Specimen: []analyte.Part{{Field: "SPM-4", Text: a}, {Field: "SPM-4", Text: b}, {Field: "OBR-15", Text: c}},
+			Panels:   []analyte.Part{{Field: "OBR-4", Text: panel}},
+			Siblings: sib,
+		}, panels)
+		if inf.Site > analyte.CentralVenous {
+			t.Fatalf("site %d", inf.Site)
+		}
+		switch inf.Step {
+		case analyte.NotStated, analyte.NotRecognised, analyte.Disagree:
+			if inf.Site != analyte.Unknown {
+				t.Fatalf("step %d decided nothing but gave %v", inf.Step, inf.Site)
+			}
+		}
+		for _, ch := range inf.AppendNote(nil) {
+			if ch < ' ' || ch > '~' {
+				t.Fatalf("note %q", inf.AppendNote(nil))
+			}
+		}
+	})
+}

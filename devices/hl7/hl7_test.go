@@ -239,9 +239,18 @@ func FuzzMessage(f *testing.F) {
 		if err != nil {
 			d = hl7.DefaultDelimiters
 		}
+		var split [30][]byte
 		hl7.Segments(msg, func(seg []byte) bool {
 			if bytes.ContainsAny(seg, "\r\n") || len(seg) == 0 {
 				t.Fatalf("segment %q", seg)
+			}
+			if len(seg) >= 3 && string(seg[:3]) != "MSH" {
+				d.SplitFields(seg, split[:])
+				for n := 1; n < len(split); n++ {
+					if !bytes.Equal(split[n], d.Field(seg, n)) {
+						t.Fatalf("field %d of %q: split %q, Field %q", n, seg, split[n], d.Field(seg, n))
+					}
+				}
 			}
 			for n := range 20 {
 				fl := d.Field(seg, n)
