@@ -36,9 +36,11 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 }
 
 // Frames returns the E1381 frames of one E1394 message carrying samples:
-// H, P (empty: no identifiers), one O per site whose specimen descriptor is
-// the first of the configured arterial or venous descriptions, an R per
-// sample with the test code the table gives for its channel, and L. Times
+// H, P (empty: no identifiers), one O for the samples whose code names
+// their site, one O per site whose specimen descriptor is the first of the
+// configured arterial, venous or central venous descriptions, one O with
+// none for bg.* samples, an R per sample with the test code the table
+// gives for its channel, and L. Times
 // are the first sample's, in the configured zone. Values are in the
 // channel's unit. A sample that is not OK is sent as the analyser would: out
 // of range with flag ">" or "<", questionable with status W, anything else

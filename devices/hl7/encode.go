@@ -25,9 +25,10 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 
 // AppendMessage appends an ORU^R01 (v2.5.1) message carrying samples to
 // dst: MSH with a control ID counted by the driver, an empty PID (no
-// identifiers), an OBR per site with an SPM giving the specimen type (BLDA,
-// BLDV, or the first configured description) when the codes do not fix
-// the site, and an OBX per sample with the LOINC code the table gives for
+// identifiers), an OBR for the samples whose LOINC code names their site,
+// an OBR per site with its gas panel (OBR-4) and an SPM giving the
+// specimen type (BLDA, BLDV, or the first configured description) for the
+// others, an OBR with neither for bg.* samples, and an OBX per sample with the LOINC code the table gives for
 // its channel, the value in the channel's unit (in UCUM spelling) and the
 // first sample's time. A sample that is not OK goes out as a sender would
 // send it: out of range as a structured numeric with > or <, questionable
