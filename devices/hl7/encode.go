@@ -28,11 +28,12 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 // identifiers), an OBR for the samples whose LOINC code names their site,
 // an OBR per site with its gas panel (OBR-4) and an SPM giving the
 // specimen type (BLDA, BLDV, or the first configured description) for the
-// others, an OBR with neither for bg.* samples, and an OBX per sample with the LOINC code the table gives for
-// its channel, the value in the channel's unit (in UCUM spelling) and the
-// first sample's time. A sample that is not OK goes out as a sender would
-// send it: out of range as a structured numeric with > or <, questionable
-// with status P, anything else as no value with status X.
+// others, an OBR with neither for bg.* samples, and an OBX per sample
+// with the LOINC code the table gives for its channel, the value in the
+// channel's unit (in UCUM spelling) and the first sample's time. A sample
+// that is not OK goes out as a sender would send it: out of range as a
+// structured numeric with > or <, questionable with status P, anything
+// else as no value with status X.
 func (d *Driver) AppendMessage(dst []byte, samples []monitor.Sample) ([]byte, error) {
 	if len(samples) == 0 {
 		return dst, errors.New("hl7: nothing to encode")
