@@ -159,13 +159,12 @@ type order struct {
 // result is an R record that decoded, waiting for the L record and the
 // site of its order.
 type result struct {
-	e       *analyte.Entry
-	order   int
-	v       float64
-	q       channel.Quality
-	conv    analyte.Conversion
-	t       int64
-	recTime bool // t came from a record
+	e     *analyte.Entry
+	order int
+	v     float64
+	q     channel.Quality
+	conv  analyte.Conversion
+	rt    int64 // the record's own time (R.13, else R.12); 0 if none
 }
 
 var (
@@ -591,17 +590,7 @@ func (d *Driver) result(rec []byte, off int64) {
 		d.report(devices.ReasonField, off, "R.13", ErrTime, rawRecord(rec))
 		return
 	}
-	switch o := &d.orders[r.order]; d.cfg.Time {
-	case "collection":
-		switch {
-		case o.time != 0:
-			r.t, r.recTime = o.time, true
-		case rt != 0:
-			r.t, r.recTime = rt, true
-		}
-	case "result":
-		r.t, r.recTime = rt, rt != 0
-	}
+	r.rt = rt
 	d.results = append(d.results, r)
 }
 
@@ -672,6 +661,7 @@ func (d *Driver) finish(off int64, size int) {
 		if len(d.siblings) == 0 {
 			continue
 		}
+		t := d.sampleTime(i)
 		d.parts = [3]analyte.Part{{Field: "O.16", Text: o.specType}, {Field: "O.16", Text: o.specSource}, {Field: "specimen test", Text: o.sampleType}}
 		d.panel[0] = analyte.Part{Field: "O.5", Text: o.code}
 		inf = d.sites.Infer(&analyte.Evidence{Specimen: d.parts[:], Panels: d.panel[:], Siblings: d.siblings}, d.panels)
@@ -683,14 +673,41 @@ func (d *Driver) finish(off int64, size int) {
 			if r.order != i {
 				continue
 			}
-			d.emit(&r, &inf, now)
+			rt := t
+			if d.cfg.Time == "result" && r.rt != 0 {
+				rt = r.rt
+			}
+			if rt == 0 || rt > now+maxAhead {
+				rt = now // no time in the records, or the analyser's clock is ahead
+			}
+			d.emit(&r, &inf, rt)
 		}
 	}
 	d.resetMessage()
 }
 
-// emit puts one result of an order inferred as inf.
-func (d *Driver) emit(r *result, inf *analyte.Inference, now int64) {
+// sampleTime returns the time of order i's sample (0 if no record gives
+// one): for "collection", O.8, else the first result record's time; for
+// "result", the first result record's time (each result with its own
+// keeps it); for "receive", 0. Analysers write the time on some records
+// only (Radiometer on the first result), and one order is one sample.
+func (d *Driver) sampleTime(i int) int64 {
+	if d.cfg.Time == "receive" {
+		return 0
+	}
+	if o := &d.orders[i]; d.cfg.Time == "collection" && o.time != 0 {
+		return o.time
+	}
+	for _, r := range d.results {
+		if r.order == i && r.rt != 0 {
+			return r.rt
+		}
+	}
+	return 0
+}
+
+// emit puts one result of an order inferred as inf, at time t.
+func (d *Driver) emit(r *result, inf *analyte.Inference, t int64) {
 	id := r.e.Channel(inf.Site)
 	if _, conflict := analyte.ResultSite(r.e.Site(), inf); conflict && d.noter != nil && !r.e.Fixed() {
 		d.note = analyte.AppendConflictNote(d.note[:0], r.e, inf)
@@ -703,10 +720,6 @@ func (d *Driver) emit(r *result, inf *analyte.Inference, now int64) {
 	}
 	if q != channel.OK {
 		v = 0
-	}
-	t := r.t
-	if !r.recTime || t > now+maxAhead {
-		t = now // no time in the record, or the analyser's clock is ahead
 	}
 	d.env.Sink.Put(monitor.Sample{Time: t, Value: v, Channel: id, Source: d.env.Source, Quality: q})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -153,4 +154,17 @@ func TestRecordSyntax(t *testing.T) {
 			assert.NotEqual(t, channel.OK, s.Quality, "%s: %v", c.name, s.Channel)
 		}
 	}
+}
+
+// TestOneTimePerSample: Radiometer writes the time on the first result
+// record only; the order's other results are the same sample, at the same
+// time, not at the receive time.
+func TestOneTimePerSample(t *testing.T) {
+	d := astm.New()
+	require.NoError(t, devices.Configure(d, devices.TOMLDecoder([]byte(`time_zone = "UTC"`))))
+	rec := decodeNotes(t, d, session(header, "P|1", "O|1||Sample #^312|^^^|||||||||||Arterial^",
+		"R|1|^^^pH^M|7.41|||N||F||||20260302074500", "R|2|^^^pCO2^M|5.2|kPa||N||F||||", "L|1|N"))
+	require.Len(t, rec.Samples, 2)
+	assert.Equal(t, rec.Samples[0].Time, rec.Samples[1].Time)
+	assert.Equal(t, "2026-03-02T07:45:00Z", time.Unix(0, rec.Samples[1].Time).UTC().Format(time.RFC3339))
 }
