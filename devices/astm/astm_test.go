@@ -141,6 +141,8 @@ func TestEncodeRoundTrip(t *testing.T) {
 		{Time: t0, Channel: channel.ABGK, Value: 12, Quality: channel.OutOfRange},
 		{Time: t0, Channel: channel.ABGNa, Quality: channel.Unavailable},
 		{Time: t0, Channel: channel.ABGLactate, Value: 2, Quality: channel.Questionable},
+		{Time: t0, Channel: channel.CVBGPH, Value: 7.33, Quality: channel.OK},
+		{Time: t0, Channel: channel.BGHct, Value: 30, Quality: channel.OK},
 	}
 	frames, err := d.Frames(in)
 	require.NoError(t, err)
@@ -150,6 +152,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	}
 	assert.Contains(t, string(text), "|^^^pCO2|5.332892", "pCO2 goes out in the configured unit")
 	assert.Contains(t, string(text), "|kPa|")
+	assert.Contains(t, string(text), "||||||||central venous\r", "a central venous sample says so in O.16")
 	wire, err := d.AppendFrame(nil, in)
 	require.NoError(t, err)
 	rec, err := devicetest.Decode(d, bytes.NewReader(wire))
