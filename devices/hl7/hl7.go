@@ -125,7 +125,6 @@ type order struct {
 	obr15  [3][]byte // OBR-15 source code, its text, free text
 	panel  [2][]byte // OBR-4 identifier and alternate identifier
 	time   int64
-	setID  []byte
 	parts  [7]analyte.Part
 	panels [2]analyte.Part
 }
@@ -381,14 +380,12 @@ func (d *Driver) syntax(msg, msh []byte) {
 			return
 		}
 	}
-	n := 0
 	Segments(msg, func(seg []byte) bool {
-		n++
 		name := seg[:min(3, len(seg))]
 		max, known := segmentFields[string(name)]
 		switch {
 		case len(seg) < 3 || !segmentName(name) || len(seg) > 3 && seg[3] != d.d.FieldSep:
-			d.setFail("AR", ErrSegmentName, "MSH^1", "100")
+			d.setFail("AR", ErrSegmentName, "", "100")
 			return false
 		case !known && name[0] != 'Z':
 			d.setFail("AR", ErrSegmentName, string(name), "100")
@@ -445,10 +442,10 @@ func version(b []byte) bool {
 
 // setID reports whether a set ID (OBR-1, SPM-1, OBX-1) is a number: 1 to
 // 4 digits, or empty.
-func setID(b []byte) bool {
-	if len(b) > 4 {
-		return false
-	}
+func setID(b []byte) bool { return len(b) <= 4 && digits(b) }
+
+// digits reports whether b holds ASCII digits only.
+func digits(b []byte) bool {
 	for _, c := range b {
 		if c < '0' || c > '9' {
 			return false
@@ -465,8 +462,12 @@ func (d *Driver) timeField(f []byte) (t int64, ok bool) {
 	switch {
 	case len(ts) == 0:
 		return 0, true
-	case len(ts) == 8 && setID(ts[:4]) && setID(ts[4:]):
-		return 0, true
+	case len(ts) == 8:
+		var day [12]byte // the date at midnight: a real date, or not a time
+		copy(day[:], ts)
+		copy(day[8:], "0000")
+		_, ok := ParseTime(day[:], d.loc)
+		return 0, ok
 	}
 	return ParseTime(ts, d.loc)
 }
@@ -485,8 +486,8 @@ func (d *Driver) parse(msg []byte) {
 			}
 			f := d.f[:]
 			dl.SplitFields(seg, f)
-			o := order{setID: f[1]}
-			if !setID(o.setID) {
+			o := order{}
+			if !setID(f[1]) {
 				d.failWhole(ErrSetID, "OBR^1^1", "102")
 				return false
 			}
