@@ -66,43 +66,80 @@ func TestChannel(t *testing.T) {
 	id, ok = analyte.Channel("hco3", analyte.Venous)
 	assert.True(t, ok)
 	assert.Equal(t, channel.VBGHCO3, id)
-	_, ok = analyte.Channel("ph", analyte.Unknown)
-	assert.False(t, ok)
+	id, ok = analyte.Channel("so2", analyte.CentralVenous)
+	assert.True(t, ok)
+	assert.Equal(t, channel.CVBGSO2, id)
+	id, ok = analyte.Channel("ph", analyte.Unknown)
+	assert.True(t, ok, "a site not stated is a channel too: bg.*")
+	assert.Equal(t, channel.BGPH, id)
 	_, ok = analyte.Channel("flow", analyte.Arterial)
 	assert.False(t, ok)
 	for _, n := range analyte.Names {
-		for _, s := range []analyte.Site{analyte.Arterial, analyte.Venous} {
+		for _, s := range []analyte.Site{analyte.Arterial, analyte.Venous, analyte.CentralVenous, analyte.Unknown} {
 			id, ok := analyte.Channel(n, s)
 			require.True(t, ok, n)
-			assert.Equal(t, s, analyte.SiteOf(id))
+			got, panel := analyte.PanelSite(id)
+			assert.True(t, panel)
+			assert.Equal(t, s, got)
 		}
 	}
-	assert.Equal(t, analyte.Unknown, analyte.SiteOf(channel.PumpFlow))
+	_, panel := analyte.PanelSite(channel.PumpFlow)
+	assert.False(t, panel)
 }
 
 func TestSites(t *testing.T) {
-	s := analyte.Sites{Arterial: []string{"BLDA", "Arterial"}, Venous: []string{"BLDV", "mixed venous"}, Unspecified: []string{"BLD"}, Default: "arterial"}
+	s := analyte.Sites{Arterial: []string{"BLDA", "Arterial"}, Venous: []string{"BLDV", "mixed venous"}, CentralVenous: []string{"CVC"}, Unspecified: []string{"BLD"}}
 	require.NoError(t, s.Init("sites"))
-	for in, want := range map[string]analyte.Site{"": analyte.Arterial, " bldv ": analyte.Venous, "ARTERIAL": analyte.Arterial, "Mixed Venous": analyte.Venous, "BLD": analyte.Arterial} {
-		got, ok := s.Classify([]byte(in))
-		assert.True(t, ok, in)
-		assert.Equal(t, want, got, in)
+	for in, want := range map[string]struct {
+		site  analyte.Site
+		class analyte.Class
+	}{
+		"":             {analyte.Unknown, analyte.Empty},
+		" bldv ":       {analyte.Venous, analyte.Named},
+		"ARTERIAL":     {analyte.Arterial, analyte.Named},
+		"Mixed Venous": {analyte.Venous, analyte.Named},
+		"cvc":          {analyte.CentralVenous, analyte.Named},
+		"BLD":          {analyte.Unknown, analyte.Unspecified},
+		"BLDC":         {analyte.Unknown, analyte.Unrecognised}, // capillary is neither: not guessed
+	} {
+		site, class := s.Classify([]byte(in))
+		assert.Equal(t, want.site, site, in)
+		assert.Equal(t, want.class, class, in)
 	}
-	_, ok := s.Classify([]byte("BLDC"))
-	assert.False(t, ok, "capillary is neither: not guessed")
-
-	s.Default = ""
-	require.NoError(t, s.Init("sites"))
-	got, ok := s.Classify(nil)
-	assert.True(t, ok)
-	assert.Equal(t, analyte.Unknown, got)
-
 	for _, bad := range []analyte.Sites{
 		{Default: "capillary"},
+		{Override: "cord"},
 		{Arterial: []string{"A"}, Venous: []string{"a"}},
+		{CentralVenous: []string{"cv"}, Unspecified: []string{" CV "}},
 		{Unspecified: []string{" "}},
 	} {
 		assert.Error(t, bad.Init("sites"))
+	}
+	for in, want := range map[string]analyte.Site{"arterial": analyte.Arterial, "venous": analyte.Venous, "central_venous": analyte.CentralVenous, "": analyte.Unknown} {
+		got, err := analyte.ParseSite(in)
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+	}
+}
+
+func TestDefaultSites(t *testing.T) {
+	s := analyte.DefaultSites()
+	for in, want := range map[string]analyte.Site{
+		"BLDA": analyte.Arterial, "ABLD": analyte.Arterial, "122552005": analyte.Arterial, "Arterial": analyte.Arterial,
+		"BLDV": analyte.Venous, "122555007": analyte.Venous, "Mixed Venous": analyte.Venous, "BLDMV": analyte.Venous,
+		"Central venous blood": analyte.CentralVenous,
+	} {
+		got, class := s.Classify([]byte(in))
+		assert.Equal(t, analyte.Named, class, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"BLD", "Not specified", "Unspecified", "119297000", "258580003", "whole blood"} {
+		_, class := s.Classify([]byte(in))
+		assert.Equal(t, analyte.Unspecified, class, in)
+	}
+	for _, in := range []string{"BLDC", "BLDCO", "Capillary", "Cord", "122554006"} {
+		_, class := s.Classify([]byte(in))
+		assert.Equal(t, analyte.Unrecognised, class, "%s: capillary and cord blood are neither", in)
 	}
 }
 
@@ -116,35 +153,37 @@ func TestTable(t *testing.T) {
 	require.NoError(t, err)
 	e, ok := tab.Lookup([]byte("pH"))
 	require.True(t, ok)
-	id, ok := e.Channel(analyte.Venous, true)
-	assert.True(t, ok)
-	assert.Equal(t, channel.VBGPH, id)
-	_, ok = e.Channel(analyte.Unknown, false)
-	assert.False(t, ok, "a code that follows the specimen needs a known site")
+	assert.Equal(t, channel.VBGPH, e.Channel(analyte.Venous))
+	assert.Equal(t, channel.BGPH, e.Channel(analyte.Unknown), "a code that follows the specimen goes to bg.* without one")
 	e, _ = tab.Lookup([]byte("2746-6"))
-	id, ok = e.Channel(analyte.Arterial, true)
-	assert.True(t, ok)
-	assert.Equal(t, channel.VBGPH, id, "the code's own site wins")
+	assert.Equal(t, channel.VBGPH, e.Channel(analyte.Arterial), "the code's own site wins")
+	assert.Equal(t, channel.VBGPH, e.Channel(analyte.Unknown))
+	assert.Equal(t, channel.CVBGPH, e.Channel(analyte.CentralVenous), "a central venous specimen refines a venous code")
 	e, _ = tab.Lookup([]byte("pCO2"))
 	conv, ok := e.Convert(channel.ABGPCO2, nil)
 	assert.True(t, ok)
 	assert.InDelta(t, 7.50062, conv.Scale, 1e-9, "the entry's unit when the result has none")
 	e, _ = tab.Lookup([]byte("ACT"))
-	id, ok = e.Channel(analyte.Unknown, false)
-	assert.True(t, ok)
-	assert.Equal(t, channel.ACTSeconds, id)
+	assert.Equal(t, channel.ACTSeconds, e.Channel(analyte.Unknown))
+	assert.True(t, e.Fixed())
 	_, ok = tab.Lookup([]byte("ph"))
 	assert.False(t, ok, "codes are case-sensitive")
-	assert.Equal(t, []channel.ID{channel.ABGPH, channel.VBGPH, channel.ABGPCO2, channel.VBGPCO2, channel.ACTSeconds}, tab.Channels())
+	assert.Equal(t, []channel.ID{
+		channel.ABGPH, channel.VBGPH, channel.CVBGPH, channel.BGPH,
+		channel.ABGPCO2, channel.VBGPCO2, channel.CVBGPCO2, channel.BGPCO2,
+		channel.ACTSeconds,
+	}, tab.Channels())
 
-	e, needSite, ok := tab.For(channel.VBGPH)
+	e, state, ok := tab.For(channel.VBGPH)
 	assert.True(t, ok)
-	assert.False(t, needSite)
+	assert.False(t, state)
 	assert.Equal(t, "2746-6", e.Code)
-	e, needSite, ok = tab.For(channel.ABGPH)
-	assert.True(t, ok)
-	assert.True(t, needSite)
-	assert.Equal(t, "pH", e.Code)
+	for _, id := range []channel.ID{channel.ABGPH, channel.CVBGPH, channel.BGPH} {
+		e, state, ok = tab.For(id)
+		assert.True(t, ok, "%v", id)
+		assert.True(t, state, "%v: the specimen must say it", id)
+		assert.Equal(t, "pH", e.Code)
+	}
 	_, _, ok = tab.For(channel.ABGNa)
 	assert.False(t, ok)
 
@@ -160,7 +199,7 @@ func TestTable(t *testing.T) {
 		{[]analyte.Test{{Code: "a", Channel: "abg.phh"}}, `test[0].channel = "abg.phh" is not a measured channel`},
 		{[]analyte.Test{{Code: "a", Channel: "derived.do2"}}, `test[0].channel = "derived.do2" is not a measured channel`},
 		{[]analyte.Test{{Code: "a", Channel: "abg.ph", Site: "venous"}}, "test[0].site: a fixed channel takes no site"},
-		{[]analyte.Test{{Code: "a", Analyte: "ph", Site: "capillary"}}, `test[0].site: "capillary" is not arterial or venous`},
+		{[]analyte.Test{{Code: "a", Analyte: "ph", Site: "capillary"}}, `test[0].site: "capillary" is not arterial, venous or central_venous`},
 		{[]analyte.Test{{Code: "a", Analyte: "pco2", Unit: "g/L"}}, `test[0].unit = "g/L" cannot be converted to abg.pco2 (mmHg)`},
 	} {
 		_, err := analyte.NewTable(c.tests, "test")
@@ -168,6 +207,34 @@ func TestTable(t *testing.T) {
 			assert.Contains(t, err.Error(), c.want)
 		}
 	}
+}
+
+// TestEntryUnitNotGuessed: a result without a unit is read in the entry's
+// configured unit, or as pH; never in the channel's unit by assumption.
+func TestEntryUnitNotGuessed(t *testing.T) {
+	tab, err := analyte.NewTable([]analyte.Test{{Code: "pO2", Analyte: "po2"}, {Code: "pH", Analyte: "ph"}, {Code: "sO2", Analyte: "so2", Unit: "fraction"}}, "test")
+	require.NoError(t, err)
+	e, _ := tab.Lookup([]byte("pO2"))
+	_, ok := e.Convert(channel.ABGPO2, []byte(" "))
+	assert.False(t, ok, "13.3 without a unit could be kPa or mmHg")
+	c, ok := e.Convert(channel.ABGPO2, []byte("kPa"))
+	assert.True(t, ok)
+	assert.InDelta(t, 7.50062, c.Scale, 1e-9)
+	e, _ = tab.Lookup([]byte("pH"))
+	c, ok = e.Convert(channel.ABGPH, nil)
+	assert.True(t, ok)
+	assert.Equal(t, analyte.Identity, c)
+	e, _ = tab.Lookup([]byte("sO2"))
+	c, ok = e.Convert(channel.ABGSO2, nil)
+	assert.True(t, ok)
+	assert.Equal(t, 100.0, c.Scale)
+	c, ok = e.Convert(channel.ABGSO2, []byte("%"))
+	assert.True(t, ok, "a unit in the message wins over the configured one")
+	assert.Equal(t, 1.0, c.Scale)
+	assert.True(t, analyte.KnownUnit([]byte("mm[Hg]")))
+	assert.True(t, analyte.KnownUnit([]byte("KPA")))
+	assert.False(t, analyte.KnownUnit([]byte("kPb")))
+	assert.False(t, analyte.KnownUnit(nil))
 }
 
 func TestParseValue(t *testing.T) {
@@ -192,6 +259,10 @@ func TestParseValue(t *testing.T) {
 		{"7,40", 0, channel.OK, false},
 		{"<", 0, channel.OutOfRange, false},
 		{"e", 0, channel.OK, false},
+		{"?7.412", 7.412, channel.Questionable, true}, // Radiometer: a value the analyser doubts
+		{"?", 0, channel.Questionable, false},
+		{".....", 0, channel.Unavailable, true}, // Radiometer ABL80: not measured
+		{"7..4", 0, channel.OK, false},
 	}
 	for _, c := range cases {
 		v, q, ok := analyte.ParseValue([]byte(c.in))
@@ -227,34 +298,6 @@ func FuzzParseValue(f *testing.F) {
 	})
 }
 
-func TestClassifyParts(t *testing.T) {
-	s := analyte.DefaultSites()
-	for _, c := range []struct {
-		a, b string
-		site analyte.Site
-		ok   bool
-	}{
-		{"BLDA", "", analyte.Arterial, true},
-		{"BLD", "arterial", analyte.Arterial, true}, // the type says blood, the source says where
-		{"", "Venous", analyte.Venous, true},
-		{"BLD", "", analyte.Unknown, true}, // unspecified, and no default
-		{"", "", analyte.Unknown, true},
-		{"BLDC", "", analyte.Unknown, false}, // capillary: not guessed
-		{"BLDC", "arterial", analyte.Arterial, true},
-	} {
-		site, ok := s.ClassifyParts([]byte(c.a), []byte(c.b))
-		assert.Equal(t, c.ok, ok, "%q %q", c.a, c.b)
-		assert.Equal(t, c.site, site, "%q %q", c.a, c.b)
-	}
-	s.Default = "venous"
-	require.NoError(t, s.Init("sites"))
-	site, ok := s.ClassifyParts([]byte("whole blood"), nil)
-	assert.True(t, ok)
-	assert.Equal(t, analyte.Venous, site)
-	allocs := testing.AllocsPerRun(100, func() { s.ClassifyParts([]byte("BLD"), []byte("arterial")) })
-	assert.Zero(t, allocs)
-}
-
 func TestWithDefaultsAndSpecs(t *testing.T) {
 	tests := analyte.WithDefaults([]analyte.Test{{Code: "pH", Analyte: "ph", Site: "venous"}},
 		[]analyte.Test{{Code: "pH", Analyte: "ph"}, {Code: "K", Analyte: "k"}})
@@ -262,9 +305,12 @@ func TestWithDefaultsAndSpecs(t *testing.T) {
 	tab, err := analyte.NewTable(tests, "tests")
 	require.NoError(t, err)
 	specs := tab.Specs()
-	require.Len(t, specs, 3)
+	require.Len(t, specs, 6, "vbg.ph, cvbg.ph; k on abg, vbg, cvbg, bg")
 	assert.Equal(t, channel.VBGPH, specs[0].ID)
 	assert.Equal(t, "pH", specs[0].Field)
-	assert.Equal(t, channel.ABGK, specs[1].ID)
-	assert.Equal(t, "K", specs[1].Field)
+	assert.Equal(t, channel.CVBGPH, specs[1].ID)
+	assert.Equal(t, channel.ABGK, specs[2].ID)
+	assert.Equal(t, "K", specs[2].Field)
+	assert.Equal(t, channel.BGK, specs[5].ID)
+	assert.Contains(t, specs[5].Note, "not stated")
 }

@@ -62,18 +62,33 @@ var units = [...][]string{
 	{"m²", "m2"},
 }
 
-// canonical returns the canonical spelling of unit, or "" when it is not
-// one Convert knows.
-func canonical(unit []byte) string {
-	unit = bytes.TrimSpace(unit)
+// byLower maps each spelling of units, in ASCII lower case, to its
+// canonical one.
+var byLower = func() map[string]string {
+	m := map[string]string{}
 	for _, spellings := range units {
 		for _, s := range spellings {
-			if len(s) == len(unit) && bytes.EqualFold(unit, []byte(s)) {
-				return spellings[0]
-			}
+			m[strings.ToLower(s)] = spellings[0]
 		}
 	}
-	return ""
+	return m
+}()
+
+// canonical returns the canonical spelling of unit, or "" when it is not
+// one Convert knows. It does not allocate.
+func canonical(unit []byte) string {
+	unit = bytes.TrimSpace(unit)
+	var buf [24]byte
+	if len(unit) > len(buf) {
+		return ""
+	}
+	for i, c := range unit {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return byLower[string(buf[:len(unit)])]
 }
 
 // Convert returns the conversion of a value written in unit into the unit
@@ -134,3 +149,8 @@ func Convert(id channel.ID, unit []byte) (c Conversion, ok bool) {
 func ConvertString(id channel.ID, unit string) (Conversion, bool) {
 	return Convert(id, []byte(unit))
 }
+
+// KnownUnit reports whether unit is one of the spellings Convert knows
+// (empty is not). Drivers of formats without a checksum use it to refuse a
+// unit damaged in transit rather than report "cannot be converted" for it.
+func KnownUnit(unit []byte) bool { return canonical(unit) != "" }

@@ -103,11 +103,14 @@ func TestFixedChannelAndSiteFromConfig(t *testing.T) {
 	assert.Equal(t, channel.VBGK, rec.Samples[1].Channel)
 	assert.Equal(t, channel.VBGNa, rec.Samples[2].Channel, "an empty O.16 gives the default site")
 
-	// Without a default, a result without a site is dropped and reported.
+	// Without a default, a result whose site nothing states goes to bg.*:
+	// never dropped, never guessed.
 	rec, err = devicetest.Decode(astm.New(), bytes.NewReader(in))
 	require.NoError(t, err)
-	assert.Empty(t, rec.Samples)
-	assert.Len(t, rec.Bad, 2)
+	require.Len(t, rec.Samples, 2, "ACT is not mapped by default")
+	assert.Equal(t, channel.BGK, rec.Samples[0].Channel)
+	assert.Equal(t, channel.BGNa, rec.Samples[1].Channel)
+	assert.Empty(t, rec.Bad)
 }
 
 func TestPatientDataNeverReported(t *testing.T) {
@@ -138,6 +141,8 @@ func TestEncodeRoundTrip(t *testing.T) {
 		{Time: t0, Channel: channel.ABGK, Value: 12, Quality: channel.OutOfRange},
 		{Time: t0, Channel: channel.ABGNa, Quality: channel.Unavailable},
 		{Time: t0, Channel: channel.ABGLactate, Value: 2, Quality: channel.Questionable},
+		{Time: t0, Channel: channel.CVBGPH, Value: 7.33, Quality: channel.OK},
+		{Time: t0, Channel: channel.BGHct, Value: 30, Quality: channel.OK},
 	}
 	frames, err := d.Frames(in)
 	require.NoError(t, err)
@@ -147,6 +152,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	}
 	assert.Contains(t, string(text), "|^^^pCO2|5.332892", "pCO2 goes out in the configured unit")
 	assert.Contains(t, string(text), "|kPa|")
+	assert.Contains(t, string(text), "||||||||central venous\r", "a central venous sample says so in O.16")
 	wire, err := d.AppendFrame(nil, in)
 	require.NoError(t, err)
 	rec, err := devicetest.Decode(d, bytes.NewReader(wire))
@@ -231,9 +237,11 @@ func TestConfigReplacesLists(t *testing.T) {
 		"O|2|S1||^^^BG|R||||||||||arterial", "R|1|^^^PH|7.37", "L|1|N")
 	rec, err := devicetest.Decode(d, bytes.NewReader(in))
 	require.NoError(t, err)
-	require.Len(t, rec.Samples, 1, "only the configured code, only the configured specimen words")
+	require.Len(t, rec.Samples, 2, "only the configured code")
+	assert.Equal(t, channel.ABGPH, rec.Samples[0].Channel)
 	assert.Equal(t, 7.35, rec.Samples[0].Value)
-	require.Len(t, rec.Bad, 1)
-	assert.Equal(t, "O.16", rec.Bad[0].Field)
-	assert.Len(t, d.Describe().Channels, 2, "abg.ph and vbg.ph")
+	assert.Equal(t, channel.BGPH, rec.Samples[1].Channel, "only the configured specimen words: the others are not guessed")
+	assert.Equal(t, 7.37, rec.Samples[1].Value)
+	assert.Empty(t, rec.Bad)
+	assert.Len(t, d.Describe().Channels, 4, "abg.ph, vbg.ph, cvbg.ph, bg.ph")
 }

@@ -4,9 +4,11 @@
 // records: H, P, O, R, C, L), over a serial line or TCP.
 //
 // Receiver is the link layer alone, fed one byte at a time; Driver adds the
-// record layer, maps result records through a test-code table
-// (analyte.Table) to the abg.* and vbg.* channels, converts units, and
-// answers the analyser on the stream it reads. Patient data is never kept:
+// record layer, checks each record's syntax, maps result records through a
+// test-code table (analyte.Table) to the blood-gas channels of their
+// order's specimen (abg.*, vbg.*, cvbg.*, or bg.* when nothing in the
+// message decides it: analyte.Sites.Infer, each inference a devices.Note),
+// converts units, and answers the analyser on the stream it reads. Patient data is never kept:
 // P records are skipped unread and bad frames of P, O and C records are
 // reported without their content.
 //

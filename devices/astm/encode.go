@@ -36,9 +36,11 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 }
 
 // Frames returns the E1381 frames of one E1394 message carrying samples:
-// H, P (empty: no identifiers), one O per site whose specimen descriptor is
-// the first of the configured arterial or venous descriptions, an R per
-// sample with the test code the table gives for its channel, and L. Times
+// H, P (empty: no identifiers), one O for the samples whose code names
+// their site, one O per site whose specimen descriptor is the first of the
+// configured arterial, venous or central venous descriptions, one O with
+// none for bg.* samples, an R per sample with the test code the table
+// gives for its channel, and L. Times
 // are the first sample's, in the configured zone. Values are in the
 // channel's unit. A sample that is not OK is sent as the analyser would: out
 // of range with flag ">" or "<", questionable with status W, anything else
@@ -48,17 +50,20 @@ func (d *Driver) Frames(samples []monitor.Sample) ([][]byte, error) {
 		return nil, errors.New("astm: nothing to encode")
 	}
 	t := samples[0].Time
-	var groups [3][]monitor.Sample // by analyte.Site
+	// groups[0] holds the samples whose code states their site (or a
+	// fixed channel); groups[1+site] those whose O record must state it.
+	var groups [5][]monitor.Sample
 	for _, s := range samples {
-		_, needSite, ok := d.table.For(s.Channel)
+		_, state, ok := d.table.For(s.Channel)
 		if !ok || !s.Channel.Valid() {
 			return nil, fmt.Errorf("astm: no test code maps to channel %v", s.Channel)
 		}
-		site := analyte.Unknown
-		if needSite {
-			site = analyte.SiteOf(s.Channel)
+		g := 0
+		if state {
+			site, _ := analyte.PanelSite(s.Channel)
+			g = 1 + int(site)
 		}
-		groups[site] = append(groups[site], s)
+		groups[g] = append(groups[g], s)
 	}
 	dl := DefaultDelimiters
 	var recs [][]byte
@@ -67,22 +72,27 @@ func (d *Driver) Frames(samples []monitor.Sample) ([][]byte, error) {
 	rec(AppendTime(h, t, d.loc))
 	rec([]byte("P|1"))
 	order := 0
-	for site, g := range groups {
-		if len(g) == 0 {
+	for g, samples := range groups {
+		if len(samples) == 0 {
 			continue
 		}
 		var desc string
-		switch analyte.Site(site) {
-		case analyte.Arterial:
-			if len(d.sites.Arterial) == 0 {
-				return nil, errors.New("astm: no arterial specimen description configured")
+		if g > 0 {
+			var list []string
+			switch site := analyte.Site(g - 1); site {
+			case analyte.Arterial:
+				list = d.sites.Arterial
+			case analyte.Venous:
+				list = d.sites.Venous
+			case analyte.CentralVenous:
+				list = d.sites.CentralVenous
 			}
-			desc = d.sites.Arterial[0]
-		case analyte.Venous:
-			if len(d.sites.Venous) == 0 {
-				return nil, errors.New("astm: no venous specimen description configured")
+			if g-1 != int(analyte.Unknown) {
+				if len(list) == 0 {
+					return nil, fmt.Errorf("astm: no %v specimen description configured", analyte.Site(g-1))
+				}
+				desc = list[0]
 			}
-			desc = d.sites.Venous[0]
 		}
 		order++
 		o := append([]byte("O|"), strconv.Itoa(order)...)
@@ -92,15 +102,18 @@ func (d *Driver) Frames(samples []monitor.Sample) ([][]byte, error) {
 		o = dl.Escape(o, []byte(desc))
 		rec(o)
 		seq := 0
-		for _, s := range g {
+		for _, s := range samples {
 			e, _, _ := d.table.For(s.Channel)
 			seq++
 			r := append([]byte("R|"), strconv.Itoa(seq)...)
 			r = append(r, "|^^^"...)
 			r = dl.Escape(r, []byte(e.Code))
 			r = append(r, '|')
-			conv, ok := e.Convert(s.Channel, nil)
 			unit := e.Unit()
+			if unit == "" {
+				unit = channel.Get(s.Channel).Unit
+			}
+			conv, ok := analyte.ConvertString(s.Channel, unit)
 			if !ok {
 				return nil, fmt.Errorf("astm: no conversion for %v", s.Channel)
 			}
@@ -122,9 +135,6 @@ func (d *Driver) Frames(samples []monitor.Sample) ([][]byte, error) {
 				}
 			default:
 				status = "X"
-			}
-			if unit == "" {
-				unit = channel.Get(s.Channel).Unit
 			}
 			r = append(r, '|')
 			r = dl.Escape(r, []byte(unit))

@@ -36,7 +36,18 @@ var (
 	ErrInterrupted  = errors.New("transfer ended without EOT")
 	ErrRepeatedENQ  = errors.New("ENQ repeated before any frame")
 	ErrRecordLength = errors.New("record longer than the receiver accepts")
+	ErrAborted      = errors.New("frame after a frame out of sequence or six refusals in a row: the transfer is lost")
 )
+
+// MaxRefusals is how many times in a row a sender offers a frame before it
+// gives the transfer up (E1381 / LIS01-A2: six attempts).
+//
+// After a refusal a sender sends the same frame again, so a frame with
+// another number means frames were lost, and after MaxRefusals the sender
+// has given up: either way the Receiver accepts no frame until the next
+// ENQ. Frame numbers repeat every eight frames, and a frame that matched
+// the expected number after a gap would belong to another record.
+const MaxRefusals = 6
 
 // Handler receives what a Receiver delimits. Its methods are called on the
 // goroutine that calls Feed and must not block, except Reply, which writes
@@ -84,6 +95,8 @@ type Receiver struct {
 	state    uint8
 	session  bool  // a transfer is open
 	frames   int   // frames accepted in this transfer
+	refusals int   // NAKs in a row in this transfer
+	lost     bool  // a frame came out of sequence: nothing more is accepted
 	expect   byte  // next frame number, '0'..'7'
 	last     byte  // last accepted frame number
 	term     byte  // ETB or ETX
@@ -121,6 +134,7 @@ func (r *Receiver) Feed(c byte, off int64) {
 		switch c {
 		case LF:
 			r.reportJunk()
+			r.refusals++
 			r.Reply(NAK)
 			r.state = stBetween
 		case STX, EOT, ENQ:
@@ -214,7 +228,7 @@ func (r *Receiver) control(c byte, off int64) {
 		if r.session {
 			r.h.End(off, true)
 		}
-		r.session, r.frames, r.expect, r.last = true, 0, '1', 0
+		r.session, r.frames, r.refusals, r.lost, r.expect, r.last = true, 0, 0, false, '1', 0
 		r.h.Start(off)
 		r.Reply(ACK)
 		r.state = stBetween
@@ -265,6 +279,9 @@ func (r *Receiver) complete() {
 	case !r.session:
 		r.fail(devices.ReasonSequence, ErrOutside, r.redacted())
 		r.afterFrame(0)
+	case r.lost || r.refusals >= MaxRefusals:
+		r.fail(devices.ReasonSequence, ErrAborted, r.redacted())
+		r.afterFrame(NAK)
 	case fn == r.expect:
 		r.h.Frame(text, r.term == ETX, r.frameOff)
 		r.frames++
@@ -274,6 +291,7 @@ func (r *Receiver) complete() {
 	case fn == r.last && r.frames > 0:
 		r.afterFrame(ACK) // a retransmission of a frame we accepted: our ACK was lost
 	default:
+		r.lost = true
 		r.fail(devices.ReasonSequence, ErrFrameNumber, r.redacted())
 		r.afterFrame(NAK)
 	}
@@ -285,6 +303,12 @@ func (r *Receiver) afterFrame(reply byte) {
 	r.n = 0
 	if r.session {
 		r.state = stBetween
+		switch reply {
+		case ACK:
+			r.refusals = 0
+		case NAK:
+			r.refusals++
+		}
 		if reply != 0 {
 			r.Reply(reply)
 		}

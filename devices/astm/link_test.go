@@ -172,3 +172,29 @@ func FuzzRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestReceiverGivesUpAfterSixRefusals: a frame lost for good (refused, not
+// sent again, as on a line that drops bytes) is followed by frames whose
+// numbers are out of sequence; eight frames on, the numbers come round and
+// one would match. A sender gives a frame up after six attempts (E1381),
+// so after six refusals in a row the receiver accepts nothing more of the
+// transfer: the record that matched would belong elsewhere.
+func TestReceiverGivesUpAfterSixRefusals(t *testing.T) {
+	in := []byte{astm.ENQ}
+	in = append(in, astm.AppendLowFrame(nil, '1', []byte("H|\\^&\r"), true)...)
+	lost := astm.AppendLowFrame(nil, '2', []byte("O|1||||||||||||||arterial\r"), true)
+	lost[5] ^= 0x01
+	in = append(in, lost...)
+	fn := byte('3')
+	for i := range 9 {
+		in = append(in, astm.AppendLowFrame(nil, fn, []byte("R|"+string(rune('1'+i))+"|^^^pH|7.40\r"), true)...)
+		fn = '0' + (fn-'0'+1)%8
+	}
+	l := &linkLog{}
+	r := astm.NewReceiver(l, "astm")
+	feed(r, in, 0)
+	assert.Equal(t, []string{"H|\\^&\r"}, l.frames, "the frame numbered 2 again, eight frames on, must not be taken")
+	assert.Equal(t, devices.ReasonChecksum, l.bad[0])
+	assert.Len(t, l.bad, 10)
+	assert.Equal(t, byte(astm.NAK), l.replies[len(l.replies)-1])
+}

@@ -25,29 +25,35 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 
 // AppendMessage appends an ORU^R01 (v2.5.1) message carrying samples to
 // dst: MSH with a control ID counted by the driver, an empty PID (no
-// identifiers), an OBR per site with an SPM giving the specimen type (BLDA,
-// BLDV, or the first configured description) when the codes do not fix
-// the site, and an OBX per sample with the LOINC code the table gives for
-// its channel, the value in the channel's unit (in UCUM spelling) and the
-// first sample's time. A sample that is not OK goes out as a sender would
-// send it: out of range as a structured numeric with > or <, questionable
-// with status P, anything else as no value with status X.
+// identifiers), an OBR for the samples whose LOINC code names their site,
+// an OBR per site with its gas panel (OBR-4) and an SPM giving the
+// specimen type (BLDA, BLDV, or the first configured description) for the
+// others, an OBR with neither for bg.* samples, and an OBX per sample
+// with the LOINC code the table gives for its channel, the value in the
+// channel's unit (in UCUM spelling) and the first sample's time. A sample
+// that is not OK goes out as a sender would send it: out of range as a
+// structured numeric with > or <, questionable with status P, anything
+// else as no value with status X.
 func (d *Driver) AppendMessage(dst []byte, samples []monitor.Sample) ([]byte, error) {
 	if len(samples) == 0 {
 		return dst, errors.New("hl7: nothing to encode")
 	}
 	t := samples[0].Time
-	var groups [3][]monitor.Sample
+	// groups[0] holds the samples whose code states their site (or a
+	// fixed channel); groups[1+site] those whose order must state it,
+	// with SPM-4 and the OBR-4 panel (for bg.*: neither).
+	var groups [5][]monitor.Sample
 	for _, s := range samples {
-		_, needSite, ok := d.table.For(s.Channel)
+		_, state, ok := d.table.For(s.Channel)
 		if !ok || !s.Channel.Valid() {
 			return dst, fmt.Errorf("hl7: no code maps to channel %v", s.Channel)
 		}
-		site := analyte.Unknown
-		if needSite {
-			site = analyte.SiteOf(s.Channel)
+		g := 0
+		if state {
+			site, _ := analyte.PanelSite(s.Channel)
+			g = 1 + int(site)
 		}
-		groups[site] = append(groups[site], s)
+		groups[g] = append(groups[g], s)
 	}
 	d.seq++
 	dst = append(dst, `MSH|^~\&|`...)
@@ -59,18 +65,24 @@ func (d *Driver) AppendMessage(dst []byte, samples []monitor.Sample) ([]byte, er
 	dst = append(dst, "|P|2.5.1\rPID|1\r"...)
 	dl := DefaultDelimiters
 	nOBR, nOBX := 0, 0
-	for site, g := range groups {
+	for gi, g := range groups {
 		if len(g) == 0 {
 			continue
+		}
+		site := analyte.Unknown
+		if gi > 0 {
+			site = analyte.Site(gi - 1)
 		}
 		nOBR++
 		dst = append(dst, "OBR|"...)
 		dst = strconv.AppendInt(dst, int64(nOBR), 10)
-		dst = append(dst, "|||24336-0^Gas panel^LN|||"...)
+		dst = append(dst, "|||"...)
+		dst = append(dst, panelFor(site, gi > 0)...)
+		dst = append(dst, "|||"...)
 		dst = AppendTime(dst, t, d.loc)
 		dst = append(dst, CR)
-		if s := analyte.Site(site); s != analyte.Unknown {
-			spec, err := d.specimen(s)
+		if gi > 0 && site != analyte.Unknown {
+			spec, err := d.specimen(site)
 			if err != nil {
 				return dst, err
 			}
@@ -88,7 +100,11 @@ func (d *Driver) AppendMessage(dst []byte, samples []monitor.Sample) ([]byte, er
 			dst = append(dst, "OBX|"...)
 			dst = strconv.AppendInt(dst, int64(nOBX), 10)
 			typ, value, status := "NM", "", "F"
-			conv, ok := e.Convert(s.Channel, nil)
+			unit := e.Unit()
+			if unit == "" {
+				unit = ucum(channel.Get(s.Channel).Unit)
+			}
+			conv, ok := analyte.ConvertString(s.Channel, unit)
 			if !ok {
 				return dst, fmt.Errorf("hl7: no conversion for %v", s.Channel)
 			}
@@ -110,10 +126,6 @@ func (d *Driver) AppendMessage(dst []byte, samples []monitor.Sample) ([]byte, er
 			default:
 				status = "X"
 			}
-			unit := e.Unit()
-			if unit == "" {
-				unit = ucum(channel.Get(s.Channel).Unit)
-			}
 			dst = append(dst, '|')
 			dst = append(dst, typ...)
 			dst = append(dst, '|')
@@ -132,22 +144,42 @@ func (d *Driver) AppendMessage(dst []byte, samples []monitor.Sample) ([]byte, er
 	return dst, nil
 }
 
+// panelFor returns the OBR-4 of an order: the LOINC gas panel of its site
+// when the order states one, else 24338-6 (Gas panel - Blood), which
+// names none.
+func panelFor(site analyte.Site, state bool) string {
+	switch {
+	case state && site == analyte.Arterial:
+		return "24336-0^Gas panel - Arterial blood^LN"
+	case state && site == analyte.Venous:
+		return "24339-4^Gas panel - Venous blood^LN"
+	}
+	return "24338-6^Gas panel - Blood^LN"
+}
+
 // specimen returns the SPM-4 for a site: the HL7 table 0487 code if the
-// configured descriptions have it, else the first description.
+// configured descriptions have it (BLDA, BLDV), else the first
+// description as text (the table has no code for central venous blood).
 func (d *Driver) specimen(s analyte.Site) (string, error) {
-	list, code := d.sites.Arterial, "BLDA"
-	if s == analyte.Venous {
+	var list []string
+	code := ""
+	switch s {
+	case analyte.Arterial:
+		list, code = d.sites.Arterial, "BLDA"
+	case analyte.Venous:
 		list, code = d.sites.Venous, "BLDV"
+	case analyte.CentralVenous:
+		list = d.sites.CentralVenous
 	}
 	for _, x := range list {
-		if strings.EqualFold(strings.TrimSpace(x), code) {
+		if code != "" && strings.EqualFold(strings.TrimSpace(x), code) {
 			return code + "^^HL70487", nil
 		}
 	}
 	if len(list) == 0 {
 		return "", fmt.Errorf("hl7: no %v specimen description configured", s)
 	}
-	return string(DefaultDelimiters.Escape(nil, []byte(list[0]))), nil
+	return "^" + string(DefaultDelimiters.Escape(nil, []byte(list[0]))), nil
 }
 
 // ucum spells a channel unit as UCUM does where they differ.

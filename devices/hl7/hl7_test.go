@@ -80,7 +80,7 @@ func TestACKs(t *testing.T) {
 	require.ErrorIs(t, err, io.EOF)
 	got := acks(t, rw.out.Bytes())
 	require.Len(t, got, 4)
-	for i, want := range []string{"MSA|AA|A1", "MSA|AE|A2|OBX-5 is not a number", "MSA|AR|A3|not an ORU^R01 message", "MSA|AE|A4|specimen"} {
+	for i, want := range []string{"MSA|AA|A1", "MSA|AE|A2|OBX-5 is not a number", "MSA|AR|A3|not an ORU^R01 message", "MSA|AA|A4"} {
 		assert.Contains(t, strings.ReplaceAll(got[i], `\S\`, "^"), "\r"+want, "ACK %d: %q", i, got[i])
 		assert.Contains(t, got[i], "|ACK^R01|")
 		assert.True(t, strings.HasPrefix(got[i], "MSH|^~\\&|PUMPSIDE||ABL90|ICU|") || i == 2, got[i])
@@ -91,10 +91,11 @@ func TestACKs(t *testing.T) {
 		assert.NotContains(t, g, "Doe", "ACK %d", i)
 		assert.NotContains(t, g, "123456", "ACK %d", i)
 	}
-	require.Len(t, rec.Samples, 1)
+	require.Len(t, rec.Samples, 2)
 	assert.Equal(t, channel.ABGPH, rec.Samples[0].Channel)
-	assert.Equal(t, 1, rec.OK)
-	require.Len(t, rec.Bad, 3)
+	assert.Equal(t, channel.BGPH, rec.Samples[1].Channel, "a capillary sample is neither arterial nor venous: bg.*, never dropped")
+	assert.Equal(t, 2, rec.OK)
+	require.Len(t, rec.Bad, 2)
 	for _, b := range rec.Bad {
 		assert.NotContains(t, b.Error(), "Doe")
 		assert.NotContains(t, b.Error(), "123456")
@@ -104,10 +105,10 @@ func TestACKs(t *testing.T) {
 func TestCustomDelimitersAndMapping(t *testing.T) {
 	d := hl7.New()
 	require.NoError(t, devices.Configure(d, devices.TOMLDecoder([]byte("time_zone = \"Europe/Paris\"\n[[tests]]\ncode = \"PCO2\"\nanalyte = \"pco2\"\nunit = \"kPa\"\n[[tests]]\ncode = \"ACT\"\nchannel = \"act.seconds\"\n[sites]\nunspecified = [\"BLD\"]\ndefault = \"venous\"\n"))))
-	in := "\vMSH#!*%$#LAB######ORU!R01#Z1#P#2.4\rOBR#1" + strings.Repeat("#", 14) + "BLD\r" +
+	in := "\vMSH#!*%$#LAB####202603020850##ORU!R01#Z1#P#2.4\rOBR#1" + strings.Repeat("#", 14) + "BLD\r" +
 		"OBX#1#NM#LOCAL1!local!L!PCO2!pCO2!99LOCAL##6.2######F###20260302084500\r" + // alternate identifier
 		"OBX#2#NM#ACT!!L##150#s#####F\r" +
-		"OBX#3#NM#2947-0!!LN##1.40E2#mmol/L#####F###20260302094500+0200\r\x1c\r"
+		"OBX#3#NM#2947-0!!LN##140.0#mmol/L#####F###20260302094500+0200\r\x1c\r"
 	rec, err := devicetest.Decode(d, strings.NewReader(in))
 	require.NoError(t, err)
 	require.Empty(t, rec.Bad)
@@ -133,11 +134,17 @@ func TestEncodeRoundTrip(t *testing.T) {
 		{Time: t0, Channel: channel.ABGK, Value: 12, Quality: channel.OutOfRange},
 		{Time: t0, Channel: channel.VBGNa, Quality: channel.Unavailable},
 		{Time: t0, Channel: channel.ABGLactate, Value: 2, Quality: channel.Questionable},
+		{Time: t0, Channel: channel.CVBGSO2, Value: 70},
+		{Time: t0, Channel: channel.BGHct, Value: 30},
+		{Time: t0, Channel: channel.ABGHct, Value: 31},
 	}
 	wire, err := d.AppendFrame(nil, in)
 	require.NoError(t, err)
 	assert.Contains(t, string(wire), "|2019-8^^LN||40|mm[Hg]^^UCUM|", "a sited code when there is one")
-	assert.Contains(t, string(wire), "SPM|", "a code that follows the specimen gets one")
+	assert.Contains(t, string(wire), "\rOBR|2|||24338-6^Gas panel - Blood^LN|||20260302075500+0000\rOBX|7|", "bg.*: a panel that names no site, and no SPM")
+	assert.Contains(t, string(wire), "OBR|3|||24336-0^Gas panel - Arterial blood^LN|", "an arterial Hct: a panel that says so")
+	assert.Contains(t, string(wire), "SPM|3|||BLDA^^HL70487|", "and a specimen")
+	assert.Contains(t, string(wire), "SPM|4|||^central venous|", "central venous: text, table 0487 has no code")
 	assert.NotContains(t, string(wire), "PID|1|")
 	rec, err := devicetest.Decode(d, bytes.NewReader(wire))
 	require.NoError(t, err)
@@ -232,9 +239,18 @@ func FuzzMessage(f *testing.F) {
 		if err != nil {
 			d = hl7.DefaultDelimiters
 		}
+		var split [30][]byte
 		hl7.Segments(msg, func(seg []byte) bool {
 			if bytes.ContainsAny(seg, "\r\n") || len(seg) == 0 {
 				t.Fatalf("segment %q", seg)
+			}
+			if len(seg) >= 3 && string(seg[:3]) != "MSH" {
+				d.SplitFields(seg, split[:])
+				for n := 1; n < len(split); n++ {
+					if !bytes.Equal(split[n], d.Field(seg, n)) {
+						t.Fatalf("field %d of %q: split %q, Field %q", n, seg, split[n], d.Field(seg, n))
+					}
+				}
 			}
 			for n := range 20 {
 				fl := d.Field(seg, n)
@@ -308,4 +324,53 @@ func TestOversizeThenGood(t *testing.T) {
 	require.Len(t, got, 2)
 	assert.Contains(t, got[0], "\rMSA|AR|BIG|message longer than the receiver accepts\r", "the sender is told, with the control ID from the head")
 	assert.Contains(t, got[1], "\rMSA|AA|G\r")
+}
+
+// TestDamageIsNoValue: line noise that HL7 cannot detect by a checksum
+// still breaks the message's syntax, and a message that breaks it gives no
+// value at all (AR or AE, nothing used). The first case is the one seen
+// under 1 % byte noise (issue 22): a CR in place of a decimal point cut
+// "13.3" kPa into "13" and an OBX without a unit, read as 13 mmHg.
+func TestDamageIsNoValue(t *testing.T) {
+	const good = "OBX|1|NM|11556-8^pO2^LN||13.3|kPa^^UCUM|||||F|||20260302074500"
+	for _, c := range []struct{ name, from, to string }{
+		{"CR for a decimal point", "13.3", "13\r3"},
+		{"segment name", "OBX|1|", "OBZ|1|"},
+		{"control character in the value", "13.3", "1\x013.3"},
+		{"unit", "kPa", "kPb"},
+		{"exponent", "13.3", "1.3E1"},
+		{"space", "13.3", "13 3"},
+		{"status", "|F|||", "|G|||"},
+		{"set ID", "OBX|1|", "OBX|I|"},
+		{"value type", "|NM|", "|NN|"},
+		{"time", "20260302074500", "2026030207450O"},
+		{"two segments run together", "|20260302074500", "|20260302074500OBX|2|NM|11557-6^^LN||5.33|kPa^^UCUM|||||F|||20260302074500|||||||||||"},
+	} {
+		in := message("D1", "OBR|1|||24336-0^Gas panel^LN", "SPM|1|||BLDA", strings.Replace(good, c.from, c.to, 1), "OBX|2|NM|2744-1^pH^LN||7.40|[pH]|||||F")
+		rw := &recordRW{Reader: bytes.NewReader(in)}
+		rec := &devicetest.Recorder{}
+		require.ErrorIs(t, hl7.New().Decode(context.Background(), rw, devices.Env{Sink: rec, Events: rec}), io.EOF)
+		for _, s := range rec.Samples {
+			assert.NotEqual(t, channel.OK, s.Quality, "%s: %v = %v", c.name, s.Channel, s.Value)
+		}
+		require.Len(t, rec.Bad, 1, c.name)
+		got := acks(t, rw.out.Bytes())
+		require.Len(t, got, 1)
+		assert.NotContains(t, got[0], "MSA|AA|", "%s: the sender must know", c.name)
+	}
+	// The same message undamaged gives both values.
+	rec, err := devicetest.Decode(hl7.New(), bytes.NewReader(message("D1", "OBR|1|||24336-0^Gas panel^LN", "SPM|1|||BLDA", good, "OBX|2|NM|2744-1^pH^LN||7.40|[pH]|||||F")))
+	require.NoError(t, err)
+	require.Len(t, rec.Samples, 2)
+	assert.InDelta(t, 13.3*7.50062, rec.Samples[0].Value, 1e-9)
+
+	// A well-formed OBX without a unit (the sender's doing, not noise: no
+	// byte flip removes a field) is refused alone: 13.3 could be kPa or
+	// mmHg. The ACK says so; the other results are used.
+	rw := &recordRW{Reader: bytes.NewReader(message("D2", "OBR|1|||24336-0^Gas panel^LN", "SPM|1|||BLDA", strings.Replace(good, "|kPa^^UCUM|", "||", 1), "OBX|2|NM|2744-1^pH^LN||7.40|[pH]|||||F"))}
+	rec = &devicetest.Recorder{}
+	require.ErrorIs(t, hl7.New().Decode(context.Background(), rw, devices.Env{Sink: rec, Events: rec}), io.EOF)
+	require.Len(t, rec.Samples, 1)
+	assert.Equal(t, channel.ABGPH, rec.Samples[0].Channel)
+	assert.Contains(t, acks(t, rw.out.Bytes())[0], "\rMSA|AE|D2|OBX-6 is empty and no unit is configured for the code: not guessed\r")
 }

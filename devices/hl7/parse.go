@@ -267,3 +267,28 @@ var halfHours = func() (z [57]*time.Location) {
 func AppendTime(dst []byte, t int64, loc *time.Location) []byte {
 	return time.Unix(0, t).In(loc).AppendFormat(dst, "20060102150405-0700")
 }
+
+// SplitFields fills dst with the fields of a segment other than MSH, as
+// HL7 numbers them (dst[1] is field 1; dst[0] the segment name), up to
+// len(dst)-1 fields, and returns how many the segment has. Later fields
+// stay empty. One pass, no allocation: for a segment read field by field.
+func (d Delimiters) SplitFields(seg []byte, dst [][]byte) int {
+	for i := range dst {
+		dst[i] = nil
+	}
+	n := 0
+	for {
+		i := bytes.IndexByte(seg, d.FieldSep)
+		f := seg
+		if i >= 0 {
+			f, seg = seg[:i], seg[i+1:]
+		}
+		if n < len(dst) {
+			dst[n] = f
+		}
+		if i < 0 {
+			return n
+		}
+		n++
+	}
+}

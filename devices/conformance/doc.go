@@ -1,0 +1,20 @@
+// Package conformance holds no code: its test decodes the conformance
+// corpus under testdata/conformance/ at the top of the repository, messages
+// written by hand from the public standards' own examples and from
+// analysers' and monitors' published interface documents (never from
+// Pumpside's encoders), and compares each outcome with the expected JSON
+// file beside its input.
+//
+// One subdirectory per kind of entry: hl7/, astm/ and cdi550/ are decoded
+// through the real driver of that name, with its default options, the
+// time zone set to UTC, and an optional NAME.toml beside the input. A kind
+// is an entry of the kinds map in the test, keyed by the subdirectory, so
+// another kind (case files replayed headless, case/) is one more entry.
+// Each subdirectory's README names the source of every input's layout.
+//
+// Regenerate the expected files with
+//
+//	go test ./devices/conformance -update
+//
+// and read every line of the diff before committing it.
+package conformance
