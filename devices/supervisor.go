@@ -178,7 +178,12 @@ func NewSupervisor(devs []Device, opts SupervisorOptions) (*Supervisor, error) {
 		if interval <= 0 {
 			interval = DefaultInterval
 		}
-		sd := &supervised{dev: d, opts: &s.opts, quiet: min(3*interval, opts.MaxQuiet)}
+		sd := &supervised{dev: d, opts: &s.opts, quiet: min(3*interval, opts.MaxQuiet),
+			backoffMin: opts.BackoffMin, backoffMax: opts.BackoffMax}
+		if m := Describe(d.Driver).MaxBackoff; m > 0 && m < sd.backoffMax {
+			sd.backoffMax = m
+			sd.backoffMin = min(sd.backoffMin, m)
+		}
 		if Describe(d.Driver).Sporadic {
 			sd.quiet = 0 // silence is normal: no watchdog
 		}
@@ -225,6 +230,9 @@ type supervised struct {
 	dev   Device
 	opts  *SupervisorOptions
 	quiet time.Duration
+	// backoffMin and backoffMax bound this device's reconnect delay: the
+	// options', capped by its Description.MaxBackoff.
+	backoffMin, backoffMax time.Duration
 
 	state     atomic.Uint32
 	since     atomic.Int64
@@ -327,11 +335,11 @@ func (d *supervised) FrameBad(err *FrameError) {
 }
 
 func (d *supervised) run(ctx context.Context) {
-	backoff := d.opts.BackoffMin
+	backoff := d.backoffMin
 	wait := func() bool {
 		t := time.NewTimer(backoff)
 		defer t.Stop()
-		backoff = min(2*backoff, d.opts.BackoffMax)
+		backoff = min(2*backoff, d.backoffMax)
 		select {
 		case <-t.C:
 			return true
@@ -365,7 +373,7 @@ func (d *supervised) run(ctx context.Context) {
 			break
 		}
 		if d.ok.Load() > before {
-			backoff = d.opts.BackoffMin
+			backoff = d.backoffMin
 		}
 		if err == nil {
 			err = errors.New("driver returned without an error")
@@ -383,7 +391,12 @@ func (d *supervised) run(ctx context.Context) {
 func (d *supervised) session(ctx context.Context, rwc io.ReadWriteCloser) error {
 	done := make(chan error, 1)
 	env := Env{Source: d.dev.Source, Sink: d.dev.Sink, Events: d, Clock: ClockFor(rwc, nil)}
-	go func() { done <- d.dev.Driver.Decode(ctx, countingRW{rwc, &d.bytes}, env) }()
+	var rw io.ReadWriter = countingRW{rwc, &d.bytes}
+	if dl, ok := rwc.(Deadliner); ok {
+		// A dialogue driver keeps time with read deadlines: keep them.
+		rw = countingDeadlineRW{countingRW{rwc, &d.bytes}, dl}
+	}
+	go func() { done <- d.dev.Driver.Decode(ctx, rw, env) }()
 	opened := time.Now().UnixNano()
 	var watchdog *time.Timer
 	var wake <-chan time.Time // nil, never ready, for a sporadic device
@@ -427,3 +440,11 @@ func (c countingRW) Read(p []byte) (int, error) {
 }
 
 func (c countingRW) Write(p []byte) (int, error) { return c.rw.Write(p) }
+
+// countingDeadlineRW is a countingRW over a stream with read deadlines.
+type countingDeadlineRW struct {
+	countingRW
+	dl Deadliner
+}
+
+func (c countingDeadlineRW) SetReadDeadline(t time.Time) error { return c.dl.SetReadDeadline(t) }
