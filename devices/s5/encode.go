@@ -16,10 +16,6 @@ import (
 // {phdb_rcrd_type, tx_ival, phdb_class_bf, reserved}. rcrdType is the
 // subrecord wanted (1: displayed values); txIval the interval in seconds,
 // 0 to stop, -1 for one transmission; classes the phdb_class_bf bits.
-//
-// The checksum follows the document's rule (the 8-bit sum of the record's
-// bytes), which the monitor's own records follow too; the examples of
-// Appendix A print checksums one less (see the README).
 func AppendRequest(dst []byte, rcrdType byte, txIval int16, classes uint32) []byte {
 	var rec [headerSize + requestSize]byte
 	binary.LittleEndian.PutUint16(rec[hdrLen:], uint16(len(rec)))

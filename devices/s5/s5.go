@@ -175,6 +175,9 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 			dl.SetReadDeadline(next)
 		}
 		n, err := rw.Read(d.rbuf)
+		if live && n > 0 {
+			d.dlg.received(time.Now())
+		}
 		for i, b := range d.rbuf[:n] {
 			if ev := d.fr.push(b, off+int64(i)); ev != evNone {
 				d.onEvent(ev, live)
