@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pumpside/pumpside/monitor/channel"
@@ -173,7 +174,7 @@ func (d *Driver) Init() error {
 		}
 		d.blood = id
 	}
-	d.buildNotes()
+	d.notes = labelNotes()
 	d.lay = d.layout()
 	return nil
 }
@@ -195,21 +196,32 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// buildNotes writes the texts of every note the driver can give, so that
-// noting costs no allocation.
-func (d *Driver) buildNotes() {
-	for s := range d.notes.pressUnmapped {
-		for l, name := range pressureLabels {
-			d.notes.pressUnmapped[s][l] = fmt.Sprintf("P%d labelled %s: no channel for this label (map it in [pressures])", s+1, name)
-		}
-		d.notes.pressUnknown[s] = fmt.Sprintf("P%d: a label code outside the document's table (not emitted)", s+1)
-		d.notes.pressTaken[s] = fmt.Sprintf("P%d: its site is already given by a lower-numbered channel (not emitted)", s+1)
-	}
-	for s := range d.notes.tempUnmapped {
-		for l, name := range temperatureLabels {
-			d.notes.tempUnmapped[s][l] = fmt.Sprintf("T%d labelled %s: no channel for this label (map it in [temperatures])", s+1, name)
-		}
-		d.notes.tempUnknown[s] = fmt.Sprintf("T%d: a label code outside the document's table (not emitted)", s+1)
-		d.notes.tempTaken[s] = fmt.Sprintf("T%d: its channel is already given by a lower-numbered probe (not emitted)", s+1)
-	}
+// noteTexts are the texts of every note about a label, written once so
+// that noting costs no allocation.
+type noteTexts struct {
+	pressUnmapped [len(pressureSlots)][len(pressureLabels)]string
+	pressUnknown  [len(pressureSlots)]string
+	pressTaken    [len(pressureSlots)]string
+	tempUnmapped  [len(temperatureSlots)][len(temperatureLabels)]string
+	tempUnknown   [len(temperatureSlots)]string
+	tempTaken     [len(temperatureSlots)]string
 }
+
+var labelNotes = sync.OnceValue(func() *noteTexts {
+	n := &noteTexts{}
+	for s := range n.pressUnmapped {
+		for l, name := range pressureLabels {
+			n.pressUnmapped[s][l] = fmt.Sprintf("P%d labelled %s: no channel for this label (map it in [pressures])", s+1, name)
+		}
+		n.pressUnknown[s] = fmt.Sprintf("P%d: a label code outside the document's table (not emitted)", s+1)
+		n.pressTaken[s] = fmt.Sprintf("P%d: its site is already given by a lower-numbered channel (not emitted)", s+1)
+	}
+	for s := range n.tempUnmapped {
+		for l, name := range temperatureLabels {
+			n.tempUnmapped[s][l] = fmt.Sprintf("T%d labelled %s: no channel for this label (map it in [temperatures])", s+1, name)
+		}
+		n.tempUnknown[s] = fmt.Sprintf("T%d: a label code outside the document's table (not emitted)", s+1)
+		n.tempTaken[s] = fmt.Sprintf("T%d: its channel is already given by a lower-numbered probe (not emitted)", s+1)
+	}
+	return n
+})

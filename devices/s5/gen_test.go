@@ -241,7 +241,7 @@ func typical(nbr byte, secs uint32, hr, sys, dia, mean, cvp int16, naso, blad in
 }
 
 // cases returns the input of every generated case by folder name.
-func cases(t *testing.T) map[string][]byte {
+func cases(t testing.TB) map[string][]byte {
 	join := func(fs ...[]byte) []byte { return bytes.Join(fs, nil) }
 	in := map[string][]byte{}
 

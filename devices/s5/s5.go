@@ -34,14 +34,7 @@ type Driver struct {
 	temp  [len(temperatureLabels)]channel.ID
 	blood channel.ID
 	lay   *layout // where the encoder puts each channel
-	notes struct {
-		pressUnmapped [len(pressureSlots)][len(pressureLabels)]string
-		pressUnknown  [len(pressureSlots)]string
-		pressTaken    [len(pressureSlots)]string
-		tempUnmapped  [len(temperatureSlots)][len(temperatureLabels)]string
-		tempUnknown   [len(temperatureSlots)]string
-		tempTaken     [len(temperatureSlots)]string
-	}
+	notes *noteTexts
 
 	// Decoding state, reused across frames and connections.
 	env   devices.Env
