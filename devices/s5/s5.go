@@ -79,7 +79,7 @@ func (d *Driver) Interval() time.Duration { return d.cfg.Interval.Duration }
 func (d *Driver) Describe() devices.Description {
 	iv := d.cfg.Interval.Duration
 	ds := devices.Description{
-		Summary: "GE Datex-Ohmeda S/5 and CARESCAPE monitors, S/5 Computer Interface: displayed values every " + iv.String(),
+		Summary: "GE Datex-Ohmeda S/5 and CARESCAPE monitors, S/5 Computer Interface: displayed values, asked for every " + iv.String(),
 		// The watchdog's interval is the document's minimum: a monitor
 		// that keeps to it (ignoring a shorter request) is not silent. The
 		// driver notices a monitor that stops sooner by itself (Decode).
