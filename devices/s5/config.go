@@ -29,7 +29,7 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // Config holds the driver's options (sample.conf).
 type Config struct {
 	// Interval is how often the monitor is asked to send its displayed
-	// values: whole seconds, 1 s to 10 min. The document's minimum is 5 s;
+	// values: whole seconds, 1 s to 10 s. The document's minimum is 5 s;
 	// see DocumentedMinInterval.
 	Interval Duration `toml:"interval"`
 	// Pressures maps the monitor's invasive pressure labels (ART, CVP, PA,
@@ -55,8 +55,9 @@ const DefaultInterval = time.Second
 // shortest gap it allows between two requests.
 const DocumentedMinInterval = 5 * time.Second
 
-// MaxInterval bounds the interval option.
-const MaxInterval = 10 * time.Minute
+// MaxInterval bounds the interval option: the Supervisor's watchdog
+// declares a device silent after at most 30 s, three intervals of 10 s.
+const MaxInterval = 10 * time.Second
 
 // DefaultPressures maps the labels of the systemic arterial, central venous
 // and pulmonary artery lines.
@@ -138,7 +139,7 @@ func (d *Driver) Init() error {
 		}
 		s, label := site(si), pressureLabels[i]
 		if s != siteNone && !isGenericPressure(label) && !slices.Contains(allowedLabels[s], label) {
-			return fmt.Errorf("s5: pressures.%s = %q: a pressure labelled %s is not a %s pressure (labels allowed: %s, P1 to P8)",
+			return fmt.Errorf("s5: pressures.%s = %q: a pressure labelled %s cannot go to the %s site (labels allowed there: %s, P1 to P8)",
 				name, target, label, target, strings.Join(allowedLabels[s], ", "))
 		}
 		d.press[i] = s

@@ -181,10 +181,12 @@ func (d *deframer) end(off int64) frameEvent {
 		return d.bad(start, off, true, nil)
 	case stFrame:
 		cut := (len(d.buf) > 0 && !d.done) || d.esc || !d.closable
-		d.reset()
 		if cut {
+			// The cut frame stays readable (frame()) for the report.
+			d.state, d.start, d.closable, d.done = stJunk, -1, true, true
 			return d.bad(start, off, false, errTruncated)
 		}
+		d.reset()
 	}
 	return evNone
 }

@@ -101,7 +101,11 @@ func (e *emulated) request(now time.Time, f []byte) {
 func (e *emulated) send(c devices.Conn, latest func([]monitor.Sample) []monitor.Sample) error {
 	e.samples = latest(e.samples[:0])
 	size := recordSize(e.classes)
-	e.rec = append(e.rec[:0], make([]byte, size)...)
+	if cap(e.rec) < size {
+		e.rec = make([]byte, size)
+	}
+	e.rec = e.rec[:size]
+	clear(e.rec)
 	e.d.fillRecord(e.rec, e.samples, e.nbr, e.classes, true)
 	e.nbr++
 	e.out = appendEscaped(e.out[:0], e.rec)

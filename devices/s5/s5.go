@@ -72,9 +72,6 @@ func New() *Driver {
 // Config returns the options for a config decoder to fill.
 func (d *Driver) Config() any { return &d.cfg }
 
-// Interval is the interval the driver asks the monitor for.
-func (d *Driver) Interval() time.Duration { return d.cfg.Interval.Duration }
-
 // Describe tells what the driver emits with its current options.
 func (d *Driver) Describe() devices.Description {
 	iv := d.cfg.Interval.Duration
@@ -151,6 +148,9 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 	}
 	d.fr.reset()
 	dl, live := rw.(devices.Deadliner)
+	if live && dl.SetReadDeadline(time.Time{}) != nil {
+		live = false // a file: it has the method, not deadlines
+	}
 	if live {
 		d.dlg.connect(time.Now(), d.cfg.Interval.Duration)
 	}
