@@ -178,7 +178,12 @@ func NewSupervisor(devs []Device, opts SupervisorOptions) (*Supervisor, error) {
 		if interval <= 0 {
 			interval = DefaultInterval
 		}
-		sd := &supervised{dev: d, opts: &s.opts, quiet: min(3*interval, opts.MaxQuiet)}
+		sd := &supervised{dev: d, opts: &s.opts, quiet: min(3*interval, opts.MaxQuiet),
+			backoffMin: opts.BackoffMin, backoffMax: opts.BackoffMax}
+		if m := Describe(d.Driver).MaxBackoff; m > 0 && m < sd.backoffMax {
+			sd.backoffMax = m
+			sd.backoffMin = min(sd.backoffMin, m)
+		}
 		if Describe(d.Driver).Sporadic {
 			sd.quiet = 0 // silence is normal: no watchdog
 		}
@@ -225,6 +230,9 @@ type supervised struct {
 	dev   Device
 	opts  *SupervisorOptions
 	quiet time.Duration
+	// backoffMin and backoffMax bound this device's reconnect delay: the
+	// options', capped by its Description.MaxBackoff.
+	backoffMin, backoffMax time.Duration
 
 	state     atomic.Uint32
 	since     atomic.Int64
@@ -327,11 +335,11 @@ func (d *supervised) FrameBad(err *FrameError) {
 }
 
 func (d *supervised) run(ctx context.Context) {
-	backoff := d.opts.BackoffMin
+	backoff := d.backoffMin
 	wait := func() bool {
 		t := time.NewTimer(backoff)
 		defer t.Stop()
-		backoff = min(2*backoff, d.opts.BackoffMax)
+		backoff = min(2*backoff, d.backoffMax)
 		select {
 		case <-t.C:
 			return true
@@ -365,7 +373,7 @@ func (d *supervised) run(ctx context.Context) {
 			break
 		}
 		if d.ok.Load() > before {
-			backoff = d.opts.BackoffMin
+			backoff = d.backoffMin
 		}
 		if err == nil {
 			err = errors.New("driver returned without an error")

@@ -273,3 +273,81 @@ func TestStatusAllocFree(t *testing.T) {
 	buf := make([]devices.DeviceStatus, 0, 1)
 	assert.Zero(t, testing.AllocsPerRun(10, func() { buf = sup.AppendStatus(buf[:0]) }))
 }
+
+// monitorDriver is lineDriver for a device that must be found again within
+// seconds of its return: Description.MaxBackoff.
+type monitorDriver struct{ lineDriver }
+
+func (d monitorDriver) Describe() devices.Description {
+	return devices.Description{Interval: time.Second, MaxBackoff: 2 * time.Second}
+}
+
+func TestMaxBackoffCapsTheDevicesBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newFakeOpener(-1)
+		cond := &conditions{}
+		_, stop := start(t, devices.Device{Name: "monitor", Driver: monitorDriver{}, Transport: op, Sink: &countSink{}}, cond)
+		time.Sleep(12 * time.Second)
+		synctest.Wait()
+		var want []time.Duration
+		for _, s := range []int{0, 1, 3, 5, 7, 9, 11} {
+			want = append(want, time.Duration(s)*time.Second)
+		}
+		assert.Equal(t, want, op.Attempts(), "1 s doubling to the driver's 2 s, not the Supervisor's 30 s")
+		stop()
+	})
+}
+
+// deadlineDriver reports whether the stream it is given keeps read
+// deadlines, then reads until the stream fails.
+type deadlineDriver struct{ got chan bool }
+
+func (d deadlineDriver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) error {
+	_, ok := rw.(devices.Deadliner)
+	d.got <- ok
+	_, err := io.Copy(io.Discard, rw)
+	if err == nil {
+		err = io.EOF
+	}
+	return err
+}
+
+// TestDeadlinesReachTheDriver: a dialogue driver keeps time with read
+// deadlines (devices.Deadliner), so the Supervisor's byte counting must not
+// hide them from it; a stream without deadlines stays without.
+func TestDeadlinesReachTheDriver(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pipe bool
+		want bool
+	}{{"net.Pipe has deadlines", true, true}, {"a plain stream has none", false, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			op := newFakeOpener(0)
+			var dev devices.Device
+			drv := deadlineDriver{got: make(chan bool, 4)}
+			dev = devices.Device{Name: "m", Driver: drv, Transport: op, Sink: &countSink{}}
+			if !tc.pipe {
+				dev.Transport = plainOpener{op}
+			}
+			_, stop := start(t, dev, &conditions{})
+			defer stop()
+			select {
+			case got := <-drv.got:
+				assert.Equal(t, tc.want, got)
+			case <-time.After(5 * time.Second):
+				t.Fatal("the driver never ran")
+			}
+		})
+	}
+}
+
+// plainOpener hides everything of its streams but Read, Write and Close.
+type plainOpener struct{ *fakeOpener }
+
+func (o plainOpener) Open(ctx context.Context) (io.ReadWriteCloser, error) {
+	c, err := o.fakeOpener.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ io.ReadWriteCloser }{c}, nil
+}
