@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
 )
@@ -276,10 +277,11 @@ func (ce *caseEvents) unique(t int64) int64 {
 	return t
 }
 
-// appendEvent appends one event line with the case file writer (which
-// repairs a torn tail first) and waits until it is on disk.
-func appendEvent(cmd, path, caseID string, ev record.Event, stderr io.Writer) int {
-	w, err := record.Open(path, record.Options{Case: caseID})
+// appendEvent appends one event line, and samples from the operator if
+// any, with the case file writer (which repairs a torn tail first) and
+// waits until they are on disk.
+func appendEvent(cmd, path, caseID string, ev record.Event, stderr io.Writer, samples ...monitor.Sample) int {
+	w, err := record.Open(path, record.Options{Case: caseID, Sources: []string{"", "operator"}})
 	if err != nil {
 		fmt.Fprintf(stderr, "pumpside %s: %v\n", cmd, err)
 		return 1
@@ -288,6 +290,15 @@ func appendEvent(cmd, path, caseID string, ev record.Event, stderr io.Writer) in
 		fmt.Fprintf(stderr, "pumpside %s: %s: cut a torn last line (%d bytes) before appending\n", cmd, path, r.Bytes)
 	}
 	err = w.AddEvent(ev)
+	for _, s := range samples {
+		if err != nil {
+			break
+		}
+		s.Source = 1
+		if !w.Sample(s) {
+			err = fmt.Errorf("the writer refused a sample")
+		}
+	}
 	if err == nil {
 		err = w.Flush()
 	}
@@ -356,8 +367,14 @@ func runEventAdd(args []string, stdout, stderr io.Writer) int {
 		return refuse(cmd, stderr, err)
 	}
 	e.Time = ce.unique(e.Time)
+	var assigned []monitor.Sample
+	if e.Kind == entry.KindSpecimen {
+		if assigned, err = specimenResult(pos[0], &e); err != nil {
+			return refuse(cmd, stderr, err)
+		}
+	}
 	ev := e.Event()
-	if code := appendEvent(cmd, pos[0], ce.caseID, ev, stderr); code != 0 {
+	if code := appendEvent(cmd, pos[0], ce.caseID, ev, stderr, assigned...); code != 0 {
 		return code
 	}
 	fmt.Fprintf(stdout, "recorded %s at %s: %s\n", e.Kind, entry.FormatTime(e.Time), ev.Text)

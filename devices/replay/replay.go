@@ -170,7 +170,11 @@ func (b *Builder) AddEntry(e *record.Entry) error {
 		}
 	case record.KindEvent:
 		ev := Event{Time: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text")}
-		if t, err := strconv.ParseInt(e.Str("target"), 10, 64); err == nil {
+		ref := e.Str("target") // an edit's
+		if ev.Kind == "specimen" {
+			ref = e.Str("sample_time") // the analyser result a specimen entry assigns
+		}
+		if t, err := strconv.ParseInt(ref, 10, 64); err == nil {
 			ev.Target = t
 		}
 		b.AddEvent(ev)

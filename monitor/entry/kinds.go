@@ -130,7 +130,7 @@ var kindSpecs = []KindSpec{
 	}},
 	{Kind: KindSpecimen, Label: "Specimen assigned", Fields: []FieldSpec{
 		{Key: "specimen", Str: true, Required: true, Choices: []string{"arterial", "venous", "central_venous"}, Help: "the sample's specimen"},
-		{Key: "target", Str: true, Required: true, Help: "the analyser result's sample time, decimal Unix ns"},
+		{Key: "sample_time", Str: true, Required: true, Help: "the analyser result's sample time, decimal Unix ns (or RFC 3339 on the command line)"},
 		{Key: "source", Str: true, Help: "the analyser (source name)"},
 	}},
 	{Kind: KindNote, Label: "Note", TextRequired: true},

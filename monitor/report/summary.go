@@ -593,7 +593,7 @@ func (s *CaseSummary) bloodGases(c *Case) {
 	assigned := map[int64]bool{}
 	for _, e := range c.Events {
 		if e.Kind == "specimen" {
-			if t, err := strconv.ParseInt(e.Str["target"], 10, 64); err == nil {
+			if t, err := strconv.ParseInt(e.Str["sample_time"], 10, 64); err == nil {
 				assigned[t] = true
 			}
 		}
