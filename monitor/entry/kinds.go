@@ -29,6 +29,16 @@ const (
 	// KindSpecimen states the specimen of an analyser result recorded
 	// without one (bg.*): the perfusionist's assignment, audited.
 	KindSpecimen = "specimen"
+	// KindNIRSBaseline records the pre-induction cerebral oximetry
+	// baseline the NIRS fall alarms are judged against.
+	KindNIRSBaseline = "nirs_baseline"
+	// The phases of issue 16 (monitor/timeline).
+	KindWeaning  = "weaning"
+	KindFullFlow = "full_flow"
+	KindACPStart = "acp_start"
+	KindACPEnd   = "acp_end"
+	KindRCPStart = "rcp_start"
+	KindRCPEnd   = "rcp_end"
 )
 
 // FieldSpec describes one structured field of a kind.
@@ -91,6 +101,16 @@ var kindSpecs = []KindSpec{
 		{Key: "temp_c", Unit: "°C", Min: 10, Max: 37, Help: "patient temperature at the start, °C"},
 	}},
 	{Kind: KindArrestEnd, Label: "Arrest end"},
+	{Kind: KindWeaning, Label: "Weaning (partial bypass)"},
+	{Kind: KindFullFlow, Label: "Back to full flow"},
+	{Kind: KindACPStart, Label: "Antegrade cerebral perfusion start"},
+	{Kind: KindACPEnd, Label: "Antegrade cerebral perfusion end"},
+	{Kind: KindRCPStart, Label: "Retrograde cerebral perfusion start"},
+	{Kind: KindRCPEnd, Label: "Retrograde cerebral perfusion end"},
+	{Kind: KindNIRSBaseline, Label: "NIRS baseline", Fields: []FieldSpec{
+		{Key: "left", Unit: "%", Min: 15, Max: 95, Help: "left cerebral rSO2 baseline, %"},
+		{Key: "right", Unit: "%", Min: 15, Max: 95, Help: "right cerebral rSO2 baseline, %"},
+	}},
 	{Kind: KindCardioplegia, Label: "Cardioplegia", Fields: []FieldSpec{
 		{Key: "solution", Str: true, Required: true, Help: "solution (del Nido, blood 4:1, HTK, ...)"},
 		cpVolume,

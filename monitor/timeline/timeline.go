@@ -37,6 +37,9 @@ const (
 	KindRCPEnd   = "rcp_end"
 	// KindDrug is a drug given; its Tag is the drug's name (heparin).
 	KindDrug = "drug"
+	// KindNIRSBaseline records the pre-induction cerebral oximetry
+	// baseline.
+	KindNIRSBaseline = "nirs_baseline"
 )
 
 // Qualifier returns the Tag of an event of kind from its fields (field
@@ -172,8 +175,9 @@ type State struct {
 	// dose's solution (lower case), which sets the re-dose interval.
 	LastCardioplegia, LastACT int64
 	CardioplegiaSolution      string
-	// Heparin is the time of the first heparin dose, 0 if none yet.
-	Heparin int64
+	// Heparin is the time of the first heparin dose, 0 if none yet;
+	// NIRSBaseline the time of the last NIRS baseline entry.
+	Heparin, NIRSBaseline int64
 }
 
 // Timeline is the case's events in time order.
@@ -492,6 +496,8 @@ func (m *machine) step(e *Event) {
 		if e.Tag == "heparin" && s.Heparin == 0 {
 			s.Heparin = e.Time
 		}
+	case KindNIRSBaseline:
+		s.NIRSBaseline = e.Time
 	}
 	if ph := m.phase(); ph != m.cur {
 		s.InPhase[m.cur] += time.Duration(e.Time - s.PhaseSince)

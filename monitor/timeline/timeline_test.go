@@ -203,3 +203,25 @@ func TestArrestWithCerebralPerfusion(t *testing.T) {
 	}))
 	assert.Equal(t, "", Qualifier("note", func(string) string { return "x" }))
 }
+
+func TestWeaningDetector(t *testing.T) {
+	var d WeaningDetector
+	sec := int64(time.Second)
+	// Cold: a low flow is no weaning (a low-flow period while cooled).
+	for i := int64(0); i < 120; i++ {
+		require.False(t, d.Observe(i*sec, Bypass, 1.0, 2.0, 30, true))
+	}
+	// Rewarmed, flow index 1.0 against a target of 2.4 (below 60 %):
+	// inferred after 60 s, not before.
+	for i := int64(200); i < 260; i++ {
+		require.False(t, d.Observe(i*sec, Bypass, 1.0, 2.4, 36.2, true), "second %d", i)
+	}
+	assert.True(t, d.Observe(260*sec, Bypass, 1.0, 2.4, 36.2, true))
+	// A blip back to full flow restarts the count; an invalid input too.
+	assert.False(t, d.Observe(261*sec, Bypass, 2.4, 2.4, 36.2, true))
+	assert.False(t, d.Observe(262*sec, Bypass, 1.0, 2.4, 36.2, true))
+	assert.False(t, d.Observe(330*sec, Bypass, 1.0, 2.4, 36.2, false))
+	// Never outside full bypass.
+	assert.False(t, d.Observe(400*sec, Weaning, 1.0, 2.4, 36.2, true))
+	assert.False(t, d.Observe(500*sec, OffBypass, 0, 2.4, 36.2, true))
+}
