@@ -150,12 +150,18 @@ func docCondition(r *alarms.Rule) string {
 			s += "; only while " + gate
 		}
 	}
+	if r.LimitOf != "" {
+		s += " of `" + r.LimitOf + "` (the limit is a %)"
+	}
+	if r.Q10 > 1 {
+		s += fmt.Sprintf("; the limit × %s^((T − 37)/10) below 37 °C, T from %s", num(r.Q10), "`"+strings.Join(r.Q10Inputs, "`, `")+"`")
+	}
 	return s
 }
 
 func docApplies(r *alarms.Rule) string {
 	var ph []string
-	for p := alarms.PreBypass; p <= alarms.OffBypass; p++ {
+	for _, p := range []alarms.Phase{alarms.PreBypass, alarms.Bypass, alarms.Weaning, alarms.Arrest, alarms.ACP, alarms.RCP, alarms.OffBypass} {
 		if r.Phases != 0 && r.Phases.Has(p) {
 			ph = append(ph, strings.ReplaceAll(p.String(), "_", "-"))
 		}
@@ -166,6 +172,12 @@ func docApplies(r *alarms.Rule) string {
 	}
 	if r.CrossClamp {
 		s += "; cross-clamp on"
+	}
+	if r.AfterHeparin {
+		s += "; after heparin, on values measured since"
+	}
+	if r.Onset > 0 {
+		s += "; not in the phase's first " + docDur(r.Onset)
 	}
 	return s
 }

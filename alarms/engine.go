@@ -61,18 +61,22 @@ type Engine struct {
 // crule is a compiled rule with its run-time state.
 type crule struct {
 	Rule
-	in, gate    input
-	gateOn      bool
-	first, n    int // its alarms: inst[first : first+n]
-	noData      int // its no_data alarm's index in Engine.present, -1 if none
-	hist        *history
-	hasBaseline bool
-	baseline    float64
-	counter     uint64
-	counterInit bool
-	lastRise    int64
-	delay       int64
-	escalate    int64
+	in, gate input
+	q10      []channel.ID // the temperatures the limit scales with
+	// scale and fixed are this evaluation's dynamic limit (dynamic): the
+	// limit times scale, or fixed (in the limit's unit) when not NaN.
+	scale, fixed float64
+	gateOn       bool
+	first, n     int // its alarms: inst[first : first+n]
+	noData       int // its no_data alarm's index in Engine.present, -1 if none
+	hist         *history
+	hasBaseline  bool
+	baseline     float64
+	counter      uint64
+	counterInit  bool
+	lastRise     int64
+	delay        int64
+	escalate     int64
 }
 
 // instance is one alarm: a rule's, a device's under device_lost, or a
@@ -119,7 +123,15 @@ func New(p *Profile, opts Options) (*Engine, error) {
 	noDataOf := map[channel.ID]int{}
 	var noDataCh []channel.ID
 	for i := range p.Rules {
-		r := crule{Rule: p.Rules[i], noData: -1, delay: int64(p.Rules[i].Delay), escalate: int64(p.Rules[i].EscalateAfter)}
+		r := crule{Rule: p.Rules[i], noData: -1, delay: int64(p.Rules[i].Delay), escalate: int64(p.Rules[i].EscalateAfter),
+			scale: 1, fixed: math.NaN()}
+		for _, name := range r.Q10Inputs {
+			id, ok := channel.Lookup(name)
+			if !ok {
+				return nil, fmt.Errorf("alarms: rule %s: unknown q10 input %q", r.ID, name)
+			}
+			r.q10 = append(r.q10, id)
+		}
 		var ok bool
 		if r.Condition != DeviceLost {
 			if r.in, ok = resolveInput(r.Input); !ok {
@@ -168,6 +180,7 @@ func New(p *Profile, opts Options) (*Engine, error) {
 		e.inst[i].idx = i
 	}
 	e.present = make([]bool, len(noDataCh))
+	e.out = make([]Transition, 0, 2*len(e.inst)) // a few transitions per alarm and evaluation at most: Eval never grows it
 	// At most a few transitions per alarm per Eval (pending+active,
 	// expiry+escalation); the slice grows only in pathological cases.
 	e.out = make([]Transition, 0, 4*len(e.inst)+16)
@@ -197,12 +210,13 @@ func (e *Engine) Eval(now time.Time, snap *monitor.Snapshot, ctx *Context) []Tra
 	for i := range e.rules {
 		r := &e.rules[i]
 		e.observe(t, r, snap, ctx)
+		r.dynamic(snap, ctx)
 		if r.Condition == DeviceLost {
 			e.evalDevices(t, r, snap, ctx)
 			continue
 		}
 		a := &e.inst[r.first]
-		if !e.applicable(r, ctx) {
+		if !e.applicable(t, r, ctx) {
 			a.applicable = false
 			e.step(t, a, false, ReasonNotApplicable)
 			continue
@@ -273,8 +287,17 @@ func (e *Engine) observe(t int64, r *crule, snap *monitor.Snapshot, ctx *Context
 	}
 }
 
-func (e *Engine) applicable(r *crule, ctx *Context) bool {
+func (e *Engine) applicable(t int64, r *crule, ctx *Context) bool {
 	if !r.Phases.Has(ctx.Phase) || (r.CrossClamp && !ctx.CrossClamp) {
+		return false
+	}
+	if r.Onset > 0 && ctx.PhaseSince != 0 && t-ctx.PhaseSince < int64(r.Onset) {
+		return false // the expected transient as the phase begins
+	}
+	if r.AfterHeparin && ctx.Heparin == 0 {
+		return false
+	}
+	if r.LimitOf == LimitOfFlowIndexTarget && !(ctx.FlowIndexTarget > 0) {
 		return false
 	}
 	if r.in.kind == inChannel && ctx.Unprovided.Has(r.in.ch) {
@@ -285,10 +308,37 @@ func (e *Engine) applicable(r *crule, ctx *Context) bool {
 
 // limits returns the limits in force: the gate's override while it holds.
 func (r *crule) limits() (limit, low, high float64) {
+	limit, low, high = r.Limit, r.Low, r.High
 	if r.When != nil && r.gateOn && r.When.Overrides() {
-		return r.When.Limit, r.When.Low, r.When.High
+		limit, low, high = r.When.Limit, r.When.Low, r.When.High
 	}
-	return r.Limit, r.Low, r.High
+	if !math.IsNaN(r.fixed) {
+		limit = r.fixed
+	}
+	return limit * r.scale, low, high
+}
+
+// dynamic sets this evaluation's limit scaling: a share of the flow index
+// target, the oxygen-demand scaling with the patient's temperature (Q10),
+// the re-dose interval of the last cardioplegia solution.
+func (r *crule) dynamic(snap *monitor.Snapshot, ctx *Context) {
+	r.scale, r.fixed = 1, math.NaN()
+	switch {
+	case r.LimitOf == LimitOfFlowIndexTarget:
+		r.scale = ctx.FlowIndexTarget / 100 // the limit is in % of the target
+	case r.Q10 > 1:
+		for _, id := range r.q10 {
+			if rd := snap.Reading(id); rd.OK() {
+				if rd.Value < 37 {
+					r.scale = math.Pow(r.Q10, (rd.Value-37)/10)
+				}
+				break
+			}
+		}
+	}
+	if r.in.kind == inSinceCardioplegia && ctx.CardioplegiaInterval > 0 {
+		r.fixed = ctx.CardioplegiaInterval.Minutes()
+	}
 }
 
 // measure decides whether the rule's condition is present, with hysteresis.
@@ -296,7 +346,16 @@ func (r *crule) limits() (limit, low, high float64) {
 func (e *Engine) measure(t int64, r *crule, a *instance, snap *monitor.Snapshot, ctx *Context) (present, valid bool) {
 	limit, low, high := r.limits()
 	h := r.Hysteresis
+	if r.LimitOf != "" {
+		h *= r.scale // in % of the target, as the limit
+	}
 	a.limit = limit
+	if r.AfterHeparin && r.in.kind == inChannel && snap.Reading(r.in.ch).Time < ctx.Heparin {
+		// A value measured before the heparin (a baseline ACT) says
+		// nothing about the anticoagulation the rule judges.
+		a.value = math.NaN()
+		return false, true
+	}
 	switch r.Condition {
 	case Flag:
 		on := ctx.RecordingFailed
@@ -305,6 +364,8 @@ func (e *Engine) measure(t int64, r *crule, a *instance, snap *monitor.Snapshot,
 			on = ctx.AudioUnavailable
 		case inUploadFailed:
 			on = ctx.UploadFailed
+		case inNIRSBaselineMissing:
+			on = ctx.NIRSBaselineMissing
 		}
 		a.value, a.limit = 0, math.NaN()
 		if on {
@@ -424,7 +485,7 @@ func (e *Engine) stale(t int64, r *crule, a *instance, snap *monitor.Snapshot) b
 }
 
 func (e *Engine) evalDevices(t int64, r *crule, snap *monitor.Snapshot, ctx *Context) {
-	phaseOK := e.applicable(r, ctx)
+	phaseOK := e.applicable(t, r, ctx)
 	for d := 1; d < r.n; d++ {
 		a := &e.inst[r.first+d]
 		dev := &ctx.Devices[d]

@@ -150,6 +150,12 @@ func (r *Runner) SetLimit(id string, limit float64) (<-chan error, error) {
 	return r.do(func(now time.Time) error { return r.cfg.Engine.SetLimit(now, id, limit) })
 }
 
+// SetBaseline queues a new baseline of a fall_pct rule (the recorded
+// pre-induction NIRS baseline).
+func (r *Runner) SetBaseline(id string, baseline float64) (<-chan error, error) {
+	return r.do(func(now time.Time) error { return r.cfg.Engine.SetBaseline(now, id, baseline) })
+}
+
 // SetBand queues a change of the band of an outside-band rule.
 func (r *Runner) SetBand(id string, low, high float64) (<-chan error, error) {
 	return r.do(func(now time.Time) error { return r.cfg.Engine.SetBand(now, id, low, high) })
