@@ -54,6 +54,10 @@ const (
 	// RoleHct: inline.hct, abg.hct, vbg.hct. Used by the case statistics
 	// (nadir Hct), not by a derived channel.
 	RoleHct
+	// RoleCoreTemp: temp.nasopharyngeal, temp.bladder: the patient's core
+	// temperature, whose rise is the rewarming rate (the alarm's, the
+	// tile's and the report's: one definition).
+	RoleCoreTemp
 
 	numRoles
 )
@@ -63,6 +67,7 @@ var roleNames = [numRoles]string{
 	RoleMAP: "map", RoleCVP: "cvp", RoleHb: "hb", RoleSaO2: "sao2", RolePaO2: "pao2",
 	RoleSvO2: "svo2", RolePvO2: "pvo2", RoleSweep: "sweep", RoleExhaustCO2: "exhaust_co2",
 	RoleArterialOutlet: "arterial_outlet", RoleVenousInlet: "venous_inlet", RoleHct: "hct",
+	RoleCoreTemp: "core_temp",
 }
 
 // String returns the role's name ("hb", "sao2", …).
@@ -100,6 +105,7 @@ var candidates = [numRoles][]candidate{
 	RoleArterialOutlet: {{ch: channel.TempArterialOutlet}},
 	RoleVenousInlet:    {{ch: channel.TempVenousInlet}},
 	RoleHct:            {{ch: channel.InlineHct}, {ch: channel.ABGHct}, {ch: channel.VBGHct}},
+	RoleCoreTemp:       {{ch: channel.TempNasopharyngeal}, {ch: channel.TempBladder}},
 }
 
 // Priority returns the channels of r in order of preference; estimated
@@ -143,7 +149,7 @@ var derivedInputs = [NumDerived][]Role{
 	channel.DerivedDO2iVCO2i - channel.DerivedBSA:  {RoleFlow, RoleHeight, RoleWeight, RoleHb, RoleSaO2, RolePaO2, RoleSweep, RoleExhaustCO2},
 	channel.DerivedRQ - channel.DerivedBSA:         {RoleSweep, RoleExhaustCO2, RoleFlow, RoleHb, RoleSaO2, RolePaO2, RoleSvO2, RolePvO2},
 	channel.DerivedAVGradient - channel.DerivedBSA: {RoleArterialOutlet, RoleVenousInlet},
-	channel.DerivedRewarmRate - channel.DerivedBSA: {RoleArterialOutlet},
+	channel.DerivedRewarmRate - channel.DerivedBSA: {RoleCoreTemp},
 }
 
 // optionalRole marks the inputs a derived value is computed without (and
@@ -423,25 +429,27 @@ func (p *Pipeline) derive(now int64, readings []Reading, prov *[NumDerived]Deriv
 		}
 		readings[id] = r
 	}
-	// The rewarming rate is as fresh as the newest outlet temperature, not
+	// The rewarming rate is as fresh as the newest core temperature, not
 	// the oldest point of its window (that one is RewarmWindow old by design).
 	if r := &readings[channel.DerivedRewarmRate]; r.Time != 0 {
-		r.Time = d.roles[RoleArterialOutlet].Time
+		r.Time = d.roles[RoleCoreTemp].Time
 	}
 }
 
-// rewarmRate fits the outlet temperature history over the last RewarmWindow
-// (physio.RewarmRate). It needs a fresh outlet temperature now and history
-// spanning at least half the window, so that two points a second apart do
-// not make a rate; else NaN.
+// rewarmRate fits the patient's core temperature history (the channel the
+// core temperature role chose: nasopharyngeal, else bladder) over the last
+// RewarmWindow (physio.RewarmRate). It needs a fresh core temperature now
+// and history spanning at least half the window, so that two points a
+// second apart do not make a rate; else NaN.
 func (p *Pipeline) rewarmRate(now int64) float64 {
 	d := &p.der
-	if !d.roles[RoleArterialOutlet].Used() {
+	core := &d.roles[RoleCoreTemp]
+	if !core.Used() {
 		return math.NaN()
 	}
 	to := floorSec(now)
 	from := to - int64(p.set.RewarmWindow/time.Second) + 1
-	d.temps = p.hist.appendTemps(channel.TempArterialOutlet, from, to, d.temps[:0])
+	d.temps = p.hist.appendTemps(core.Channel, from, to, d.temps[:0])
 	if len(d.temps) < 2 || d.temps[len(d.temps)-1].Time-d.temps[0].Time < int64(p.set.RewarmWindow/2) {
 		return math.NaN()
 	}

@@ -32,6 +32,7 @@ var caseInputs = []struct {
 	{"gas", channel.GasExhaustCO2, 30},
 	{"heater", channel.TempArterialOutlet, 36.2},
 	{"heater", channel.TempVenousInlet, 33.0},
+	{"monitor", channel.TempNasopharyngeal, 35.8},
 }
 
 func casePhysioInputs() physio.Inputs {
@@ -367,12 +368,17 @@ func TestDerivedQualityReasons(t *testing.T) {
 	}
 }
 
+// The rewarming rate is the patient's core temperature's (nasopharyngeal,
+// else bladder), fitted over the window: the alarm, the tile and the report
+// read this one value (issue 16). The outlet, rising faster, is not it.
 func TestRewarmRate(t *testing.T) {
-	tp := newTest(t, nil, "heater")
-	// Outlet temperature rising 0.25 °C/min, a sample every 2 s.
+	tp := newTest(t, nil, "heater", "monitor")
+	// Core temperature rising 0.25 °C/min, a sample every 2 s; the outlet
+	// twice as fast.
 	for sec := 0; sec <= 600; sec += 2 {
 		at := time.Duration(sec) * time.Second
-		tp.put("heater", channel.TempArterialOutlet, at, 30+0.25*float64(sec)/60)
+		tp.put("monitor", channel.TempNasopharyngeal, at, 30+0.25*float64(sec)/60)
+		tp.put("heater", channel.TempArterialOutlet, at, 32+0.5*float64(sec)/60)
 		tp.put("heater", channel.TempVenousInlet, at, 28)
 		s := tp.step(at)
 		r := s.Reading(channel.DerivedRewarmRate)
@@ -387,9 +393,18 @@ func TestRewarmRate(t *testing.T) {
 			}
 		}
 	}
-	// The outlet probe goes quiet: no rate from old history.
+	// The probe goes quiet: no rate from old history.
 	if r := tp.step(10*time.Minute + 31*time.Second).Reading(channel.DerivedRewarmRate); r.OK() || r.Quality != channel.Stale {
-		t.Fatalf("rate without a fresh outlet temperature: %+v", r)
+		t.Fatalf("rate without a fresh core temperature: %+v", r)
+	}
+	// Without a nasopharyngeal probe, the bladder's.
+	tb := newTest(t, nil, "monitor")
+	for sec := 0; sec <= 300; sec += 2 {
+		at := time.Duration(sec) * time.Second
+		tb.put("monitor", channel.TempBladder, at, 31+0.4*float64(sec)/60)
+		if r := tb.step(at).Reading(channel.DerivedRewarmRate); sec == 300 && (!r.OK() || !near(r.Value, 0.4, 1e-4)) {
+			t.Fatalf("bladder rate after %d s: %+v", sec, r)
+		}
 	}
 }
 

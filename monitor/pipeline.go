@@ -14,6 +14,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/ring"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 // Errors of New, AddSource, Run.
@@ -43,6 +44,15 @@ type Config struct {
 	// once OnPublish returns: a callback that keeps it calls Retain, and
 	// Release when done (the recorder copies what it needs instead).
 	OnPublish func(*Snapshot)
+	// Phase, if set, tells the case statistics the case's phase at a time
+	// (Unix ns): the console's timeline (monitor/timeline), the same the
+	// report counts by. Full flow (timeline.Bypass) is when the figures of
+	// perfusion count; the temperature and Hct nadirs count on the pump
+	// (weaning, arrest and cerebral perfusion too). Nil: a case without a
+	// timeline, where a fresh pump flow of at least Limits.OnBypassFlow
+	// counts as both. Called on the publishing goroutine; it must not
+	// block for long (a read lock).
+	Phase func(t int64) timeline.Phase
 }
 
 // Pipeline is the monitor: see the package documentation.
@@ -55,6 +65,7 @@ type Pipeline struct {
 	set       Settings
 	clock     clock.Clock
 	onPublish func(*Snapshot)
+	phase     func(int64) timeline.Phase
 
 	chans   []channel.Channel // the table: built-in + extra; read-only, shared with snapshots
 	names   map[string]channel.ID
@@ -132,6 +143,7 @@ func New(cfg Config) (*Pipeline, error) {
 		set:       set,
 		clock:     clk,
 		onPublish: cfg.OnPublish,
+		phase:     cfg.Phase,
 		chans:     make([]channel.Channel, n),
 		names:     make(map[string]channel.ID, n),
 		fresh:     make([]int64, n),
