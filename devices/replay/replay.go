@@ -12,6 +12,7 @@ import (
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 // ErrEmpty: the file holds no sample to replay.
@@ -35,6 +36,9 @@ type Event struct {
 	Kind   string
 	Text   string
 	Target int64
+	// Tag qualifies the event (timeline.Qualifier): the cardioplegia's
+	// solution, the drug's name, the arrest's cerebral perfusion.
+	Tag string
 }
 
 // Bookmark is a teaching note of the case file (measurement bookmark).
@@ -170,6 +174,7 @@ func (b *Builder) AddEntry(e *record.Entry) error {
 		}
 	case record.KindEvent:
 		ev := Event{Time: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text")}
+		ev.Tag = timeline.Qualifier(ev.Kind, e.Str)
 		ref := e.Str("target") // an edit's
 		if ev.Kind == "specimen" {
 			ref = e.Str("sample_time") // the analyser result a specimen entry assigns

@@ -14,7 +14,7 @@ import (
 var SummaryColumns = []string{
 	"case", "identified", "ident_name", "ident_hospital_number",
 	"start", "end", "height_cm", "weight_kg", "bsa_m2", "age_years", "sex",
-	"bypass_min", "cross_clamp_min", "arrest_min",
+	"bypass_min", "cross_clamp_min", "arrest_min", "full_flow_min", "weaning_min", "acp_min", "rcp_min",
 	"lowest_temp_c", "nadir_hct_pct", "nadir_do2i", "do2i_threshold", "do2i_below_min", "do2i_area_below",
 	"map_below_min", "svo2_below_min", "outlet_high_min", "av_gradient_high_min", "av_gradient_warm_high_min", "rewarm_rate_high_min",
 	"fluids_in_ml", "cardioplegia_ml", "cell_salvage_ml", "blood_products_ml", "blood_units", "urine_ml", "haemofiltration_ml", "balance_ml",
@@ -96,7 +96,7 @@ func (s *CaseSummary) csvRow() []string {
 	return []string{
 		s.Label, strconv.FormatBool(s.Identified), s.Identifiers["name"], s.Identifiers["hospital_number"],
 		ts(s.Start), ts(s.End), f(s.HeightCm, 1), f(s.WeightKg, 1), f(s.BSA, 3), f(s.AgeYears, 0), s.Sex,
-		mins(s.Bypass), mins(s.CrossClamp), mins(s.Arrest),
+		mins(s.Bypass), mins(s.CrossClamp), mins(s.Arrest), mins(s.FullFlow), mins(s.Weaning), mins(s.ACP), mins(s.RCP),
 		nadir(s.LowestTemp, 1), nadir(s.NadirHct, 1), nadir(s.NadirDO2i, 0), f(s.DO2iThreshold, 0), mins(s.DO2iBelow), f(s.DO2iAreaBelow, 1),
 		mins(s.MAPBelow), mins(s.SvO2Below), mins(s.OutletHigh), mins(s.AVGradientHigh), mins(s.AVGradientWarmHigh), mins(s.RewarmRateHigh),
 		f(s.fluidsIn(), 0), f(s.Cardioplegia.ML, 0), f(s.CellSalvage.ML, 0), f(s.bloodML(), 0), strconv.Itoa(s.BloodUnits()), f(s.Urine.ML, 0), f(s.Haemofiltration.ML, 0), f(s.Balance, 0),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
@@ -129,10 +130,17 @@ type CaseSummary struct {
 
 	// Bypass, CrossClamp and Arrest are the summed durations of the
 	// on_bypass/off_bypass, clamp_on/clamp_off and arrest_start/arrest_end
-	// periods; an unclosed period counts up to the end of the file (and is
-	// a missing item).
+	// periods (the arrest includes its cerebral perfusion); an unclosed
+	// period counts up to the end of the file (and is a missing item).
 	Bypass, CrossClamp, Arrest time.Duration
-	BypassStart, BypassEnd     time.Time // first on_bypass, last off (zero if none)
+	// FullFlow is the time on full bypass: the on-bypass figures below
+	// (nadirs, time below limits, completeness) count over it alone, as the
+	// console's statistics do (monitor/timeline: one definition of "on
+	// bypass"). Weaning (partial bypass), the circulatory arrest without
+	// cerebral perfusion, and antegrade and retrograde cerebral perfusion
+	// are reported on their own.
+	FullFlow, Weaning, ArrestOnly, ACP, RCP time.Duration
+	BypassStart, BypassEnd                  time.Time // first on_bypass, last off (zero if none)
 
 	LowestTemp Nadir // temp.nasopharyngeal / temp.bladder, on bypass
 	NadirHct   Nadir // inline.hct, abg.hct, vbg.hct, on bypass
@@ -141,13 +149,18 @@ type CaseSummary struct {
 
 	// Durations on bypass with the condition, each from usable, fresh
 	// values only; DO2iAreaBelow in mL/min/m² × min.
-	DO2iBelow          time.Duration
-	DO2iAreaBelow      float64
-	MAPBelow           time.Duration
-	SvO2Below          time.Duration
-	OutletHigh         time.Duration
-	AVGradientHigh     time.Duration // |gradient| > Limits.AVGradientHigh
-	AVGradientWarmHigh time.Duration // |gradient| > AVGradientWarm, outlet ≥ WarmFrom
+	DO2iBelow     time.Duration
+	DO2iAreaBelow float64
+	MAPBelow      time.Duration
+	SvO2Below     time.Duration
+	OutletHigh    time.Duration
+	// AVGradientHigh: the gradient outside the guideline's signed band
+	// (physio.AVGradientOutside): below −Limits.AVGradientHigh (cooling), or
+	// above it, or above AVGradientWarm once the outlet is ≥ WarmFrom
+	// (rewarming): what av_gradient_high alarms on. AVGradientWarmHigh is the
+	// part of it rewarming led by more than AVGradientWarm at ≥ WarmFrom.
+	AVGradientHigh     time.Duration
+	AVGradientWarmHigh time.Duration
 	RewarmRateHigh     time.Duration // rate > RewarmRateHigh, outlet ≥ WarmFrom
 
 	// Fluids in, by fluid kind (prime, crystalloid, colloid, other),
@@ -219,20 +232,30 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	// bypass at the latest).
 	tl := timeline.New(len(c.Events) + 1)
 	for _, e := range c.Events {
-		_ = tl.Add(timeline.Event{Time: e.T, Kind: e.Kind, Text: e.Text}) // only events without a time are refused
+		tag := timeline.Qualifier(e.Kind, func(k string) string { return e.Str[k] })
+		_ = tl.Add(timeline.Event{Time: e.T, Kind: e.Kind, Text: e.Text, Tag: tag}) // only events without a time are refused
 	}
 	st := tl.At(c.End)
 	s.Bypass, s.CrossClamp, s.Arrest = st.Bypass, st.Clamp, st.Arrest
+	s.FullFlow, s.Weaning, s.ArrestOnly = st.InPhase[timeline.Bypass], st.InPhase[timeline.Weaning], st.InPhase[timeline.Arrest]
+	s.ACP, s.RCP = st.InPhase[timeline.ACP], st.InPhase[timeline.RCP]
 	if len(bypass) > 0 {
 		s.BypassStart, s.BypassEnd = utc(bypass[0].a), utc(bypass[len(bypass)-1].b)
+	}
+	// The figures of perfusion on bypass count over full flow alone; the
+	// case's temperature and Hct nadirs and the record's completeness
+	// checks over all of the time on the pump.
+	var full []span
+	for _, sp := range tl.Spans(timeline.Bypass, c.End) {
+		full = append(full, span{sp.From, sp.To})
 	}
 
 	s.LowestTemp = nadir(c, bypass, false, "temp.nasopharyngeal", "temp.bladder")
 	s.NadirHct = nadir(c, bypass, false, "inline.hct", "abg.hct", "vbg.hct")
-	s.NadirDO2i = nadir(c, bypass, false, "derived.do2i")
+	s.NadirDO2i = nadir(c, full, false, "derived.do2i")
 	s.MaxOutlet = nadir(c, bypass, true, "temp.arterial_outlet")
 
-	s.integrate(c, bypass, set, thr)
+	s.integrate(c, full, set, thr)
 	s.records(c, red)
 	s.alarms(c)
 	s.missing(c, bypass, set)
@@ -284,9 +307,11 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 
 func clock(ns int64) string { return utc(ns).Format("15:04:05") }
 
+// inSpans reports whether t is in one of the spans, each [a, b): a value
+// taken as the pump stops (at off_bypass) is after bypass.
 func inSpans(sp []span, t int64) bool {
 	for _, p := range sp {
-		if t >= p.a && t <= p.b {
+		if t >= p.a && t < p.b {
 			return true
 		}
 	}
@@ -390,8 +415,9 @@ func (s *CaseSummary) integrate(c *Case, bypass []span, set Settings, thr float6
 			if o >= lim.OutletHigh {
 				s.OutletHigh += dt
 			}
-			g := math.Abs(grad.at(a))
-			if g > lim.AVGradientHigh {
+			g := grad.at(a)
+			if physio.AVGradientOutside(g, o, physio.AVGradientBand{Cooling: lim.AVGradientHigh, Rewarming: lim.AVGradientHigh,
+				Warm: set.AVGradientWarm, WarmFrom: set.WarmFrom}) {
 				s.AVGradientHigh += dt
 			}
 			if o >= set.WarmFrom && g > set.AVGradientWarm {
@@ -407,10 +433,14 @@ func (s *CaseSummary) integrate(c *Case, bypass []span, set Settings, thr float6
 			}
 		}
 	}
+	var full time.Duration
+	for _, p := range bypass {
+		full += time.Duration(p.b - p.a)
+	}
 	for j, k := range KeyChannels {
 		sh := math.NaN()
-		if s.Bypass > 0 {
-			sh = float64(fresh[j]) / float64(s.Bypass)
+		if full > 0 {
+			sh = float64(fresh[j]) / float64(full)
 		}
 		s.Completeness = append(s.Completeness, Completeness{Channel: k, Share: sh})
 	}
