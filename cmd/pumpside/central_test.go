@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,7 +53,11 @@ func TestSessionPublishesLiveState(t *testing.T) {
 	assert.Equal(t, "bypass", l.Phase, "40 min into the routine case")
 	assert.Equal(t, 40*time.Minute, l.Case)
 	assert.Positive(t, l.Bypass)
-	assert.Equal(t, 280.0, l.DO2iThreshold)
+	// The DO2i threshold in force: do2i_low's 280, scaled to the cooled
+	// patient's temperature (q10 = 2, issue 16).
+	naso := s.p.Latest().Reading(channel.TempNasopharyngeal)
+	require.True(t, naso.OK())
+	assert.InDelta(t, 280*math.Pow(2, (naso.Value-37)/10), l.DO2iThreshold, 1e-6)
 }
 
 // testConsole is a console session on the built-in case, in real time,

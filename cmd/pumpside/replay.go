@@ -235,16 +235,14 @@ func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, ea
 	}
 	tl := timeline.New(len(c.Events) + 1)
 	for _, e := range c.Events {
-		if err := tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind}); err != nil {
+		if err := tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Tag: e.Tag}); err != nil {
 			return st, err
 		}
 	}
+	pc := newPhaseContext(alarms.DefaultProfile(), c.Settings(monitor.DefaultSettings()).Constants)
 	actx := alarms.Context{Unprovided: c.Unprovided()}
 	st.unknown, err = replaySeconds(ctx, c, func(now time.Time, snap *monitor.Snapshot) error {
-		applyTimeline(tl.At(now.UnixNano()), &actx)
-		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
-			actx.LastACT = r.Time
-		}
+		pc.apply(tl.At(now.UnixNano()), now.UnixNano(), snap, &actx)
 		st.transitions += len(eng.Eval(now, snap, &actx))
 		return each(now, snap)
 	})

@@ -157,7 +157,12 @@ func (r *replayer) takeCheckpoints() error {
 	clk := &posClock{}
 	s0 := floorSecond(r.c.Start) * int64(time.Second)
 	clk.t.Store(s0)
-	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings()})
+	tl := timeline.New(len(r.c.Events) + 1)
+	for _, e := range r.c.Events {
+		_ = tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Tag: e.Tag}) // only events without a time are refused
+	}
+	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings(),
+		Phase: func(t int64) timeline.Phase { return tl.At(t).Phase }})
 	if err != nil {
 		return err
 	}
@@ -214,7 +219,8 @@ func (r *replayer) newSession(carry *replay.Carry) (*replaySession, error) {
 	// runner, which a replay session has its own of (building them would
 	// cost a sound bank per seek).
 	s := newSessionState(sessionOptions{clk: clk, profile: r.profile, stderr: r.stderr, caseStart: time.Unix(0, start)})
-	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings(), OnPublish: s.onPublish})
+	s.phase = newPhaseContext(r.profile, r.replaySettings().Constants) // the case's own constants
+	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings(), OnPublish: s.onPublish, Phase: s.phaseAt})
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +277,7 @@ func (r *replayer) step(rs *replaySession, t int64) {
 func (r *replayer) catchUp(rs *replaySession, t int64) {
 	for ; rs.nextEv < len(r.c.Events) && r.c.Events[rs.nextEv].Time <= t; rs.nextEv++ {
 		e := &r.c.Events[rs.nextEv]
-		if err := rs.s.tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text}); err != nil {
+		if err := rs.s.tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text, Tag: e.Tag}); err != nil {
 			fmt.Fprintf(r.stderr, "pumpside replay: event %s: %v\n", e.Kind, err)
 		}
 		if e.Kind == entry.KindSpecimen && e.Target != 0 {

@@ -67,7 +67,17 @@ func TestReplayReproducesLive(t *testing.T) {
 	for _, e := range events {
 		require.NoError(t, tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind}))
 	}
-	var actx alarms.Context
+	// The live console's context: the simulated sources' channels are
+	// what it takes as provided, as the replay does from the file.
+	var prov channel.Set
+	for i := range sim.Sources() {
+		for _, id := range sim.Source(i).Channels() {
+			prov.Add(id)
+		}
+	}
+	monitor.AddDerived(&prov)
+	actx := alarms.Context{Unprovided: prov.Complement()}
+	pc := newPhaseContext(alarms.DefaultProfile(), monitor.DefaultSettings().Constants)
 	var derivedLive bytes.Buffer
 	derivedLive.WriteString("time")
 	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
@@ -84,10 +94,7 @@ func TestReplayReproducesLive(t *testing.T) {
 			require.True(t, prods[src].Put(s))
 		})
 		snap := p.Step(now)
-		applyTimeline(tl.At(now.UnixNano()), &actx)
-		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
-			actx.LastACT = r.Time
-		}
+		pc.apply(tl.At(now.UnixNano()), now.UnixNano(), snap, &actx)
 		eng.Eval(now, snap, &actx)
 		derivedLive.WriteString(now.UTC().Format(time.RFC3339))
 		for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {

@@ -28,9 +28,11 @@ import (
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/livestate"
+	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
+	"github.com/pumpside/pumpside/ui/view"
 )
 
 // session is one running console: the pipeline and its sources, the case
@@ -80,6 +82,9 @@ type session struct {
 	// guards it (GUI goroutine writes, state builder reads).
 	specimenMu sync.Mutex
 	specimens  map[int64]bool
+	// phase fills the alarm context's phase from the timeline and the
+	// newest values (weaning inferred from the flow, to be confirmed).
+	phase *phaseContext
 	// operatorProvides are the channels the operator is expected to enter
 	// on a live console (the patient's size): a DO2i that cannot be
 	// computed for want of them is no_data, a prompt to enter them.
@@ -128,6 +133,11 @@ func newSessionState(o sessionOptions) *session {
 	if !o.caseStart.IsZero() {
 		s.caseStart = o.caseStart.UnixNano()
 	}
+	prof := o.profile
+	if prof == nil {
+		prof = alarms.DefaultProfile()
+	}
+	s.phase = newPhaseContext(prof, physio.DefaultConstants())
 	return s
 }
 
@@ -137,7 +147,7 @@ func newSession(o sessionOptions) (*session, error) {
 	s := newSessionState(o)
 	s.operatorProvides.Add(channel.PatientHeight)
 	s.operatorProvides.Add(channel.PatientWeight)
-	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: monitor.DefaultSettings(), OnPublish: s.onPublish})
+	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: monitor.DefaultSettings(), OnPublish: s.onPublish, Phase: s.phaseAt})
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +282,15 @@ func (s *session) addDevices(cfg *console.Config) (map[string]devices.Sink, []*m
 // addEvent puts a case event on the timeline and in the record. Any
 // goroutine.
 func (s *session) addEvent(t int64, kind, text string, fields ...record.Field) {
-	if err := s.tl.Add(timeline.Event{Time: t, Kind: kind, Text: text}); err != nil {
+	tag := timeline.Qualifier(kind, func(key string) string {
+		for _, f := range fields {
+			if f.Key == key && f.IsStr {
+				return f.Str
+			}
+		}
+		return ""
+	})
+	if err := s.tl.Add(timeline.Event{Time: t, Kind: kind, Text: text, Tag: tag}); err != nil {
 		fmt.Fprintf(s.stderr, "pumpside: event %s at %v not kept: %v\n", kind, time.Unix(0, t).UTC(), err)
 	}
 	if s.rec != nil {
@@ -308,24 +326,9 @@ func (s *session) poke() {
 	}
 }
 
-var phases = [...]alarms.Phase{
-	timeline.Unknown: alarms.PhaseUnknown, timeline.PreBypass: alarms.PreBypass, timeline.Bypass: alarms.Bypass,
-	timeline.Arrest: alarms.Arrest, timeline.OffBypass: alarms.OffBypass,
-}
-
-// applyTimeline puts what the case's events imply into the alarm context.
-// An ACT result seen on the act.seconds channel may be later than the last
-// act event: the later one counts.
-func applyTimeline(st timeline.State, c *alarms.Context) {
-	c.Phase = phases[st.Phase]
-	c.CrossClamp = st.CrossClamp
-	c.LastCardioplegia = st.LastCardioplegia
-	c.LastACT = max(c.LastACT, st.LastACT)
-}
-
 // fillContext runs on the alarm goroutine before each evaluation.
 func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.Context) {
-	applyTimeline(s.tl.At(now.UnixNano()), c)
+	s.phase.apply(s.tl.At(now.UnixNano()), now.UnixNano(), snap, c)
 	c.Unprovided = s.unprovided(snap)
 	c.RecordingFailed = s.rec != nil && s.rec.Failed()
 	if s.shipper != nil {
@@ -436,6 +439,12 @@ func sameAlarms(a, b []alarms.Status) bool {
 func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load(), Refusal: s.LastError(),
 		Specimen: s.specimenPrompt(snap)}
+	if ph := s.tl.At(snap.Time).Phase; ph != timeline.Unknown {
+		v.Phase = ph.Label()
+	}
+	if s.phase.Inferred() {
+		v.Phase, v.PhaseHint = timeline.Weaning.Label(), "flow reduced after rewarming: W confirms"
+	}
 	if s.sim != nil {
 		v.Instructor = &ui.InstructorView{Faults: sim.FaultNames()}
 		if a := s.faults.Load(); a != nil {
@@ -573,6 +582,10 @@ var viewKinds = map[string]ui.EventKind{
 	timeline.KindArrestEnd: ui.EventKind(7), "drug": ui.EventKind(8), "fluid": ui.EventKind(9),
 	"blood_product": ui.EventKind(10), timeline.KindACT: ui.EventKind(11), "blood_gas": ui.EventKind(12),
 	"note": ui.EventKind(13), "artifact": ui.EventKind(14), "bookmark": ui.EventKind(15),
+	timeline.KindWeaning: view.EventWeaning, timeline.KindFullFlow: view.EventFullFlow,
+	timeline.KindACPStart: view.EventACPStart, timeline.KindACPEnd: view.EventACPEnd,
+	timeline.KindRCPStart: view.EventRCPStart, timeline.KindRCPEnd: view.EventRCPEnd,
+	timeline.KindNIRSBaseline: view.EventNIRSBaseline,
 }
 
 // caseKind is the inverse of viewKinds.
@@ -633,17 +646,24 @@ func (s *session) onAction(a ui.Action) {
 		if kind == entry.KindArtifact {
 			artifactDefaults(&e, a.Text)
 		}
+		if kind == entry.KindNIRSBaseline {
+			nirsBaselineDefaults(&e, s.p.Latest())
+		}
 		entry.Normalize(&e)
 		if err := entry.Validate(e, s.caseStart, s.clk.Now().UnixNano()); err != nil {
 			s.refuse(err)
 			return
 		}
-		ev, err := s.tl.AddUnique(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text})
+		tag := timeline.Qualifier(e.Kind, func(k string) string { return e.Str[k] })
+		ev, err := s.tl.AddUnique(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text, Tag: tag})
 		if err != nil {
 			s.refuse(err)
 			return
 		}
 		e.Time = ev.Time // the entry's identity, unique in the case
+		if kind == entry.KindNIRSBaseline {
+			s.setNIRSBaselines(e)
+		}
 		s.entries[e.Time] = e
 		s.lastError.Store(nil)
 		if s.rec != nil {
@@ -835,8 +855,8 @@ func readCaseForResume(path string) (caseID string, events []timeline.Event, err
 		if caseID == "" {
 			caseID = e.Tag("case")
 		}
-		if e.Kind() == record.KindEvent && e.Tag("kind") != "" {
-			events = append(events, timeline.Event{Time: e.Time, Kind: e.Tag("kind"), Text: e.Str("text")})
+		if k := e.Tag("kind"); e.Kind() == record.KindEvent && k != "" {
+			events = append(events, timeline.Event{Time: e.Time, Kind: k, Text: e.Str("text"), Tag: timeline.Qualifier(k, e.Str)})
 		}
 	}
 	if err := r.Err(); err != nil {

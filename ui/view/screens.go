@@ -188,7 +188,8 @@ func (s *Screens) keys(gtx layout.Context, snap *monitor.Snapshot, st *State, no
 			kind := sc.Kind
 			if sc.Off != EventNone {
 				ct := ComputeTimes(st.Events, snap, nowNs)
-				on := map[EventKind]bool{EventBypassOn: ct.BypassOn, EventClampOn: ct.ClampOn, EventArrestStart: ct.ArrestOn}[sc.Kind]
+				on := map[EventKind]bool{EventBypassOn: ct.BypassOn, EventClampOn: ct.ClampOn, EventArrestStart: ct.ArrestOn,
+					EventWeaning: ct.WeaningOn, EventACPStart: ct.ACPOn}[sc.Kind]
 				if on {
 					kind = sc.Off
 				}
