@@ -153,6 +153,12 @@ func docCondition(r *alarms.Rule) string {
 	if r.LimitOf != "" {
 		s += " of `" + r.LimitOf + "` (the limit is a %)"
 	}
+	if a := r.Artefact; a != nil {
+		s += fmt.Sprintf("; a fall of more than %s %% that `%s` does not share is held as an artefact (%s at most)", num(a.Fall), a.Confirm, docDur(a.Hold))
+	}
+	if r.NoDataDelay > 0 {
+		s += "; no_data after " + docDur(r.NoDataDelay)
+	}
 	if r.Q10 > 1 {
 		s += fmt.Sprintf("; the limit × %s^((T − 37)/10) below 37 °C, T from %s", num(r.Q10), "`"+strings.Join(r.Q10Inputs, "`, `")+"`")
 	}

@@ -66,17 +66,24 @@ type crule struct {
 	// scale and fixed are this evaluation's dynamic limit (dynamic): the
 	// limit times scale, or fixed (in the limit's unit) when not NaN.
 	scale, fixed float64
-	gateOn       bool
-	first, n     int // its alarms: inst[first : first+n]
-	noData       int // its no_data alarm's index in Engine.present, -1 if none
-	hist         *history
-	hasBaseline  bool
-	baseline     float64
-	counter      uint64
-	counterInit  bool
-	lastRise     int64
-	delay        int64
-	escalate     int64
+	// The artefact check (Rule.Artefact): the confirming channel, the
+	// last sample of the input and the confirm channel's value then, and
+	// when a fall held as artefact began (0: none) with the value before it.
+	confirm                  channel.ID
+	lastT                    int64
+	lastV, lastConfirm       float64
+	artefactSince, artefactV int64
+	gateOn                   bool
+	first, n                 int // its alarms: inst[first : first+n]
+	noData                   int // its no_data alarm's index in Engine.present, -1 if none
+	hist                     *history
+	hasBaseline              bool
+	baseline                 float64
+	counter                  uint64
+	counterInit              bool
+	lastRise                 int64
+	delay                    int64
+	escalate                 int64
 }
 
 // instance is one alarm: a rule's, a device's under device_lost, or a
@@ -122,6 +129,7 @@ func New(p *Profile, opts Options) (*Engine, error) {
 	}
 	noDataOf := map[channel.ID]int{}
 	var noDataCh []channel.ID
+	var noDataDelay []time.Duration
 	for i := range p.Rules {
 		r := crule{Rule: p.Rules[i], noData: -1, delay: int64(p.Rules[i].Delay), escalate: int64(p.Rules[i].EscalateAfter),
 			scale: 1, fixed: math.NaN()}
@@ -146,13 +154,22 @@ func New(p *Profile, opts Options) (*Engine, error) {
 		if r.Condition == RateAbove || r.Condition == RateBelow {
 			r.hist = &history{}
 		}
+		if r.Artefact != nil {
+			id, ok := channel.Lookup(r.Artefact.Confirm)
+			if !ok {
+				return nil, fmt.Errorf("alarms: rule %s: unknown artefact input %q", r.ID, r.Artefact.Confirm)
+			}
+			r.confirm = id
+		}
 		if r.StaleAlarm {
 			k, seen := noDataOf[r.in.ch]
 			if !seen {
 				k = len(noDataCh)
 				noDataOf[r.in.ch] = k
 				noDataCh = append(noDataCh, r.in.ch)
+				noDataDelay = append(noDataDelay, p.NoData.Delay)
 			}
+			noDataDelay[k] = max(noDataDelay[k], r.NoDataDelay)
 			r.noData = k
 		}
 		r.first = len(e.inst)
@@ -170,17 +187,16 @@ func New(p *Profile, opts Options) (*Engine, error) {
 		e.rules = append(e.rules, r)
 	}
 	e.noData0 = len(e.inst)
-	for _, ch := range noDataCh {
+	for k, ch := range noDataCh {
 		e.inst = append(e.inst, instance{
 			id: noDataPrefix + ch.String(), rule: -1, prio: p.NoData.Priority,
-			delay: int64(p.NoData.Delay), value: math.NaN(), limit: math.NaN(),
+			delay: int64(noDataDelay[k]), value: math.NaN(), limit: math.NaN(),
 		})
 	}
 	for i := range e.inst {
 		e.inst[i].idx = i
 	}
 	e.present = make([]bool, len(noDataCh))
-	e.out = make([]Transition, 0, 2*len(e.inst)) // a few transitions per alarm and evaluation at most: Eval never grows it
 	// At most a few transitions per alarm per Eval (pending+active,
 	// expiry+escalation); the slice grows only in pathological cases.
 	e.out = make([]Transition, 0, 4*len(e.inst)+16)
@@ -225,6 +241,9 @@ func (e *Engine) Eval(now time.Time, snap *monitor.Snapshot, ctx *Context) []Tra
 			a.applicable, a.applicableSince = true, t
 		}
 		present, valid := e.measure(t, r, a, snap, ctx)
+		if art := r.artefact(t, snap); present && art {
+			present = false // a fall the line pressure does not share: the transducer
+		}
 		why := ReasonRecovered
 		if !valid {
 			why = ReasonInputInvalid
@@ -652,3 +671,38 @@ func (r *crule) inForce() Limits {
 }
 
 var noLimits = Limits{Limit: math.NaN(), Low: math.NaN(), High: math.NaN()}
+
+// artefact runs the rule's artefact check (Rule.Artefact) on the input's
+// newest value and reports whether the condition is to be held absent as an
+// artefact now.
+func (r *crule) artefact(t int64, snap *monitor.Snapshot) bool {
+	if r.Artefact == nil {
+		return false
+	}
+	in, conf := snap.Reading(r.in.ch), snap.Reading(r.confirm)
+	if !in.OK() {
+		r.artefactSince = 0
+		return false
+	}
+	if in.Time != r.lastT { // a new value of the input
+		fall := r.Artefact.Fall / 100
+		if r.artefactSince == 0 && r.lastT != 0 && in.Value < r.lastV*(1-fall) && conf.OK() &&
+			!math.IsNaN(r.lastConfirm) && conf.Value > r.lastConfirm*(1-fall/2) {
+			r.artefactSince, r.artefactV = t, int64(math.Float64bits(r.lastV))
+		}
+		r.lastT, r.lastV = in.Time, in.Value
+		r.lastConfirm = math.NaN()
+		if conf.OK() {
+			r.lastConfirm = conf.Value
+		}
+	}
+	if r.artefactSince == 0 {
+		return false
+	}
+	before := math.Float64frombits(uint64(r.artefactV))
+	if in.Value >= before*(1-r.Artefact.Fall/200) || t-r.artefactSince >= int64(r.Artefact.Hold) {
+		r.artefactSince = 0 // recovered, or held long enough: real from now on
+		return false
+	}
+	return true
+}

@@ -45,6 +45,20 @@ type Profile struct {
 	Cardioplegia []Redose
 }
 
+// Artefact recognises a measurement artefact by its physiology: on bypass the
+// arterial pressure follows the pump's line pressure, so a sudden fall of
+// the arterial line's MAP that the line pressure does not share is the
+// transducer (a blood sample drawn through it, a kinked line), not the
+// patient. When a new value of the input falls by more than Fall % from the
+// one before while Confirm falls by less than half that, the rule's
+// condition is held absent until the input recovers, or for Hold at most
+// (then it is taken as real).
+type Artefact struct {
+	Confirm string
+	Fall    float64
+	Hold    time.Duration
+}
+
 // Redose is the re-dose interval of a cardioplegia solution: the first
 // whose Match is in the solution's name (lower case) applies.
 type Redose struct {
@@ -134,7 +148,15 @@ type Rule struct {
 	// LimitOf makes the limit a share (in %) of a context value:
 	// "flow_index_target" (Context.FlowIndexTarget).
 	LimitOf string
-	Message string
+	// NoDataDelay, when longer than the profile's no_data delay, is the
+	// delay of the input's no_data alarm: a sensor whose signal is lost
+	// for seconds at a time by design (a cerebral oximeter during
+	// diathermy) is no lost value until then.
+	NoDataDelay time.Duration
+	// Artefact, if not nil, holds a sudden fall of the input that a
+	// second channel does not confirm as an artefact, not a condition.
+	Artefact *Artefact
+	Message  string
 	// Evidence is the source of the default, for docs/alarms.md.
 	Evidence string
 }
@@ -275,35 +297,43 @@ type rawSound struct {
 }
 
 type rawRule struct {
-	ID                   string    `toml:"id"`
-	Input                string    `toml:"input"`
-	Condition            string    `toml:"condition"`
-	Limit                *float64  `toml:"limit"`
-	Low                  *float64  `toml:"low"`
-	High                 *float64  `toml:"high"`
-	Inclusive            bool      `toml:"inclusive"`
-	Hysteresis           *float64  `toml:"hysteresis"`
-	Window               *duration `toml:"window"`
-	MaxSilence           *duration `toml:"max_silence"`
-	Delay                *duration `toml:"delay"`
-	Priority             string    `toml:"priority"`
-	NonessentialPriority string    `toml:"nonessential_priority"`
-	Latching             bool      `toml:"latching"`
-	EscalateAfter        *duration `toml:"escalate_after"`
-	EscalateTo           string    `toml:"escalate_to"`
-	Phases               []string  `toml:"phases"`
-	CrossClamp           bool      `toml:"cross_clamp"`
-	When                 *rawWhen  `toml:"when"`
-	LimitMin             *float64  `toml:"limit_min"`
-	LimitMax             *float64  `toml:"limit_max"`
-	StaleAlarm           *bool     `toml:"stale_alarm"`
-	Onset                *duration `toml:"onset"`
-	AfterHeparin         bool      `toml:"after_heparin"`
-	Q10                  *float64  `toml:"q10"`
-	Q10Inputs            []string  `toml:"q10_inputs"`
-	LimitOf              string    `toml:"limit_of"`
-	Message              string    `toml:"message"`
-	Evidence             string    `toml:"evidence"`
+	ID                   string       `toml:"id"`
+	Input                string       `toml:"input"`
+	Condition            string       `toml:"condition"`
+	Limit                *float64     `toml:"limit"`
+	Low                  *float64     `toml:"low"`
+	High                 *float64     `toml:"high"`
+	Inclusive            bool         `toml:"inclusive"`
+	Hysteresis           *float64     `toml:"hysteresis"`
+	Window               *duration    `toml:"window"`
+	MaxSilence           *duration    `toml:"max_silence"`
+	Delay                *duration    `toml:"delay"`
+	Priority             string       `toml:"priority"`
+	NonessentialPriority string       `toml:"nonessential_priority"`
+	Latching             bool         `toml:"latching"`
+	EscalateAfter        *duration    `toml:"escalate_after"`
+	EscalateTo           string       `toml:"escalate_to"`
+	Phases               []string     `toml:"phases"`
+	CrossClamp           bool         `toml:"cross_clamp"`
+	When                 *rawWhen     `toml:"when"`
+	LimitMin             *float64     `toml:"limit_min"`
+	LimitMax             *float64     `toml:"limit_max"`
+	StaleAlarm           *bool        `toml:"stale_alarm"`
+	Onset                *duration    `toml:"onset"`
+	AfterHeparin         bool         `toml:"after_heparin"`
+	Q10                  *float64     `toml:"q10"`
+	Q10Inputs            []string     `toml:"q10_inputs"`
+	LimitOf              string       `toml:"limit_of"`
+	Artefact             *rawArtefact `toml:"artefact"`
+	NoDataDelay          *duration    `toml:"no_data_delay"`
+	Message              string       `toml:"message"`
+	Evidence             string       `toml:"evidence"`
+}
+
+type rawArtefact struct {
+	Confirm string    `toml:"confirm"`
+	Fall    *float64  `toml:"fall"`
+	Hold    *duration `toml:"hold"`
 }
 
 type rawWhen struct {
@@ -811,6 +841,23 @@ func (c *checker) scaling(rr *rawRule, r *Rule, cond Condition, in input) {
 		c.add("limit_of", "%q: want %s", rr.LimitOf, LimitOfFlowIndexTarget)
 	}
 	r.LimitOf = rr.LimitOf
+	r.NoDataDelay = c.dur("no_data_delay", rr.NoDataDelay, 0, time.Second, 5*time.Minute)
+	if rr.NoDataDelay != nil && !staleAlarmPossible(in, cond) {
+		c.add("no_data_delay", "applies only to physiological rules on a channel")
+	}
+	if ra := rr.Artefact; ra != nil {
+		a := &Artefact{Confirm: ra.Confirm, Fall: c.finite("artefact.fall", ra.Fall), Hold: c.dur("artefact.hold", ra.Hold, 30*time.Second, time.Second, 5*time.Minute)}
+		if in, ok := resolveInput(ra.Confirm); !ok || in.kind != inChannel {
+			c.add("artefact.confirm", "%q: want a channel name", ra.Confirm)
+		}
+		if ra.Fall == nil || !(a.Fall > 0 && a.Fall < 100) {
+			c.add("artefact.fall", "want a fall in %% between 0 and 100")
+		}
+		if cond != Below || in.kind != inChannel {
+			c.add("artefact", "applies only to below on a channel")
+		}
+		r.Artefact = a
+	}
 }
 
 // LimitOfFlowIndexTarget is the context value limit_of may name.
@@ -903,4 +950,10 @@ func resolveInput(name string) (input, bool) {
 		return input{kind: inChannel, ch: id}, true
 	}
 	return input{}, false
+}
+
+// staleAlarmPossible reports whether a rule of condition cond on input in
+// can raise a no_data alarm (physiological, on a channel).
+func staleAlarmPossible(in input, cond Condition) bool {
+	return in.kind == inChannel && cond != Stale && cond != DeviceLost && cond != Flag && cond != Increase
 }
