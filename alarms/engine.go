@@ -670,6 +670,15 @@ func (r *crule) inForce() Limits {
 	return Limits{Limit: limit, Low: math.NaN(), High: math.NaN()}
 }
 
+// set is the rule's limits as set: the profile's or the operator's, before
+// scaling and gate overrides.
+func (r *crule) set() Limits {
+	if r.Condition == Outside {
+		return Limits{Limit: math.NaN(), Low: r.Low, High: r.High}
+	}
+	return Limits{Limit: r.Limit, Low: math.NaN(), High: math.NaN()}
+}
+
 var noLimits = Limits{Limit: math.NaN(), Low: math.NaN(), High: math.NaN()}
 
 // artefact runs the rule's artefact check (Rule.Artefact) on the input's

@@ -5,12 +5,15 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/pumpside/pumpside/alarms"
+	"github.com/pumpside/pumpside/alarms/live"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
@@ -110,11 +113,89 @@ func fmtSide(m map[string]float64, key string) string {
 // setNIRSBaselines makes a recorded NIRS baseline the baseline of the NIRS
 // fall alarms.
 func (s *session) setNIRSBaselines(e entry.Entry) {
-	for key, rule := range map[string]string{"left": "nirs_drop_left", "right": "nirs_drop_right"} {
-		if v, ok := e.Num[key]; ok && s.runner != nil {
-			if _, err := s.runner.SetBaseline(rule, v); err != nil {
-				fmt.Fprintf(s.stderr, "pumpside: NIRS baseline %s: %v\n", key, err)
+	if s.runner == nil {
+		return
+	}
+	num := func(k string) (float64, bool) { v, ok := e.Num[k]; return v, ok }
+	for _, err := range applyRecorded(entry.KindNIRSBaseline, num, nil, runnerSetter{s.runner}) {
+		fmt.Fprintf(s.stderr, "pumpside: NIRS baseline: %v\n", err)
+	}
+}
+
+// limitSetter is the alarm engine's operator interface for limits:
+// engineAt applies to an engine directly, runnerSetter queues on a runner.
+type limitSetter interface {
+	SetLimit(id string, limit float64) error
+	SetBand(id string, low, high float64) error
+	SetBaseline(id string, baseline float64) error
+}
+
+type engineAt struct {
+	e   *alarms.Engine
+	now time.Time
+}
+
+func (a engineAt) SetLimit(id string, v float64) error     { return a.e.SetLimit(a.now, id, v) }
+func (a engineAt) SetBand(id string, lo, hi float64) error { return a.e.SetBand(a.now, id, lo, hi) }
+func (a engineAt) SetBaseline(id string, v float64) error  { return a.e.SetBaseline(a.now, id, v) }
+
+type runnerSetter struct{ r *live.Runner }
+
+func (a runnerSetter) SetLimit(id string, v float64) error {
+	_, err := a.r.SetLimit(id, v)
+	return err
+}
+func (a runnerSetter) SetBand(id string, lo, hi float64) error {
+	_, err := a.r.SetBand(id, lo, hi)
+	return err
+}
+func (a runnerSetter) SetBaseline(id string, v float64) error {
+	_, err := a.r.SetBaseline(id, v)
+	return err
+}
+
+// nirsBaselineRules are the alarms a NIRS baseline entry sets the baseline
+// of, by the entry's field.
+var nirsBaselineRules = [...]struct{ field, rule string }{{"left", "nirs_drop_left"}, {"right", "nirs_drop_right"}}
+
+// applyRecorded applies what an event of the case sets in the alarm engine
+// beyond the phase (the timeline has that): a NIRS baseline entry the
+// baselines of the NIRS fall alarms; an operator's limit change
+// (limit_change, reason limit_changed) the limit or band. A replay applies
+// them at their time, so that it raises the alarms the console raised. A
+// baseline_set line is the engine's own note of a NIRS baseline entry and
+// is not applied twice. num and str return the event's fields.
+func applyRecorded(kind string, num func(string) (float64, bool), str func(string) string, set limitSetter) []error {
+	var errs []error
+	switch kind {
+	case entry.KindNIRSBaseline:
+		for _, b := range nirsBaselineRules {
+			if v, ok := num(b.field); ok {
+				if err := set.SetBaseline(b.rule, v); err != nil {
+					errs = append(errs, err)
+				}
 			}
 		}
+	case record.KindLimitChange:
+		if str == nil || str("reason") != alarms.ReasonLimitChanged.String() {
+			return nil
+		}
+		id := str("alarm")
+		lo, okLo := num("low")
+		hi, okHi := num("high")
+		limit, okLimit := num("limit")
+		var err error
+		switch {
+		case okLo && okHi:
+			err = set.SetBand(id, lo, hi)
+		case okLimit:
+			err = set.SetLimit(id, limit)
+		default:
+			err = fmt.Errorf("limit_change of %s: no limit", id)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
+	return errs
 }

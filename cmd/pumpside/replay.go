@@ -185,12 +185,18 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, ", %d samples of unknown channels skipped", st.unknown)
 	}
 	fmt.Fprintln(stderr)
+	for _, err := range st.settingErrs {
+		fmt.Fprintf(stderr, "pumpside replay: recorded setting not applied: %v\n", err)
+	}
 	return 0
 }
 
 type replayStats struct {
 	transitions int
 	unknown     uint64
+	// settingErrs are the recorded settings (limit changes, NIRS
+	// baselines) the replay could not apply.
+	settingErrs []error
 }
 
 // headlessReplay steps the pipeline once per second of case time.
@@ -241,7 +247,14 @@ func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, ea
 	}
 	pc := newPhaseContext(alarms.DefaultProfile(), c.Settings(monitor.DefaultSettings()).Constants)
 	actx := alarms.Context{Unprovided: c.Unprovided()}
+	next := 0 // the next event whose settings to apply
 	st.unknown, err = replaySeconds(ctx, c, func(now time.Time, snap *monitor.Snapshot) error {
+		for ; next < len(c.Events) && c.Events[next].Time <= now.UnixNano(); next++ {
+			e := &c.Events[next]
+			for _, err := range applyRecorded(e.Kind, e.Num, e.Str, engineAt{eng, now}) {
+				st.settingErrs = append(st.settingErrs, fmt.Errorf("%s at %s: %w", e.Kind, time.Unix(0, e.Time).UTC().Format(time.RFC3339), err))
+			}
+		}
 		pc.apply(tl.At(now.UnixNano()), now.UnixNano(), snap, &actx)
 		st.transitions += len(eng.Eval(now, snap, &actx))
 		return each(now, snap)

@@ -283,6 +283,9 @@ func (r *replayer) catchUp(rs *replaySession, t int64) {
 		if e.Kind == entry.KindSpecimen && e.Target != 0 {
 			rs.s.markSpecimen(e.Target) // the prompt ends where it ended in the case
 		}
+		for _, err := range applyRecorded(e.Kind, e.Num, e.Str, runnerSetter{rs.s.runner}) {
+			fmt.Fprintf(r.stderr, "pumpside replay: %s: %v\n", e.Kind, err)
+		}
 	}
 	for len(rs.bms) > 0 && rs.bms[0].Time <= t {
 		b := rs.bms[0]

@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
-	"github.com/pumpside/pumpside/devices"
-	"github.com/pumpside/pumpside/monitor/record"
 	"time"
 
+	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/record"
 )
 
 // builtinCaseStart is the start of the built-in case when its time does not
@@ -78,6 +79,15 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 			fields = append(fields, record.Field{Key: fl.Key, Num: fl.Num, Str: fl.Str, IsStr: fl.IsStr})
 		}
 		s.addEvent(e.Time, e.Kind, e.Text, fields...)
+		if e.Kind == entry.KindNIRSBaseline && s.runner != nil {
+			en := entry.Entry{Kind: e.Kind, Num: map[string]float64{}}
+			for _, fl := range e.Fields {
+				if !fl.IsStr {
+					en.Num[fl.Key] = fl.Num
+				}
+			}
+			s.setNIRSBaselines(en)
+		}
 	})
 	return f, nil
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/record"
@@ -39,6 +41,29 @@ type Event struct {
 	// Tag qualifies the event (timeline.Qualifier): the cardioplegia's
 	// solution, the drug's name, the arrest's cerebral perfusion.
 	Tag string
+	// Fields are the event's structured fields but text and target, as
+	// the file holds them (docs/format/case.md); nil when none.
+	Fields []record.Field
+}
+
+// Num returns the event's numeric field key, if it has one.
+func (e *Event) Num(key string) (float64, bool) {
+	for _, f := range e.Fields {
+		if f.Key == key && !f.IsStr {
+			return f.Num, true
+		}
+	}
+	return 0, false
+}
+
+// Str returns the event's string field key, or "".
+func (e *Event) Str(key string) string {
+	for _, f := range e.Fields {
+		if f.Key == key && f.IsStr {
+			return f.Str
+		}
+	}
+	return ""
 }
 
 // Bookmark is a teaching note of the case file (measurement bookmark).
@@ -175,6 +200,17 @@ func (b *Builder) AddEntry(e *record.Entry) error {
 	case record.KindEvent:
 		ev := Event{Time: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text")}
 		ev.Tag = timeline.Qualifier(ev.Kind, e.Str)
+		for _, f := range e.Fields {
+			switch k := string(f.Key); {
+			case k == "text" || k == "target":
+			case f.Value.Kind() == lineprotocol.String:
+				ev.Fields = append(ev.Fields, record.Str(k, f.Value.StringV()))
+			default:
+				if v := e.Num(k); !math.IsNaN(v) {
+					ev.Fields = append(ev.Fields, record.Num(k, v))
+				}
+			}
+		}
 		ref := e.Str("target") // an edit's
 		if ev.Kind == "specimen" {
 			ref = e.Str("sample_time") // the analyser result a specimen entry assigns
