@@ -466,3 +466,28 @@ func TestBacklogGetsDistinctTimes(t *testing.T) {
 		peer.Close()
 	})
 }
+
+// deadlineProbe reports whether the stream it is given takes read
+// deadlines, then reads until the stream fails.
+type deadlineProbe struct{ found chan bool }
+
+func (d deadlineProbe) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) error {
+	_, ok := rw.(devices.Deadliner)
+	d.found <- ok
+	_, err := io.Copy(io.Discard, rw)
+	return err
+}
+
+// A driver that keeps time with read deadlines finds them on the stream
+// the Supervisor gives it when the transport has them (net.Pipe does).
+func TestDriverSeesReadDeadlines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newFakeOpener(0)
+		probe := deadlineProbe{found: make(chan bool, 1)}
+		_, stop := start(t, devices.Device{Name: "monitor", Driver: probe, Transport: op, Sink: &countSink{}}, &conditions{})
+		peer := <-op.peers
+		assert.True(t, <-probe.found)
+		stop()
+		peer.Close()
+	})
+}
