@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,7 +33,8 @@ import (
 // built once, a virtual display). `make chaos` sets PUMPSIDE_CHAOS=1 for the
 // full version (about 10 minutes); without it (make test, CI) a short
 // version runs: one 2 s unplug and a small line-noise sample. Every figure
-// is logged (go test -v shows them).
+// is logged (go test -v shows them). PUMPSIDE_CHAOS_BIN=path runs them on
+// that binary instead of a fresh build.
 func TestChaos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the real binary")
@@ -45,21 +45,26 @@ func TestChaos(t *testing.T) {
 	t.Run("speed", env.speed)
 }
 
-// chaos is what the experiments share.
+// chaos is what the experiments share, for the whole of TestChaos.
 type chaos struct {
 	full bool
 	bin  string // the pumpside binary
 	dir  string
-	// display is started on first use (console).
+	// display is a virtual display for the console's window.
 	display, importTool string
-	once                sync.Once
 }
 
 func newChaos(t *testing.T) *chaos {
 	c := &chaos{full: os.Getenv("PUMPSIDE_CHAOS") == "1", dir: t.TempDir()}
-	c.bin = filepath.Join(c.dir, "pumpside")
-	out, err := exec.Command("go", "build", "-o", c.bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	// PUMPSIDE_CHAOS_BIN runs the experiments on another build (an older
+	// one, to compare): the line-noise decoding and the console are its.
+	if c.bin = os.Getenv("PUMPSIDE_CHAOS_BIN"); c.bin == "" {
+		c.bin = filepath.Join(c.dir, "pumpside")
+		out, err := exec.Command("go", "build", "-o", c.bin, ".").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	c.importTool = need(t, "import")
+	c.display = xvfbtest.Start(t)
 	if c.full {
 		t.Log("full chaos run (PUMPSIDE_CHAOS=1)")
 	} else {
@@ -80,10 +85,6 @@ func pick[T any](c *chaos, full, short T) T {
 // and waits for the window; the test's cleanup stops it.
 func (c *chaos) console(t *testing.T, args ...string) *guiProcess {
 	t.Helper()
-	c.once.Do(func() {
-		c.importTool = need(t, "import")
-		c.display = xvfbtest.Start(t)
-	})
 	g := startGUI(t, c.bin, c.display, c.importTool, t.TempDir(), args...)
 	g.waitWindow(func(image.Image) bool { return true })
 	return g
@@ -190,35 +191,56 @@ baud = 9600
 	stop := make(chan struct{})
 	written := masimoWriter(pty.Peer, stop)
 	time.Sleep(3 * time.Second)
+	require.True(t, waitFor(10*time.Second, func() bool { return firstSampleAfter(caseFile(t, cases), "oximeter", "spo2", 0) != 0 }),
+		"no sample recorded; console:\n%s", g.logs.String())
 
-	var back []time.Time
+	path := caseFile(t, cases)
 	for _, d := range outages {
 		pty.Kill()
 		time.Sleep(d)
-		back = append(back, time.Now())
+		back := time.Now().UnixNano()
 		pty.Start()
-		time.Sleep(5 * time.Second)
+		// Wait (up to 40 s: a back-off of old reached 30 s) for a sample
+		// received after the return, in the case file as it grows.
+		var first int64
+		waitFor(40*time.Second, func() bool {
+			first = firstSampleAfter(path, "oximeter", "spo2", back)
+			return first != 0
+		})
+		require.NotZero(t, first, "no sample within 40 s of the device's return after a %v unplug; console:\n%s", d, g.logs.String())
+		reconnect := time.Duration(first - back)
+		t.Logf("unplugged %v: samples again %v after the device's return", d, reconnect.Round(time.Millisecond))
+		assert.LessOrEqual(t, reconnect, 2*time.Second, "reconnect after a %v unplug", d)
+		time.Sleep(2 * time.Second)
 	}
 	close(stop)
 	<-written
 	g.interrupt()
+	assert.NotEmpty(t, sampleTimes(t, path, "oximeter", "patient.spo2"), "and no two samples at one time")
+}
 
-	times := sampleTimes(t, caseFile(t, cases), "oximeter", "patient.spo2")
-	require.NotEmpty(t, times)
-	for i, d := range outages {
-		b := back[i].UnixNano()
-		var first int64
-		for _, x := range times {
-			if x > b {
-				first = x
-				break
+// firstSampleAfter returns the time of the first sample of patient.field
+// from source received after t in a case file being written (a torn last
+// line is no error here), or 0.
+func firstSampleAfter(path, source, field string, t int64) int64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	r := record.NewReader(bytes.NewReader(data))
+	r.OnBadLine = func(*record.LineError) {}
+	for r.Next() {
+		e := r.Entry()
+		if e.Kind() != record.KindSamples || string(e.Measurement) != "patient" || e.Tag("source") != source || e.Time <= t {
+			continue
+		}
+		for _, fv := range e.Fields {
+			if string(fv.Key) == field {
+				return e.Time
 			}
 		}
-		require.NotZero(t, first, "no sample after the %v unplug; console:\n%s", d, g.logs.String())
-		reconnect := time.Duration(first - b)
-		t.Logf("unplugged %v: samples again %v after the device's return", d, reconnect.Round(time.Millisecond))
-		assert.LessOrEqual(t, reconnect, 2*time.Second, "reconnect after a %v unplug", d)
 	}
+	return 0
 }
 
 // checks says which registered drivers' formats carry a check over each
