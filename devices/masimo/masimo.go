@@ -68,13 +68,25 @@ type Config struct {
 	EXCIgnore string `toml:"exc_ignore"`
 	SO2_1     string `toml:"so2_1"`
 	SO2_2     string `toml:"so2_2"`
+	// Time is "receive" (default: samples carry the time the line was
+	// read) or "device": the line's own date and time, read in Zone.
+	Time string `toml:"time"`
+	// Zone is the device clock's time zone (an IANA name such as
+	// "Europe/Paris", "UTC", or "Local", the default: this machine's).
+	Zone string `toml:"zone"`
 }
+
+// maxAhead is how far a line's device time may be ahead of its receive
+// time (the pipeline's own future limit).
+const maxAhead = int64(2 * time.Second)
 
 // Driver decodes Masimo ASCII 1.
 type Driver struct {
 	cfg       Config
 	excIgnore uint32
 	so2       [2]channel.ID
+	zone      *time.Location // nil: receive times
+	last      int64          // the latest time used with time = "device"
 	lines     *framing.Lines
 	f         frame
 	bad       devices.FrameError
@@ -107,6 +119,22 @@ func (d *Driver) Init() error {
 		return fmt.Errorf("masimo: exc_ignore %q is not hex", d.cfg.EXCIgnore)
 	}
 	d.excIgnore = uint32(v)
+	d.zone = nil
+	switch d.cfg.Time {
+	case "", "receive":
+		if d.cfg.Zone != "" {
+			return fmt.Errorf("masimo: zone is for time = \"device\"")
+		}
+	case "device":
+		d.zone = time.Local
+		if d.cfg.Zone != "" && d.cfg.Zone != "Local" {
+			if d.zone, err = time.LoadLocation(d.cfg.Zone); err != nil {
+				return fmt.Errorf("masimo: zone %q: %w", d.cfg.Zone, err)
+			}
+		}
+	default:
+		return fmt.Errorf("masimo: time = %q is not \"receive\" or \"device\"", d.cfg.Time)
+	}
 	for i, name := range []string{d.cfg.SO2_1, d.cfg.SO2_2} {
 		d.so2[i] = channel.Invalid
 		if name == "" {
@@ -166,8 +194,31 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 			continue
 		}
 		env.Events.FrameOK(off, len(line))
-		d.emit(env, env.Clock.Now())
+		t := env.Clock.Now()
+		if d.zone != nil {
+			t = d.deviceTime(line, t, env.Events)
+		}
+		d.emit(env, t)
 	}
+}
+
+// deviceTime returns the time the line's date and time say, in the
+// device's zone, or received when that time is more than 2 s ahead of it
+// or not after the previous line's (a clock set back, a change of hour):
+// no two lines share a time, and a clock ahead never pins a value.
+func (d *Driver) deviceTime(line []byte, received int64, ev devices.Events) int64 {
+	n := func(i int) int { return int(line[i]-'0')*10 + int(line[i+1]-'0') }
+	t := time.Date(2000+n(6), time.Month(n(0)), n(3), n(9), n(12), n(15), 0, d.zone).UnixNano()
+	switch {
+	case t > received+maxAhead:
+		devices.Note(ev, "device clock ahead of the receive time: receive time used")
+		t = received
+	case t <= d.last:
+		devices.Note(ev, "device time not after the previous line's: receive time used")
+		t = received
+	}
+	d.last = max(d.last, t)
+	return t
 }
 
 func (d *Driver) emit(env devices.Env, t int64) {
