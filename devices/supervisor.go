@@ -47,11 +47,11 @@ const (
 	// Silent: the stream is open but no good frame came for the quiet
 	// time (3 intervals, at most 30 s).
 	Silent
-	// Disconnected: the stream failed or could not be opened. The
-	// Supervisor opens it again at once after a stream that delivered a
-	// good frame; then, while the device is absent (ErrAbsent), every poll
+	// Disconnected: the stream failed or could not be opened. While the
+	// device is absent (ErrAbsent) the Supervisor tries it every poll
 	// interval (500 ms); after any other failure, after a back-off of 1 s
-	// doubling to 30 s.
+	// doubling to 30 s, which starts over after a stream that delivered a
+	// good frame.
 	Disconnected
 	// Failed: the device's configuration is wrong (ErrConfig); no retry.
 	Failed
@@ -160,9 +160,8 @@ func (s DeviceStatus) BadFrames() uint64 {
 
 // Supervisor runs devices: for each, it opens the transport, runs the driver
 // on it, gives the samples of frames read together distinct times (see
-// below), watches for silence and reconnects: at once after a stream that
-// delivered frames, every PollInterval while the device is absent, with
-// back-off after other failures. Status is
+// below), watches for silence and reconnects: every PollInterval while the
+// device is absent, with back-off after other failures. Status is
 // published through atomics: Status and AppendStatus take no locks and may
 // be called from any goroutine, at any rate, while Run runs.
 //
@@ -421,12 +420,13 @@ func (d *supervised) run(ctx context.Context) {
 		}
 		d.setState(Disconnected, err)
 		if d.ok.Load() > before {
-			// The device was there a moment ago: try again at once,
-			// polling from then on if it has gone.
-			backoff, delay = d.opts.BackoffMin, 0
-		} else {
-			failed(err)
+			// The device was there a moment ago: the back-off starts
+			// over. An unplugged port is then polled (its path is gone);
+			// a child process that exits is restarted no faster than
+			// BackoffMin.
+			backoff = d.opts.BackoffMin
 		}
+		failed(err)
 	}
 	d.setState(Stopped, nil)
 }

@@ -208,14 +208,18 @@ func TestWatchdogAndReconnect(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, devices.Running, state())
 
-		// The device hangs up: device_lost at once, and, since it was
-		// there a moment ago, the stream is opened again at once.
+		// The device hangs up: disconnected at once, reopened after 1 s
+		// (the back-off starts over after a stream that delivered frames).
 		peer.Close()
+		assert.Equal(t, devices.Disconnected, state())
 		lost := time.Since(op.start)
-		assert.Equal(t, devices.Connecting, state())
 		assert.ErrorContains(t, errors.New(sup.Status()[0].LastError), "EOF")
+		time.Sleep(999 * time.Millisecond)
+		assert.Len(t, op.Attempts(), 1)
+		time.Sleep(2 * time.Millisecond)
+		synctest.Wait()
 		if assert.Len(t, op.Attempts(), 2) {
-			assert.Equal(t, lost, op.Attempts()[1])
+			assert.Equal(t, lost+time.Second, op.Attempts()[1])
 		}
 		peer = <-op.peers
 		_, err = io.WriteString(peer, "ok\n")
@@ -248,7 +252,7 @@ func TestSporadicDeviceIsNeverSilent(t *testing.T) {
 		assert.Equal(t, devices.Running, state())
 		assert.Zero(t, sup.Status()[0].Quiet)
 		peer.Close()
-		assert.Equal(t, devices.Connecting, state(), "opened again at once")
+		assert.Equal(t, devices.Disconnected, state())
 		assert.Equal(t, []string{"abg device_lost true"}, cond.get())
 		stop()
 	})
@@ -453,15 +457,15 @@ func TestBacklogGetsDistinctTimes(t *testing.T) {
 		synctest.Wait()
 		assert.Equal(t, []time.Duration{21500 * time.Millisecond, 7}, times(log.take(), channel.PatientHR, t0))
 
-		// A stream opened again: its first backlog stays after the
-		// opening (no byte is received before the port is open).
+		// A stream opened again (after 1 s): its first backlog stays
+		// after the opening (no byte is received before the port is open).
 		peer.Close()
 		peer = <-op.peers
 		time.Sleep(2 * time.Second)
 		_, err = io.WriteString(peer, strings.Repeat("ok\n", 4))
 		require.NoError(t, err)
 		synctest.Wait()
-		assert.Equal(t, seconds(21.5+0.5, 21.5+1, 21.5+1.5, 21.5+2), times(log.take(), channel.PatientHR, t0))
+		assert.Equal(t, seconds(22.5+0.5, 22.5+1, 22.5+1.5, 22.5+2), times(log.take(), channel.PatientHR, t0))
 		stop()
 		peer.Close()
 	})
