@@ -111,6 +111,13 @@ type instance struct {
 	// min_visible), 0 while the condition holds.
 	raised  float64
 	endedAt int64
+
+	// device_lost: the device's State as last seen and since when. A
+	// caller's Since may follow finer states than the Context's (a
+	// supervisor's running and silent are both DeviceConnected): silence
+	// counts from when the State itself last changed.
+	devState DeviceState
+	devSince int64
 }
 
 const noDataPrefix = "no_data/"
@@ -508,6 +515,12 @@ func (e *Engine) evalDevices(t int64, r *crule, snap *monitor.Snapshot, ctx *Con
 	for d := 1; d < r.n; d++ {
 		a := &e.inst[r.first+d]
 		dev := &ctx.Devices[d]
+		if dev.State != a.devState || a.devSince == 0 {
+			a.devState, a.devSince = dev.State, dev.Since
+			if a.devSince <= 0 || a.devSince > t {
+				a.devSince = t
+			}
+		}
 		if dev.State == DeviceAbsent || !phaseOK {
 			a.applicable = false
 			e.step(t, a, false, ReasonNotApplicable)
@@ -535,7 +548,10 @@ func (e *Engine) evalDevices(t int64, r *crule, snap *monitor.Snapshot, ctx *Con
 		if dev.Interval > 0 {
 			silenceLimit = min(time.Duration(r.Limit*float64(dev.Interval)), r.MaxSilence)
 		}
-		last := max(dev.LastData, dev.Since)
+		// The silence is the time since the newest sample, or, before any
+		// since this connection, since the device entered its State: the
+		// switch to "silent" must not restart the count.
+		last := max(dev.LastData, a.devSince)
 		silence := time.Duration(t - last)
 		a.value, a.limit = silence.Seconds(), silenceLimit.Seconds()
 		lost := dev.State == DeviceDisconnected || (!dev.Sporadic && silence > silenceLimit)

@@ -195,6 +195,14 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
+// StepSafe is Step for a caller that paces the runner itself instead of
+// Run: the built-in simulated case, which advances its pipeline and its
+// alarms together, a second of case time at a time, so that a sped-up run
+// evaluates exactly what its replay does. As under Run, a panic in the
+// evaluation becomes the alarm system's failure; StepSafe then returns
+// ErrFailed, and the caller stops stepping. Never call it while Run runs.
+func (r *Runner) StepSafe() error { return r.safeStep() }
+
 // safeStep is Step that turns a panic (a bug, or a profile the engine
 // cannot evaluate) into the alarm system's failure: the runner stops, the
 // status says so, and Watch sounds it.

@@ -119,13 +119,18 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(2, "%v", err)
 	}
+	// The built-in case starts on a whole second and is stepped a second at
+	// a time (sessionOptions.stepped), as its replay is.
 	start := clk.Now().Add(-*from)
 	theatre, err := livestate.TheatreFromEnv(os.Getenv)
 	if err != nil {
 		return fail(2, "%v", err)
 	}
+	if cfg == nil {
+		start = start.Truncate(time.Second)
+	}
 	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
-		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr})
+		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil})
 	if err != nil {
 		return fail(1, "%v", err)
 	}
@@ -227,14 +232,23 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// run feeds the simulated devices in real time (on the case clock) until ctx
-// is done. The simulator reports at its devices' own rates; waking five times
-// a second keeps every sample within 200 ms of its time.
+// run feeds the simulated devices on the case clock until ctx is done. With
+// a stepped session (idle set) it steps the case a whole second of case
+// time at a time as the clock reaches it, publishing and evaluating the
+// alarms at each (stepTo, afterStep), none skipped however fast the clock
+// runs; otherwise it only puts the samples due and the pipeline publishes
+// on its own. Waking every 50 ms of real time keeps every sample within
+// 50 ms of its time at 1×.
 func (f *simFeed) run(ctx context.Context, clk clock.Clock) {
-	tick := time.NewTicker(200 * time.Millisecond)
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		f.advance(clk.Now())
+		if f.idle != nil {
+			f.stepTo(clk.Now().Sub(f.c.Start()).Truncate(time.Second))
+			f.idle()
+		} else {
+			f.advance(clk.Now())
+		}
 		select {
 		case <-ctx.Done():
 			return

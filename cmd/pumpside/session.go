@@ -89,6 +89,11 @@ type session struct {
 	// on a live console (the patient's size): a DO2i that cannot be
 	// computed for want of them is no_data, a prompt to enter them.
 	operatorProvides channel.Set
+	// stepped, when set, is the alarms' clock of a session whose feeder
+	// advances the pipeline and the alarms itself (the built-in case):
+	// see step.
+	stepped   *clock.Manual
+	stepFails atomic.Bool
 }
 
 // watch is what the alarm engine and the devices panel know of a source.
@@ -121,6 +126,11 @@ type sessionOptions struct {
 	profile   *alarms.Profile
 	audio     bool
 	stderr    io.Writer
+	// stepped: the feeder advances the pipeline and the alarms in whole
+	// seconds of case time (session.step) instead of their own loops on
+	// real time: the built-in case, so that at any --speed it raises the
+	// alarms its replay raises.
+	stepped bool
 }
 
 // newSessionState returns a session with its own state and none of its
@@ -196,7 +206,12 @@ func newSession(o sessionOptions) (*session, error) {
 			out = o
 		}
 	}
-	s.runner, err = live.New(live.Config{Engine: eng, Acquire: p.Acquire, Clock: o.clk, Output: out,
+	var alarmClk clock.Clock = o.clk
+	if o.stepped {
+		s.stepped = clock.NewManual(o.clk.Now())
+		alarmClk = s.stepped
+	}
+	s.runner, err = live.New(live.Config{Engine: eng, Acquire: p.Acquire, Clock: alarmClk, Output: out,
 		Context: s.fillContext, OnChange: s.poke})
 	if err != nil {
 		return nil, err
@@ -776,16 +791,36 @@ func (s *session) LastError() string {
 	return ""
 }
 
+// step evaluates the alarms at t, a whole second of case time the stepped
+// session's pipeline has just published (simFeed calls it after each
+// second), or, with t the time of the last one, applies the operator's
+// actions and drives the sound in between. The alarms thus see exactly the
+// data and times a replay of the case file gives them, whatever the speed
+// or the machine's load: sample, publish and evaluation advance together.
+func (s *session) step(t time.Time) {
+	if s.stepFails.Load() {
+		return
+	}
+	s.stepped.Set(t)
+	if err := s.runner.StepSafe(); err != nil {
+		s.stepFails.Store(true)
+		fmt.Fprintf(s.stderr, "pumpside: %v: alarms are no longer evaluated\n", err)
+	}
+}
+
 // start runs the pipeline, the alarm runner and the state builder until
-// ctx ends; wait waits for them and closes the record.
+// ctx ends (a stepped session's feeder runs the first two); wait waits for
+// them and closes the record.
 func (s *session) start(ctx context.Context) (wait func()) {
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = s.p.Run(ctx) })
-	wg.Go(func() {
-		if err := s.runner.Run(ctx); errors.Is(err, live.ErrFailed) {
-			fmt.Fprintf(s.stderr, "pumpside: %v: alarms are no longer evaluated\n", err)
-		}
-	})
+	if s.stepped == nil {
+		wg.Go(func() { _ = s.p.Run(ctx) })
+		wg.Go(func() {
+			if err := s.runner.Run(ctx); errors.Is(err, live.ErrFailed) {
+				fmt.Fprintf(s.stderr, "pumpside: %v: alarms are no longer evaluated\n", err)
+			}
+		})
+	}
 	wg.Go(func() { _ = s.runner.Watch(ctx) })
 	wg.Go(func() { s.buildState(ctx) })
 	if s.live != nil {

@@ -25,8 +25,13 @@ type simFeed struct {
 	emit  func(sim.Source, monitor.Sample)
 	// afterStep, if set, runs after each second stepTo publishes.
 	afterStep func(time.Time)
-	// stepped is how far stepTo has run the case.
+	// idle, if set, runs between seconds when run steps the case (a
+	// stepped session's operator actions and alarm sound).
+	idle func()
+	// stepped is how far stepTo has run the case; begun: a stepped
+	// session's feed has published the case's first instant.
 	stepped time.Duration
+	begun   bool
 }
 
 // newSimFeed builds the pipeline and registers the simulated devices.
@@ -71,6 +76,9 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 		return nil, err
 	}
 	f.emit = func(src sim.Source, smp monitor.Sample) { sinks[src].Put(smp) }
+	if s.stepped != nil {
+		f.afterStep, f.idle = s.step, func() { s.step(s.stepped.Now()) }
+	}
 	s.sim = c
 	c.OnEvent(func(e sim.Event) {
 		s.noteFault(e)
@@ -100,6 +108,14 @@ func (f *simFeed) advance(t time.Time) { f.c.AdvanceTo(t, f.emit) }
 // pipeline would, and returns the last snapshot.
 func (f *simFeed) stepTo(at time.Duration) *monitor.Snapshot {
 	start := f.c.Start()
+	if f.idle != nil && !f.begun {
+		// A stepped session publishes and evaluates the start too, as a
+		// replay of its file does.
+		f.begun = true
+		f.advance(start)
+		f.p.Advance(start)
+		f.afterStep(start)
+	}
 	for d := f.stepped; d < at; {
 		d = min(d+time.Second, at)
 		t := start.Add(d)
