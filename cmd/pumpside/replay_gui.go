@@ -277,6 +277,9 @@ func (r *replayer) catchUp(rs *replaySession, t int64) {
 		if e.Kind == entry.KindSpecimen && e.Target != 0 {
 			rs.s.markSpecimen(e.Target) // the prompt ends where it ended in the case
 		}
+		if e.Kind == entry.KindInlineRecalibration {
+			rs.s.p.Recalibrated(e.Time)
+		}
 	}
 	for len(rs.bms) > 0 && rs.bms[0].Time <= t {
 		b := rs.bms[0]

@@ -573,6 +573,7 @@ var viewKinds = map[string]ui.EventKind{
 	timeline.KindArrestEnd: ui.EventKind(7), "drug": ui.EventKind(8), "fluid": ui.EventKind(9),
 	"blood_product": ui.EventKind(10), timeline.KindACT: ui.EventKind(11), "blood_gas": ui.EventKind(12),
 	"note": ui.EventKind(13), "artifact": ui.EventKind(14), "bookmark": ui.EventKind(15),
+	entry.KindInlineRecalibration: ui.EventKind(16),
 }
 
 // caseKind is the inverse of viewKinds.
@@ -651,6 +652,9 @@ func (s *session) onAction(a ui.Action) {
 		}
 		if kind == timeline.KindACT {
 			s.operator.Put(monitor.Sample{Time: e.Time, Channel: channel.ACTSeconds, Value: e.Num["seconds"], Quality: channel.OK})
+		}
+		if kind == entry.KindInlineRecalibration {
+			s.p.Recalibrated(e.Time)
 		}
 		s.poke()
 	case ui.AssignSpecimen:

@@ -29,6 +29,11 @@ const (
 	// KindSpecimen states the specimen of an analyser result recorded
 	// without one (bg.*): the perfusionist's assignment, audited.
 	KindSpecimen = "specimen"
+	// KindInlineRecalibration says the in-line blood monitor (CDI 550 and
+	// the like) was recalibrated to an analyser result at the entry's
+	// time: from then on its Hb and Hct are trusted again over the
+	// analyser's (docs/pipeline.md, monitor.Pipeline.Recalibrated).
+	KindInlineRecalibration = "inline_recalibration"
 )
 
 // FieldSpec describes one structured field of a kind.
@@ -137,6 +142,13 @@ var kindSpecs = []KindSpec{
 	{Kind: KindArtifact, Label: "Artifact", Fields: []FieldSpec{
 		{Key: "channel", Str: true, Required: true, Help: "channel the mark covers (pump.flow, ...)"},
 		{Key: "end", Unit: "ns", Required: true, Help: "end of the marked range, Unix ns"},
+	}},
+	// The values the monitor was set to are optional: the audit trail of
+	// what the perfusionist matched it to.
+	{Kind: KindInlineRecalibration, Label: "In-line recalibrated", Fields: []FieldSpec{
+		{Key: "hct", Unit: "%", Min: 5, Max: 70, Help: "Hct the monitor was set to, %"},
+		{Key: "hb", Unit: "g/dL", Min: 1.5, Max: 25, Help: "Hb the monitor was set to, g/dL"},
+		{Key: "device", Str: true, Help: "the monitor (device name)"},
 	}},
 }
 

@@ -46,6 +46,7 @@ var Shortcuts = []Shortcut{
 	{"T", EventACT, EventNone},
 	{"M", EventArtifact, EventNone},
 	{"K", EventBookmark, EventNone},
+	{"L", EventInlineRecal, EventNone}, // in-line monitor recalibrated to the Lab
 }
 
 // shortcutFor returns the shortcut key of kind, "" if none.

@@ -267,6 +267,9 @@ const (
 	EventNote
 	EventArtifact
 	EventBookmark
+	// EventInlineRecal: the in-line blood monitor was recalibrated to
+	// the laboratory (case kind inline_recalibration); shortcut L.
+	EventInlineRecal
 	NumEventKinds
 )
 
@@ -275,7 +278,7 @@ var eventNames = [NumEventKinds]string{
 	EventClampOff: "CLAMP OFF", EventCardioplegia: "CARDIOPLEGIA", EventArrestStart: "ARREST START",
 	EventArrestEnd: "ARREST END", EventDrug: "DRUG", EventFluid: "FLUID", EventBloodProduct: "BLOOD PRODUCT",
 	EventACT: "ACT", EventBloodGas: "BLOOD GAS", EventNote: "NOTE", EventArtifact: "ARTIFACT",
-	EventBookmark: "BOOKMARK",
+	EventBookmark: "BOOKMARK", EventInlineRecal: "IN-LINE RECAL",
 }
 
 var eventCodes = [NumEventKinds]string{
@@ -283,6 +286,7 @@ var eventCodes = [NumEventKinds]string{
 	EventCardioplegia: "cardioplegia", EventArrestStart: "arrest_start", EventArrestEnd: "arrest_end",
 	EventDrug: "drug", EventFluid: "fluid", EventBloodProduct: "blood_product", EventACT: "act",
 	EventBloodGas: "blood_gas", EventNote: "note", EventArtifact: "artifact", EventBookmark: "bookmark",
+	EventInlineRecal: "inline_recalibration",
 }
 
 // String returns the event's name on screen ("CLAMP ON").
