@@ -88,7 +88,10 @@ type session struct {
 
 // watch is what the alarm engine and the devices panel know of a source.
 type watch struct {
-	name      string
+	name string
+	// kind is the source's kind for the pipeline's source priority: the
+	// driver, monitor.KindSim; "" means the name.
+	kind      string
 	transport string
 	watched   bool // device_lost applies
 	essential bool
@@ -116,6 +119,8 @@ type sessionOptions struct {
 	profile   *alarms.Profile
 	audio     bool
 	stderr    io.Writer
+	// settings are the pipeline's; nil means monitor.DefaultSettings().
+	settings *monitor.Settings
 }
 
 // newSessionState returns a session with its own state and none of its
@@ -137,7 +142,11 @@ func newSession(o sessionOptions) (*session, error) {
 	s := newSessionState(o)
 	s.operatorProvides.Add(channel.PatientHeight)
 	s.operatorProvides.Add(channel.PatientWeight)
-	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: monitor.DefaultSettings(), OnPublish: s.onPublish})
+	set := monitor.DefaultSettings()
+	if o.settings != nil {
+		set = *o.settings
+	}
+	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: set, OnPublish: s.onPublish})
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +221,11 @@ func newCaseID(now time.Time) string {
 // addSource registers a source and returns the sink its feeder puts to:
 // the pipeline's ring, and the case record when recording.
 func (s *session) addSource(w watch) (*monitor.Producer, devices.Sink, error) {
-	pr, err := s.p.AddSource(w.name, 0)
+	kind := w.kind
+	if kind == "" {
+		kind = w.name
+	}
+	pr, err := s.p.AddSourceKind(w.name, kind, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -228,7 +241,7 @@ func (s *session) addSource(w watch) (*monitor.Producer, devices.Sink, error) {
 // sealSources adds the operator's source and tells the record every
 // source's name. Call after the last addSource.
 func (s *session) sealSources(prods []*monitor.Producer) error {
-	op, err := s.p.AddSource("operator", 0)
+	op, err := s.p.AddSourceKind("operator", monitor.KindManual, 0)
 	if err != nil {
 		return err
 	}
@@ -248,7 +261,7 @@ func (s *session) addDevices(cfg *console.Config) (map[string]devices.Sink, []*m
 	for _, d := range cfg.Devices {
 		drv := d.DriverName
 		desc := devices.Describe(d.Driver)
-		w := watch{name: d.Name, transport: describeTransport(d.Transport), watched: true,
+		w := watch{name: d.Name, kind: drv, transport: describeTransport(d.Transport), watched: true,
 			// The heart-lung machine (generic driver) and the in-line blood
 			// monitor are the devices a case depends on.
 			essential: drv == "generic" || drv == "cdi550", interval: d.Interval,

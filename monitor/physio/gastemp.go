@@ -44,16 +44,16 @@ const (
 type GasCorrection struct {
 	// Family is the name of the family ("clsi", "radiometer-abl3",
 	// "corning", "custom").
-	Family   string   `json:"family"`
-	PHSlope  float64  `json:"ph_slope"`
-	PHBuffer float64  `json:"ph_buffer"`
-	PCO2Exp  float64  `json:"pco2_exp"`
-	PO2Model PO2Model `json:"po2_model"`
+	Family   string   `json:"family" toml:"family"`
+	PHSlope  float64  `json:"ph_slope" toml:"ph_slope"`
+	PHBuffer float64  `json:"ph_buffer" toml:"ph_buffer"`
+	PCO2Exp  float64  `json:"pco2_exp" toml:"pco2_exp"`
+	PO2Model PO2Model `json:"po2_model" toml:"po2_model"`
 	// PO2Exp is f for PO2Constant; unused otherwise.
-	PO2Exp float64 `json:"po2_exp"`
+	PO2Exp float64 `json:"po2_exp" toml:"po2_exp"`
 	// Source says where the coefficients come from, and what of them is
 	// unconfirmed for today's models of the family.
-	Source string `json:"-"`
+	Source string `json:"-" toml:"-"`
 }
 
 // The analyser families whose temperature correction is documented in the
@@ -203,4 +203,34 @@ func (g GasCorrection) Display(s GasStrategy, gas Gas, tempC float64) Gas {
 		return g.AtTemp(gas, tempC)
 	}
 	return gas
+}
+
+var po2ModelNames = [...]string{PO2Severinghaus: "severinghaus", PO2ABL3: "abl3", PO2Corning: "corning", PO2Constant: "constant"}
+
+// String returns the model's name in settings: "severinghaus", "abl3",
+// "corning" or "constant".
+func (m PO2Model) String() string {
+	if int(m) < len(po2ModelNames) {
+		return po2ModelNames[m]
+	}
+	return fmt.Sprintf("po2model(%d)", uint8(m))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (m PO2Model) MarshalText() ([]byte, error) {
+	if int(m) >= len(po2ModelNames) {
+		return nil, fmt.Errorf("physio: cannot marshal %s", m)
+	}
+	return []byte(m.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (m *PO2Model) UnmarshalText(b []byte) error {
+	for i, n := range po2ModelNames {
+		if strings.EqualFold(string(b), n) {
+			*m = PO2Model(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("physio: PO2 model %q: want severinghaus, abl3, corning or constant", b)
 }
