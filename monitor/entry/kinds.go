@@ -103,6 +103,14 @@ var kindSpecs = []KindSpec{
 		// Delivery temperature: ice-cold crystalloid at 4 °C to warm
 		// blood at 37 °C.
 		{Key: "temp_c", Unit: "°C", Min: 0, Max: 40, Help: "delivery temperature, °C"},
+		// The fluid balance counts the crystalloid share only (the blood
+		// of a blood cardioplegia is the circuit's): crystalloid_ml, or
+		// from the ratio blood:crystalloid (4:1 -> 1/5, del Nido 1:4 ->
+		// 4/5, 0:1 all of it; physio.CrystalloidShare). Normalize fills
+		// crystalloid_ml from the ratio.
+		{Key: "ratio", Str: true, Help: "blood:crystalloid ratio (4:1, 1:4 del Nido, 0:1 crystalloid)"},
+		{Key: "crystalloid_ml", Unit: "mL", Min: 0, Max: 5000, Help: "crystalloid share of the dose, mL"},
+		{Key: "discarded_ml", Unit: "mL", Min: 0, Max: 5000, Help: "solution suctioned to waste, not returned to the circuit, mL"},
 	}},
 	{Kind: KindDrug, Label: "Drug", Fields: []FieldSpec{
 		{Key: "name", Str: true, Required: true, Help: "drug name (formulary)"},

@@ -3,6 +3,8 @@ package entry
 import (
 	"strconv"
 	"strings"
+
+	"github.com/pumpside/pumpside/monitor/physio"
 )
 
 // ParseText reads the structured fields of a kind from a line typed in
@@ -32,6 +34,12 @@ func ParseText(kind, text string) (Entry, error) {
 			if f, ok := choiceField(spec, tok); ok {
 				e.SetStr(f, strings.ToLower(tok))
 				continue
+			}
+			if _, ok := spec.Field("ratio"); ok && strings.Contains(tok, ":") {
+				// "blood 4:1": the ratio, and part of the solution's name.
+				if _, _, err := physio.ParsePlegiaRatio(tok); err == nil {
+					e.SetStr("ratio", tok)
+				}
 			}
 			words = append(words, tok)
 			continue
