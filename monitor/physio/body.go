@@ -1,6 +1,9 @@
 package physio
 
-import "math"
+import (
+	"math"
+	"strconv"
+)
 
 // BSADuBois returns body surface area in m² from height in cm and weight in
 // kg: 0.007184 × H^0.725 × W^0.425.
@@ -142,6 +145,42 @@ func DilutionWeight(weightKg, ibwKg float64) float64 {
 		return weightKg
 	}
 	return math.Min(weightKg, ibwKg)
+}
+
+// DilutionBloodVolume returns the blood volume (mL) the predicted on-bypass
+// haematocrit is computed with, by c.BloodVolumeFormula, and a label of the
+// estimate used:
+//
+//   - BVLeanWeight: DilutionWeight (min of actual and ideal weight) ×
+//     70 mL/kg below 65 years and 60 mL/kg from 65 (Muraki 2018) when the
+//     age is known, else × c.BloodVolumeMLPerKg. Without a height or sex
+//     the ideal weight is unknown and the actual weight is used.
+//   - BVNadler: BloodVolumeNadler; without height, weight or sex it falls
+//     back to BVLeanWeight.
+//
+// NaN (and "") without a weight. ageYears NaN or ≤ 0: not known.
+func DilutionBloodVolume(c *Constants, heightCm, weightKg, ageYears float64, sex Sex) (ml float64, by string) {
+	if !(weightKg > 0) {
+		return math.NaN(), ""
+	}
+	if c.BloodVolumeFormula == BVNadler {
+		if v := BloodVolumeNadler(heightCm, weightKg, sex); !math.IsNaN(v) {
+			return v, "Nadler 1962"
+		}
+	}
+	ibw := math.NaN()
+	if heightCm > 0 {
+		ibw = IdealBodyWeight(heightCm, sex)
+	}
+	w := DilutionWeight(weightKg, ibw)
+	by = "actual weight"
+	if w < weightKg {
+		by = "ideal weight"
+	}
+	if ageYears > 0 {
+		return BloodVolumeMuraki(w, ageYears), "Muraki 2018, " + by
+	}
+	return BloodVolume(w, c.BloodVolumeMLPerKg), strconv.FormatFloat(c.BloodVolumeMLPerKg, 'f', -1, 64) + " mL/kg, " + by
 }
 
 // PredictedHct returns the predicted haematocrit on bypass, in the unit of

@@ -148,3 +148,42 @@ func TestCrystalloidShare(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+func TestDilutionBloodVolume(t *testing.T) {
+	c := DefaultConstants()
+	// A man of 175 cm (IBW 70.465 kg) weighing 110 kg, age unknown:
+	// 70.465 × 70 = 4932.5 mL from the ideal weight.
+	v, by := DilutionBloodVolume(&c, 175, 110, nan, Male)
+	assert.InDelta(t, 4932.5, v, 0.05)
+	assert.Equal(t, "70 mL/kg, ideal weight", by)
+	// Aged 70: Muraki's 60 mL/kg: 4227.9 mL.
+	v, by = DilutionBloodVolume(&c, 175, 110, 70, Male)
+	assert.InDelta(t, 4227.9, v, 0.05)
+	assert.Equal(t, "Muraki 2018, ideal weight", by)
+	// A thin patient: the actual weight, 55 × 70 = 3850 mL.
+	v, by = DilutionBloodVolume(&c, 175, 55, nan, Male)
+	assert.InDelta(t, 3850, v, 1e-9)
+	assert.Equal(t, "70 mL/kg, actual weight", by)
+	// No sex: no ideal weight, the actual one (as before this rule).
+	v, _ = DilutionBloodVolume(&c, 175, 80, nan, 0)
+	assert.InDelta(t, 5600, v, 1e-9)
+	// Nadler, a setting: 5145.65 mL for 175 cm, 80 kg, male; without a sex
+	// it falls back to the weight rule.
+	c.BloodVolumeFormula = BVNadler
+	v, by = DilutionBloodVolume(&c, 175, 80, 50, Male)
+	assert.InDelta(t, 5145.65, v, 0.01)
+	assert.Equal(t, "Nadler 1962", by)
+	v, _ = DilutionBloodVolume(&c, 175, 80, nan, 0)
+	assert.InDelta(t, 5600, v, 1e-9)
+	v, by = DilutionBloodVolume(&c, 175, 0, 50, Male)
+	assert.True(t, math.IsNaN(v))
+	assert.Empty(t, by)
+
+	f, err := ParseBloodVolumeFormula("Nadler")
+	require.NoError(t, err)
+	assert.Equal(t, BVNadler, f)
+	_, err = ParseBloodVolumeFormula("gilcher")
+	assert.Error(t, err)
+	c.BloodVolumeFormula = 7
+	assert.Error(t, c.Validate())
+}
