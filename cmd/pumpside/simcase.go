@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"github.com/pumpside/pumpside/devices"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
 	"time"
 
@@ -78,6 +79,9 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 			fields = append(fields, record.Field{Key: fl.Key, Num: fl.Num, Str: fl.Str, IsStr: fl.IsStr})
 		}
 		s.addEvent(e.Time, e.Kind, e.Text, fields...)
+		if e.Kind == entry.KindInlineRecalibration {
+			s.p.Recalibrated(e.Time)
+		}
 	})
 	return f, nil
 }
