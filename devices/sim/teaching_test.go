@@ -27,8 +27,8 @@ type consoleRun struct {
 	prods []*monitor.Producer
 	// active lists when each alarm became active, from the case start.
 	active map[string][]time.Duration
-	snap  *monitor.Snapshot
-	state []State // the model's state at each second run
+	snap   *monitor.Snapshot
+	state  []State // the model's state at each second run
 }
 
 func newConsoleRun(t *testing.T, sc *Scenario) *consoleRun {
