@@ -30,12 +30,13 @@ func CrystalloidShare(volumeML, bloodParts, crystalloidParts float64) float64 {
 	if !(bloodParts >= 0 && crystalloidParts >= 0) || bloodParts+crystalloidParts == 0 {
 		return math.NaN()
 	}
-	return volumeML * crystalloidParts / (bloodParts + crystalloidParts)
+	m := math.Max(bloodParts, crystalloidParts) // scaled, so that huge parts cannot overflow
+	return volumeML * (crystalloidParts / m) / (bloodParts/m + crystalloidParts/m)
 }
 
 // ParsePlegiaRatio reads a cardioplegia ratio written blood:crystalloid
-// ("4:1", "1:4", "0:1", "8 : 1", "4/1"). The parts are non-negative numbers,
-// not both zero.
+// ("4:1", "1:4", "0:1", "8 : 1", "4/1"). The parts are numbers from 0 to
+// 1000 (a microplegia is 66:1), not both zero.
 func ParsePlegiaRatio(s string) (bloodParts, crystalloidParts float64, err error) {
 	a, b, ok := strings.Cut(strings.TrimSpace(s), ":")
 	if !ok {
@@ -46,7 +47,7 @@ func ParsePlegiaRatio(s string) (bloodParts, crystalloidParts float64, err error
 	}
 	bp, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
 	cp, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
-	if err1 != nil || err2 != nil || !(bp >= 0 && cp >= 0) || bp+cp == 0 || math.IsInf(bp, 0) || math.IsInf(cp, 0) {
+	if err1 != nil || err2 != nil || !(bp >= 0 && bp <= 1000 && cp >= 0 && cp <= 1000) || bp+cp == 0 {
 		return 0, 0, fmt.Errorf("physio: cardioplegia ratio %q: want two non-negative parts, blood:crystalloid", s)
 	}
 	return bp, cp, nil

@@ -143,7 +143,7 @@ func TestCrystalloidShare(t *testing.T) {
 		{"0:0", CrystalloidShare(1000, 0, 0), nan, 0},
 		{"negative", CrystalloidShare(1000, -1, 4), nan, 0},
 	})
-	for _, bad := range []string{"", "4", "4:", ":1", "0:0", "-1:4", "a:b", "Inf:1", "NaN:1"} {
+	for _, bad := range []string{"", "4", "4:", ":1", "0:0", "-1:4", "a:b", "Inf:1", "NaN:1", "1e308:1"} {
 		_, _, err := ParsePlegiaRatio(bad)
 		assert.Error(t, err, bad)
 	}
@@ -186,4 +186,9 @@ func TestDilutionBloodVolume(t *testing.T) {
 	assert.Error(t, err)
 	c.BloodVolumeFormula = 7
 	assert.Error(t, c.Validate())
+}
+
+// Found by FuzzParsePlegiaRatio: parts whose sum overflows gave NaN.
+func TestCrystalloidShareHugeParts(t *testing.T) {
+	assert.InDelta(t, 500, CrystalloidShare(1000, 1e308, 1e308), 1e-9)
 }
