@@ -48,3 +48,16 @@ func TestCardioplegiaCrystalloid(t *testing.T) {
 	bad.Num = map[string]float64{"volume_ml": 500, "discarded_ml": 600}
 	assert.ErrorContains(t, Validate(bad, caseStart, at(2*time.Hour)), "discarded_ml")
 }
+
+// An in-line recalibration typed in one box: the values the monitor was
+// set to, by their units.
+func TestInlineRecalibrationText(t *testing.T) {
+	e, err := ParseText(KindInlineRecalibration, "to the gas 24 % 8.1 g/dL")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"hct": 24, "hb": 8.1}, e.Num)
+	e.Time = at(time.Hour)
+	Normalize(&e)
+	require.NoError(t, Validate(e, caseStart, at(2*time.Hour)))
+	_, err = ParseText(KindInlineRecalibration, "24 % 25 %")
+	assert.Error(t, err, "a second Hct has no field")
+}

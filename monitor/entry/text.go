@@ -98,7 +98,7 @@ func isUnit(s string) bool {
 		return true
 	}
 	switch strings.ToLower(s) {
-	case "°c", "c", "°", "s", "sec", "ml":
+	case "°c", "c", "°", "s", "sec", "ml", "g/dl":
 		return true
 	}
 	return false
@@ -129,6 +129,14 @@ func placeNumber(e *Entry, spec *KindSpec, n float64, unit string) bool {
 		}
 		return false
 	default:
+		// The one field of that unit not yet set ("24 %" is an
+		// in-line recalibration's Hct, "8.1 g/dL" its Hb).
+		for _, f := range spec.Fields {
+			if _, set := e.Num[f.Key]; !f.Str && !set && strings.EqualFold(f.Unit, unit) {
+				e.SetNum(f.Key, n)
+				return true
+			}
+		}
 		return false
 	}
 	return true
