@@ -24,6 +24,8 @@ var requiredRules = []string{
 	"abg_pco2_band", "k_high_rewarmed", "abg_k_high_rewarmed", "naso_temp_high", "act_low_pre_bypass",
 	"act_suction_low", "glucose_high", "nirs_low_left", "nirs_low_right", "flow_stopped_weaning",
 	"acp_flow_stopped", "acp_flow_low", "gas_supply_failure", "fio2_low", "nirs_baseline_prompt",
+	// the circuit and after bypass (the teaching faults' alarms)
+	"map_critical_off_bypass", "line_pressure_high", "reservoir_low", "cvp_high", "spo2_low_off_bypass",
 }
 
 func TestAlarmDefaultProfileLoads(t *testing.T) {

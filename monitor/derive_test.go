@@ -120,7 +120,9 @@ func TestProvenance(t *testing.T) {
 	if r := s.Reading(channel.DerivedDO2i); !r.OK() || r.Time != t0.Add(-10*time.Minute).UnixNano() {
 		t.Fatalf("DO2i %+v: want the Hb's time", r)
 	}
-	if d.Flags != 0 {
+	// No recalibration was entered: the analyser's Hb is the newest
+	// trusted one, and the value says so.
+	if d.Flags != FlagHbFromAnalyser {
 		t.Fatalf("flags %b", d.Flags)
 	}
 }
@@ -209,7 +211,8 @@ func TestPriority(t *testing.T) {
 		{"nothing at all", RolePaO2, nil, 0, math.NaN(), channel.Unavailable},
 		{"measured Hb before Hct", RoleHb, []put{{channel.InlineHct, 0, 27, 0}, {channel.VBGHb, -5 * time.Minute, 9.2, 0}}, channel.VBGHb, 9.2, channel.OK},
 		{"Hct / 3 when no Hb", RoleHb, []put{{channel.InlineHct, 0, 27, 0}, {channel.InlineHb, -time.Minute, 9, 0}}, channel.InlineHct, 9, channel.OK},
-		{"Hct priority", RoleHct, []put{{channel.ABGHct, 0, 25, 0}, {channel.InlineHct, 0, 27, 0}}, channel.InlineHct, 27, channel.OK},
+		{"Hct: the analyser, no recalibration since", RoleHct, []put{{channel.ABGHct, -time.Minute, 25, 0}, {channel.InlineHct, 0, 27, 0}}, channel.ABGHct, 25, channel.OK},
+		{"Hct: the in-line, analyser stale", RoleHct, []put{{channel.ABGHct, -31 * time.Minute, 25, 0}, {channel.InlineHct, 0, 27, 0}}, channel.InlineHct, 27, channel.OK},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -319,7 +322,7 @@ func TestInputTable(t *testing.T) {
 			listed := slices.Contains(DerivedInputs(id), role)
 			r := s.Reading(id)
 			switch {
-			case listed && role != RolePvO2:
+			case listed && !Optional(id, role):
 				if r.OK() {
 					t.Errorf("%v is OK without %v", id, in.ch)
 				}
@@ -337,7 +340,8 @@ func TestInputTable(t *testing.T) {
 }
 
 func TestDerivedQualityReasons(t *testing.T) {
-	tp := newTest(t, nil, allSources...)
+	// The plain factor 1.316 of the figures below, not the STPD one.
+	tp := newTest(t, func(s *Settings) { s.RoomTempC = math.NaN() }, allSources...)
 	tp.putCase(0)
 	tp.putQ("pump", channel.PumpFlow, time.Second, 9.5, channel.OK) // beyond 8 L/min
 	s := tp.step(time.Second)

@@ -70,6 +70,10 @@ type Options struct {
 	// CardioplegiaInterval is the re-dose interval the cardioplegia timer
 	// counts down to; zero means view.DefaultCardioplegiaInterval (20 min).
 	CardioplegiaInterval time.Duration
+	// GasStrategy and GasCorrection: how the arterial blood gas is shown
+	// while the patient is cooled (view.Options).
+	GasStrategy   physio.GasStrategy
+	GasCorrection *physio.GasCorrection
 	// State returns what the console shows besides the snapshot: alarms,
 	// devices, events, replay, set-up. It is called once per frame on the
 	// console's goroutine; the State it returns must not change afterwards
@@ -107,6 +111,7 @@ func NewConsole(opts Options) *Console {
 		screens: view.NewScreens(view.Options{
 			CaseStart: opts.CaseStart, StaleAfter: opts.StaleAfter, Constants: opts.Constants,
 			CardioplegiaInterval: opts.CardioplegiaInterval, OnAction: opts.OnAction,
+			GasStrategy: opts.GasStrategy, GasCorrection: opts.GasCorrection,
 		}),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -277,9 +279,22 @@ func replaySeconds(ctx context.Context, c *replay.Case, each func(now time.Time,
 		return 0, err
 	}
 	end := floorSecond(c.End)
+	// The in-line monitor's recalibrations, told to the pipeline when the
+	// replay reaches them, as the console was.
+	var recal []int64
+	for _, e := range c.Events {
+		if e.Kind == entry.KindInlineRecalibration {
+			recal = append(recal, e.Time)
+		}
+	}
+	slices.Sort(recal)
 	for sec := start; sec <= end; sec++ {
 		if sec%3600 == 0 && ctx.Err() != nil {
 			return pl.Unknown, ctx.Err()
+		}
+		for len(recal) > 0 && recal[0] <= sec*int64(time.Second) {
+			p.Recalibrated(recal[0])
+			recal = recal[1:]
 		}
 		pl.PutUntil(sec * int64(time.Second))
 		now := time.Unix(sec, 0)

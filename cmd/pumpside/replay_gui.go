@@ -286,6 +286,9 @@ func (r *replayer) catchUp(rs *replaySession, t int64) {
 		for _, err := range applyRecorded(e.Kind, e.Num, e.Str, runnerSetter{rs.s.runner}) {
 			fmt.Fprintf(r.stderr, "pumpside replay: %s: %v\n", e.Kind, err)
 		}
+		if e.Kind == entry.KindInlineRecalibration {
+			rs.s.p.Recalibrated(e.Time)
+		}
 	}
 	for len(rs.bms) > 0 && rs.bms[0].Time <= t {
 		b := rs.bms[0]

@@ -17,6 +17,7 @@ import (
 	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/console"
 	"github.com/pumpside/pumpside/devices/sim"
+	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/livestate"
 	"github.com/pumpside/pumpside/monitor/record"
@@ -129,8 +130,20 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg == nil {
 		start = start.Truncate(time.Second)
 	}
+	set := monitor.DefaultSettings()
+	uiOpts := ui.Options{CaseStart: start}
+	if cfg != nil {
+		if set, err = cfg.Pipeline.Settings(set); err != nil {
+			return fail(2, "%v", err)
+		}
+		gs, gc, err := cfg.Display.Gas()
+		if err != nil {
+			return fail(2, "%v", err)
+		}
+		uiOpts.GasStrategy, uiOpts.GasCorrection = gs, &gc
+	}
 	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
-		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil})
+		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil, settings: &set})
 	if err != nil {
 		return fail(1, "%v", err)
 	}
@@ -199,7 +212,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	s.onSnap = ui.Throttle(w, ui.DefaultRedrawInterval)
 	wait := s.start(ctx)
 	exitIfStuck(ctx, stderr, shutdownGrace)
-	c := ui.NewConsole(ui.Options{CaseStart: start, State: s.state.Load, OnAction: s.onAction})
+	uiOpts.State, uiOpts.OnAction = s.state.Load, s.onAction
+	c := ui.NewConsole(uiOpts)
 	go func() {
 		code := 0
 		if err := ui.Run(ctx, w, c, s.p.Acquire, clk.Now); err != nil {

@@ -98,7 +98,10 @@ type session struct {
 
 // watch is what the alarm engine and the devices panel know of a source.
 type watch struct {
-	name      string
+	name string
+	// kind is the source's kind for the pipeline's source priority: the
+	// driver, monitor.KindSim; "" means the name.
+	kind      string
 	transport string
 	watched   bool // device_lost applies
 	essential bool
@@ -131,6 +134,8 @@ type sessionOptions struct {
 	// real time: the built-in case, so that at any --speed it raises the
 	// alarms its replay raises.
 	stepped bool
+	// settings are the pipeline's; nil means monitor.DefaultSettings().
+	settings *monitor.Settings
 }
 
 // newSessionState returns a session with its own state and none of its
@@ -157,7 +162,11 @@ func newSession(o sessionOptions) (*session, error) {
 	s := newSessionState(o)
 	s.operatorProvides.Add(channel.PatientHeight)
 	s.operatorProvides.Add(channel.PatientWeight)
-	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: monitor.DefaultSettings(), OnPublish: s.onPublish, Phase: s.phaseAt})
+	set := monitor.DefaultSettings()
+	if o.settings != nil {
+		set = *o.settings
+	}
+	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: set, OnPublish: s.onPublish, Phase: s.phaseAt})
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +246,11 @@ func newCaseID(now time.Time) string {
 // addSource registers a source and returns the sink its feeder puts to:
 // the pipeline's ring, and the case record when recording.
 func (s *session) addSource(w watch) (*monitor.Producer, devices.Sink, error) {
-	pr, err := s.p.AddSource(w.name, 0)
+	kind := w.kind
+	if kind == "" {
+		kind = w.name
+	}
+	pr, err := s.p.AddSourceKind(w.name, kind, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -253,7 +266,7 @@ func (s *session) addSource(w watch) (*monitor.Producer, devices.Sink, error) {
 // sealSources adds the operator's source and tells the record every
 // source's name. Call after the last addSource.
 func (s *session) sealSources(prods []*monitor.Producer) error {
-	op, err := s.p.AddSource("operator", 0)
+	op, err := s.p.AddSourceKind("operator", monitor.KindManual, 0)
 	if err != nil {
 		return err
 	}
@@ -273,7 +286,7 @@ func (s *session) addDevices(cfg *console.Config) (map[string]devices.Sink, []*m
 	for _, d := range cfg.Devices {
 		drv := d.DriverName
 		desc := devices.Describe(d.Driver)
-		w := watch{name: d.Name, transport: describeTransport(d.Transport), watched: true,
+		w := watch{name: d.Name, kind: drv, transport: describeTransport(d.Transport), watched: true,
 			// The heart-lung machine (generic driver) and the in-line blood
 			// monitor are the devices a case depends on.
 			essential: drv == "generic" || drv == "cdi550", interval: d.Interval,
@@ -600,7 +613,8 @@ var viewKinds = map[string]ui.EventKind{
 	timeline.KindWeaning: view.EventWeaning, timeline.KindFullFlow: view.EventFullFlow,
 	timeline.KindACPStart: view.EventACPStart, timeline.KindACPEnd: view.EventACPEnd,
 	timeline.KindRCPStart: view.EventRCPStart, timeline.KindRCPEnd: view.EventRCPEnd,
-	timeline.KindNIRSBaseline: view.EventNIRSBaseline,
+	timeline.KindNIRSBaseline:     view.EventNIRSBaseline,
+	entry.KindInlineRecalibration: view.EventInlineRecal,
 }
 
 // caseKind is the inverse of viewKinds.
@@ -686,6 +700,9 @@ func (s *session) onAction(a ui.Action) {
 		}
 		if kind == timeline.KindACT {
 			s.operator.Put(monitor.Sample{Time: e.Time, Channel: channel.ACTSeconds, Value: e.Num["seconds"], Quality: channel.OK})
+		}
+		if kind == entry.KindInlineRecalibration {
+			s.p.Recalibrated(e.Time)
 		}
 		s.poke()
 	case ui.AssignSpecimen:

@@ -60,7 +60,7 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 	var sinks []devices.Sink
 	for i, name := range sim.Sources() {
 		iv := sim.Source(i).Interval()
-		w := watch{name: name, transport: "simulated", watched: iv > 0, interval: iv,
+		w := watch{name: name, kind: monitor.KindSim, transport: "simulated", watched: iv > 0, interval: iv,
 			essential: name == "sim.pump" || name == "sim.inline"}
 		for _, id := range sim.Source(i).Channels() {
 			w.provides.Add(id)
@@ -95,6 +95,9 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 				}
 			}
 			s.setNIRSBaselines(en)
+		}
+		if e.Kind == entry.KindInlineRecalibration {
+			s.p.Recalibrated(e.Time)
 		}
 	})
 	return f, nil

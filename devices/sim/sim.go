@@ -139,6 +139,8 @@ type Case struct {
 	flushEnd float64 // s; arterial-line flush artefact until then
 	drawEnd  float64 // s; blood drawn from the arterial line until then
 	diaEnd   float64 // s; diathermy on the NIRS until then
+	recalDue int64   // s; the in-line monitor is recalibrated to the last gas then; 0 none
+	recalHct float64 // the Hct it is set to
 	saved    [2]float64
 
 	mu   sync.Mutex
@@ -202,7 +204,8 @@ func (c *Case) Trigger(name string) error {
 	var a Action
 	switch {
 	case knownFault(name):
-		a = Action{Kind: "fault", Fault: name}
+		f, _ := ParseFault(name)
+		a = Action{Kind: "fault", Fault: f.String()}
 	case drugs[name] != "":
 		a = Action{Kind: "drug", Drug: name}
 	case name == "bloodgas":
@@ -231,10 +234,11 @@ func (c *Case) Clear(fault string) error {
 		}
 		return nil
 	}
-	if !knownFault(fault) {
+	f, ok := ParseFault(fault)
+	if !ok {
 		return fmt.Errorf("sim: unknown fault %q (want all or one of %s): %w", fault, strings.Join(FaultNames(), ", "), ErrUnknown)
 	}
-	c.queue(Action{Kind: "clear", Fault: fault})
+	c.queue(Action{Kind: "clear", Fault: f.String()})
 	return nil
 }
 
@@ -477,6 +481,11 @@ func (c *Case) autopilot(sec int64) {
 	if c.lastHep >= 0 && c.lastACT < c.lastHep && now-c.lastHep >= 180 {
 		c.drawACT(sec) // the check after a heparin dose
 	}
+	if c.recalDue > 0 && sec >= c.recalDue {
+		c.recalDue = 0
+		c.event(sec, "inline_recalibration", []EventField{str("who", "autopilot"), num("hct", math.Round(c.recalHct*10)/10)},
+			"in-line monitor recalibrated to the blood gas: Hct %.1f %%", c.recalHct)
+	}
 	if !s.OnBypass {
 		return
 	}
@@ -580,6 +589,13 @@ func (c *Case) report(sec int64, emit func(Source, monitor.Sample)) {
 			}
 			if r.src == Analyser {
 				c.event(sec, "blood_gas", nil, "%s", r.text)
+				// The team recalibrates the in-line monitor to the
+				// laboratory's Hct two minutes after each result.
+				for _, smp := range r.samples {
+					if smp.Channel == channel.ABGHct {
+						c.recalDue, c.recalHct = sec+120, smp.Value
+					}
+				}
 			}
 			if r.src == Manual {
 				c.event(sec, "act", []EventField{num("seconds", r.samples[0].Value)}, "%s", r.text)

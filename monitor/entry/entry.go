@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
+	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -226,6 +227,18 @@ func (m *Model) Validate(e Entry, caseStart, now int64) error {
 			return &FieldError{Kind: e.Kind, Field: "suggested_dose", Value: num(v, e.Str["unit"]), Reason: "is negative", Allowed: "≥ 0"}
 		}
 		return m.checkDrug(e)
+	case KindCardioplegia:
+		if r := e.Str["ratio"]; r != "" {
+			if _, _, err := physio.ParsePlegiaRatio(r); err != nil {
+				return &FieldError{Kind: e.Kind, Field: "ratio", Value: strconv.Quote(r), Reason: "is not a ratio", Allowed: "blood:crystalloid, e.g. 4:1, 1:4, 0:1"}
+			}
+		}
+		vol, hasVol := e.Num["volume_ml"]
+		for _, k := range [...]string{"crystalloid_ml", "discarded_ml"} {
+			if v, ok := e.Num[k]; ok && hasVol && v > vol {
+				return &FieldError{Kind: e.Kind, Field: k, Value: num(v, "mL"), Reason: "is more than the dose", Allowed: "≤ volume_ml " + num(vol, "mL")}
+			}
+		}
 	case KindArtifact:
 		end := int64(e.Num["end"])
 		if end <= e.Time {
@@ -343,6 +356,15 @@ func (m *Model) Normalize(e *Entry) {
 	if e.Kind == KindBloodProduct {
 		if p, ok := productAliases[e.Str["product"]]; ok {
 			e.Str["product"] = p
+		}
+	}
+	if e.Kind == KindCardioplegia {
+		// The crystalloid share from the ratio, stored with the entry.
+		_, has := e.Num["crystalloid_ml"]
+		if b, c, err := physio.ParsePlegiaRatio(e.Str["ratio"]); err == nil && !has {
+			if v, ok := e.Num["volume_ml"]; ok {
+				e.SetNum("crystalloid_ml", math.Round(physio.CrystalloidShare(v, b, c)))
+			}
 		}
 	}
 	if e.Kind != KindDrug {

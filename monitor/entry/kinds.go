@@ -39,6 +39,11 @@ const (
 	KindACPEnd   = "acp_end"
 	KindRCPStart = "rcp_start"
 	KindRCPEnd   = "rcp_end"
+	// KindInlineRecalibration says the in-line blood monitor (CDI 550 and
+	// the like) was recalibrated to an analyser result at the entry's
+	// time: from then on its Hb and Hct are trusted again over the
+	// analyser's (docs/pipeline.md, monitor.Pipeline.Recalibrated).
+	KindInlineRecalibration = "inline_recalibration"
 )
 
 // FieldSpec describes one structured field of a kind.
@@ -118,6 +123,14 @@ var kindSpecs = []KindSpec{
 		// Delivery temperature: ice-cold crystalloid at 4 °C to warm
 		// blood at 37 °C.
 		{Key: "temp_c", Unit: "°C", Min: 0, Max: 40, Help: "delivery temperature, °C"},
+		// The fluid balance counts the crystalloid share only (the blood
+		// of a blood cardioplegia is the circuit's): crystalloid_ml, or
+		// from the ratio blood:crystalloid (4:1 -> 1/5, del Nido 1:4 ->
+		// 4/5, 0:1 all of it; physio.CrystalloidShare). Normalize fills
+		// crystalloid_ml from the ratio.
+		{Key: "ratio", Str: true, Help: "blood:crystalloid ratio (4:1, 1:4 del Nido, 0:1 crystalloid)"},
+		{Key: "crystalloid_ml", Unit: "mL", Min: 0, Max: 5000, Help: "crystalloid share of the dose, mL"},
+		{Key: "discarded_ml", Unit: "mL", Min: 0, Max: 5000, Help: "solution suctioned to waste, not returned to the circuit, mL"},
 	}},
 	{Kind: KindDrug, Label: "Drug", Fields: []FieldSpec{
 		{Key: "name", Str: true, Required: true, Help: "drug name (formulary)"},
@@ -157,6 +170,13 @@ var kindSpecs = []KindSpec{
 	{Kind: KindArtifact, Label: "Artifact", Fields: []FieldSpec{
 		{Key: "channel", Str: true, Required: true, Help: "channel the mark covers (pump.flow, ...)"},
 		{Key: "end", Unit: "ns", Required: true, Help: "end of the marked range, Unix ns"},
+	}},
+	// The values the monitor was set to are optional: the audit trail of
+	// what the perfusionist matched it to.
+	{Kind: KindInlineRecalibration, Label: "In-line recalibrated", Fields: []FieldSpec{
+		{Key: "hct", Unit: "%", Min: 5, Max: 70, Help: "Hct the monitor was set to, %"},
+		{Key: "hb", Unit: "g/dL", Min: 1.5, Max: 25, Help: "Hb the monitor was set to, g/dL"},
+		{Key: "device", Str: true, Help: "the monitor (device name)"},
 	}},
 }
 

@@ -166,13 +166,16 @@ type CaseSummary struct {
 	// Fluids in, by fluid kind (prime, crystalloid, colloid, other),
 	// cardioplegia, cell salvage and blood products; out: urine and
 	// haemofiltration. Balance = in − out, mL.
-	FluidsIn        map[string]Volume
-	Cardioplegia    Volume
-	CellSalvage     Volume
-	BloodProducts   map[string]Volume // by product
-	Urine           Volume
-	Haemofiltration Volume
-	Balance         float64
+	FluidsIn     map[string]Volume
+	Cardioplegia Volume // the doses delivered, blood and crystalloid
+	// CardioplegiaCounted is what the balance counts of them, mL: each
+	// dose's crystalloid share less what was discarded (crystalloidIn).
+	CardioplegiaCounted float64
+	CellSalvage         Volume
+	BloodProducts       map[string]Volume // by product
+	Urine               Volume
+	Haemofiltration     Volume
+	Balance             float64
 
 	Drugs []DrugTotal // by name then unit
 
@@ -480,6 +483,11 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 			s.FluidsIn[k] = v
 		case "cardioplegia":
 			add(&s.Cardioplegia)
+			in, known := crystalloidIn(e.Num, e.Str)
+			s.CardioplegiaCounted += in
+			if !known {
+				s.Missing = append(s.Missing, fmt.Sprintf("cardioplegia at %s: no ratio or crystalloid_ml, counted in full", clock(e.T)))
+			}
 		case KindCellSalvage:
 			add(&s.CellSalvage)
 		case "blood_product":
@@ -530,7 +538,7 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 		s.Drugs = append(s.Drugs, *d)
 	}
 	slices.SortFunc(s.Drugs, func(a, b DrugTotal) int { return strings.Compare(a.Name+"\x00"+a.Unit, b.Name+"\x00"+b.Unit) })
-	in := s.Cardioplegia.ML + s.CellSalvage.ML
+	in := s.CardioplegiaCounted + s.CellSalvage.ML
 	for _, v := range s.FluidsIn {
 		in += v.ML
 	}
@@ -538,6 +546,52 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 		in += v.ML
 	}
 	s.Balance = in - s.Urine.ML - s.Haemofiltration.ML
+}
+
+// crystalloidIn returns what a cardioplegia dose adds to the patient's
+// water, mL: its crystalloid share (the blood of a blood cardioplegia is the
+// circuit's own) less the solution discarded to waste, never below 0. The
+// share is crystalloid_ml; else from the ratio blood:crystalloid: the ratio
+// field, one written in the solution's name ("blood 4:1"), or the
+// solution's own by name (del Nido 1:4, Matte & del Nido 2012; HTK,
+// Custodiol, St Thomas', "crystalloid": 0:1). known is false when none of
+// these says, and the whole dose is counted (the figure errs on the side
+// of more fluid). Source: physio.CrystalloidShare.
+func crystalloidIn(num map[string]float64, str map[string]string) (ml float64, known bool) {
+	vol, hasVol := num["volume_ml"]
+	share, known := num["crystalloid_ml"]
+	if !known && hasVol {
+		share = vol
+		if b, c, ok := plegiaRatio(str); ok {
+			share, known = physio.CrystalloidShare(vol, b, c), true
+		}
+	}
+	if !hasVol && !known {
+		return 0, false
+	}
+	return max(0, share-num["discarded_ml"]), known
+}
+
+// plegiaRatio finds a cardioplegia's ratio blood:crystalloid (crystalloidIn).
+func plegiaRatio(str map[string]string) (blood, crystalloid float64, ok bool) {
+	if b, c, err := physio.ParsePlegiaRatio(str["ratio"]); err == nil {
+		return b, c, true
+	}
+	sol := strings.ToLower(str["solution"])
+	for _, w := range strings.Fields(sol) {
+		if b, c, err := physio.ParsePlegiaRatio(w); err == nil {
+			return b, c, true
+		}
+	}
+	if strings.Contains(sol, "nido") {
+		return 1, 4, true
+	}
+	for _, name := range []string{"htk", "custodiol", "bretschneider", "st thomas", "plegisol", "crystalloid"} {
+		if strings.Contains(sol, name) {
+			return 0, 1, true
+		}
+	}
+	return 0, 0, false
 }
 
 func (s *CaseSummary) alarms(c *Case) {

@@ -97,11 +97,16 @@ func TestSummarizeKnownCase(t *testing.T) {
 		t.Errorf("bypass %v–%v", s.BypassStart, s.BypassEnd)
 	}
 	// Fluids: prime 1400 + crystalloid 500 + cardioplegia 1000 + RBC 300 in;
+	// of the del Nido cardioplegia (1 blood : 4 crystalloid, Matte & del
+	// Nido 2012) only its crystalloid 4/5 counts in the balance, 800 mL;
 	// urine 450 − 100 + haemofiltration 800 out.
 	if s.FluidsIn["prime"].ML != 1400 || s.FluidsIn["crystalloid"].ML != 500 || s.Cardioplegia.ML != 1000 {
 		t.Errorf("fluids in %+v, cardioplegia %+v", s.FluidsIn, s.Cardioplegia)
 	}
-	if s.Urine.ML != 350 || s.Haemofiltration.ML != 800 || s.Balance != 3200-1150 {
+	if s.CardioplegiaCounted != 800 {
+		t.Errorf("cardioplegia counted %v, want 800", s.CardioplegiaCounted)
+	}
+	if s.Urine.ML != 350 || s.Haemofiltration.ML != 800 || s.Balance != 3000-1150 {
 		t.Errorf("urine %v, haemofiltration %v, balance %v", s.Urine, s.Haemofiltration, s.Balance)
 	}
 	if v := s.BloodProducts["RBC"]; v.ML != 300 || v.Count != 1 || s.BloodUnits() != 1 {
@@ -269,5 +274,32 @@ event,case=N,kind=off_bypass text="Off" 1772352600000000000
 	}
 	if got := s.AlarmText(); !strings.HasPrefix(got, "high 0, medium 1, low 0 (computed from the samples") {
 		t.Errorf("alarm text %q", got)
+	}
+}
+
+// The fluid balance counts a cardioplegia's crystalloid share less what was
+// discarded: worked examples of crystalloidIn.
+func TestCardioplegiaCounted(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		num   map[string]float64
+		str   map[string]string
+		want  float64
+		known bool
+	}{
+		{"blood 4:1 by field", map[string]float64{"volume_ml": 1000}, map[string]string{"ratio": "4:1"}, 200, true},
+		{"blood 4:1 in the name", map[string]float64{"volume_ml": 1000}, map[string]string{"solution": "Blood 4:1"}, 200, true},
+		{"del Nido by name", map[string]float64{"volume_ml": 1000}, map[string]string{"solution": "del Nido"}, 800, true},
+		{"stored share wins", map[string]float64{"volume_ml": 1000, "crystalloid_ml": 150}, map[string]string{"ratio": "4:1"}, 150, true},
+		// HTK 2000 mL, 1500 mL of coronary sinus effluent suctioned to the cell saver.
+		{"HTK with discard", map[string]float64{"volume_ml": 2000, "discarded_ml": 1500}, map[string]string{"solution": "Custodiol HTK"}, 500, true},
+		{"discard beyond the share", map[string]float64{"volume_ml": 1000, "discarded_ml": 400}, map[string]string{"ratio": "4:1"}, 0, true},
+		{"unknown solution: in full", map[string]float64{"volume_ml": 600}, map[string]string{"solution": "house mix"}, 600, false},
+		{"no volume", map[string]float64{}, map[string]string{"solution": "blood 4:1"}, 0, false},
+	} {
+		got, known := crystalloidIn(c.num, c.str)
+		if got != c.want || known != c.known {
+			t.Errorf("%s: %v (known %v), want %v (%v)", c.name, got, known, c.want, c.known)
+		}
 	}
 }

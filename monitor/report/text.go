@@ -103,6 +103,7 @@ func (s *CaseSummary) Rows() [][2]string {
 	}
 	r = append(r,
 		[2]string{"Cardioplegia", vol(s.Cardioplegia)},
+		[2]string{"Cardioplegia counted (crystalloid, less discarded)", num(s.CardioplegiaCounted, 0, "mL")},
 		[2]string{"Cell salvage returned", vol(s.CellSalvage)},
 	)
 	for _, k := range slices.Sorted(maps.Keys(s.BloodProducts)) {

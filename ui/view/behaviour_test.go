@@ -405,6 +405,11 @@ func TestDerive(t *testing.T) {
 	assert.InDelta(t, 29.9, d.PredictedHct, 0.05)
 	assert.InDelta(t, 2.4*1.956, d.TargetFlow[0], 0.01) // 37 °C
 	assert.InDelta(t, 2.0*1.956, d.TargetFlow[2], 0.01) // 32 °C
+	// An obese man: the blood volume from his ideal weight (70.465 kg):
+	// 40 × 4932.5 / (4932.5 + 1400) = 31.2 %, not 33.8 % from 110 kg.
+	d = Derive(SetupView{HeightCm: 175, WeightKg: 110, Sex: physio.Male, HctPre: 40, PrimeML: 1400}, &c)
+	assert.InDelta(t, 31.16, d.PredictedHct, 0.005)
+	assert.Equal(t, "70 mL/kg, ideal weight", d.BloodVolumeBy)
 	// Nothing entered: no numbers.
 	d = Derive(SetupView{}, &c)
 	assert.True(t, math.IsNaN(d.BSA) && math.IsNaN(d.PredictedHct) && math.IsNaN(d.HeparinIU))

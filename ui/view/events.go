@@ -49,6 +49,7 @@ var Shortcuts = []Shortcut{
 	{"K", EventBookmark, EventNone},
 	{"W", EventWeaning, EventFullFlow},
 	{"P", EventACPStart, EventACPEnd},
+	{"L", EventInlineRecal, EventNone}, // in-line monitor recalibrated to the Lab
 }
 
 // shortcutFor returns the shortcut key of kind, "" if none.

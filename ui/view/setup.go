@@ -89,9 +89,10 @@ type Derived struct {
 }
 
 // Derive computes the set-up's derived values with constants c. Sources:
-// monitor/physio (BSA per c.BSAFormula; blood volume by Muraki 2018 from
-// the ideal weight when sex and age are known, else weight × c.BloodVolume
-// mL/kg; dilution formula of perfusion.md §2; heparin c.HeparinIUPerKg;
+// monitor/physio (BSA per c.BSAFormula; blood volume by
+// physio.DilutionBloodVolume: min(actual, ideal) weight × Muraki's 70/60
+// mL/kg when the age is known, else × c.BloodVolumeMLPerKg, or Nadler per
+// c.BloodVolumeFormula; dilution formula of perfusion.md §2; heparin c.HeparinIUPerKg;
 // protamine c.ProtamineMgPer100IU; target index table of Cavaliere).
 func Derive(v SetupView, c *physio.Constants) Derived {
 	nan := math.NaN()
@@ -102,14 +103,7 @@ func Derive(v SetupView, c *physio.Constants) Derived {
 	if v.HeightCm > 0 {
 		d.IdealWeight = physio.IdealBodyWeight(v.HeightCm, v.Sex)
 	}
-	switch {
-	case !math.IsNaN(d.IdealWeight) && v.AgeYears > 0:
-		d.BloodVolume = physio.BloodVolumeMuraki(d.IdealWeight, v.AgeYears)
-		d.BloodVolumeBy = "Muraki 2018, ideal weight"
-	case v.WeightKg > 0:
-		d.BloodVolume = physio.BloodVolume(v.WeightKg, c.BloodVolumeMLPerKg)
-		d.BloodVolumeBy = fmt.Sprintf("%.0f mL/kg", c.BloodVolumeMLPerKg)
-	}
+	d.BloodVolume, d.BloodVolumeBy = physio.DilutionBloodVolume(c, v.HeightCm, v.WeightKg, v.AgeYears, v.Sex)
 	if v.HctPre > 0 && !math.IsNaN(d.BloodVolume) {
 		d.PredictedHct = physio.PredictedHct(v.HctPre, d.BloodVolume, v.PrimeML, v.FluidsML, v.CardioplegiaML, 0)
 	}

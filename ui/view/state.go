@@ -283,6 +283,9 @@ const (
 	// EventNIRSBaseline records the current cerebral oximetry values as
 	// the pre-induction baseline.
 	EventNIRSBaseline
+	// EventInlineRecal: the in-line blood monitor was recalibrated to
+	// the laboratory (case kind inline_recalibration); shortcut L.
+	EventInlineRecal
 	NumEventKinds
 )
 
@@ -293,6 +296,7 @@ var eventNames = [NumEventKinds]string{
 	EventACT: "ACT", EventBloodGas: "BLOOD GAS", EventNote: "NOTE", EventArtifact: "ARTIFACT",
 	EventBookmark: "BOOKMARK", EventWeaning: "WEANING", EventFullFlow: "FULL FLOW", EventACPStart: "ACP START",
 	EventACPEnd: "ACP END", EventRCPStart: "RCP START", EventRCPEnd: "RCP END", EventNIRSBaseline: "NIRS BASELINE",
+	EventInlineRecal: "IN-LINE RECAL",
 }
 
 var eventCodes = [NumEventKinds]string{
@@ -302,6 +306,7 @@ var eventCodes = [NumEventKinds]string{
 	EventBloodGas: "blood_gas", EventNote: "note", EventArtifact: "artifact", EventBookmark: "bookmark",
 	EventWeaning: "weaning", EventFullFlow: "full_flow", EventACPStart: "acp_start", EventACPEnd: "acp_end",
 	EventRCPStart: "rcp_start", EventRCPEnd: "rcp_end", EventNIRSBaseline: "nirs_baseline",
+	EventInlineRecal: "inline_recalibration",
 }
 
 // String returns the event's name on screen ("CLAMP ON").
