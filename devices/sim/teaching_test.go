@@ -159,7 +159,7 @@ var teachingFaults = []struct {
 		fault: "gas-supply-failure", at: 35 * time.Minute, window: 10 * time.Minute,
 		alarms: map[string]time.Duration{
 			"gas_supply_failure": 30 * time.Second, // its 10-s delay
-			"pao2_low": 3 * time.Minute, "paco2_band": 5 * time.Minute,
+			"pao2_low":           3 * time.Minute, "paco2_band": 5 * time.Minute,
 			"do2i_low": 4 * time.Minute, "svo2_low": 9 * time.Minute,
 			"nirs_drop_left": 4 * time.Minute, "nirs_drop_right": 4 * time.Minute,
 			"nirs_low_left": 3 * time.Minute, "nirs_low_right": 3 * time.Minute,
