@@ -29,6 +29,17 @@ const (
 	// KindSpecimen states the specimen of an analyser result recorded
 	// without one (bg.*): the perfusionist's assignment, audited.
 	KindSpecimen = "specimen"
+
+	// The perfusion record's set-up and close (docs/format/case.md,
+	// "The perfusion record"): the case metadata as audited entries.
+	KindProcedure      = "procedure"
+	KindTeam           = "team"
+	KindCircuit        = "circuit"
+	KindDisposable     = "disposable"
+	KindChecklist      = "checklist"
+	KindResidualVolume = "residual_volume"
+	KindIncident       = "incident"
+	KindSignOff        = "signoff"
 )
 
 // FieldSpec describes one structured field of a kind.
@@ -45,6 +56,9 @@ type FieldSpec struct {
 	Min, Max float64
 	// Choices, if any, are a string field's only allowed values.
 	Choices []string
+	// MaxLen bounds a string field in bytes (a lot number, a name);
+	// zero: the general limit of 1000 bytes.
+	MaxLen int
 	// Help is a short description for usage texts.
 	Help string
 }
@@ -98,6 +112,10 @@ var kindSpecs = []KindSpec{
 		// Delivery temperature: ice-cold crystalloid at 4 °C to warm
 		// blood at 37 °C.
 		{Key: "temp_c", Unit: "°C", Min: 0, Max: 40, Help: "delivery temperature, °C"},
+		// The crystalloid part of the dose (all of it for HTK, 4/5 of del
+		// Nido, 1/5 of 4:1 blood): CompleteCardioplegia fills it from the
+		// site's solution table when it is not entered.
+		{Key: "crystalloid_ml", Unit: "mL", Min: 0, Max: 5000, Help: "crystalloid part of the dose, mL"},
 	}},
 	{Kind: KindDrug, Label: "Drug", Fields: []FieldSpec{
 		{Key: "name", Str: true, Required: true, Help: "drug name (formulary)"},
@@ -125,15 +143,57 @@ var kindSpecs = []KindSpec{
 	{Kind: KindACT, Label: "ACT", Fields: []FieldSpec{
 		{Key: "seconds", Unit: "s", Required: true, Min: 50, Max: 1500, Help: "activated clotting time, s"},
 	}},
-	{Kind: KindBloodGas, Label: "Blood gas", Fields: []FieldSpec{
-		{Key: "sample", Str: true, Choices: []string{"arterial", "venous", "mixed_venous"}, Help: "sample site"},
-	}},
+	// A manual blood gas carries its results in the channels' units; they
+	// also go on the abg.* or vbg.* channels (BloodGasResults). An entry
+	// without results says a gas was drawn or resulted.
+	{Kind: KindBloodGas, Label: "Blood gas", Fields: append([]FieldSpec{
+		{Key: "sample", Str: true, Choices: []string{"arterial", "venous", "mixed_venous"}, Help: "sample site (venous and mixed_venous go on vbg.*)"},
+	}, bloodGasFields()...)},
 	{Kind: KindSpecimen, Label: "Specimen assigned", Fields: []FieldSpec{
 		{Key: "specimen", Str: true, Required: true, Choices: []string{"arterial", "venous", "central_venous"}, Help: "the sample's specimen"},
 		{Key: "target", Str: true, Required: true, Help: "the analyser result's sample time, decimal Unix ns"},
 		{Key: "source", Str: true, Help: "the analyser (source name)"},
 	}},
 	{Kind: KindNote, Label: "Note", TextRequired: true},
+	{Kind: KindProcedure, Label: "Procedure", Fields: []FieldSpec{
+		{Key: "procedure", Str: true, Required: true, MaxLen: 200, Help: "the operation (CABG x3, AVR, ...)"},
+		// The STS urgency categories.
+		{Key: "urgency", Str: true, Choices: []string{"elective", "urgent", "emergency", "salvage"}, Help: "urgency"},
+	}},
+	{Kind: KindTeam, Label: "Team", Fields: []FieldSpec{
+		{Key: "surgeon", Str: true, MaxLen: maxName, Help: "surgeon's name"},
+		{Key: "anaesthetist", Str: true, MaxLen: maxName, Help: "anaesthetist's name"},
+		{Key: "perfusionist", Str: true, MaxLen: maxName, Help: "perfusionist's name"},
+		{Key: "trainee", Str: true, MaxLen: maxName, Help: "perfusion trainee's name"},
+		{Key: "supervisor", Str: true, MaxLen: maxName, Help: "supervising perfusionist's name"},
+	}},
+	{Kind: KindCircuit, Label: "Circuit", Fields: []FieldSpec{
+		{Key: "hlm", Str: true, MaxLen: maxID, Help: "heart-lung machine identifier"},
+		{Key: "heater_cooler", Str: true, MaxLen: maxID, Help: "heater-cooler identifier"},
+		{Key: "venous_drainage", Str: true, Choices: []string{"gravity", "vacuum"}, Help: "venous drainage (vacuum: vacuum-assisted)"},
+		{Key: "rap_ml", Unit: "mL", Min: 0, Max: 3000, Help: "retrograde autologous priming: prime removed, mL"},
+	}},
+	{Kind: KindDisposable, Label: "Disposable", Fields: []FieldSpec{
+		{Key: "item", Str: true, Required: true, Choices: DisposableItems, Help: "which part of the circuit"},
+		{Key: "product", Str: true, MaxLen: 120, Help: "maker and model"},
+		{Key: "lot", Str: true, MaxLen: maxID, Help: "lot (batch) number"},
+		{Key: "size", Str: true, MaxLen: maxID, Help: "size (24 Fr, 36/46 Fr, 3/8 in)"},
+		{Key: "site", Str: true, MaxLen: 120, Help: "cannulation site (ascending aorta, right atrium, femoral vein)"},
+	}},
+	{Kind: KindChecklist, Label: "Checklist", Fields: []FieldSpec{
+		{Key: "checklist", Str: true, MaxLen: 120, Help: "which checklist (default pre-bypass)"},
+		{Key: "signed_by", Str: true, Required: true, MaxLen: maxName, Help: "name of who checked it and signs"},
+	}},
+	{Kind: KindResidualVolume, Label: "Residual pump volume", Fields: []FieldSpec{
+		{Key: "volume_ml", Unit: "mL", Min: 0, Max: 5000, Required: true, Help: "volume left in the circuit at the end, mL"},
+		{Key: "disposition", Str: true, Required: true, Choices: ResidualDispositions, Help: "what happened to it"},
+	}},
+	{Kind: KindIncident, Label: "Incident", TextRequired: true, Fields: []FieldSpec{
+		{Key: "category", Str: true, Choices: IncidentCategories, Help: "category"},
+	}},
+	{Kind: KindSignOff, Label: "Record signed off", Fields: []FieldSpec{
+		{Key: "name", Str: true, Required: true, MaxLen: maxName, Help: "the perfusionist's name: signs the record as complete"},
+	}},
 	{Kind: KindArtifact, Label: "Artifact", Fields: []FieldSpec{
 		{Key: "channel", Str: true, Required: true, Help: "channel the mark covers (pump.flow, ...)"},
 		{Key: "end", Unit: "ns", Required: true, Help: "end of the marked range, Unix ns"},
