@@ -91,7 +91,13 @@ func addFieldFlags(fl *flagSet) *fieldFlags {
 		}
 	}
 	for _, key := range keys {
-		ff.vals[key] = fl.String(strings.ReplaceAll(key, "_", "-"), "", strings.Join(help[key], "; "))
+		name := strings.ReplaceAll(key, "_", "-")
+		if fl.Lookup(name) != nil {
+			// A flag of the command itself (edit's --target, which is
+			// also a specimen entry's field): the command's meaning wins.
+			continue
+		}
+		ff.vals[key] = fl.String(name, "", strings.Join(help[key], "; "))
 	}
 	for alias, key := range fieldAliases {
 		fl.Var(aliasValue{ff.vals[key]}, alias, "same as --"+strings.ReplaceAll(key, "_", "-"))
