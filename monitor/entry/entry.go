@@ -140,13 +140,18 @@ func FormatTime(ns int64) string {
 
 // FormatTimeIn formats a Unix ns time in loc as RFC 3339 with the zone's
 // offset (to the second unless it has a fraction), the abbreviation after
-// it: "2026-03-01T09:10:00+01:00 CET". A nil loc is UTC.
+// it: "2026-03-01T09:10:00+01:00 CET". In UTC (or a nil loc) it is
+// FormatTime's: the Z says the zone.
 func FormatTimeIn(ns int64, loc *time.Location) string {
 	if loc == nil {
 		return FormatTime(ns)
 	}
 	t := time.Unix(0, ns).In(loc)
-	return t.Format(time.RFC3339Nano) + " " + t.Format("MST")
+	abbr := t.Format("MST")
+	if abbr == "UTC" {
+		return FormatTime(ns)
+	}
+	return t.Format(time.RFC3339Nano) + " " + abbr
 }
 
 // FormatTime formats a time for the model's messages: in its Zone when

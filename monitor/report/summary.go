@@ -11,6 +11,8 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
@@ -40,6 +42,18 @@ type Settings struct {
 	// BloodGasInterval: a longer stretch of bypass without a blood gas is a
 	// missing record item. Default 30 min.
 	BloodGasInterval time.Duration
+	// Zone is the theatre's time zone: every time an output shows is in
+	// it, and says so. Default (nil) UTC; the commands use the site's.
+	Zone *time.Location
+	// Units are the display units of gases, Hb and glucose (stored values
+	// keep their channel's unit). Zero: the channels' units.
+	Units site.Units
+	// GridInterval is the observation grid's interval on bypass: 10 or
+	// 15 min. Default 15 min.
+	GridInterval time.Duration
+	// Solutions are the cardioplegia solutions (crystalloid part, re-dose
+	// interval). Default entry.DefaultSolutions().
+	Solutions []entry.Solution
 }
 
 // DefaultSettings returns the defaults described on each field.
@@ -51,7 +65,16 @@ func DefaultSettings() Settings {
 		RewarmRateHigh:   0.5,
 		DerivedHold:      2 * time.Second,
 		BloodGasInterval: 30 * time.Minute,
+		GridInterval:     site.DefaultGridInterval,
 	}
+}
+
+// loc is the zone outputs show times in.
+func (s *Settings) loc() *time.Location {
+	if s.Zone == nil {
+		return time.UTC
+	}
+	return s.Zone
 }
 
 // Nadir is an extreme value and when and where it was measured.
@@ -176,6 +199,12 @@ type CaseSummary struct {
 	BloodGases []BloodGas
 	Log        []LogEntry
 	BadLines   int
+
+	// Record is the rest of the perfusion record: set-up, laboratory
+	// extremes, anticoagulation, cardioplegia, ACP, close and sign-off
+	// (record.go); Grid the observations on bypass (grid.go).
+	Record
+	Grid ObservationGrid
 }
 
 // KeyChannels are the channels whose completeness is reported and whose
@@ -237,6 +266,8 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	s.alarms(c)
 	s.missing(c, bypass, set)
 	s.bloodGases(c)
+	s.record(c, bypass, set, red)
+	s.Grid = observationGrid(c, bypass, set)
 	return s, nil
 }
 
@@ -259,13 +290,13 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 		switch e.Kind {
 		case open:
 			if on {
-				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s while %s already open", open, clock(e.T), what))
+				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s while %s already open", open, s.clock(e.T), what))
 				continue
 			}
 			on, start = true, e.T
 		case close:
 			if !on {
-				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s without %s", close, clock(e.T), open))
+				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s without %s", close, s.clock(e.T), open))
 				continue
 			}
 			on = false
@@ -273,7 +304,7 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 		}
 	}
 	if on {
-		s.Missing = append(s.Missing, fmt.Sprintf("%s from %s not closed (%s missing): counted to the end of the file", what, clock(start), close))
+		s.Missing = append(s.Missing, fmt.Sprintf("%s from %s not closed (%s missing): counted to the end of the file", what, s.clock(start), close))
 		out = append(out, span{start, c.End})
 	}
 	for _, p := range out {
@@ -282,7 +313,8 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 	return out
 }
 
-func clock(ns int64) string { return utc(ns).Format("15:04:05") }
+// clock is a time of day in the summary's zone, for its messages.
+func (s *CaseSummary) clock(ns int64) string { return utc(ns).In(s.Settings.loc()).Format("15:04:05") }
 
 func inSpans(sp []span, t int64) bool {
 	for _, p := range sp {
@@ -476,7 +508,7 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 				d.Count++
 			} else {
 				d.Undosed++
-				s.Missing = append(s.Missing, fmt.Sprintf("drug %s at %s: no dose recorded", k[0], clock(e.T)))
+				s.Missing = append(s.Missing, fmt.Sprintf("drug %s at %s: no dose recorded", k[0], s.clock(e.T)))
 			}
 		}
 		s.Log = append(s.Log, LogEntry{Time: utc(e.T), Kind: e.Kind, Text: red(e.Text), Who: red(e.Who), Edited: e.Edited})
@@ -572,7 +604,7 @@ func (s *CaseSummary) missing(c *Case, bypass []span, set Settings) {
 				continue
 			}
 			if t-prev > lim {
-				s.Missing = append(s.Missing, fmt.Sprintf("no blood gas on bypass from %s to %s (%.0f min)", clock(prev), clock(t), time.Duration(t-prev).Minutes()))
+				s.Missing = append(s.Missing, fmt.Sprintf("no blood gas on bypass from %s to %s (%.0f min)", s.clock(prev), s.clock(t), time.Duration(t-prev).Minutes()))
 			}
 			prev = t
 		}
@@ -628,7 +660,7 @@ func (s *CaseSummary) bloodGases(c *Case) {
 	})
 	for _, r := range s.BloodGases {
 		if r.Sample == "BG?" {
-			s.Missing = append(s.Missing, fmt.Sprintf("blood gas at %s: specimen not stated (listed as BG?; assign it arterial or venous)", r.Time.Format("15:04:05")))
+			s.Missing = append(s.Missing, fmt.Sprintf("blood gas at %s: specimen not stated (listed as BG?; assign it arterial or venous)", s.clock(r.Time.UnixNano())))
 		}
 	}
 }

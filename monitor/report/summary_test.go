@@ -126,12 +126,13 @@ func TestSummarizeKnownCase(t *testing.T) {
 		}
 	}
 	miss := strings.Join(s.Missing, "\n")
-	for _, want := range []string{"no ACT on bypass", "no blood gas on bypass from 08:10:00 to 08:41:40 (32 min)"} {
+	for _, want := range []string{"no ACT on bypass", "no blood gas on bypass from 08:10:00 to 08:41:40 (32 min)",
+		"no protamine dose recorded", "record not signed off"} {
 		if !strings.Contains(miss, want) {
 			t.Errorf("missing items %q lack %q", miss, want)
 		}
 	}
-	if len(s.Missing) != 2 {
+	if len(s.Missing) != 4 {
 		t.Errorf("missing items: %q", s.Missing)
 	}
 	if len(s.BloodGases) != 1 || s.BloodGases[0].Values["lactate"] != 1.8 || s.BloodGases[0].Sample != "ABG" {
@@ -172,7 +173,7 @@ pump,case=X,source=p flow=4 2000000000000
 			t.Errorf("missing %q lacks %q", miss, want)
 		}
 	}
-	if strings.Contains(miss, "ACT") {
+	if strings.Contains(miss, "no ACT on bypass") {
 		t.Errorf("ACT on bypass reported missing: %q", miss)
 	}
 }

@@ -175,3 +175,34 @@ func TestResolve(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "Nowhere/City"))
 }
+
+// A manual gas typed in kPa and g/L is stored in mmHg and g/dL; a value
+// out of range is refused in the unit it was typed in.
+func TestBloodGasStored(t *testing.T) {
+	u := Units{Gas: KPa, Hb: GPerL, Glucose: MgPerDL}
+	e := entry.Entry{Kind: entry.KindBloodGas}
+	e.SetStr("sample", "arterial").SetNum("ph", 7.38).SetNum("pco2", 5.33).SetNum("po2", 30.9).SetNum("hb", 95).SetNum("glucose", 126).SetNum("k", 4.6)
+	require.NoError(t, u.BloodGasStored(&e))
+	assert.InDelta(t, 39.98, e.Num["pco2"], 0.01)
+	assert.InDelta(t, 231.8, e.Num["po2"], 0.1)
+	assert.InDelta(t, 9.5, e.Num["hb"], 1e-9)
+	assert.InDelta(t, 6.99, e.Num["glucose"], 0.01)
+	assert.Equal(t, 7.38, e.Num["ph"])
+	assert.Equal(t, 4.6, e.Num["k"])
+
+	// 40 kPa is 300 mmHg of CO2: a slip (mmHg typed as kPa).
+	bad := entry.Entry{Kind: entry.KindBloodGas}
+	bad.SetStr("sample", "arterial").SetNum("pco2", 40)
+	err := u.BloodGasStored(&bad)
+	var fe *entry.FieldError
+	require.True(t, errors.As(err, &fe), "%v", err)
+	assert.Equal(t, "pco2", fe.Field)
+	assert.Equal(t, "blood_gas pco2 40 kPa is outside the range; allowed: 0.67–20.00 kPa", err.Error())
+	assert.Equal(t, 40.0, bad.Num["pco2"], "a refused entry is left as typed")
+
+	// mmHg at the site: nothing to convert; Validate judges the range.
+	m := entry.Entry{Kind: entry.KindBloodGas}
+	m.SetStr("sample", "venous").SetNum("pco2", 40)
+	require.NoError(t, Units{}.BloodGasStored(&m))
+	assert.Equal(t, 40.0, m.Num["pco2"])
+}

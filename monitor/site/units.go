@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
 )
 
 // The display units a site may choose.
@@ -140,4 +141,34 @@ func (u *Units) check() (key, value string, choices []string) {
 		return "units.glucose", u.Glucose, []string{MmolPerL, MgPerDL}
 	}
 	return "", "", nil
+}
+
+// BloodGasStored converts the results of a blood_gas entry typed in the
+// site's units (pCO2 in kPa, Hb in g/L, ...) to the channels' units, in
+// place: the case file and the pipeline keep the channel's unit. A value
+// outside the channel's plausible range is refused (*entry.FieldError)
+// with the range in the unit it was typed in. Other kinds are left alone.
+func (u Units) BloodGasStored(e *entry.Entry) error {
+	if e.Kind != entry.KindBloodGas {
+		return nil
+	}
+	for i, a := range entry.BloodGasAnalytes {
+		v, ok := e.Num[a]
+		if !ok {
+			continue
+		}
+		c := channel.Get(channel.ABGPH + channel.ID(i))
+		d := u.Display(c)
+		if !d.Converted() {
+			continue
+		}
+		lo, hi := d.Value(c.Min), d.Value(c.Max)
+		if math.IsNaN(v) || v < lo || v > hi {
+			f := func(x float64) string { return strconv.FormatFloat(x, 'f', d.Precision, 64) }
+			return &entry.FieldError{Kind: e.Kind, Field: a, Value: strconv.FormatFloat(v, 'g', -1, 64) + " " + d.Unit,
+				Reason: "is outside the range", Allowed: f(lo) + "–" + f(hi) + " " + d.Unit}
+		}
+		e.Num[a] = d.Stored(v)
+	}
+	return nil
 }
