@@ -67,8 +67,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	recordDir := fs.String("record", defaultCaseDir(), "directory for the case record (\"\" records nothing)")
 	resume := fs.String("resume", "", "with --config: continue the case of this case file after a restart (its events, timers and record)")
 	quiet := fs.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
+	sf := addSiteFlags(fs)
 	if code, ok := fs.parse(args); !ok {
 		return code
+	}
+	siteCfg, ok := sf.load("run", stderr)
+	if !ok {
+		return 2
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "pumpside run: "+format+"\n", a...)
@@ -125,7 +130,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(2, "%v", err)
 	}
 	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
-		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr})
+		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, site: siteCfg})
 	if err != nil {
 		return fail(1, "%v", err)
 	}
@@ -194,7 +199,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	s.onSnap = ui.Throttle(w, ui.DefaultRedrawInterval)
 	wait := s.start(ctx)
 	exitIfStuck(ctx, stderr, shutdownGrace)
-	c := ui.NewConsole(ui.Options{CaseStart: start, State: s.state.Load, OnAction: s.onAction})
+	c := ui.NewConsole(ui.Options{CaseStart: start, State: s.state.Load, OnAction: s.onAction,
+		Zone: siteCfg.Location(), Units: siteCfg.Units, Preset: siteCfg.Preset})
 	go func() {
 		code := 0
 		if err := ui.Run(ctx, w, c, s.p.Acquire, clk.Now); err != nil {

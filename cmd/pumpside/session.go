@@ -29,6 +29,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/livestate"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
 )
@@ -84,6 +85,11 @@ type session struct {
 	// on a live console (the patient's size): a DO2i that cannot be
 	// computed for want of them is no_data, a prompt to enter them.
 	operatorProvides channel.Set
+	// site is the site file's configuration (nil: site.Default); record
+	// the perfusion record's entries made on the console (State.Record):
+	// record_entries.go.
+	site   *site.Config
+	record atomic.Pointer[[]entry.Entry]
 }
 
 // watch is what the alarm engine and the devices panel know of a source.
@@ -113,6 +119,7 @@ type sessionOptions struct {
 	caseStart time.Time
 	caseID    string
 	theatre   string // the live state's theatre name (livestate.TheatreFromEnv)
+	site      *site.Config
 	profile   *alarms.Profile
 	audio     bool
 	stderr    io.Writer
@@ -124,7 +131,7 @@ type sessionOptions struct {
 func newSessionState(o sessionOptions) *session {
 	s := &session{clk: o.clk, tl: timeline.New(0), profile: o.profile, wake: make(chan struct{}, 1),
 		stderr: o.stderr, alog: alarms.NewMemoryLog(500), redraw: func() {},
-		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}}
+		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}, site: o.site}
 	if !o.caseStart.IsZero() {
 		s.caseStart = o.caseStart.UnixNano()
 	}
@@ -435,7 +442,7 @@ func sameAlarms(a, b []alarms.Status) bool {
 
 func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load(), Refusal: s.LastError(),
-		Specimen: s.specimenPrompt(snap)}
+		Specimen: s.specimenPrompt(snap), Record: s.recordView()}
 	if s.sim != nil {
 		v.Instructor = &ui.InstructorView{Faults: sim.FaultNames()}
 		if a := s.faults.Load(); a != nil {
@@ -655,6 +662,8 @@ func (s *session) onAction(a ui.Action) {
 		s.poke()
 	case ui.AssignSpecimen:
 		s.assignSpecimen(a)
+	case ui.RecordEntries:
+		s.recordEntries(a)
 	case ui.InjectFault:
 		if s.sim == nil {
 			report("instructor", fmt.Errorf("no simulated case to inject %s into", a.Name))

@@ -11,7 +11,9 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/ui/theme"
 	"github.com/pumpside/pumpside/ui/widget"
 )
@@ -44,6 +46,16 @@ type Options struct {
 	// calls Layout, during Layout: it must not block (queue the action and
 	// apply it elsewhere). nil drops them.
 	OnAction func(Action)
+	// Zone is the theatre's time zone: every time of day shown is in it,
+	// with its abbreviation. nil means time.Local.
+	Zone *time.Location
+	// Units are the site's display units of gases, Hb and glucose (the
+	// tiles, trends and forms; stored values keep the channel's unit).
+	// The zero Units shows the channels' units.
+	Units site.Units
+	// Preset are the site's usual set-up entries: the case record form
+	// starts from them (site.Config.Preset).
+	Preset []entry.Entry
 }
 
 // MonitorTrendWindow is the time the monitor screen's short trends show.
@@ -111,11 +123,18 @@ type Monitor struct {
 func NewMonitor(opts Options) *Monitor {
 	opts = opts.withDefaults()
 	m := &Monitor{opts: opts}
+	tile := func(s TileSpec) widget.TileState {
+		ts := widget.NewTileState(s.Channel, s.Group)
+		if d := opts.Units.Display(channel.Get(s.Channel)); d.Converted() {
+			ts.SetDisplay(d.Unit, d.Factor, d.Precision)
+		}
+		return ts
+	}
 	for _, s := range Primary {
-		m.primary = append(m.primary, widget.NewTileState(s.Channel, s.Group))
+		m.primary = append(m.primary, tile(s))
 	}
 	for _, s := range Secondary {
-		m.secondary = append(m.secondary, widget.NewTileState(s.Channel, s.Group))
+		m.secondary = append(m.secondary, tile(s))
 	}
 	m.notes = make([][]byte, len(Primary)+len(Secondary))
 	for i := range m.notes {
@@ -138,6 +157,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CardioplegiaInterval == 0 {
 		o.CardioplegiaInterval = DefaultCardioplegiaInterval
+	}
+	if o.Zone == nil {
+		o.Zone = time.Local
 	}
 	return o
 }
