@@ -466,6 +466,10 @@ func (e Entry) Summary() string {
 			if f.Key == "dose" {
 				u = e.Str["unit"]
 			}
+			if e.Kind == KindBloodGas {
+				// Results side by side need their names: "K+ 4.6 mmol/L".
+				parts = append(parts, analyteLabel(f.Key))
+			}
 			parts = append(parts, num(v, u))
 		}
 	}

@@ -178,3 +178,14 @@ func CompleteCardioplegia(e *Entry, sols []Solution) {
 	}
 	e.SetNum("crystalloid_ml", math.Round(vol*s.CrystalloidFraction))
 }
+
+// analyteLabel is how a blood gas result is named in an entry's text:
+// "pCO2", "K+".
+func analyteLabel(key string) string {
+	for i, a := range BloodGasAnalytes {
+		if a == key {
+			return strings.TrimPrefix(channel.Get(channel.ABGPH+channel.ID(i)).Label, "ABG ")
+		}
+	}
+	return key
+}

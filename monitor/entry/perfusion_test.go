@@ -180,3 +180,13 @@ func TestFormatTimeIn(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// A blood gas's text names each result: numbers side by side without
+// their analyte would be read wrong.
+func TestBloodGasSummary(t *testing.T) {
+	e := Entry{Kind: KindBloodGas, Time: at(time.Hour)}
+	e.SetStr("sample", "arterial").SetNum("ph", 7.38).SetNum("pco2", 40).SetNum("k", 4.6).SetNum("lactate", 2.1)
+	if got, want := e.Summary(), "Blood gas arterial pH 7.38 pCO2 40 mmHg K+ 4.6 mmol/L Lactate 2.1 mmol/L"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
