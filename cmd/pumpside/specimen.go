@@ -70,11 +70,11 @@ func (s *session) assignSpecimen(a ui.AssignSpecimen) {
 	}
 	results := monitor.AppendAssigned(nil, snap, a.Sample, src, panel)
 	if len(results) == 0 {
-		s.refuse(fmt.Errorf("blood gas %s from %s: no longer the newest result, assign it on the events screen", clockText(a.Sample), a.Source))
+		s.refuse(fmt.Errorf("blood gas %s from %s: no longer the newest result, assign it on the events screen", s.clockText(a.Sample), a.Source))
 		return
 	}
 	e := entry.Entry{Kind: entry.KindSpecimen, Time: a.Time, Who: "operator",
-		Text: fmt.Sprintf("Blood gas %s from %s: specimen %s", clockText(a.Sample), a.Source, a.Specimen)}
+		Text: fmt.Sprintf("Blood gas %s from %s: specimen %s", s.clockText(a.Sample), a.Source, a.Specimen)}
 	e.SetStr("specimen", a.Specimen)
 	e.SetStr("target", strconv.FormatInt(a.Sample, 10))
 	e.SetStr("source", a.Source)
@@ -102,5 +102,6 @@ func (s *session) assignSpecimen(a ui.AssignSpecimen) {
 	s.poke()
 }
 
-// clockText is a time of day for messages, hh:mm:ss.
-func clockText(t int64) string { return time.Unix(0, t).UTC().Format("15:04:05") }
+// clockText is a time of day for messages and entry texts, hh:mm:ss in
+// the theatre's zone with its abbreviation.
+func (s *session) clockText(t int64) string { return time.Unix(0, t).In(s.zone()).Format("15:04:05 MST") }
