@@ -104,4 +104,6 @@ func (s *session) assignSpecimen(a ui.AssignSpecimen) {
 
 // clockText is a time of day for messages and entry texts, hh:mm:ss in
 // the theatre's zone with its abbreviation.
-func (s *session) clockText(t int64) string { return time.Unix(0, t).In(s.zone()).Format("15:04:05 MST") }
+func (s *session) clockText(t int64) string {
+	return time.Unix(0, t).In(s.zone()).Format("15:04:05 MST")
+}
