@@ -57,8 +57,14 @@ func bloodGasFields() []FieldSpec {
 		if unit == channel.PH {
 			unit = ""
 		}
-		out = append(out, FieldSpec{Key: c.Field(), Unit: unit, Min: c.Min, Max: c.Max,
-			Help: strings.TrimPrefix(c.Label, "ABG ") + " result, " + c.Unit})
+		help := strings.TrimPrefix(c.Label, "ABG ") + " result, " + c.Unit
+		switch c.Field() {
+		case "pco2", "po2", "hb", "glucose":
+			// pumpside event and the console take these in the site's
+			// unit (docs/site.md) and store them in the channel's.
+			help = strings.TrimPrefix(c.Label, "ABG ") + " result in the site's unit (stored in " + c.Unit + ")"
+		}
+		out = append(out, FieldSpec{Key: c.Field(), Unit: unit, Min: c.Min, Max: c.Max, Help: help})
 	}
 	return out
 }
