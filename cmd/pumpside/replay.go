@@ -61,9 +61,14 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	influxRange := fl.String("range", "", "with --from-influx: `FROM,TO` in RFC 3339 (default: all of the case)")
 	paused := fl.Bool("paused", false, "open the console paused (default: playing)")
 	quiet := fl.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
+	sf := addSiteFlags(fl)
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {
 		return code
+	}
+	siteCfg, ok := sf.load("replay", stderr)
+	if !ok {
+		return 2
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "pumpside replay: "+format+"\n", a...)
@@ -137,7 +142,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if *fromInflux {
 			caseFile = ""
 		}
-		return replayConsole(ctx, c, caseFile, replayOptions{at: start, speed: guiSpeed, audio: !*quiet, playing: !*paused, influx: influx}, stdout, stderr)
+		return replayConsole(ctx, c, caseFile, replayOptions{at: start, speed: guiSpeed, audio: !*quiet, playing: !*paused, influx: influx, site: siteCfg}, stdout, stderr)
 	}
 
 	var outs []*os.File

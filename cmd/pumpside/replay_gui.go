@@ -25,6 +25,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
 	"github.com/pumpside/pumpside/ui/view"
@@ -514,7 +515,7 @@ func (r *replayer) onAction(a ui.Action) {
 		}
 		b := replay.Bookmark{Time: a.Time, Text: a.Text, Author: "replay"}
 		r.do("bookmark", func() { r.addBookmark(b) })
-	case ui.EditEvent, ui.ApplySetup, ui.AssignSpecimen:
+	case ui.EditEvent, ui.ApplySetup, ui.AssignSpecimen, ui.RecordEntries:
 		fmt.Fprintf(r.stderr, "pumpside replay: a recorded case is not changed (%T)\n", a)
 	default:
 		r.cur.Load().s.onAction(a)
@@ -652,6 +653,8 @@ type replayOptions struct {
 	playing bool
 	// influx, for a case replayed from InfluxDB, receives the bookmarks.
 	influx *record.Config
+	// site gives the zone and units the console shows (nil: the defaults).
+	site *site.Config
 }
 
 // replayConsole opens the console window on c; caseFile ("" for none)
@@ -693,7 +696,11 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 		return 1
 	}
 	exitIfStuck(ctx, stderr, shutdownGrace)
-	cons := ui.NewConsole(ui.Options{CaseStart: time.Unix(0, c.Start), State: r.state, OnAction: r.onAction})
+	if o.site == nil {
+		o.site = site.Default()
+	}
+	cons := ui.NewConsole(ui.Options{CaseStart: time.Unix(0, c.Start), State: r.state, OnAction: r.onAction,
+		Zone: o.site.Location(), Units: o.site.Units})
 	go func() {
 		code := 0
 		if err := ui.Run(ctx, w, cons, r.acquire, r.now); err != nil {

@@ -68,8 +68,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	recordDir := fs.String("record", defaultCaseDir(), "directory for the case record (\"\" records nothing)")
 	resume := fs.String("resume", "", "with --config: continue the case of this case file after a restart (its events, timers and record)")
 	quiet := fs.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
+	sf := addSiteFlags(fs)
 	if code, ok := fs.parse(args); !ok {
 		return code
+	}
+	siteCfg, ok := sf.load("run", stderr)
+	if !ok {
+		return 2
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "pumpside run: "+format+"\n", a...)
@@ -143,7 +148,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		uiOpts.GasStrategy, uiOpts.GasCorrection = gs, &gc
 	}
 	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
-		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil, settings: &set})
+		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil, settings: &set, site: siteCfg})
 	if err != nil {
 		return fail(1, "%v", err)
 	}
@@ -213,6 +218,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	wait := s.start(ctx)
 	exitIfStuck(ctx, stderr, shutdownGrace)
 	uiOpts.State, uiOpts.OnAction = s.state.Load, s.onAction
+	uiOpts.Zone, uiOpts.Units, uiOpts.Preset = siteCfg.Location(), siteCfg.Units, siteCfg.Preset
 	c := ui.NewConsole(uiOpts)
 	go func() {
 		code := 0

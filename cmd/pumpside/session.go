@@ -30,6 +30,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/livestate"
 	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
 	"github.com/pumpside/pumpside/ui/view"
@@ -94,6 +95,11 @@ type session struct {
 	// see step.
 	stepped   *clock.Manual
 	stepFails atomic.Bool
+	// site is the site file's configuration (nil: site.Default); record
+	// the perfusion record's entries made on the console (State.Record):
+	// record_entries.go.
+	site   *site.Config
+	record atomic.Pointer[[]entry.Entry]
 }
 
 // watch is what the alarm engine and the devices panel know of a source.
@@ -126,6 +132,7 @@ type sessionOptions struct {
 	caseStart time.Time
 	caseID    string
 	theatre   string // the live state's theatre name (livestate.TheatreFromEnv)
+	site      *site.Config
 	profile   *alarms.Profile
 	audio     bool
 	stderr    io.Writer
@@ -144,7 +151,7 @@ type sessionOptions struct {
 func newSessionState(o sessionOptions) *session {
 	s := &session{clk: o.clk, tl: timeline.New(0), profile: o.profile, wake: make(chan struct{}, 1),
 		stderr: o.stderr, alog: alarms.NewMemoryLog(500), redraw: func() {},
-		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}}
+		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}, site: o.site}
 	if !o.caseStart.IsZero() {
 		s.caseStart = o.caseStart.UnixNano()
 	}
@@ -466,7 +473,7 @@ func sameAlarms(a, b []alarms.Status) bool {
 
 func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load(), Refusal: s.LastError(),
-		Specimen: s.specimenPrompt(snap)}
+		Specimen: s.specimenPrompt(snap), Record: s.recordView()}
 	if ph := s.tl.At(snap.Time).Phase; ph != timeline.Unknown {
 		v.Phase = ph.Label()
 	}
@@ -707,6 +714,8 @@ func (s *session) onAction(a ui.Action) {
 		s.poke()
 	case ui.AssignSpecimen:
 		s.assignSpecimen(a)
+	case ui.RecordEntries:
+		s.recordEntries(a)
 	case ui.InjectFault:
 		if s.sim == nil {
 			report("instructor", fmt.Errorf("no simulated case to inject %s into", a.Name))

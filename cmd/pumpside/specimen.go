@@ -73,11 +73,11 @@ func (s *session) assignSpecimen(a ui.AssignSpecimen) {
 	}
 	results := monitor.AppendAssigned(nil, snap, a.Sample, src, panel)
 	if len(results) == 0 {
-		s.refuse(fmt.Errorf("blood gas %s from %s: no longer the newest result: assign it with pumpside event add CASEFILE --kind specimen --sample-time TIME --specimen %s", clockText(a.Sample), a.Source, a.Specimen))
+		s.refuse(fmt.Errorf("blood gas %s from %s: no longer the newest result: assign it with pumpside event add CASEFILE --kind specimen --sample-time TIME --specimen %s", s.clockText(a.Sample), a.Source, a.Specimen))
 		return
 	}
 	e := entry.Entry{Kind: entry.KindSpecimen, Time: a.Time, Who: "operator",
-		Text: fmt.Sprintf("Blood gas %s from %s: specimen %s", clockText(a.Sample), a.Source, a.Specimen)}
+		Text: fmt.Sprintf("Blood gas %s from %s: specimen %s", s.clockText(a.Sample), a.Source, a.Specimen)}
 	e.SetStr("specimen", a.Specimen)
 	e.SetStr("sample_time", strconv.FormatInt(a.Sample, 10))
 	e.SetStr("source", a.Source)
@@ -105,8 +105,11 @@ func (s *session) assignSpecimen(a ui.AssignSpecimen) {
 	s.poke()
 }
 
-// clockText is a time of day for messages, hh:mm:ss.
-func clockText(t int64) string { return time.Unix(0, t).UTC().Format("15:04:05") }
+// clockText is a time of day for messages and entry texts, hh:mm:ss in
+// the theatre's zone with its abbreviation.
+func (s *session) clockText(t int64) string {
+	return time.Unix(0, t).In(s.zone()).Format("15:04:05 MST")
+}
 
 // specimenResult completes a specimen entry made on the command line: its
 // sample_time may be RFC 3339 (it is stored in ns), and the analyser result
@@ -159,7 +162,7 @@ func specimenResult(path string, e *entry.Entry) ([]monitor.Sample, error) {
 		return nil, fmt.Errorf("no analyser result without its specimen (bg.*) at %s in %s", time.Unix(0, sample).UTC().Format(time.RFC3339), path)
 	}
 	if e.Text == "" {
-		e.Text = fmt.Sprintf("Blood gas %s: specimen %s", clockText(sample), e.Str["specimen"])
+		e.Text = fmt.Sprintf("Blood gas %s: specimen %s", time.Unix(0, sample).UTC().Format("15:04:05 UTC"), e.Str["specimen"])
 	}
 	return out, nil
 }

@@ -95,9 +95,9 @@ func (s Source) String() string {
 // team, a fault. Time is Unix nanoseconds on the case clock. Kind and
 // Fields follow the event kinds of the case file (docs/format/case.md:
 // on_bypass, off_bypass, clamp_on, clamp_off, cardioplegia, arrest_start,
-// arrest_end, drug, fluid, blood_product, act, note) plus the simulator's
-// own: cool, rewarm, acp, wean, ultrafiltration, flow_index, fio2, fault,
-// fault_clear. Fields has "who" (scenario, instructor or autopilot) and the
+// arrest_end, acp_start, weaning, drug, fluid, blood_product, act, note,
+// inline_recalibration) plus the simulator's own: cool, rewarm,
+// ultrafiltration, flow_index, fio2, fault, fault_clear. Fields has "who" (scenario, instructor or autopilot) and the
 // kind's structured values.
 type Event struct {
 	Time   int64
@@ -387,14 +387,16 @@ func (c *Case) apply(sec int64, a Action, who string) {
 		// High-potassium crystalloid: about a third of its excess reaches the
 		// circulation (the rest is vented or suctioned).
 		m.kExtra += 0.35 * a.CrystalloidML * (20 - s.K) / s.VolumeML
-		c.event(sec, "cardioplegia", c.by(who, num("volume_ml", a.VolumeML), num("crystalloid_ml", a.CrystalloidML), str("route", "antegrade")), "%scardioplegia %.0f mL (%.0f mL crystalloid)", who, a.VolumeML, a.CrystalloidML)
+		sol := or(a.Solution, DefaultCardioplegia)
+		c.event(sec, "cardioplegia", c.by(who, str("solution", sol), num("volume_ml", a.VolumeML), num("crystalloid_ml", a.CrystalloidML), str("route", "antegrade")),
+			"%scardioplegia %s %.0f mL (%.0f mL crystalloid)", who, sol, a.VolumeML, a.CrystalloidML)
 	case "circ_arrest":
 		s.Arrest, s.ACP = true, false
 		c.event(sec, "arrest_start", c.by(who), "%scirculatory arrest", who)
 	case "acp":
 		s.ACP = true
 		m.acpFlow = a.FlowMLKgMin
-		c.event(sec, "acp", c.by(who, num("flow_ml_per_kg_min", a.FlowMLKgMin)), "%santegrade cerebral perfusion %.0f mL/kg/min", who, a.FlowMLKgMin)
+		c.event(sec, "acp_start", c.by(who, num("flow_ml_per_kg_min", a.FlowMLKgMin)), "%santegrade cerebral perfusion %.0f mL/kg/min", who, a.FlowMLKgMin)
 	case "reperfuse":
 		s.Arrest, s.ACP = false, false
 		c.event(sec, "arrest_end", c.by(who), "%sreperfusion: full flow", who)
@@ -406,7 +408,7 @@ func (c *Case) apply(sec int64, a Action, who string) {
 		c.event(sec, "fio2", c.by(who, num("fio2_pct", a.FiO2Pct)), "%ssweep FiO2 %.0f %%", who, a.FiO2Pct)
 	case "wean":
 		m.weanFrom, m.weanOver = math.Max(now, 1), a.Over.Seconds()
-		c.event(sec, "wean", c.by(who, num("over_s", a.Over.Seconds())), "%sweaning over %v", who, a.Over)
+		c.event(sec, "weaning", c.by(who, num("over_s", a.Over.Seconds())), "%sweaning over %v", who, a.Over)
 	case "bypass_off":
 		s.OnBypass = false
 		m.weanFrom = 0
@@ -686,4 +688,12 @@ func gasText(venous bool) string {
 		return "blood gas result: arterial and venous samples"
 	}
 	return "blood gas result: arterial sample"
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -11,7 +11,9 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
@@ -41,6 +43,18 @@ type Settings struct {
 	// BloodGasInterval: a longer stretch of bypass without a blood gas is a
 	// missing record item. Default 30 min.
 	BloodGasInterval time.Duration
+	// Zone is the theatre's time zone: every time an output shows is in
+	// it, and says so. Default (nil) UTC; the commands use the site's.
+	Zone *time.Location
+	// Units are the display units of gases, Hb and glucose (stored values
+	// keep their channel's unit). Zero: the channels' units.
+	Units site.Units
+	// GridInterval is the observation grid's interval on bypass: 10 or
+	// 15 min. Default 15 min.
+	GridInterval time.Duration
+	// Solutions are the cardioplegia solutions (crystalloid part, re-dose
+	// interval). Default entry.DefaultSolutions().
+	Solutions []entry.Solution
 }
 
 // DefaultSettings returns the defaults described on each field.
@@ -52,7 +66,16 @@ func DefaultSettings() Settings {
 		RewarmRateHigh:   0.5,
 		DerivedHold:      2 * time.Second,
 		BloodGasInterval: 30 * time.Minute,
+		GridInterval:     site.DefaultGridInterval,
 	}
+}
+
+// loc is the zone outputs show times in.
+func (s *Settings) loc() *time.Location {
+	if s.Zone == nil {
+		return time.UTC
+	}
+	return s.Zone
 }
 
 // Nadir is an extreme value and when and where it was measured.
@@ -140,7 +163,10 @@ type CaseSummary struct {
 	// cerebral perfusion, and antegrade and retrograde cerebral perfusion
 	// are reported on their own.
 	FullFlow, Weaning, ArrestOnly, ACP, RCP time.Duration
-	BypassStart, BypassEnd                  time.Time // first on_bypass, last off (zero if none)
+	// acpSpans are the timeline's ACP spans: the perfusion record's ACP
+	// flow and temperature are means over them.
+	acpSpans               []span
+	BypassStart, BypassEnd time.Time // first on_bypass, last off (zero if none)
 
 	LowestTemp Nadir // temp.nasopharyngeal / temp.bladder, on bypass
 	NadirHct   Nadir // inline.hct, abg.hct, vbg.hct, on bypass
@@ -192,6 +218,12 @@ type CaseSummary struct {
 	BloodGases []BloodGas
 	Log        []LogEntry
 	BadLines   int
+
+	// Record is the rest of the perfusion record: set-up, laboratory
+	// extremes, anticoagulation, cardioplegia, ACP, close and sign-off
+	// (record.go); Grid the observations on bypass (grid.go).
+	Record
+	Grid ObservationGrid
 }
 
 // KeyChannels are the channels whose completeness is reported and whose
@@ -252,6 +284,9 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	for _, sp := range tl.Spans(timeline.Bypass, c.End) {
 		full = append(full, span{sp.From, sp.To})
 	}
+	for _, sp := range tl.Spans(timeline.ACP, c.End) {
+		s.acpSpans = append(s.acpSpans, span{sp.From, sp.To})
+	}
 
 	s.LowestTemp = nadir(c, bypass, false, "temp.nasopharyngeal", "temp.bladder")
 	s.NadirHct = nadir(c, bypass, false, "inline.hct", "abg.hct", "vbg.hct")
@@ -263,6 +298,8 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	s.alarms(c)
 	s.missing(c, bypass, set)
 	s.bloodGases(c)
+	s.record(c, bypass, set, red)
+	s.Grid = observationGrid(c, bypass, set)
 	return s, nil
 }
 
@@ -285,13 +322,13 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 		switch e.Kind {
 		case open:
 			if on {
-				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s while %s already open", open, clock(e.T), what))
+				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s while %s already open", open, s.clock(e.T), what))
 				continue
 			}
 			on, start = true, e.T
 		case close:
 			if !on {
-				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s without %s", close, clock(e.T), open))
+				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s without %s", close, s.clock(e.T), open))
 				continue
 			}
 			on = false
@@ -299,7 +336,7 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 		}
 	}
 	if on {
-		s.Missing = append(s.Missing, fmt.Sprintf("%s from %s not closed (%s missing): counted to the end of the file", what, clock(start), close))
+		s.Missing = append(s.Missing, fmt.Sprintf("%s from %s not closed (%s missing): counted to the end of the file", what, s.clock(start), close))
 		out = append(out, span{start, c.End})
 	}
 	for _, p := range out {
@@ -308,7 +345,8 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 	return out
 }
 
-func clock(ns int64) string { return utc(ns).Format("15:04:05") }
+// clock is a time of day in the summary's zone, for its messages.
+func (s *CaseSummary) clock(ns int64) string { return utc(ns).In(s.Settings.loc()).Format("15:04:05") }
 
 // inSpans reports whether t is in one of the spans, each [a, b): a value
 // taken as the pump stops (at off_bypass) is after bypass.
@@ -483,10 +521,10 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 			s.FluidsIn[k] = v
 		case "cardioplegia":
 			add(&s.Cardioplegia)
-			in, known := crystalloidIn(e.Num, e.Str)
+			in, known := crystalloidIn(e.Num, e.Str, s.Settings.Solutions)
 			s.CardioplegiaCounted += in
 			if !known {
-				s.Missing = append(s.Missing, fmt.Sprintf("cardioplegia at %s: no ratio or crystalloid_ml, counted in full", clock(e.T)))
+				s.Missing = append(s.Missing, fmt.Sprintf("cardioplegia at %s: no ratio or crystalloid_ml, counted in full", s.clock(e.T)))
 			}
 		case KindCellSalvage:
 			add(&s.CellSalvage)
@@ -514,7 +552,7 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 				d.Count++
 			} else {
 				d.Undosed++
-				s.Missing = append(s.Missing, fmt.Sprintf("drug %s at %s: no dose recorded", k[0], clock(e.T)))
+				s.Missing = append(s.Missing, fmt.Sprintf("drug %s at %s: no dose recorded", k[0], s.clock(e.T)))
 			}
 		}
 		s.Log = append(s.Log, LogEntry{Time: utc(e.T), Kind: e.Kind, Text: red(e.Text), Who: red(e.Who), Edited: e.Edited})
@@ -549,39 +587,64 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 }
 
 // crystalloidIn returns what a cardioplegia dose adds to the patient's
-// water, mL: its crystalloid share (the blood of a blood cardioplegia is the
-// circuit's own) less the solution discarded to waste, never below 0. The
-// share is crystalloid_ml; else from the ratio blood:crystalloid: the ratio
-// field, one written in the solution's name ("blood 4:1"), or the
-// solution's own by name (del Nido 1:4, Matte & del Nido 2012; HTK,
-// Custodiol, St Thomas', "crystalloid": 0:1). known is false when none of
-// these says, and the whole dose is counted (the figure errs on the side
-// of more fluid). Source: physio.CrystalloidShare.
-func crystalloidIn(num map[string]float64, str map[string]string) (ml float64, known bool) {
-	vol, hasVol := num["volume_ml"]
-	share, known := num["crystalloid_ml"]
-	if !known && hasVol {
-		share = vol
-		if b, c, ok := plegiaRatio(str); ok {
-			share, known = physio.CrystalloidShare(vol, b, c), true
+// water, mL: its crystalloid share (crystalloidShare) less the solution
+// discarded to waste, never below 0. known is false when nothing says the
+// share, and the whole dose is counted (the figure errs on the side of more
+// fluid).
+func crystalloidIn(num map[string]float64, str map[string]string, sols []entry.Solution) (ml float64, known bool) {
+	share, known := crystalloidShare(num, str, sols)
+	if !known {
+		vol, hasVol := num["volume_ml"]
+		if !hasVol {
+			return 0, false
 		}
-	}
-	if !hasVol && !known {
-		return 0, false
+		share = vol
 	}
 	return max(0, share-num["discarded_ml"]), known
 }
 
-// plegiaRatio finds a cardioplegia's ratio blood:crystalloid (crystalloidIn).
-func plegiaRatio(str map[string]string) (blood, crystalloid float64, ok bool) {
-	if b, c, err := physio.ParsePlegiaRatio(str["ratio"]); err == nil {
-		return b, c, true
+// crystalloidShare is the one definition of a cardioplegia dose's
+// crystalloid share, mL (the blood of a blood cardioplegia is the circuit's
+// own), for the fluid balance and the perfusion record: crystalloid_ml;
+// else from the ratio blood:crystalloid, the ratio field or one written in
+// the solution's name ("blood 4:1"); else the site's solution table
+// (docs/site.md); else the solution's own by name (del Nido 1:4, Matte &
+// del Nido 2012; HTK, Custodiol, St Thomas', "crystalloid": 0:1). known is
+// false when none of these says. Source: physio.CrystalloidShare.
+func crystalloidShare(num map[string]float64, str map[string]string, sols []entry.Solution) (ml float64, known bool) {
+	if v, ok := num["crystalloid_ml"]; ok {
+		return v, true
 	}
+	vol, hasVol := num["volume_ml"]
+	if !hasVol {
+		return 0, false
+	}
+	if b, c, ok := plegiaRatio(str, false); ok {
+		return physio.CrystalloidShare(vol, b, c), true
+	}
+	if sol, ok := entry.LookupSolution(sols, str["solution"]); ok && !math.IsNaN(sol.CrystalloidFraction) {
+		return math.Round(vol * sol.CrystalloidFraction), true
+	}
+	if b, c, ok := plegiaRatio(str, true); ok {
+		return physio.CrystalloidShare(vol, b, c), true
+	}
+	return 0, false
+}
+
+// plegiaRatio finds a cardioplegia's ratio blood:crystalloid written in its
+// ratio field or its solution's name, or, byName, the solution's own.
+func plegiaRatio(str map[string]string, byName bool) (blood, crystalloid float64, ok bool) {
 	sol := strings.ToLower(str["solution"])
-	for _, w := range strings.Fields(sol) {
-		if b, c, err := physio.ParsePlegiaRatio(w); err == nil {
+	if !byName {
+		if b, c, err := physio.ParsePlegiaRatio(str["ratio"]); err == nil {
 			return b, c, true
 		}
+		for _, w := range strings.Fields(sol) {
+			if b, c, err := physio.ParsePlegiaRatio(w); err == nil {
+				return b, c, true
+			}
+		}
+		return 0, 0, false
 	}
 	if strings.Contains(sol, "nido") {
 		return 1, 4, true
@@ -656,7 +719,7 @@ func (s *CaseSummary) missing(c *Case, bypass []span, set Settings) {
 				continue
 			}
 			if t-prev > lim {
-				s.Missing = append(s.Missing, fmt.Sprintf("no blood gas on bypass from %s to %s (%.0f min)", clock(prev), clock(t), time.Duration(t-prev).Minutes()))
+				s.Missing = append(s.Missing, fmt.Sprintf("no blood gas on bypass from %s to %s (%.0f min)", s.clock(prev), s.clock(t), time.Duration(t-prev).Minutes()))
 			}
 			prev = t
 		}
@@ -712,7 +775,7 @@ func (s *CaseSummary) bloodGases(c *Case) {
 	})
 	for _, r := range s.BloodGases {
 		if r.Sample == "BG?" {
-			s.Missing = append(s.Missing, fmt.Sprintf("blood gas at %s: specimen not stated (listed as BG?; assign it arterial or venous)", r.Time.Format("15:04:05")))
+			s.Missing = append(s.Missing, fmt.Sprintf("blood gas at %s: specimen not stated (listed as BG?; assign it arterial or venous)", s.clock(r.Time.UnixNano())))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -135,12 +136,13 @@ func TestSummarizeKnownCase(t *testing.T) {
 		t.Errorf("phases: full flow %v, arrest %v, weaning %v, ACP %v", s.FullFlow, s.ArrestOnly, s.Weaning, s.ACP)
 	}
 	miss := strings.Join(s.Missing, "\n")
-	for _, want := range []string{"no ACT on bypass", "no blood gas on bypass from 08:10:00 to 08:41:40 (32 min)"} {
+	for _, want := range []string{"no ACT on bypass", "no blood gas on bypass from 08:10:00 to 08:41:40 (32 min)",
+		"no protamine dose recorded", "record not signed off"} {
 		if !strings.Contains(miss, want) {
 			t.Errorf("missing items %q lack %q", miss, want)
 		}
 	}
-	if len(s.Missing) != 2 {
+	if len(s.Missing) != 4 {
 		t.Errorf("missing items: %q", s.Missing)
 	}
 	if len(s.BloodGases) != 1 || s.BloodGases[0].Values["lactate"] != 1.8 || s.BloodGases[0].Sample != "ABG" {
@@ -181,7 +183,7 @@ pump,case=X,source=p flow=4 2000000000000
 			t.Errorf("missing %q lacks %q", miss, want)
 		}
 	}
-	if strings.Contains(miss, "ACT") {
+	if strings.Contains(miss, "no ACT on bypass") {
 		t.Errorf("ACT on bypass reported missing: %q", miss)
 	}
 }
@@ -296,8 +298,15 @@ func TestCardioplegiaCounted(t *testing.T) {
 		{"discard beyond the share", map[string]float64{"volume_ml": 1000, "discarded_ml": 400}, map[string]string{"ratio": "4:1"}, 0, true},
 		{"unknown solution: in full", map[string]float64{"volume_ml": 600}, map[string]string{"solution": "house mix"}, 600, false},
 		{"no volume", map[string]float64{}, map[string]string{"solution": "blood 4:1"}, 0, false},
+		// The site's table (entry.DefaultSolutions: del Nido 0.8) before the
+		// built-in names; a site saying 0.75 for its del Nido wins.
+		{"site table", map[string]float64{"volume_ml": 1000}, map[string]string{"solution": "del Nido"}, 750, true},
 	} {
-		got, known := crystalloidIn(c.num, c.str)
+		sols := []entry.Solution(nil)
+		if c.name == "site table" {
+			sols = []entry.Solution{{Name: "del Nido", CrystalloidFraction: 0.75}}
+		}
+		got, known := crystalloidIn(c.num, c.str, sols)
 		if got != c.want || known != c.known {
 			t.Errorf("%s: %v (known %v), want %v (%v)", c.name, got, known, c.want, c.known)
 		}

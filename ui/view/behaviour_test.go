@@ -479,7 +479,7 @@ func TestBannerEndedLatchedAlarm(t *testing.T) {
 	h := newHarness(t, st, now)
 	require.Equal(t, []string{"map_critical", "map_low"}, h.s.Banner.Shown())
 	ended := h.s.Banner.ChipText(0)
-	assert.Equal(t, "ENDED *** MAP critically low | was 38 / 40 at "+raised.UTC().Format("15:04:05"), ended)
+	assert.Equal(t, "ENDED *** MAP critically low | was 38 / 40 at "+raised.In(time.Local).Format("15:04:05 MST"), ended, "the machine's zone, with it")
 	assert.NotContains(t, ended, "69", "never the recovered value as the cause")
 	assert.Equal(t, "** MAP low | 48 / 50", h.s.Banner.ChipText(1), "the current value, the channel's decimals")
 }
@@ -494,7 +494,7 @@ func TestSpecimenPrompt(t *testing.T) {
 	r := h.s.Rects()
 	require.False(t, r.Specimen.Empty())
 	assert.Greater(t, r.Body.Min.Y, r.Specimen.Max.Y, "the body moves down for it")
-	assert.Equal(t, "BLOOD GAS "+time.Unix(0, sample).UTC().Format("15:04:05")+" from gem, SPECIMEN NOT STATED: pH 7.38  pO2 212", h.s.Specimen.Text())
+	assert.Equal(t, "BLOOD GAS "+time.Unix(0, sample).In(time.Local).Format("15:04:05 MST")+" from gem, SPECIMEN NOT STATED: pH 7.38  pO2 212", h.s.Specimen.Text())
 
 	h.key("A")
 	require.Len(t, h.actions, 1)

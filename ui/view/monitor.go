@@ -11,7 +11,9 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/ui/theme"
 	"github.com/pumpside/pumpside/ui/widget"
 )
@@ -52,6 +54,16 @@ type Options struct {
 	// calls Layout, during Layout: it must not block (queue the action and
 	// apply it elsewhere). nil drops them.
 	OnAction func(Action)
+	// Zone is the theatre's time zone: every time of day shown is in it,
+	// with its abbreviation. nil means time.Local.
+	Zone *time.Location
+	// Units are the site's display units of gases, Hb and glucose (the
+	// tiles, trends and forms; stored values keep the channel's unit).
+	// The zero Units shows the channels' units.
+	Units site.Units
+	// Preset are the site's usual set-up entries: the case record form
+	// starts from them (site.Config.Preset).
+	Preset []entry.Entry
 }
 
 // MonitorTrendWindow is the time the monitor screen's short trends show.
@@ -119,11 +131,18 @@ type Monitor struct {
 func NewMonitor(opts Options) *Monitor {
 	opts = opts.withDefaults()
 	m := &Monitor{opts: opts}
+	tile := func(s TileSpec) widget.TileState {
+		ts := widget.NewTileState(s.Channel, s.Group)
+		if d := opts.Units.Display(channel.Get(s.Channel)); d.Converted() {
+			ts.SetDisplay(d.Unit, d.Factor, d.Precision)
+		}
+		return ts
+	}
 	for _, s := range Primary {
-		m.primary = append(m.primary, widget.NewTileState(s.Channel, s.Group))
+		m.primary = append(m.primary, tile(s))
 	}
 	for _, s := range Secondary {
-		m.secondary = append(m.secondary, widget.NewTileState(s.Channel, s.Group))
+		m.secondary = append(m.secondary, tile(s))
 	}
 	m.notes = make([][]byte, len(Primary)+len(Secondary))
 	for i := range m.notes {
@@ -150,6 +169,9 @@ func (o Options) withDefaults() Options {
 	if o.GasCorrection == nil {
 		g := physio.DefaultGasCorrection()
 		o.GasCorrection = &g
+	}
+	if o.Zone == nil {
+		o.Zone = time.Local
 	}
 	return o
 }
@@ -184,7 +206,7 @@ func appendDerivation(dst []byte, f monitor.DerivationFlags) []byte {
 // appendCheck appends the comparison of the in-line monitor with the
 // newest analyser result: "lab 24 at 10:42, in-line +3" ("lab 24 in use,
 // in-line +3" while the pipeline prefers it to the in-line reading).
-func appendCheck(dst []byte, c *monitor.InlineCheck, prec int) []byte {
+func appendCheck(dst []byte, c *monitor.InlineCheck, prec int, loc *time.Location) []byte {
 	if c.Lab == 0 {
 		return dst
 	}
@@ -194,7 +216,7 @@ func appendCheck(dst []byte, c *monitor.InlineCheck, prec int) []byte {
 		dst = append(dst, " in use"...)
 	} else {
 		dst = append(dst, " at "...)
-		dst = appendClock(dst, c.LabTime)
+		dst = appendClock(dst, c.LabTime, loc)
 	}
 	if !math.IsNaN(c.Diff) {
 		dst = append(dst, ", in-line "...)
@@ -448,11 +470,11 @@ func (m *Monitor) appendNote(dst []byte, id channel.ID, snap *monitor.Snapshot, 
 		}
 	case channel.InlineHct:
 		if snap != nil {
-			dst = appendCheck(dst, &snap.HctCheck, 0)
+			dst = appendCheck(dst, &snap.HctCheck, 0, m.opts.Zone)
 		}
 	case channel.InlineHb:
 		if snap != nil {
-			dst = appendCheck(dst, &snap.HbCheck, 1)
+			dst = appendCheck(dst, &snap.HbCheck, 1, m.opts.Zone)
 		}
 	case channel.TempNasopharyngeal, channel.TempBladder:
 		if t, tid, ok := monitor.PatientTemp(snap); ok && tid == id && t < CooledBelow && !feedStale {

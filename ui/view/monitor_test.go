@@ -214,7 +214,7 @@ func TestInputNotes(t *testing.T) {
 	m := s.Monitor
 	assert.Equal(t, "threshold 280  SaO2 = SpO2  no PaO2: dissolved O2 omitted", m.Note(channel.DerivedDO2i))
 	assert.Equal(t, "lab 24 in use, in-line +3", m.Note(channel.InlineHct))
-	assert.Equal(t, "lab 8.1 at 09:10:00, in-line -0.1", m.Note(channel.InlineHb))
+	assert.Equal(t, "lab 8.1 at 09:10:00 UTC, in-line -0.1", m.Note(channel.InlineHb))
 	assert.Equal(t, "alpha-stat pH 7.40 CO2 40 (37 °C)", m.Note(channel.TempNasopharyngeal))
 
 	ph := NewScreens(Options{CaseStart: start, GasStrategy: physio.PHStat})

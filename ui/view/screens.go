@@ -84,6 +84,11 @@ func NewScreens(opts Options) *Screens {
 		Replay:  NewReplayBar(),
 	}
 	s.emitFn = s.emit
+	s.Banner.zone, s.Specimen.zone = opts.Zone, opts.Zone
+	s.Setup.configure(opts)
+	// Times are shown in the theatre's zone: clockOf reads it from the
+	// case start's location (a zero case start too).
+	s.opts.CaseStart = s.opts.CaseStart.In(opts.Zone)
 	return s
 }
 
@@ -123,12 +128,7 @@ func (s *Screens) editing(gtx layout.Context) bool {
 	if gtx.Focused(&s.Events.Details) {
 		return true
 	}
-	for i := range s.Setup.Fields {
-		if gtx.Focused(&s.Setup.Fields[i]) {
-			return true
-		}
-	}
-	return false
+	return s.Setup.focused(gtx)
 }
 
 // keys handles the keyboard: screens, alarm controls, replay, event

@@ -2,6 +2,7 @@ package view
 
 import (
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
 )
 
@@ -58,6 +59,11 @@ type State struct {
 	// stated (bg.*) waits to be assigned: every screen then shows it with
 	// the one-key choices, which send AssignSpecimen.
 	Specimen *SpecimenPrompt
+	// Record are the perfusion record's entries as recorded (set-up kinds,
+	// checklist, close, sign-off, manual blood gases), oldest first: the
+	// set-up screen's case record page starts from them and shows who
+	// signed what.
+	Record []entry.Entry
 }
 
 // SpecimenPrompt is an analyser result recorded without its specimen
