@@ -82,6 +82,9 @@ func docUnit(input string) string {
 
 func docCondition(r *alarms.Rule) string {
 	in, unit := "`"+r.Input+"`", docUnit(r.Input)
+	if r.LimitOf != "" {
+		unit = " %" // of the target: the limit and its hysteresis are shares
+	}
 	h := r.Hysteresis
 	var s string
 	switch r.Condition {
@@ -151,7 +154,7 @@ func docCondition(r *alarms.Rule) string {
 		}
 	}
 	if r.LimitOf != "" {
-		s += " of `" + r.LimitOf + "` (the limit is a %)"
+		s += " (% of `" + r.LimitOf + "`)"
 	}
 	if a := r.Artefact; a != nil {
 		s += fmt.Sprintf("; a fall of more than %s %% that `%s` does not share is held as an artefact (%s at most)", num(a.Fall), a.Confirm, docDur(a.Hold))

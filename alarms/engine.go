@@ -239,9 +239,18 @@ func (e *Engine) Eval(now time.Time, snap *monitor.Snapshot, ctx *Context) []Tra
 			continue
 		}
 		a := &e.inst[r.first]
-		if !e.applicable(t, r, ctx) {
+		if ok, onset := e.applicable(t, r, ctx); !ok {
 			a.applicable = false
 			e.step(t, a, false, ReasonNotApplicable)
+			if onset && r.noData >= 0 {
+				// The condition waits out the phase's first minutes; a
+				// lost input does not (an arterial line lost as bypass
+				// starts is no transient).
+				var scratch instance
+				if _, valid := e.measure(t, r, &scratch, snap, ctx); !valid {
+					e.present[r.noData] = true
+				}
+			}
 			continue
 		}
 		if !a.applicable {
@@ -313,13 +322,20 @@ func (e *Engine) observe(t int64, r *crule, snap *monitor.Snapshot, ctx *Context
 	}
 }
 
-func (e *Engine) applicable(t int64, r *crule, ctx *Context) bool {
+// applicable reports whether rule r applies now; onset, when it does not,
+// that only its onset window keeps it from applying.
+func (e *Engine) applicable(t int64, r *crule, ctx *Context) (ok, onset bool) {
 	if !r.Phases.Has(ctx.Phase) || (r.CrossClamp && !ctx.CrossClamp) {
-		return false
+		return false, false
 	}
-	if r.Onset > 0 && ctx.PhaseSince != 0 && t-ctx.PhaseSince < int64(r.Onset) {
-		return false // the expected transient as the phase begins
+	ok = e.applicableNow(r, ctx)
+	if ok && r.Onset > 0 && ctx.PhaseSince != 0 && t-ctx.PhaseSince < int64(r.Onset) {
+		return false, true // the expected transient as the phase begins
 	}
+	return ok, false
+}
+
+func (e *Engine) applicableNow(r *crule, ctx *Context) bool {
 	if r.AfterHeparin && ctx.Heparin == 0 {
 		return false
 	}
@@ -511,7 +527,7 @@ func (e *Engine) stale(t int64, r *crule, a *instance, snap *monitor.Snapshot) b
 }
 
 func (e *Engine) evalDevices(t int64, r *crule, snap *monitor.Snapshot, ctx *Context) {
-	phaseOK := e.applicable(t, r, ctx)
+	phaseOK, _ := e.applicable(t, r, ctx)
 	for d := 1; d < r.n; d++ {
 		a := &e.inst[r.first+d]
 		dev := &ctx.Devices[d]

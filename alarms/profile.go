@@ -853,8 +853,8 @@ func (c *checker) scaling(rr *rawRule, r *Rule, cond Condition, in input) {
 		if ra.Fall == nil || !(a.Fall > 0 && a.Fall < 100) {
 			c.add("artefact.fall", "want a fall in %% between 0 and 100")
 		}
-		if cond != Below || in.kind != inChannel {
-			c.add("artefact", "applies only to below on a channel")
+		if cond != Below && cond != Outside || in.kind != inChannel {
+			c.add("artefact", "applies only to below or outside on a channel (it holds a fall)")
 		}
 		r.Artefact = a
 	}

@@ -89,7 +89,6 @@ func TestPerfusionRecordOfSimulatedCase(t *testing.T) {
 	add("--kind", "incident", "--category", "circuit", "--text", "arterial line kinked, cleared", "--at", "10:01")
 	add("--kind", "blood_gas", "--sample", "arterial", "--at", "10:32", "--ph", "7.31", "--pco2", "5.9", "--hb", "79",
 		"--k", "5.9", "--glucose", "11.0", "--lactate", "4.4")
-	add("--kind", "drug", "--name", "protamine", "--dose", "390", "--unit", "mg", "--route", "iv", "--at", "10:46")
 	add("--kind", "residual_volume", "--volume", "450", "--disposition", "bagged", "--at", "10:50")
 	add("--kind", "signoff", "--name", "A. Perfusionist", "--at", "11:00")
 	// The 09:05 UTC dose struck out after the sign-off: 40 min without
@@ -147,10 +146,11 @@ func TestPerfusionRecordOfSimulatedCase(t *testing.T) {
 	assert.Equal(t, report.Team{Surgeon: "B. Surgeon", Anaesthetist: "C. Anaesthetist", Perfusionist: "A. Perfusionist", Supervisor: "D. Senior"}, s.Team)
 	assert.Equal(t, []string{"HLM-2", "HCU-2", "vacuum"}, []string{s.HLM, s.HeaterCooler, s.VenousDrainage})
 	require.Len(t, s.Disposables, 2)
-	// Entered at 08:02 after the circuit: 1 and 2 ns later (an entry's time
-	// is its identity, unique in the file).
-	assert.Equal(t, report.Disposable{Time: utc(8, 2, 0).Add(1), Item: "oxygenator", Product: "Example Oxy 8", Lot: "OX-2611"}, s.Disposables[0])
-	assert.Equal(t, report.Disposable{Time: utc(8, 2, 0).Add(2), Item: "venous_cannula", Product: "Example two-stage",
+	// Entered at 08:02 after the scenario's NIRS baseline and the circuit:
+	// 2 and 3 ns later (an entry's time is its identity, unique in the
+	// file).
+	assert.Equal(t, report.Disposable{Time: utc(8, 2, 0).Add(2), Item: "oxygenator", Product: "Example Oxy 8", Lot: "OX-2611"}, s.Disposables[0])
+	assert.Equal(t, report.Disposable{Time: utc(8, 2, 0).Add(3), Item: "venous_cannula", Product: "Example two-stage",
 		Lot: "VC-77", Size: "36/46 Fr", Site: "right atrium"}, s.Disposables[1], "the preset filled the rest")
 	assert.Equal(t, 1400.0, s.PrimeML)
 	assert.Equal(t, 400.0, s.RAPML)
@@ -166,11 +166,12 @@ func TestPerfusionRecordOfSimulatedCase(t *testing.T) {
 	nadir("glucose", s.GlucoseMax, 11.0, utc(9, 32, 0), "abg.glucose")
 	nadir("K+", s.PotassiumMax, 5.9, utc(9, 32, 0), "abg.k")
 	// Heparin: the scenario's 24000 at 08:05 and two top-ups of 5000, and
-	// 5000 in the prime; protamine 390 mg: 1.00 mg per 100 IU.
+	// 5000 in the prime; protamine 340 mg, the scenario's 1 mg per 100 IU
+	// of its own 34000 IU: 340 / 390 = 0.87 mg per 100 IU of all.
 	assert.Equal(t, 39000.0, s.HeparinIU)
 	assert.Equal(t, 4, s.HeparinDoses)
-	assert.Equal(t, 390.0, s.ProtamineMg)
-	assert.InDelta(t, 1.0, s.ProtamineRatio, 1e-12)
+	assert.Equal(t, 340.0, s.ProtamineMg)
+	assert.InDelta(t, 340.0/390, s.ProtamineRatio, 1e-12)
 	// ACTs: 118 s at 08:03 (two fluids and the prime heparin were entered
 	// at 08:03 first: 3 ns later), the scenario's 534 s at 08:10:30 after
 	// its iv heparin at 08:05, and its lowest on bypass 427 s at 09:16:00.
@@ -182,7 +183,7 @@ func TestPerfusionRecordOfSimulatedCase(t *testing.T) {
 	assert.Equal(t, report.Volume{ML: 1300, Count: 2}, s.Cardioplegia)
 	assert.Equal(t, 260.0, s.CardioplegiaCrystalloidML)
 	assert.Zero(t, s.CardioplegiaCrystalloidUnknown)
-	assert.Empty(t, s.CardioplegiaSolutions, "the scenario names no solution")
+	assert.Equal(t, []string{"blood 4:1"}, s.CardioplegiaSolutions, "the scenario's solution")
 	require.Len(t, s.CardioplegiaIntervals, 2)
 	assert.Equal(t, utc(8, 45, 0), s.CardioplegiaLongest.From)
 	assert.Equal(t, utc(9, 25, 0), s.CardioplegiaLongest.To)
@@ -194,7 +195,7 @@ func TestPerfusionRecordOfSimulatedCase(t *testing.T) {
 	assert.Equal(t, report.Signature{What: "record", Name: "A. Perfusionist", Who: "ap", Time: utc(10, 0, 0)}, s.SignOff)
 	assert.Equal(t, 1, s.EditsAfterSignOff)
 	miss := strings.Join(s.Missing, "\n")
-	assert.Contains(t, miss, "cardioplegia overdue: 40 min from the dose at 09:45:00 (solution not recorded) to 10:25:00; re-dose due after 20 min")
+	assert.Contains(t, miss, "cardioplegia overdue: 40 min from the dose at 09:45:00 (blood 4:1) to 10:25:00; re-dose due after 20 min")
 	for _, absent := range []string{"no heparin", "no ACT before", "no protamine dose recorded", "not signed off"} {
 		assert.NotContains(t, miss, absent)
 	}
@@ -218,9 +219,9 @@ func TestPerfusionRecordOfSimulatedCase(t *testing.T) {
 		"prime_ml":    "1400", "rap_ml": "400", "net_prime_ml": "1000", "checklist_signed": "true", "checklist_time": "2026-01-05T09:12:00+01:00",
 		"hb_baseline_g_dl": "12.8", "hb_lowest_g_dl": "7.9", "hct_baseline_pct": "38.0",
 		"lactate_max_mmol_l": "4.4", "glucose_max_mmol_l": "11.0", "k_max_mmol_l": "5.9",
-		"heparin_iu": "39000", "protamine_mg": "390", "protamine_mg_per_100iu": "1.00",
+		"heparin_iu": "39000", "protamine_mg": "340", "protamine_mg_per_100iu": "0.87",
 		"act_baseline_s": "118", "act_post_heparin_s": "534", "act_lowest_bypass_s": "427",
-		"cardioplegia_doses": "2", "cardioplegia_solutions": "", "cardioplegia_crystalloid_ml": "260",
+		"cardioplegia_doses": "2", "cardioplegia_solutions": "blood 4:1", "cardioplegia_crystalloid_ml": "260",
 		"cardioplegia_longest_interval_min": "40.00", "cardioplegia_overdue": "1",
 		"acp_min": "0.00", "acp_flow_l_min": "", "acp_flow_ml_kg_min": "", "acp_temp_c": "",
 		"residual_volume_ml": "450", "residual_disposition": "bagged", "incidents": "1",

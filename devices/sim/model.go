@@ -71,6 +71,7 @@ type model struct {
 	bypassSince float64 // s; when bypass started
 	flowCmd     float64 // what the perfusionist sets, L/min
 	fiOverride  float64 // flow-index override, 0 = table
+	fiBoost     float64 // L/min/m² the team adds to the table's flow index (goal-directed perfusion)
 	weanFrom    float64 // s; 0 = not weaning
 	weanOver    float64 // s
 	eject       float64 // heart's share of the circulation, 0–1
@@ -165,7 +166,7 @@ func (m *model) stepFlow(now float64) {
 		cmd = m.acpFlow * m.p.WeightKg / 1000
 	case s.Arrest:
 	default:
-		fi := s.TargetFI
+		fi := s.TargetFI + m.fiBoost
 		if m.fiOverride > 0 {
 			fi = m.fiOverride
 		}
@@ -254,8 +255,23 @@ func (m *model) stepTemperature() {
 	if s.OnBypass && !s.Arrest || s.ACP {
 		// Heater-cooler: the outlet moves toward its target, no faster than
 		// the set rate (the perfusionist's ramp).
-		d := clamp((m.tSet-s.TOutlet)/60*dt, -m.tRate/60*dt, m.tRate/60*dt)
-		s.TOutlet += d
+		// The perfusionist keeps the outlet-venous gradient within the
+		// 2015 STS/SCA/AmSECT guideline: no more than 10 °C colder on
+		// cooling or rewarming, no more than 4 °C warmer once the outlet
+		// is 30 °C (here with half a degree to spare). The too-fast
+		// rewarming fault is the heater-cooler set wrong: no such care.
+		tgt := m.tSet
+		if !m.faults[RewarmTooFast] {
+			switch {
+			case tgt > s.TVenous:
+				// The outlet waits just below 30 °C until the venous blood
+				// is within 4 °C of it.
+				tgt = math.Min(tgt, math.Min(s.TVenous+9.5, math.Max(s.TVenous+3.5, 29.9)))
+			case tgt < s.TVenous:
+				tgt = math.Max(tgt, s.TVenous-9.5)
+			}
+		}
+		s.TOutlet += clamp((tgt-s.TOutlet)/60*dt, -m.tRate/60*dt, m.tRate/60*dt)
 	} else if !s.OnBypass {
 		s.TOutlet += (s.TCore - 1 - s.TOutlet) * dt / 900 // stagnant circuit drifts
 	}
@@ -582,4 +598,14 @@ func boolf(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// anyFault reports whether a fault is in force.
+func (m *model) anyFault() bool {
+	for _, on := range m.faults {
+		if on {
+			return true
+		}
+	}
+	return false
 }

@@ -147,6 +147,7 @@ var actionKinds = map[string][]string{
 	"heparin":       {"dose_iu"},
 	"act":           {},
 	"bloodgas":      {"venous"},
+	"nirs_baseline": {},
 	"bypass_on":     {},
 	"cool":          {"target_c!", "rate_c_per_min"},
 	"rewarm":        {"target_c!", "rate_c_per_min"},

@@ -203,7 +203,7 @@ var teachingFaults = []struct {
 		alarms: map[string]time.Duration{
 			"map_low": time.Minute, "line_pressure_high": 2 * time.Minute, "map_critical": 2 * time.Minute,
 			"nirs_drop_right": 2 * time.Minute, "nirs_low_right": 2 * time.Minute,
-			"nirs_drop_left": 5 * time.Minute, // the left follows the MAP below 50
+			"nirs_drop_left": 7 * time.Minute, // the left follows the MAP below 50, slowly
 		},
 		needs: []string{"right-left NIRS difference"},
 		coherent: func(t *testing.T, b, a State) {
