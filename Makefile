@@ -53,8 +53,9 @@ soak: deps
 
 # Issue 22's experiments by hand, on the real binary (cmd/pumpside TestChaos):
 # pty unplugs of 2, 20 and 60 s, line noise through every driver, sped-up
-# runs against their replay. About 10 minutes; not part of make test, which
-# runs a short version (one 2 s unplug, a small noise sample).
+# runs against their replay, kill -9 at random moments, InfluxDB paused,
+# stopped and killed mid-case (compared point by point), damaged case files.
+# About 10 minutes; not part of make test, which runs a short version.
 chaos: deps
 	PUMPSIDE_CHAOS=1 $(GO) test -run '^TestChaos$$' -count=1 -timeout 20m -v ./cmd/pumpside/
 

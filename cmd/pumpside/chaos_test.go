@@ -32,7 +32,8 @@ import (
 // binary: each is a subtest on a shared chaos environment (the binary
 // built once, a virtual display). `make chaos` sets PUMPSIDE_CHAOS=1 for the
 // full version (about 10 minutes); without it (make test, CI) a short
-// version runs: one 2 s unplug and a small line-noise sample. Every figure
+// version runs: one 2 s unplug, a small line-noise sample, one kill -9, one
+// short InfluxDB outage, the damaged files of a 20-min case. Every figure
 // is logged (go test -v shows them). PUMPSIDE_CHAOS_BIN=path runs them on
 // that binary instead of a fresh build.
 func TestChaos(t *testing.T) {
@@ -43,6 +44,9 @@ func TestChaos(t *testing.T) {
 	t.Run("unplug", env.unplug)
 	t.Run("line noise", env.lineNoise)
 	t.Run("speed", env.speed)
+	t.Run("kill -9", env.kill9)
+	t.Run("influxdb outage", env.influxOutage)
+	t.Run("damaged files", env.damagedFiles)
 }
 
 // chaos is what the experiments share, for the whole of TestChaos.

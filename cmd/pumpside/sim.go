@@ -120,12 +120,15 @@ func simList(w io.Writer) {
 	fmt.Fprintf(w, "Emulated drivers: %s\n", strings.Join(emulatedDrivers(), ", "))
 }
 
+// maxSimDuration bounds a generated case: an ECMO run of a month.
+const maxSimDuration = 31 * 24 * time.Hour
+
 func simGenerate(sc *sim.Scenario, seed uint64, d time.Duration, out, caseID string, stdout, stderr io.Writer) int {
 	if d == 0 {
 		d = sc.Duration
 	}
-	if d < 0 || d > 48*time.Hour {
-		fmt.Fprintf(stderr, "pumpside sim: --duration %v is outside 0–48h\n", d)
+	if d < 0 || d > maxSimDuration {
+		fmt.Fprintf(stderr, "pumpside sim: --duration %v is outside 0–%v\n", d, maxSimDuration)
 		return 2
 	}
 	var w io.Writer = stdout
