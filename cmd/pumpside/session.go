@@ -295,8 +295,8 @@ func (s *session) addDevices(cfg *console.Config) (map[string]devices.Sink, []*m
 		desc := devices.Describe(d.Driver)
 		w := watch{name: d.Name, kind: drv, transport: describeTransport(d.Transport), watched: true,
 			// The heart-lung machine (generic driver) and the in-line blood
-			// monitor are the devices a case depends on.
-			essential: drv == "generic" || drv == "cdi550", interval: d.Interval,
+			// monitor (either CDI 550 mode) are the devices a case depends on.
+			essential: drv == "generic" || drv == "cdi550" || drv == "cdi550-packet", interval: d.Interval,
 			sporadic: desc.Sporadic}
 		for _, cs := range desc.Channels {
 			w.provides.Add(cs.ID)
