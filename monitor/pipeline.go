@@ -50,9 +50,11 @@ type Config struct {
 	// perfusion count; the temperature and Hct nadirs count on the pump
 	// (weaning, arrest and cerebral perfusion too). Nil: a case without a
 	// timeline, where a fresh pump flow of at least Limits.OnBypassFlow
-	// counts as both. Called on the publishing goroutine; it must not
-	// block for long (a read lock).
-	Phase func(t int64) timeline.Phase
+	// counts as both. since is when the phase began: the first
+	// timeline.Settle of full flow does not count (the pump's flow coming
+	// up). Called on the publishing goroutine; it must not block for long
+	// (a read lock).
+	Phase func(t int64) (phase timeline.Phase, since int64)
 }
 
 // Pipeline is the monitor: see the package documentation.
@@ -65,7 +67,7 @@ type Pipeline struct {
 	set       Settings
 	clock     clock.Clock
 	onPublish func(*Snapshot)
-	phase     func(int64) timeline.Phase
+	phase     func(int64) (timeline.Phase, int64)
 
 	chans   []channel.Channel // the table: built-in + extra; read-only, shared with snapshots
 	names   map[string]channel.ID

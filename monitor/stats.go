@@ -33,7 +33,8 @@ func (e *Extremum) lower(v float64, t int64, ch channel.ID, src SourceID) {
 // CaseStats are the cumulative values of a case (perfusion.md §2), updated at
 // every publish. The figures of perfusion count only on full bypass (the
 // case timeline's Bypass phase, Config.Phase: not weaning, circulatory
-// arrest or cerebral perfusion, as the report counts them); the temperature
+// arrest or cerebral perfusion, nor its first timeline.Settle, as the
+// report counts them); the temperature
 // and Hct nadirs count on the pump. Without a timeline, a fresh pump flow of
 // at least Limits.OnBypassFlow is both. Only readings that are OK and fresh
 // count: an interval in which a value was missing or stale counts as
@@ -130,8 +131,8 @@ func (p *Pipeline) updateStats(now int64, readings []Reading) {
 	onPump := used(RoleFlow) && roles[RoleFlow].Value >= lim.OnBypassFlow
 	c.onBypass = onPump
 	if p.phase != nil {
-		ph := p.phase(now)
-		c.onBypass = ph == timeline.Bypass
+		ph, since := p.phase(now)
+		c.onBypass = ph == timeline.Bypass && now-since >= int64(timeline.Settle)
 		onPump = ph == timeline.Bypass || ph == timeline.Weaning || ph == timeline.Arrest || ph == timeline.ACP || ph == timeline.RCP
 	}
 	if c.onBypass {

@@ -182,16 +182,19 @@ func TestCaseStatsFollowThePhase(t *testing.T) {
 	set := DefaultSettings()
 	set.HistoryDuration = time.Hour
 	clk := clock.NewManual(t0)
-	phase := func(ts int64) timeline.Phase {
+	phase := func(ts int64) (timeline.Phase, int64) {
+		at := func(sec int64) int64 { return t0.UnixNano() + sec*1e9 }
 		switch sec := (ts - t0.UnixNano()) / 1e9; {
 		case sec < 60:
-			return timeline.PreBypass
-		case sec < 300, sec >= 400 && sec < 600:
-			return timeline.Bypass
+			return timeline.PreBypass, at(0)
+		case sec < 300:
+			return timeline.Bypass, at(60)
 		case sec < 400:
-			return timeline.Arrest
+			return timeline.Arrest, at(300)
+		case sec < 600:
+			return timeline.Bypass, at(400)
 		}
-		return timeline.OffBypass
+		return timeline.OffBypass, at(600)
 	}
 	p, err := New(Config{Clock: clk, Settings: set, Phase: phase})
 	if err != nil {
@@ -211,8 +214,11 @@ func TestCaseStatsFollowThePhase(t *testing.T) {
 		arrest := sec >= 300 && sec < 400
 		tp.putCase(at, channel.PumpFlow, channel.PatientMAP, channel.TempNasopharyngeal)
 		flow, mapv, naso := 4.4, 65.0, 32.0
-		if arrest {
+		switch {
+		case arrest:
 			flow, mapv, naso = 0, 12, 18
+		case sec >= 400 && sec < 410: // reperfusion: the flow comes up
+			flow = 0.4 * float64(sec-399)
 		}
 		tp.put("pump", channel.PumpFlow, at, flow)
 		tp.put("monitor", channel.PatientMAP, at, mapv)
@@ -220,14 +226,16 @@ func TestCaseStatsFollowThePhase(t *testing.T) {
 		s = tp.step(at)
 	}
 	st := s.Stats
-	if st.OnBypass != 440*time.Second {
-		t.Errorf("OnBypass = %v, want 440 s of full flow", st.OnBypass)
+	// Full flow 60–300 and 400–600 s, each without its first minute
+	// (timeline.Settle): 180 + 140 s.
+	if st.OnBypass != 320*time.Second {
+		t.Errorf("OnBypass = %v, want 320 s of settled full flow", st.OnBypass)
 	}
 	if st.MAPBelow != 0 {
 		t.Errorf("MAPBelow = %v: the arrest's MAP counted", st.MAPBelow)
 	}
-	if !st.NadirDO2i.Valid() || st.NadirDO2i.Value < 100 {
-		t.Errorf("NadirDO2i = %+v: the arrest's zero flow counted", st.NadirDO2i)
+	if !st.NadirDO2i.Valid() || st.NadirDO2i.Value < 200 {
+		t.Errorf("NadirDO2i = %+v: the arrest's zero flow or the reperfusion's rising flow counted", st.NadirDO2i)
 	}
 	if st.LowestTemp.Value != 18 {
 		t.Errorf("LowestTemp = %+v, want the arrest's 18 °C", st.LowestTemp)

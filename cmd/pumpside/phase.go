@@ -81,7 +81,10 @@ func (pc *phaseContext) apply(st timeline.State, now int64, snap *monitor.Snapsh
 
 // phaseAt is the case's phase at t: the case statistics count by it
 // (monitor.Config.Phase), as the report does.
-func (s *session) phaseAt(t int64) timeline.Phase { return s.tl.At(t).Phase }
+func (s *session) phaseAt(t int64) (timeline.Phase, int64) {
+	st := s.tl.At(t)
+	return st.Phase, st.PhaseSince
+}
 
 // Inferred reports whether the last apply inferred weaning. Any goroutine.
 func (pc *phaseContext) Inferred() bool { return pc.inferred.Load() }

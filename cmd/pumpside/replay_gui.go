@@ -163,7 +163,7 @@ func (r *replayer) takeCheckpoints() error {
 		_ = tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Tag: e.Tag}) // only events without a time are refused
 	}
 	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings(),
-		Phase: func(t int64) timeline.Phase { return tl.At(t).Phase }})
+		Phase: func(t int64) (timeline.Phase, int64) { st := tl.At(t); return st.Phase, st.PhaseSince }})
 	if err != nil {
 		return err
 	}

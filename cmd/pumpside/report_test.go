@@ -139,7 +139,7 @@ func TestReportHTMLCommand(t *testing.T) {
 	for _, id := range []string{"header", "chart", "summary", "missing", "blood-gases", "log"} {
 		assert.True(t, ids[id], "section %s", id)
 	}
-	for _, want := range []string{"0:50:00 (50.0 min)", "240 mL/min/m² at 08:25:02", "no ACT on bypass", "data:image/png;base64,"} {
+	for _, want := range []string{"0:50:00 (50.0 min)", "270 mL/min/m² at 08:33:20", "no ACT on bypass", "data:image/png;base64,"} {
 		assert.Contains(t, out, want)
 	}
 	// --out with .html picks the format.

@@ -274,3 +274,4 @@ func TestRecordNotRecordedIsNotZero(t *testing.T) {
 	assert.NotContains(t, b.String(), ",NaN")
 	assert.Contains(t, s.SignOffText(), "UNSIGNED")
 }
+

@@ -106,7 +106,7 @@ func TestReportPDF(t *testing.T) {
 	}
 	checkPDF(t, buf.Bytes(), 2)
 	text := pdfText(t, buf.Bytes())
-	for _, want := range []string{s.Label, "Nadir DO2i", "240 mL/min/m", "Blood gases", "Phenylephrine 100 mcg", "no ACT on bypass"} {
+	for _, want := range []string{s.Label, "Nadir DO2i", "270 mL/min/m", "Blood gases", "Phenylephrine 100 mcg", "no ACT on bypass"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)
 		}

@@ -277,11 +277,12 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	if len(bypass) > 0 {
 		s.BypassStart, s.BypassEnd = utc(bypass[0].a), utc(bypass[len(bypass)-1].b)
 	}
-	// The figures of perfusion on bypass count over full flow alone; the
-	// case's temperature and Hct nadirs and the record's completeness
-	// checks over all of the time on the pump.
+	// The figures of perfusion on bypass count over full flow alone, after
+	// its first minute (timeline.Settle: the flow coming up), as the
+	// console's statistics; the case's temperature and Hct nadirs and the
+	// record's completeness checks over all of the time on the pump.
 	var full []span
-	for _, sp := range tl.Spans(timeline.Bypass, c.End) {
+	for _, sp := range timeline.Settled(tl.Spans(timeline.Bypass, c.End)) {
 		full = append(full, span{sp.From, sp.To})
 	}
 	for _, sp := range tl.Spans(timeline.ACP, c.End) {

@@ -54,8 +54,10 @@ func TestSummarizeKnownCase(t *testing.T) {
 		{"bypass 600–3600", s.Bypass, 3000 * time.Second},
 		{"cross-clamp 900–2700", s.CrossClamp, 1800 * time.Second},
 		{"arrest 1200–1500", s.Arrest, 300 * time.Second},
-		// 250 @1501 (1 s), 240 @1502 (1 s), 260 @1503 (stale after 2 s), 270 @2000 (2 s)
-		{"DO2i below 280", s.DO2iBelow, 6 * time.Second},
+		// 250 @1501, 240 @1502, 260 @1503 are in the first minute of full
+		// flow after the arrest (timeline.Settle: the flow coming up) and
+		// do not count; 270 @2000 (2 s) does
+		{"DO2i below 280", s.DO2iBelow, 2 * time.Second},
 		// 45 @1000, 45 @1004, 48 @1008 until 55 @1012; 310 out of range and 40 questionable do not count
 		{"MAP below 50", s.MAPBelow, 12 * time.Second},
 		// 55 @1600, 58 @1606, until 70 @1612
@@ -74,7 +76,7 @@ func TestSummarizeKnownCase(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", d.name, d.got, d.want)
 		}
 	}
-	if want := (30.0*1 + 40*1 + 20*2 + 10*2) / 60; math.Abs(s.DO2iAreaBelow-want) > 1e-9 {
+	if want := (10.0 * 2) / 60; math.Abs(s.DO2iAreaBelow-want) > 1e-9 {
 		t.Errorf("DO2i area below: got %v, want %v mL/min/m² × min", s.DO2iAreaBelow, want)
 	}
 	nadirs := []struct {
@@ -84,7 +86,7 @@ func TestSummarizeKnownCase(t *testing.T) {
 		at   time.Time
 		ch   string
 	}{
-		{"nadir DO2i", s.NadirDO2i, 240, at(1502), "derived.do2i"},
+		{"nadir DO2i (240 @1502 is in the settling minute)", s.NadirDO2i, 270, at(2000), "derived.do2i"},
 		{"nadir Hct (abg beats inline 21.5; 2 is out of range)", s.NadirHct, 21, at(2500), "abg.hct"},
 		{"lowest temp (17 after bypass does not count)", s.LowestTemp, 18.0, at(1450), "temp.nasopharyngeal"},
 		{"max outlet", s.MaxOutlet, 37.2, at(3010), "temp.arterial_outlet"},
@@ -125,11 +127,12 @@ func TestSummarizeKnownCase(t *testing.T) {
 	if s.AlarmsByPriority["medium"] != 1 || s.AlarmsByPriority["high"] != 1 || len(s.AlarmsByPriority) != 2 {
 		t.Errorf("alarms by priority %v", s.AlarmsByPriority)
 	}
-	// pump.flow: 4.5 @600 and 4.4 @1000, each fresh for 5 s, of the 2700 s
-	// of full flow (the arrest 1200–1500 is not: issue 16).
+	// pump.flow: 4.4 @1000, fresh for 5 s, of the 2580 s of full flow after
+	// its first minutes (660–1200 and 1560–3600: the arrest 1200–1500 is not
+	// full flow, issue 16; 4.5 @600 is in the first minute).
 	for _, c := range s.Completeness {
-		if c.Channel == "pump.flow" && math.Abs(c.Share-10.0/2700) > 1e-12 {
-			t.Errorf("pump.flow completeness %v, want %v", c.Share, 10.0/2700)
+		if c.Channel == "pump.flow" && math.Abs(c.Share-5.0/2580) > 1e-12 {
+			t.Errorf("pump.flow completeness %v, want %v", c.Share, 5.0/2580)
 		}
 	}
 	if s.FullFlow != 2700*time.Second || s.ArrestOnly != 300*time.Second || s.Weaning != 0 || s.ACP != 0 {

@@ -386,6 +386,25 @@ func (t *Timeline) At(now int64) State {
 	return m.state(now)
 }
 
+// Settle is the first part of full flow that the figures of perfusion
+// (DO2i and MAP below their limits, their nadirs) do not count, in the
+// console's statistics and the report alike: the pump's flow coming up to
+// its target after going on bypass, or after reperfusion following an
+// arrest, where a DO2i of 40 for a second is no finding.
+const Settle = time.Minute
+
+// Settled returns spans (of full flow) without their first Settle; spans
+// shorter than that are left out.
+func Settled(spans []Span) []Span {
+	out := make([]Span, 0, len(spans))
+	for _, sp := range spans {
+		if sp.To-sp.From > int64(Settle) {
+			out = append(out, Span{sp.From + int64(Settle), sp.To})
+		}
+	}
+	return out
+}
+
 // Span is a time range [From, To), Unix ns.
 type Span struct{ From, To int64 }
 
