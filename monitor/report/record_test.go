@@ -274,4 +274,3 @@ func TestRecordNotRecordedIsNotZero(t *testing.T) {
 	assert.NotContains(t, b.String(), ",NaN")
 	assert.Contains(t, s.SignOffText(), "UNSIGNED")
 }
-
