@@ -8,7 +8,7 @@ BIN := bin/pumpside
 FUZZTIME ?= 15s
 BENCHTIME ?= 1s
 
-.PHONY: all build deps deps-run run test bench fuzz lint soak chaos screenshots central-screenshot clean
+.PHONY: all build deps deps-run run test bench fuzz lint soak soak-console chaos screenshots central-screenshot clean
 
 all: build
 
@@ -50,6 +50,11 @@ lint: deps
 # A 12-hour case through the pipeline at full speed; not part of make test.
 soak: deps
 	PUMPSIDE_SOAK=1 $(GO) test -run Soak -count=1 -timeout 60m -v ./monitor/
+
+# The real console on the built-in case at 100x for 26 hours of case time
+# (about 16 minutes): its resident memory flat once the history is full.
+soak-console: deps
+	PUMPSIDE_SOAK=1 $(GO) test -run '^TestConsoleSoak$$' -count=1 -timeout 30m -v ./cmd/pumpside/
 
 # Issue 22's experiments by hand, on the real binary (cmd/pumpside TestChaos):
 # pty unplugs of 2, 20 and 60 s, line noise through every driver, sped-up
