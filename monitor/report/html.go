@@ -22,6 +22,8 @@ th{background:#eee}img{max-width:100%}
 <section id="chart"><h2>Timeline</h2>
 <img alt="timeline of flow, MAP, DO2i, temperatures, SvO2 and Hct with events and alarms" src="{{.Chart}}">
 <p>Grey dashed lines: events. Red lines: alarm activations. Gaps: no usable, fresh value.</p></section>
+<section id="quality"><h2>Quality indicators on bypass</h2>
+<table><tr><th>status</th><th>indicator</th><th>measured</th><th>source</th></tr>{{range .Quality}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td><td>{{index . 2}}</td><td>{{index . 3}}</td></tr>{{end}}</table></section>
 <section id="summary"><h2>Summary</h2>
 <table>{{range .S.Rows}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>{{end}}</table></section>
 <section id="missing"><h2>Missing record items</h2>
@@ -64,6 +66,7 @@ func WriteHTML(w io.Writer, c *Case, s *CaseSummary) error {
 		"Chart":   template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 		"GasCols": cols,
 		"Gases":   gases,
+		"Quality": qualityRows(c, s),
 	})
 	if err != nil {
 		return fmt.Errorf("report: html: %w", err)

@@ -40,6 +40,9 @@ type Settings struct {
 	// BloodGasInterval: a longer stretch of bypass without a blood gas is a
 	// missing record item. Default 30 min.
 	BloodGasInterval time.Duration
+	// Quality are the site's quality indicators (quality.go); nil: the
+	// defaults (DefaultIndicators).
+	Quality []Indicator
 }
 
 // DefaultSettings returns the defaults described on each field.

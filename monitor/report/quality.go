@@ -1,0 +1,398 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor/channel"
+)
+
+// IndicatorKind says how a quality indicator is measured.
+type IndicatorKind string
+
+// The kinds of quality indicator. Every kind looks only at the case's time
+// on bypass (BypassSpans, the summary's definition) and only at usable,
+// fresh values, as the summary's durations do.
+const (
+	// TimeBelow: time with the value below Threshold; the case fails when
+	// it is longer than Duration (the total, or with Episode the longest
+	// continuous stretch).
+	TimeBelow IndicatorKind = "time_below"
+	// TimeAbove: the same with the value above Threshold.
+	TimeAbove IndicatorKind = "time_above"
+	// NadirBelow: the lowest value; the case fails when it is below
+	// Threshold.
+	NadirBelow IndicatorKind = "nadir_below"
+	// PeakAbove: the highest value; the case fails when it is above
+	// Threshold.
+	PeakAbove IndicatorKind = "peak_above"
+	// CardioplegiaInterval: during each cross-clamp period, the time from
+	// each cardioplegia dose to the next (the last one: to clamp off);
+	// the case fails when one is longer than its solution's interval
+	// (Intervals, else Threshold minutes) by more than Duration.
+	CardioplegiaInterval IndicatorKind = "cardioplegia_interval"
+)
+
+// Indicator is one quality indicator: a threshold and a duration. A site
+// sets its own list (docs/report.md, "Quality indicators"); DefaultIndicators
+// are the defaults with their sources.
+type Indicator struct {
+	// ID is short and stable (letters, digits, _): it names the indicator
+	// in the benchmark and the exports.
+	ID   string
+	Name string
+	Kind IndicatorKind
+	// Channels are read in order of preference: at each moment the first
+	// with a usable, fresh value counts (time kinds); every value of every
+	// channel counts for the nadir and the peak. Not used by
+	// CardioplegiaInterval.
+	Channels []string
+	// Threshold is in the channels' unit (minutes for
+	// CardioplegiaInterval). For TimeBelow on derived.do2i, 0 means the
+	// summary's DO2i threshold.
+	Threshold float64
+	Unit      string
+	// Duration is the time tolerated beyond the threshold (0: none).
+	Duration time.Duration
+	// Episode: Duration bounds the longest continuous stretch rather than
+	// the total. A stretch ends where the value is not usable or fresh,
+	// and where bypass ends.
+	Episode bool
+	// Intervals are the re-dose intervals in minutes of CardioplegiaInterval
+	// by solution: a key found (case-insensitively) in a dose's solution
+	// applies to the interval after that dose.
+	Intervals map[string]float64
+	// Source says where the threshold and the duration come from.
+	Source string
+}
+
+// Validate reports what is wrong with the indicator.
+func (ind Indicator) Validate() error {
+	var errs []error
+	if ind.ID == "" || strings.IndexFunc(ind.ID, func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}) >= 0 {
+		errs = append(errs, fmt.Errorf("id %q: lower-case letters, digits and _ only", ind.ID))
+	}
+	if ind.Name == "" {
+		errs = append(errs, errors.New("no name"))
+	}
+	switch ind.Kind {
+	case TimeBelow, TimeAbove, NadirBelow, PeakAbove:
+		if len(ind.Channels) == 0 {
+			errs = append(errs, fmt.Errorf("%s needs channels", ind.Kind))
+		}
+		for _, ch := range ind.Channels {
+			if _, ok := channel.Lookup(ch); !ok {
+				errs = append(errs, fmt.Errorf("channel %q is not in the vocabulary", ch))
+			}
+		}
+	case CardioplegiaInterval:
+		if ind.Threshold <= 0 {
+			errs = append(errs, errors.New("cardioplegia_interval needs a threshold (minutes) > 0"))
+		}
+		for k, v := range ind.Intervals {
+			if strings.TrimSpace(k) == "" || !(v > 0) {
+				errs = append(errs, fmt.Errorf("interval %q = %g: a solution and minutes > 0", k, v))
+			}
+		}
+	default:
+		errs = append(errs, fmt.Errorf("kind %q is not one of time_below, time_above, nadir_below, peak_above, cardioplegia_interval", ind.Kind))
+	}
+	if math.IsNaN(ind.Threshold) || math.IsInf(ind.Threshold, 0) {
+		errs = append(errs, errors.New("threshold is not a number"))
+	}
+	if ind.Duration < 0 {
+		errs = append(errs, errors.New("duration is negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("indicator %q: %w", ind.ID, err)
+	}
+	return nil
+}
+
+// ValidateIndicators checks each indicator and that their IDs differ.
+func ValidateIndicators(inds []Indicator) error {
+	seen := map[string]bool{}
+	var errs []error
+	for _, ind := range inds {
+		if err := ind.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if seen[ind.ID] {
+			errs = append(errs, fmt.Errorf("indicator %q: id used twice", ind.ID))
+		}
+		seen[ind.ID] = true
+	}
+	return errors.Join(errs...)
+}
+
+// DefaultIndicators returns the default set. Each threshold is a hospital
+// setting; Source says where it comes from, and where the duration is a
+// convention rather than a published figure it says so.
+func DefaultIndicators() []Indicator {
+	return []Indicator{
+		{ID: "map_low", Name: "MAP < 40 mmHg for more than 5 min", Kind: TimeBelow,
+			Channels: []string{"patient.map"}, Threshold: 40, Unit: "mmHg", Duration: 5 * time.Minute, Episode: true,
+			Source: "2019 EACTS/EACTA/EBCP CPB guideline: MAP 50-80 mmHg on bypass; 40 mmHg sustained over 5 min is a " +
+				"department trigger below that floor, not a guideline figure (area below 35-50 mmHg and renal injury: Hui 2023, Perfusion)"},
+		{ID: "svo2_low", Name: "SvO2 < 60 % for more than 5 min", Kind: TimeBelow,
+			Channels: []string{"inline.ven_so2"}, Threshold: 60, Unit: "%", Duration: 5 * time.Minute, Episode: true,
+			Source: "quality-control trigger SvO2 < 60 % for > 5 min (Newland 2006), target > 75 %"},
+		{ID: "do2i_low", Name: "DO2i below threshold for more than 15 min in all", Kind: TimeBelow,
+			Channels: []string{"derived.do2i"}, Threshold: 0, Unit: "mL/min/m²", Duration: 15 * time.Minute,
+			Source: "threshold 280 mL/min/m² (GIFT, Ranucci 2018; 272 Ranucci 2005); 15 min is about the time " +
+				"patients without AKI spent below 300 (15.3 vs 34.7 min): a department convention"},
+		{ID: "hct_nadir", Name: "Nadir Hct < 21 %", Kind: NadirBelow,
+			Channels: []string{"inline.hct", "abg.hct", "vbg.hct"}, Threshold: 21, Unit: "%",
+			Source: "nadir haematocrit on bypass below 21-23 % and adverse outcome (Ranucci 2005, 2006)"},
+		{ID: "glucose_high", Name: "Glucose > 10 mmol/L", Kind: PeakAbove,
+			Channels: []string{"abg.glucose", "vbg.glucose"}, Threshold: 10, Unit: "mmol/L",
+			Source: "STS practice guideline on blood glucose during adult cardiac surgery (Lazar 2009): < 180 mg/dL (10 mmol/L) on bypass"},
+		{ID: "outlet_high", Name: "Arterial outlet > 37 °C", Kind: TimeAbove,
+			Channels: []string{"temp.arterial_outlet"}, Threshold: 37, Unit: "°C",
+			Source: "2015 STS/SCA/AmSECT temperature guideline, class I: the arterial outlet blood temperature must not exceed 37 °C"},
+		{ID: "cardioplegia_interval", Name: "Cardioplegia re-dose interval overrun", Kind: CardioplegiaInterval,
+			Threshold: 30, Unit: "min", Intervals: map[string]float64{"nido": 90, "htk": 180, "custodiol": 180},
+			Source: "multidose blood or crystalloid every 20-30 min; del Nido 60-90 min; HTK single dose up to 180 min (Durandy 2015)"},
+	}
+}
+
+// IndicatorResult is one indicator judged on one case.
+type IndicatorResult struct {
+	Indicator Indicator
+	// Threshold is the threshold applied (the summary's DO2i threshold
+	// for a do2i TimeBelow with 0).
+	Threshold float64
+	// Evaluated is false when the case has nothing to judge by (no usable
+	// value on bypass, no bypass, no dose under the clamp): never a pass.
+	Evaluated bool
+	Pass      bool
+	// Value is what was measured: minutes beyond the threshold (the total,
+	// or the longest stretch with Episode), the nadir or the peak, or for
+	// CardioplegiaInterval the longest interval's excess over its limit in
+	// minutes (negative: within it).
+	Value float64
+	// At is when the worst happened: the start of the longest stretch,
+	// the nadir or peak, the dose that began the longest interval.
+	At time.Time
+	// Text says the result in words, Note why a case was not evaluated.
+	Text, Note string
+}
+
+// Status is "pass", "fail" or "no data".
+func (r IndicatorResult) Status() string {
+	switch {
+	case !r.Evaluated:
+		return "no data"
+	case r.Pass:
+		return "pass"
+	}
+	return "fail"
+}
+
+// EvaluateQuality judges the case on each indicator (nil: the summary's
+// Settings.Quality, else DefaultIndicators), on the summary's bypass spans.
+func EvaluateQuality(c *Case, s *CaseSummary, inds []Indicator) []IndicatorResult {
+	if inds == nil {
+		inds = s.Settings.Quality
+	}
+	if inds == nil {
+		inds = DefaultIndicators()
+	}
+	bypass := toSpans(BypassSpans(c))
+	out := make([]IndicatorResult, 0, len(inds))
+	for _, ind := range inds {
+		r := IndicatorResult{Indicator: ind, Threshold: ind.Threshold}
+		switch {
+		case ind.Kind == CardioplegiaInterval:
+			r.cardioplegia(c)
+		case len(bypass) == 0:
+			r.Note = "no bypass"
+		case ind.Kind == TimeBelow || ind.Kind == TimeAbove:
+			if ind.Kind == TimeBelow && ind.Threshold == 0 && slices.Contains(ind.Channels, "derived.do2i") {
+				r.Threshold = s.DO2iThreshold
+			}
+			r.timeBeyond(c, bypass, s.Settings)
+		case ind.Kind == NadirBelow || ind.Kind == PeakAbove:
+			n := nadir(c, bypass, ind.Kind == PeakAbove, ind.Channels...)
+			if !n.Valid() {
+				r.Note = "no usable value on bypass"
+				break
+			}
+			r.Evaluated, r.Value, r.At = true, n.Value, n.Time
+			if ind.Kind == NadirBelow {
+				r.Pass = n.Value >= r.Threshold
+				r.Text = fmt.Sprintf("nadir %s at %s (%s)", num(n.Value, 1, ind.Unit), n.Time.Format("15:04:05"), n.Channel)
+			} else {
+				r.Pass = n.Value <= r.Threshold
+				r.Text = fmt.Sprintf("peak %s at %s (%s)", num(n.Value, 1, ind.Unit), n.Time.Format("15:04:05"), n.Channel)
+			}
+		}
+		if !r.Evaluated && r.Text == "" {
+			r.Text = r.Note
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// timeBeyond measures a time kind: the value at each moment is the first
+// channel's with a usable, fresh value; between two change points of any
+// channel it is constant, so the time is exact (as in the summary).
+func (r *IndicatorResult) timeBeyond(c *Case, bypass []span, set Settings) {
+	ind := r.Indicator
+	steps := make([]step, len(ind.Channels))
+	var br []int64
+	for i, ch := range ind.Channels {
+		steps[i] = newStep(c, ch, set)
+		br = steps[i].breaks(br)
+	}
+	for _, p := range bypass {
+		br = append(br, p.a, p.b)
+	}
+	slices.Sort(br)
+	br = slices.Compact(br)
+	beyond := func(v float64) bool {
+		if ind.Kind == TimeBelow {
+			return v < r.Threshold
+		}
+		return v > r.Threshold
+	}
+	var total, run, longest time.Duration
+	var runStart, longestStart, lastEnd int64
+	seen := false
+	for _, p := range bypass {
+		i := sort.Search(len(br), func(i int) bool { return br[i] >= p.a })
+		for ; i+1 < len(br) && br[i] < p.b; i++ {
+			a, b := br[i], min(br[i+1], p.b)
+			v := math.NaN()
+			for _, st := range steps {
+				if v = st.at(a); !math.IsNaN(v) {
+					break
+				}
+			}
+			if math.IsNaN(v) || !beyond(v) {
+				seen = seen || !math.IsNaN(v)
+				run = 0
+				continue
+			}
+			seen = true
+			dt := time.Duration(b - a)
+			total += dt
+			if run == 0 || a != lastEnd {
+				run, runStart = 0, a
+			}
+			run += dt
+			lastEnd = b
+			if run > longest {
+				longest, longestStart = run, runStart
+			}
+		}
+		run = 0 // a stretch ends with bypass
+	}
+	if !seen {
+		r.Note = "no usable value on bypass"
+		return
+	}
+	r.Evaluated = true
+	measured := total
+	what := "in all"
+	if ind.Episode {
+		measured, what = longest, "longest stretch"
+	}
+	r.Value = measured.Minutes()
+	r.Pass = measured <= ind.Duration
+	if longest > 0 {
+		r.At = utc(longestStart)
+	}
+	r.Text = fmt.Sprintf("%.1f min %s (limit %s); %.1f min in all", measured.Minutes(), what, limitText(ind.Duration), total.Minutes())
+	if ind.Episode && longest > 0 {
+		r.Text = fmt.Sprintf("%.1f min %s from %s (limit %s); %.1f min in all", measured.Minutes(), what, r.At.Format("15:04:05"), limitText(ind.Duration), total.Minutes())
+	}
+}
+
+func limitText(d time.Duration) string {
+	if d == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%g min", d.Minutes())
+}
+
+// cardioplegia measures the longest re-dose interval under the clamp
+// against its solution's limit.
+func (r *IndicatorResult) cardioplegia(c *Case) {
+	ind := r.Indicator
+	limitFor := func(solution string) float64 {
+		sol := strings.ToLower(solution)
+		best, bestKey := ind.Threshold, ""
+		for k, v := range ind.Intervals {
+			if k = strings.ToLower(strings.TrimSpace(k)); strings.Contains(sol, k) && len(k) > len(bestKey) {
+				best, bestKey = v, k
+			}
+		}
+		return best
+	}
+	var doses []Event
+	for _, e := range c.Events {
+		if e.Kind == "cardioplegia" {
+			doses = append(doses, e)
+		}
+	}
+	worst := math.Inf(-1)
+	var worstText string
+	var worstAt int64
+	clamps := ClampSpans(c)
+	if len(clamps) == 0 {
+		r.Note = "no cross-clamp"
+		return
+	}
+	for _, cl := range clamps {
+		a, b := cl.Start.UnixNano(), cl.End.UnixNano()
+		var in []Event
+		for _, d := range doses {
+			if d.T >= a && d.T <= b {
+				in = append(in, d)
+			}
+		}
+		for i, d := range in {
+			end, endWhat := b, "clamp off"
+			if i+1 < len(in) {
+				end, endWhat = in[i+1].T, "the next dose"
+			}
+			gap := time.Duration(end - d.T).Minutes()
+			lim := limitFor(d.Str["solution"])
+			if ex := gap - lim; ex > worst {
+				worst, worstAt = ex, d.T
+				sol := d.Str["solution"]
+				if sol == "" {
+					sol = "solution not stated"
+				}
+				worstText = fmt.Sprintf("longest interval %.1f min from the dose at %s (%s) to %s; limit %g min", gap, clock(d.T), sol, endWhat, lim)
+			}
+		}
+	}
+	if math.IsInf(worst, -1) {
+		r.Note = "no cardioplegia dose under the cross-clamp"
+		return
+	}
+	r.Evaluated, r.Value, r.At = true, worst, utc(worstAt)
+	r.Pass = worst <= ind.Duration.Minutes()
+	r.Text = worstText
+}
+
+// QualityFailures counts the failed indicators of results.
+func QualityFailures(results []IndicatorResult) int {
+	n := 0
+	for _, r := range results {
+		if r.Evaluated && !r.Pass {
+			n++
+		}
+	}
+	return n
+}
