@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"github.com/pumpside/pumpside/monitor/report/reporttest"
 	"strings"
 	"testing"
 )
@@ -10,7 +11,7 @@ import (
 // form feed pdftotext writes between pages) lists every indicator with its
 // status, and the HTML page has them in their section.
 func TestQualityOnFirstPage(t *testing.T) {
-	c := loadString(t, qualityCase())
+	c := loadString(t, reporttest.QualityCase())
 	set := DefaultSettings()
 	s, err := Summarize(c, set, Privacy{Secret: []byte(testSecret)})
 	if err != nil {

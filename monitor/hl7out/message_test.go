@@ -1,0 +1,187 @@
+package hl7out
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"github.com/pumpside/pumpside/monitor/report/reporttest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor/exchange/exchangetest"
+)
+
+var testHeader = Header{ControlID: "PSD0001", Time: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), Status: Final}
+
+var testConfig = MessageConfig{SendingFacility: "THEATRES", ReceivingApplication: "EMR", ReceivingFacility: "HOSP", AssigningAuthority: "HOSP"}
+
+// TestMessageParsedByPythonHL7 sends the known case's message to
+// python-hl7's MLLP server, which parses and acknowledges it; every figure
+// is checked in python-hl7's parse, not ours.
+func TestMessageParsedByPythonHL7(t *testing.T) {
+	rec := testRecord(t, knownCase, false)
+	msg, err := Build(rec, testConfig, testHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})
+	c := &Client{Address: rx.Addr(), AckTimeout: 10 * time.Second}
+	ack, err := c.Send(t.Context(), msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack.Code != "AA" || ack.ControlID != "PSD0001" {
+		t.Fatalf("ack %+v", ack)
+	}
+	e := rx.Next(10 * time.Second)
+	if e.Event != "message" || e.ControlID != "PSD0001" {
+		t.Fatalf("receiver: %+v", e)
+	}
+	msh := e.Segs("MSH")[0]
+	if msh.Get(9, 1) != "ORU" || msh.Get(9, 2) != "R01" || msh.Get(12, 1) != "2.5.1" || msh.Get(3, 1) != "PUMPSIDE" || msh.Get(18, 1) != "UNICODE UTF-8" {
+		t.Errorf("MSH %v", msh)
+	}
+	pid := e.Segs("PID")[0]
+	if pid.Get(3, 1) != rec.RecordID || pid.Get(3, 5) != "ANON" || pid.Get(5, 7) != "S" || pid.Get(8, 1) != "M" {
+		t.Errorf("PID %v", pid)
+	}
+	obr := e.Segs("OBR")
+	if len(obr) != 1 || obr[0].Get(25, 1) != "F" || obr[0].Get(3, 1) != rec.RecordID || obr[0].Get(7, 1) != "20260301080000+0000" {
+		t.Errorf("OBR %v", obr)
+	}
+	// Figures as python-hl7 reads them: code -> value, unit.
+	type obx struct{ value, unit, sub, status, at string }
+	got := map[string][]obx{}
+	for _, s := range e.Segs("OBX") {
+		got[s.Get(3, 1)] = append(got[s.Get(3, 1)], obx{s.Get(5, 1), s.Get(6, 1), s.Get(4, 1), s.Get(11, 1), s.Get(14, 1)})
+		if s.Get(11, 1) != "F" {
+			t.Errorf("OBX %s status %q", s.Get(3, 1), s.Get(11, 1))
+		}
+	}
+	// Worked out by hand in monitor/report's TestSummarizeKnownCase.
+	for code, want := range map[string]obx{
+		"PSD-CPB-TIME":            {value: "50.0", unit: "min"},
+		"PSD-XCLAMP-TIME":         {value: "30.0", unit: "min"},
+		"PSD-CIRC-ARREST-TIME":    {value: "5.0", unit: "min"},
+		"PSD-TEMP-LOWEST":         {value: "18.0", unit: "Cel", at: "20260301082410+0000"},
+		"PSD-HCT-NADIR":           {value: "21.0", unit: "%", at: "20260301084140+0000"},
+		"PSD-DO2I-LOW-TIME":       {value: "0.1", unit: "min"},
+		"PSD-MAP-LOW-TIME":        {value: "0.2", unit: "min"},
+		"PSD-CPB-START":           {value: "20260301081000+0000"},
+		"8302-2":                  {value: "175", unit: "cm"},
+		"29463-7":                 {value: "80.0", unit: "kg"},
+		"PSD-CARDIOPLEGIA-VOL":    {value: "1000", unit: "mL"},
+		"PSD-URINE-VOL":           {value: "350", unit: "mL"},
+		"PSD-HAEMOFILTRATION-VOL": {value: "800", unit: "mL"},
+	} {
+		g := got[code]
+		if len(g) != 1 || g[0].value != want.value || g[0].unit != want.unit || want.at != "" && g[0].at != want.at {
+			t.Errorf("%s: %+v, want %+v", code, g, want)
+		}
+	}
+	// Drugs: heparin 29000 IU in 2 doses, phenylephrine 100 ug, grouped by sub-ID.
+	drugs := map[string]string{}
+	for i, n := range got["PSD-DRUG-NAME"] {
+		drugs[n.value] = got["PSD-DRUG-TOTAL"][i].value + " " + got["PSD-DRUG-TOTAL"][i].unit + " " + got["PSD-DRUG-DOSES"][i].value
+		if got["PSD-DRUG-TOTAL"][i].sub != n.sub {
+			t.Errorf("drug sub-IDs %q %q", n.sub, got["PSD-DRUG-TOTAL"][i].sub)
+		}
+	}
+	if drugs["heparin"] != "29000.000 [iU] 2" || drugs["phenylephrine"] != "100.000 ug 1" {
+		t.Errorf("drugs %v", drugs)
+	}
+	// The grid: the quarter hours on bypass (08:10-09:00), all empty: the
+	// case's samples are minutes apart, never fresh at those times.
+	for _, s := range e.Segs("OBX") {
+		if sub := s.Get(4, 1); sub != "" && !strings.ContainsAny(sub, "DFB") {
+			t.Errorf("grid value %s at %s: nothing is fresh then", s.Get(3, 1), s.Get(14, 1))
+		}
+	}
+	// The PDF: one ED OBX, decoded by the receiver, the very bytes.
+	sum := sha256.Sum256(rec.PDF)
+	if len(e.ED) != 1 || !e.ED[0].PDF || e.ED[0].SHA256 != hex.EncodeToString(sum[:]) || e.ED[0].Subtype != "PDF" || e.ED[0].Encoding != "Base64" {
+		t.Errorf("ED %+v", e.ED)
+	}
+	// The note names the patient: nothing identifying anywhere.
+	for _, s := range e.Segments {
+		for _, f := range s {
+			for _, r := range f {
+				for _, c := range r {
+					if strings.Contains(c, "Jane") || strings.Contains(c, "H1234567") || strings.Contains(c, "C-2026-0301-R") {
+						t.Errorf("identifier in %s: %q", s.Name(), c)
+					}
+				}
+			}
+		}
+	}
+	if n, _ := strconv.Atoi(e.Segs("OBX")[len(e.Segs("OBX"))-1].Get(1, 1)); n != len(e.Segs("OBX")) {
+		t.Errorf("OBX set IDs end at %d of %d", n, len(e.Segs("OBX")))
+	}
+}
+
+// TestGridParsedByPythonHL7: the observation grid of the quality case, as
+// python-hl7 reads it, holds the samples at its times (the case's rules
+// are in monitor/report/reporttest).
+func TestGridParsedByPythonHL7(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "q.case")
+	if err := os.WriteFile(path, []byte(reporttest.QualityCase()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec := testRecord(t, path, false)
+	msg, err := Build(rec, testConfig, testHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})
+	c := &Client{Address: rx.Addr()}
+	defer c.Close()
+	if ack, err := c.Send(t.Context(), msg); err != nil || !ack.Accepted() {
+		t.Fatal(ack, err)
+	}
+	e := rx.Next(10 * time.Second)
+	grid := map[string]map[string]string{} // time -> code -> value
+	subs := map[string]string{}
+	for _, s := range e.Segs("OBX") {
+		sub := s.Get(4, 1)
+		if sub == "" || strings.ContainsAny(sub, "DFB") {
+			continue
+		}
+		at := s.Get(14, 1)
+		if grid[at] == nil {
+			grid[at] = map[string]string{}
+		}
+		grid[at][s.Get(3, 1)] = s.Get(5, 1) + " " + s.Get(6, 1)
+		if prev, ok := subs[at]; ok && prev != sub {
+			t.Errorf("time %s has sub-IDs %s and %s", at, prev, sub)
+		}
+		subs[at] = sub
+	}
+	if len(grid) != 7 {
+		t.Errorf("%d grid times, want 7 (08:15 to 09:45)", len(grid))
+	}
+	for _, w := range []struct{ at, code, want string }{
+		{"20260301081500+0000", "8478-0", "65 mm[Hg]"},
+		{"20260301081500+0000", "19224-5", "70.0 %"},
+		{"20260301081500+0000", "PSD-DO2I", "320 mL/min/m2"},
+		{"20260301081500+0000", "PSD-TEMP-ART-OUTLET", "36.0 Cel"},
+		{"20260301090000+0000", "20570-8", "20.5 %"},
+		{"20260301094500+0000", "PSD-DO2I", "250 mL/min/m2"},
+		{"20260301094500+0000", "PSD-TEMP-ART-OUTLET", "36.8 Cel"},
+	} {
+		if got := grid[w.at][w.code]; got != w.want {
+			t.Errorf("grid %s %s = %q, want %q", w.at, w.code, got, w.want)
+		}
+	}
+	for at, row := range grid {
+		if _, ok := row["PSD-PUMP-FLOW"]; ok {
+			t.Errorf("pump flow at %s: the case has none", at)
+		}
+	}
+	if subs["20260301081500+0000"] != "1" || subs["20260301094500+0000"] != "7" {
+		t.Errorf("sub-IDs %v", subs)
+	}
+}
