@@ -19,6 +19,21 @@ var ErrNoPatientID = errors.New("exchange: identified sending, but the case has 
 // with the identity choice the record asks for.
 var ErrPrivacyMismatch = errors.New("exchange: the summary's identification differs from the record's")
 
+// ErrIdentifiedOff is returned by Identified when identified sending is
+// asked for and the site's configuration does not enable it.
+var ErrIdentifiedOff = errors.New("exchange: identified sending is off in the site configuration: refused (the site enables it with identified_sending = true)")
+
+// Identified decides whether a record that leaves the machine carries the
+// patient's identifiers: exactly when the site's configuration enables
+// identified sending (off by default). Asking for it (--identify) where
+// the site has not enabled it is refused, never quietly done.
+func Identified(siteEnabled, asked bool) (bool, error) {
+	if asked && !siteEnabled {
+		return false, ErrIdentifiedOff
+	}
+	return siteEnabled, nil
+}
+
 // DefaultGridInterval is the observation grid's interval: a paper
 // perfusion chart's quarter hour.
 const DefaultGridInterval = 15 * time.Minute
