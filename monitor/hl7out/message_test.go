@@ -3,6 +3,7 @@ package hl7out
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"github.com/pumpside/pumpside/monitor/report/reporttest"
 	"os"
 	"path/filepath"
@@ -183,5 +184,84 @@ func TestGridParsedByPythonHL7(t *testing.T) {
 	}
 	if subs["20260301081500+0000"] != "1" || subs["20260301094500+0000"] != "7" {
 		t.Errorf("sub-IDs %v", subs)
+	}
+}
+
+// TestMessageStructureRedox: Redox's schema-based parser reads the message
+// against the v2 ORU^R01 structure: the patient and visit in PATIENT, one
+// ORDER_OBSERVATION with the OBR, every OBX in an OBSERVATION group and
+// each quality indicator's NTE after its OBX.
+func TestMessageStructureRedox(t *testing.T) {
+	rec := testRecord(t, knownCase, false)
+	msg, err := Build(rec, testConfig, testHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := exchangetest.ParseHL7Redox(t, msg)
+	get := func(v any, path ...any) any {
+		for _, p := range path {
+			switch k := p.(type) {
+			case string:
+				m, _ := v.(map[string]any)
+				v = m[k]
+			case int:
+				a, _ := v.([]any)
+				if k >= len(a) {
+					return nil
+				}
+				v = a[k]
+			}
+		}
+		return v
+	}
+	if get(v, "MSH", "9", "1") != "ORU" || get(v, "MSH", "12", "1") != "2.5.1" {
+		t.Errorf("MSH %v", get(v, "MSH"))
+	}
+	pr := get(v, "PATIENT_RESULT", 0)
+	if get(pr, "PATIENT", "PID", "3", 0, "1") != rec.RecordID || get(pr, "PATIENT", "VISIT", "PV1", "2") == nil {
+		t.Errorf("PATIENT %v", get(pr, "PATIENT"))
+	}
+	oo, _ := get(pr, "ORDER_OBSERVATION").([]any)
+	if len(oo) != 1 || get(oo[0], "OBR", "25") != "F" {
+		t.Fatalf("ORDER_OBSERVATION %v", oo)
+	}
+	obs, _ := get(oo[0], "OBSERVATION").([]any)
+	nOBX := strings.Count(string(msg), "\rOBX|")
+	if len(obs) != nOBX {
+		t.Errorf("%d OBSERVATION groups, %d OBX", len(obs), nOBX)
+	}
+	notes := 0
+	for _, o := range obs {
+		if n, ok := get(o, "NTE").([]any); ok {
+			notes += len(n)
+			if !strings.HasPrefix(fmt.Sprint(get(o, "OBX", "3", "1")), "PSD-QI-") {
+				t.Errorf("NTE after %v", get(o, "OBX", "3"))
+			}
+		}
+	}
+	if want := strings.Count(string(msg), "\rNTE|"); notes != want || want == 0 {
+		t.Errorf("%d NTE in groups, %d in the message", notes, want)
+	}
+	if last := get(obs[len(obs)-1], "OBX", "2"); last != "ED" {
+		t.Errorf("last OBX is %v, want the ED", last)
+	}
+}
+
+// TestEscape: delimiters in texts never break the message.
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":            "plain",
+		"a|b^c~d\\e&f":     `a\F\b\S\c\R\d\E\e\T\f`,
+		"line1\r\nline2\n": `line1\.br\line2\.br\`,
+		"bell\x07tab\t":    "belltab ",
+	} {
+		if got := escape(in); got != want {
+			t.Errorf("escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for v, want := range map[float64]string{-0.0001: "0.0", 2.25: "2.2", 1e21: "1000000000000000000000.0"} {
+		if got := nm(v, 1); got != want {
+			t.Errorf("nm(%g) = %q, want %q", v, got, want)
+		}
 	}
 }

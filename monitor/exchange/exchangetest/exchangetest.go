@@ -109,6 +109,8 @@ type ReceiverOptions struct {
 	PauseAfter int
 	// RcvBuf is the listening socket's SO_RCVBUF (0: the system's).
 	RcvBuf int
+	// TLSCert and TLSKey (PEM files) make the engine serve MLLP over TLS.
+	TLSCert, TLSKey string
 }
 
 // Segment is one segment as python-hl7 parsed it: [field][repetition]
@@ -190,6 +192,9 @@ func StartReceiver(t testing.TB, opt ReceiverOptions) *Receiver {
 	}
 	if opt.PauseAfter > 0 {
 		args = append(args, "--pause-after", strconv.Itoa(opt.PauseAfter))
+	}
+	if opt.TLSCert != "" {
+		args = append(args, "--tls-cert", opt.TLSCert, "--tls-key", opt.TLSKey)
 	}
 	if opt.RcvBuf > 0 {
 		args = append(args, "--rcvbuf", strconv.Itoa(opt.RcvBuf))

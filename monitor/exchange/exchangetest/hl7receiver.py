@@ -13,6 +13,7 @@ Usage: hl7receiver.py --port N [--answers AE,AA,...] [--ae-text TEXT]
 --pause-after: on the first connection, stop reading after this many
   bytes until a line "resume" arrives on stdin (the sender blocks).
 --rcvbuf: SO_RCVBUF of the listening socket (and so of its connections).
+--tls-cert, --tls-key: serve MLLP over TLS with this certificate (PEM).
 
 Stdout, one JSON object a line: {"event": "listening", "port": N};
 {"event": "message", "control_id", "answer", "bytes", "segments": the parse
@@ -27,6 +28,7 @@ import base64
 import hashlib
 import json
 import socket
+import ssl
 import sys
 
 import hl7
@@ -152,6 +154,8 @@ async def main():
     p.add_argument("--ae-text", default="Patient not found")
     p.add_argument("--pause-after", type=int, default=0)
     p.add_argument("--rcvbuf", type=int, default=0)
+    p.add_argument("--tls-cert", default="")
+    p.add_argument("--tls-key", default="")
     args = p.parse_args()
     engine = Engine(args)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -159,7 +163,11 @@ async def main():
     if args.rcvbuf:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, args.rcvbuf)
     sock.bind(("127.0.0.1", args.port))
-    server = await start_hl7_server(engine.handle, sock=sock, limit=64 << 20, encoding="utf-8")
+    ssl_ctx = None
+    if args.tls_cert:
+        ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ssl_ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    server = await start_hl7_server(engine.handle, sock=sock, limit=64 << 20, encoding="utf-8", ssl=ssl_ctx)
     emit(event="listening", port=sock.getsockname()[1])
     asyncio.ensure_future(engine.stdin_commands())
     async with server:
