@@ -155,7 +155,7 @@ func (b *builder) build() error {
 		Subject: b.patient, Period: &period{Start: dateTime(s.Start), End: dateTime(s.End)}})
 
 	proc := procedure{ResourceType: "Procedure", Identifier: []identifier{b.id("procedure")}, Status: "completed",
-		Code: codeableConcept{Coding: []coding{{System: SNOMED, Code: "63697000", Display: "Cardiopulmonary bypass operation"}}, Text: "Cardiopulmonary bypass"},
+		Code:    codeableConcept{Coding: []coding{{System: SNOMED, Code: "63697000", Display: "Cardiopulmonary bypass operation"}}, Text: "Cardiopulmonary bypass"},
 		Subject: b.patient, Encounter: &b.encounter}
 	if !s.BypassStart.IsZero() {
 		proc.PerformedPeriod = &period{Start: dateTime(s.BypassStart), End: dateTime(s.BypassEnd)}

@@ -119,8 +119,8 @@ func TestValidatorCatchesErrors(t *testing.T) {
 	json.Unmarshal(b, &v)
 	entries := v["entry"].([]any)
 	proc := entries[2].(map[string]any)["resource"].(map[string]any)
-	delete(proc, "subject")                  // 1..1 in R4
-	proc["status"] = "done"                  // not in the required event-status value set
+	delete(proc, "subject")                                                                                   // 1..1 in R4
+	proc["status"] = "done"                                                                                   // not in the required event-status value set
 	entries[3].(map[string]any)["resource"].(map[string]any)["valueQuantity"] = map[string]any{"value": "12"} // a string for a decimal
 	bad, _ := json.Marshal(v)
 	f := filepath.Join(t.TempDir(), "bad.json")
