@@ -36,6 +36,8 @@ type privacyFlags struct {
 	mapLow     *float64
 	svo2Low    *float64
 	outletHigh *float64
+	// quality is the site's quality indicators (site.go), read by privacy.
+	quality []report.Indicator
 }
 
 func addPrivacyFlags(fl *flagSet) *privacyFlags {
@@ -54,6 +56,7 @@ func (p *privacyFlags) settings() report.Settings {
 	s := report.DefaultSettings()
 	s.DO2iThreshold = *p.do2i
 	s.Limits.MAPLow, s.Limits.SvO2Low, s.Limits.OutletHigh = *p.mapLow, *p.svo2Low, *p.outletHigh
+	s.Quality = p.quality
 	return s
 }
 
@@ -83,6 +86,12 @@ func (p *privacyFlags) privacy(cmd string, stderr io.Writer) (report.Privacy, bo
 		fmt.Fprintf(stderr, "pumpside %s: %v\n", cmd, err)
 		return pr, false
 	}
+	q, err := siteQuality()
+	if err != nil {
+		fmt.Fprintf(stderr, "pumpside %s: site configuration: %v\n", cmd, err)
+		return pr, false
+	}
+	p.quality = q
 	return pr, true
 }
 

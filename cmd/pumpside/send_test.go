@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pumpside/pumpside/monitor/exchange/exchangetest"
+	"github.com/pumpside/pumpside/monitor/hl7out"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// exchangeEnv gives a test a site secret, no site configuration of the
+// user's, and a copy of the hand-made known case.
+func exchangeEnv(t *testing.T) (dir, casePath string) {
+	t.Helper()
+	t.Setenv(siteSecretEnv, "a-site-secret-of-enough-length")
+	t.Setenv(siteConfigEnv, "")
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	dir = t.TempDir()
+	b, err := os.ReadFile(casesData + "report-summary.case")
+	require.NoError(t, err)
+	casePath = filepath.Join(dir, "a.case")
+	require.NoError(t, os.WriteFile(casePath, b, 0o600))
+	return dir, casePath
+}
+
+func writeSite(t *testing.T, dir, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, "site.toml")
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+// TestSendCommand: pumpside send to python-hl7's MLLP server: queued,
+// acknowledged, not sent again; --identify refused without the site
+// setting; --status lists the outbox.
+func TestSendCommand(t *testing.T) {
+	dir, casePath := exchangeEnv(t)
+	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})
+	site := writeSite(t, dir, fmt.Sprintf("[hl7]\naddress = %q\nreceiving_application = \"EMR\"\nretry_min = \"50ms\"\n", rx.Addr()))
+
+	code, out, errs := run("send", casePath, "--site", site, "--identify")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "identified sending is off")
+	assert.Empty(t, out)
+
+	code, out, errs = run("send", casePath, "--site", site)
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "queued PSD")
+	assert.Contains(t, out, "acknowledged")
+	e := rx.Next(10 * time.Second)
+	require.Equal(t, "message", e.Event)
+	assert.Equal(t, "EMR", e.Segs("MSH")[0].Get(5, 1))
+	assert.Equal(t, "ANON", e.Segs("PID")[0].Get(3, 5))
+
+	code, out, _ = run("send", casePath, "--site", site)
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "not sent again")
+	rx.Quiet(300 * time.Millisecond)
+
+	code, out, _ = run("send", "--status", casePath)
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, e.ControlID)
+	assert.Contains(t, out, "acknowledged")
+
+	// Identified where the site enables it: the hospital number goes.
+	site = writeSite(t, dir, fmt.Sprintf("[privacy]\nidentified_sending = true\n[hl7]\naddress = %q\nassigning_authority = \"HOSP\"\n", rx.Addr()))
+	f, _ := os.OpenFile(casePath, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=note text=\"edited\" %d\n", time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC).UnixNano())
+	f.Close()
+	code, out, errs = run("send", casePath, "--site", site)
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "(correction)")
+	e = rx.Next(10 * time.Second)
+	assert.Equal(t, "H1234567", e.Segs("PID")[0].Get(3, 1))
+	assert.Equal(t, "C", e.Segs("OBR")[0].Get(25, 1))
+
+	// The engine down: the message waits in the outbox, exit 1.
+	rx.Stop()
+	f, _ = os.OpenFile(casePath, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=note text=\"edited again\" %d\n", time.Date(2026, 3, 1, 9, 31, 0, 0, time.UTC).UnixNano())
+	f.Close()
+	code, out, _ = run("send", casePath, "--site", site, "--wait", "300ms")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "1 message(s) wait")
+}
+
+func TestSiteConfig(t *testing.T) {
+	dir := t.TempDir()
+	for body, want := range map[string]string{
+		"[hl7]\nadress = \"x:1\"\n":                            "unknown keys: hl7.adress",
+		"[hl7]\naddress = \"nohost\"\n":                        "hl7.address",
+		"[hl7]\nca_file = \"x.pem\"\n":                         "need tls = true",
+		"[hl7]\nprocessing_id = \"X\"\n":                       "hl7.processing_id",
+		"[hl7]\nsending_facility = \"A|B\"\n":                  "hl7.sending_facility",
+		"[hl7]\nsend_on_signoff = true\n":                      "needs hl7.address",
+		"[hl7]\ngrid_interval = \"7m\"\n":                      "hl7.grid_interval",
+		"[[quality.indicator]]\nid = \"x\"\nkind = \"nope\"\n": "quality.indicator",
+		"[privacy]\nidentified_sending = true\n[fhir]\nbase_url = \"https://fhir.example/r4\"\n": "fhir.patient_system",
+	} {
+		_, err := loadSite(writeSite(t, dir, body))
+		if assert.Error(t, err, body) {
+			assert.Contains(t, err.Error(), want, body)
+		}
+	}
+	s, err := loadSite(writeSite(t, dir, `[privacy]
+identified_sending = true
+patient_id_field = "ident_nhs_number"
+[hl7]
+address = "engine.example:2575"
+send_on_signoff = true
+grid_interval = "10m"
+[[quality.indicator]]
+id = "map_low"
+name = "MAP < 45 mmHg for more than 10 min"
+kind = "time_below"
+channels = ["patient.map"]
+threshold = 45
+unit = "mmHg"
+duration = "10m"
+episode = true
+`))
+	require.NoError(t, err)
+	assert.True(t, s.IdentifiedSending)
+	assert.Equal(t, "nhs_number", s.PatientIDField)
+	assert.Equal(t, 10*time.Minute, s.GridInterval)
+	require.Len(t, s.Quality, 1)
+	assert.Equal(t, 10*time.Minute, s.Quality[0].Duration)
+
+	// The console's sign-off sender: started only when the site asks.
+	none, err := startSignOffSender(context.Background(), &site{}, "", os.Stderr)
+	assert.NoError(t, err)
+	assert.Nil(t, none)
+}
+
+// TestSignOffSender: the function the console's sign-off calls sends the
+// case, and picks up what an earlier console left in the record
+// directory's outboxes.
+func TestSignOffSender(t *testing.T) {
+	dir, casePath := exchangeEnv(t)
+	// An outbox left pending by an earlier console.
+	left := filepath.Join(dir, "left.case")
+	b, _ := os.ReadFile(casesData + "example.case")
+	require.NoError(t, os.WriteFile(left, b, 0o600))
+	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})
+	st, err := loadSite(writeSite(t, dir, fmt.Sprintf("[hl7]\naddress = %q\nsend_on_signoff = true\nretry_min = \"50ms\"\n", rx.Addr())))
+	require.NoError(t, err)
+	st.HL7Address = "127.0.0.1:1" // down for the first queueing
+	code, _, errs := run("send", left, "--site", writeSite(t, t.TempDir(), "[hl7]\naddress = \"127.0.0.1:1\"\n"), "--wait", "0")
+	require.Equal(t, 1, code, errs)
+	st.HL7Address = rx.Addr()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := startSignOffSender(ctx, st, dir, os.Stderr)
+	require.NoError(t, err)
+	require.NotNil(t, svc)
+	assert.True(t, svc.SignedOff(casePath))
+	seen := map[string]bool{}
+	for range 2 {
+		e := rx.Next(30 * time.Second)
+		seen[e.ControlID] = true
+	}
+	assert.Len(t, seen, 2)
+	for _, p := range []string{left, casePath} {
+		require.Eventually(t, func() bool {
+			es, _ := hl7out.OutboxStatus(p)
+			return len(es) == 1 && es[0].State == hl7out.Acknowledged
+		}, 10*time.Second, 20*time.Millisecond, p)
+	}
+}
+
+// TestExportFHIRCommand: the bundle validates; --identify is refused
+// without the site setting.
+func TestExportFHIRCommand(t *testing.T) {
+	dir, casePath := exchangeEnv(t)
+	out := filepath.Join(dir, "a.json")
+	code, _, errs := run("export", casePath, "--format", "fhir", "--out", out)
+	require.Equal(t, 0, code, errs)
+	r := exchangetest.ValidateFHIR(t, out)[0]
+	assert.Empty(t, r.Errors)
+	b, _ := os.ReadFile(out)
+	assert.NotContains(t, string(b), "H1234567")
+	code, _, errs = run("export", casePath, "--format", "fhir", "--identify")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "identified sending is off")
+}
+
+func TestCasebookAndBenchmarkCommands(t *testing.T) {
+	dir, casePath := exchangeEnv(t)
+	f, _ := os.OpenFile(casePath, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=team text=\"Team\",perfusionist=\"A. Perfusionist\",trainee=\"T. Trainee\",procedure=\"Aortic arch replacement\" %d\n", time.Date(2026, 3, 1, 8, 1, 0, 0, time.UTC).UnixNano())
+	f.Close()
+	code, out, errs := run("casebook", dir, "--perfusionist", "T. Trainee")
+	require.Equal(t, 0, code, errs)
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	assert.Equal(t, "supervised", rows[1][4])
+	assert.Equal(t, "DHCA; haemofiltration", rows[1][9])
+	code, _, _ = run("casebook", dir, "--perfusionist", "T. Trainee", "--from", "2026-03-02")
+	assert.Equal(t, 0, code)
+	pdf := filepath.Join(dir, "cb.pdf")
+	code, _, errs = run("casebook", dir, "--perfusionist", "T. Trainee", "--out", pdf)
+	require.Equal(t, 0, code, errs)
+	b, _ := os.ReadFile(pdf)
+	assert.True(t, strings.HasPrefix(string(b), "%PDF-"))
+
+	code, out, errs = run("audit", dir, "--benchmark", "--format", "csv")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "Department,1,map_low")
+	assert.NotContains(t, out, "A. Perfusionist")
+	assert.Contains(t, out, "Perfusionist ")
+	code, _, _ = run("audit", dir, "--benchmark", "--to", "2026-02-28")
+	assert.Equal(t, 2, code, "no case in the period")
+
+	code, out, errs = run("export", casePath, "--format", "registry-csv", "--registry", "scts")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "cpb_time_min")
+}
