@@ -311,7 +311,10 @@ func (r *IndicatorResult) timeBeyond(c *Case, bypass []span, set Settings) {
 	if longest > 0 {
 		r.At = utc(longestStart)
 	}
-	r.Text = fmt.Sprintf("%.1f min %s (limit %s); %.1f min in all", measured.Minutes(), what, limitText(ind.Duration), total.Minutes())
+	r.Text = fmt.Sprintf("%.1f min %s (limit %s)", measured.Minutes(), what, limitText(ind.Duration))
+	if ind.Episode {
+		r.Text = fmt.Sprintf("%.1f min %s (limit %s); %.1f min in all", measured.Minutes(), what, limitText(ind.Duration), total.Minutes())
+	}
 	if ind.Episode && longest > 0 {
 		r.Text = fmt.Sprintf("%.1f min %s from %s (limit %s); %.1f min in all", measured.Minutes(), what, r.At.Format("15:04:05"), limitText(ind.Duration), total.Minutes())
 	}

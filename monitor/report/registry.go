@@ -107,7 +107,7 @@ var (
 	fDate      = RegistryField{Column: "operation_date", Field: "Date of operation", Source: FromPumpside, Value: func(r RegistryCase) string { return r.Summary.Start.Format(time.DateOnly) }, Note: "the day the recording started (UTC)"}
 	fHeight    = RegistryField{Column: "height_cm", Field: "Height", Source: FromPumpside, Value: func(r RegistryCase) string { return f(r.Summary.HeightCm, 0) }}
 	fWeight    = RegistryField{Column: "weight_kg", Field: "Weight", Source: FromPumpside, Value: func(r RegistryCase) string { return f(r.Summary.WeightKg, 1) }}
-	fSex       = RegistryField{Column: "sex", Field: "Sex", Source: FromSpec, Note: "Pumpside has female/male; the registry's code list applies"}
+	fSex       = RegistryField{Column: "", Field: "Sex", Source: FromSpec, Note: "Pumpside has female/male; the registry's code list applies"}
 	fCPBUsed   = RegistryField{Column: "cpb_used", Field: "Cardiopulmonary bypass used", Source: FromPumpside, Value: func(r RegistryCase) string { return yesNo(!r.Summary.BypassStart.IsZero()) }}
 	fCPBTime   = RegistryField{Column: "cpb_time_min", Field: "Cumulative cardiopulmonary bypass time (min)", Source: FromPumpside, Value: onBypassMins(func(s *CaseSummary) time.Duration { return s.Bypass })}
 	fXCTime    = RegistryField{Column: "cross_clamp_time_min", Field: "Cumulative aortic cross-clamp time (min)", Source: FromPumpside, Value: func(r RegistryCase) string { return minutes(r.Summary.CrossClamp) }}
@@ -125,7 +125,7 @@ var (
 	fSalvage   = RegistryField{Column: "cell_salvage_ml", Field: "Cell salvage volume returned (mL)", Source: FromPumpside, Value: func(r RegistryCase) string { return volCell(r.Summary.CellSalvage) }}
 	fCPlegia   = RegistryField{Column: "cardioplegia_ml", Field: "Cardioplegia volume (mL)", Source: FromPumpside, Value: func(r RegistryCase) string { return volCell(r.Summary.Cardioplegia) }}
 	fCPType    = RegistryField{Column: "", Field: "Cardioplegia type, route and temperature", Source: FromSpec, Note: "Pumpside records solution, route and temperature per dose; the registry's categories apply"}
-	fUrine     = RegistryField{Column: "urine_ml", Field: "Urine output on bypass (mL)", Source: FromPumpside, Value: func(r RegistryCase) string { return volCell(r.Summary.Urine) }, Note: "over the recording, not only on bypass"}
+	fUrine     = RegistryField{Column: "urine_ml", Field: "Urine output (mL)", Source: FromPumpside, Value: func(r RegistryCase) string { return volCell(r.Summary.Urine) }, Note: "over the recording; a registry asking for bypass only needs the entries' times"}
 	fDO2i      = RegistryField{Column: "nadir_do2i", Field: "Lowest indexed oxygen delivery (mL/min/m²)", Source: FromPumpside, Value: func(r RegistryCase) string { return nadirCell(r.Summary.NadirDO2i, 0) }}
 	fProcedure = RegistryField{Column: "", Field: "Procedure (operation performed)", Source: FromSpec, Note: "the record's procedure text; the registry's procedure codes apply"}
 	fUrgency   = RegistryField{Column: "", Field: "Operative urgency", Source: FromSpec, Note: "the record's urgency text, if entered; the registry's categories apply"}
