@@ -3,6 +3,8 @@ package hl7out
 import (
 	"bufio"
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -91,6 +93,54 @@ func FuzzEscape(f *testing.F) {
 		}
 		if utf8.ValidString(s) && !utf8.ValidString(e) {
 			t.Fatalf("escape broke UTF-8: %q", e)
+		}
+	})
+}
+
+// FuzzOutboxJournal: whatever the journal holds, OpenOutbox either refuses
+// it with an error or opens a consistent outbox (never a panic); a message
+// the journal queues is pending until an acked line names it.
+func FuzzOutboxJournal(f *testing.F) {
+	for _, s := range []string{
+		`{"op":"queued","seq":1,"at":"2026-03-01T10:00:00Z","control_id":"PSDA","version":"v1","status":"F","file":"000001-PSDA.hl7"}` + "\n",
+		`{"op":"queued","seq":1,"at":"2026-03-01T10:00:00Z","control_id":"PSDA","version":"v1","status":"F","file":"000001-PSDA.hl7"}` + "\n" +
+			`{"op":"nak","seq":1,"at":"2026-03-01T10:00:01Z","code":"AE","text":"x"}` + "\n" +
+			`{"op":"acked","seq":1,"at":"2026-03-01T10:00:02Z","code":"AA"}` + "\n",
+		`{"op":"queued","seq":1,"at":"2026-03-01T10:00:00Z","control_id":"PSDA","version":"v1","status":"F","file":"000001-PSDA.hl7"}` + "\n" + `{"op":"acked","se`,
+		`{"op":"acked","seq":7}` + "\n",
+		"\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, journal []byte) {
+		casePath := filepath.Join(t.TempDir(), "C.case")
+		dir := OutboxDir(casePath)
+		os.MkdirAll(dir, 0o700)
+		os.WriteFile(filepath.Join(dir, journalName), journal, 0o600)
+		os.WriteFile(filepath.Join(dir, "000001-PSDA.hl7"), []byte("MSH|^~\\&|X\r"), 0o600)
+		o, err := OpenOutbox(casePath)
+		if err != nil {
+			return
+		}
+		defer o.Close()
+		seen := map[int]bool{}
+		for _, e := range o.Entries() {
+			if seen[e.Seq] {
+				t.Fatalf("seq %d twice", e.Seq)
+			}
+			seen[e.Seq] = true
+			if e.Status != Final && e.Status != Corrected {
+				t.Fatalf("status %q", e.Status)
+			}
+			if e.State == Pending {
+				if _, err := o.Message(e); err != nil {
+					t.Fatalf("pending entry without its message: %v", err)
+				}
+			}
+		}
+		// The outbox stays usable: a new version can be queued.
+		if _, _, err := o.Queue("P-1", "fuzz-version", t0, fakeBuild("OBX|1")); err != nil && !strings.Contains(err.Error(), "already used") {
+			t.Fatalf("queue after open: %v", err)
 		}
 	})
 }

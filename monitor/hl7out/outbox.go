@@ -158,7 +158,7 @@ func (o *Outbox) load() error {
 		good += i + 1
 		switch l.Op {
 		case "queued":
-			if bySeq[l.Seq] != nil || len(l.Status) != 1 {
+			if bySeq[l.Seq] != nil || (l.Status != "F" && l.Status != "C") || !validFileName(l.File) {
 				j.Close()
 				return fmt.Errorf("hl7out: outbox %s: line %d: bad queued line", path, lineNo)
 			}
@@ -448,4 +448,19 @@ func OutboxStatus(casePath string) ([]Entry, error) {
 		res[i] = *e
 	}
 	return res, sc.Err()
+}
+
+// validFileName: a message file of this outbox, never a path elsewhere
+// (a damaged journal must not make Message read another file).
+func validFileName(name string) bool {
+	if len(name) < 12 || !strings.HasSuffix(name, ".hl7") || name != filepath.Base(name) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return !strings.Contains(name, "..")
 }
