@@ -146,7 +146,8 @@ func (c *Client) exchange(ctx context.Context, msg []byte, ctrl string) (Ack, er
 	if timeout <= 0 {
 		timeout = DefaultAckTimeout
 	}
-	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Now()) })
+	conn := c.conn
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
 	defer stop()
 	// Writing a large message to a slow engine takes time too: the write
 	// has the same bound as the wait for the answer.
