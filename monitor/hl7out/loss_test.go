@@ -304,3 +304,38 @@ func TestNoAnswerIsRetried(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
+
+// TestCancelWhileWaiting: a sender waiting for an ACK that never comes
+// stops as soon as its context ends (a console closing), not after the
+// ACK timeout; the message stays pending.
+func TestCancelWhileWaiting(t *testing.T) {
+	casePath := copyCase(t, knownCase, t.TempDir())
+	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{Answers: []string{"none"}})
+	o, err := OpenOutbox(casePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	rec, err := buildFile(casePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := QueueRecord(o, rec, testConfig, t0); err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{Address: rx.Addr(), AckTimeout: time.Minute}
+	defer c.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(2*time.Second, cancel)
+	start := time.Now()
+	err = (&Sender{Outbox: o, Client: c}).Run(ctx)
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 10*time.Second {
+		t.Fatalf("run: %v after %v", err, time.Since(start))
+	}
+	if e := rx.Next(time.Second); e.Event != "message" || e.Answer != "none" {
+		t.Fatalf("the engine got %+v", e)
+	}
+	if len(o.Pending()) != 1 {
+		t.Fatal("the message is no longer pending")
+	}
+}
