@@ -8,7 +8,7 @@ BIN := bin/pumpside
 FUZZTIME ?= 15s
 BENCHTIME ?= 1s
 
-.PHONY: all build deps deps-run run test bench fuzz lint soak screenshots central-screenshot clean
+.PHONY: all build deps deps-run run test bench fuzz lint soak chaos screenshots central-screenshot clean
 
 all: build
 
@@ -51,6 +51,13 @@ lint: deps
 # A 12-hour case through the pipeline at full speed; not part of make test.
 soak: deps
 	PUMPSIDE_SOAK=1 $(GO) test -run Soak -count=1 -timeout 60m -v ./monitor/
+
+# Issue 22's experiments by hand, on the real binary (cmd/pumpside TestChaos):
+# pty unplugs of 2, 20 and 60 s, line noise through every driver, sped-up
+# runs against their replay. About 10 minutes; not part of make test, which
+# runs a short version (one 2 s unplug, a small noise sample).
+chaos: deps
+	PUMPSIDE_CHAOS=1 $(GO) test -run '^TestChaos$$' -count=1 -timeout 20m -v ./cmd/pumpside/
 
 # README pictures, made by the program itself.
 screenshots: build

@@ -141,7 +141,7 @@ func (e *Engine) SetLimit(now time.Time, id string, limit float64) error {
 	if r.Condition == Outside {
 		return fmt.Errorf("alarms: rule %s has a band: set low and high with SetBand", id)
 	}
-	old := r.inForce()
+	old := r.set()
 	r.Limit = limit
 	e.logChange(now.UnixNano(), r, old, ReasonLimitChanged)
 	return nil
@@ -159,7 +159,7 @@ func (e *Engine) SetBand(now time.Time, id string, low, high float64) error {
 	if !(low < high) || r.Hysteresis*2 >= high-low {
 		return fmt.Errorf("alarms: rule %s: band %g..%g is empty with hysteresis %g", id, low, high, r.Hysteresis)
 	}
-	old := r.inForce()
+	old := r.set()
 	r.Low, r.High = low, high
 	e.logChange(now.UnixNano(), r, old, ReasonLimitChanged)
 	return nil
@@ -193,7 +193,7 @@ func (e *Engine) logChange(t int64, r *crule, old Limits, why Reason) {
 	}
 	a := &e.inst[r.first]
 	en := e.entry(&Transition{Time: t, Alarm: r.ID, Index: a.idx, State: a.state, Priority: a.prio, Reason: why, Value: a.value, Limit: a.limit})
-	en.Previous = old
+	en.Limits, en.Previous = r.set(), old
 	e.log.LogAlarm(en)
 }
 

@@ -22,10 +22,18 @@ const (
 	// flow deliberately stopped.
 	Arrest
 	OffBypass
+	// Weaning is partial bypass: the flow deliberately reduced as the
+	// heart takes over (monitor/timeline).
+	Weaning
+	// ACP and RCP are antegrade and retrograde cerebral perfusion: the
+	// pump perfuses the brain alone during a circulatory arrest.
+	ACP
+	RCP
 	numPhases
 )
 
-var phaseNames = [...]string{PhaseUnknown: "unknown", PreBypass: "pre_bypass", Bypass: "bypass", Arrest: "arrest", OffBypass: "off_bypass"}
+var phaseNames = [...]string{PhaseUnknown: "unknown", PreBypass: "pre_bypass", Bypass: "bypass", Arrest: "arrest", OffBypass: "off_bypass",
+	Weaning: "weaning", ACP: "acp", RCP: "rcp"}
 
 // String returns the phase's profile name ("pre_bypass", ...).
 func (p Phase) String() string {
@@ -42,7 +50,7 @@ func ParsePhase(s string) (Phase, error) {
 			return p, nil
 		}
 	}
-	return PhaseUnknown, fmt.Errorf("unknown phase %q (want pre_bypass, bypass, arrest or off_bypass)", s)
+	return PhaseUnknown, fmt.Errorf("unknown phase %q (want pre_bypass, bypass, weaning, arrest, acp, rcp or off_bypass)", s)
 }
 
 // PhaseSet is a set of phases; the empty set means "every phase, including
@@ -101,6 +109,22 @@ type Device struct {
 // it to every Eval. The engine only reads it and keeps no reference.
 type Context struct {
 	Phase Phase
+	// PhaseSince is when Phase began, Unix ns (a rule's onset counts
+	// from it).
+	PhaseSince int64
+	// Heparin is the time of the first heparin dose, 0 if none yet: the
+	// rules of an anticoagulated patient (after_heparin) apply from then.
+	Heparin int64
+	// CardioplegiaInterval is the re-dose interval of the last dose's
+	// solution (Profile.RedoseInterval); 0 keeps the rule's limit.
+	CardioplegiaInterval time.Duration
+	// FlowIndexTarget is the target flow index at the patient's
+	// temperature, L/min/m² (physio.TargetFlowIndex); 0 when unknown (a
+	// rule whose limit is a share of it then does not apply).
+	FlowIndexTarget float64
+	// NIRSBaselineMissing is true while a cerebral oximeter sends and no
+	// pre-induction baseline has been recorded.
+	NIRSBaselineMissing bool
 	// CrossClamp is true while the aortic cross-clamp is on.
 	CrossClamp bool
 	// LastCardioplegia and LastACT are the times of the last cardioplegia

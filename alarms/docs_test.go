@@ -82,6 +82,9 @@ func docUnit(input string) string {
 
 func docCondition(r *alarms.Rule) string {
 	in, unit := "`"+r.Input+"`", docUnit(r.Input)
+	if r.LimitOf != "" {
+		unit = " %" // of the target: the limit and its hysteresis are shares
+	}
 	h := r.Hysteresis
 	var s string
 	switch r.Condition {
@@ -150,12 +153,24 @@ func docCondition(r *alarms.Rule) string {
 			s += "; only while " + gate
 		}
 	}
+	if r.LimitOf != "" {
+		s += " (% of `" + r.LimitOf + "`)"
+	}
+	if a := r.Artefact; a != nil {
+		s += fmt.Sprintf("; a fall of more than %s %% that `%s` does not share is held as an artefact (%s at most)", num(a.Fall), a.Confirm, docDur(a.Hold))
+	}
+	if r.NoDataDelay > 0 {
+		s += "; no_data after " + docDur(r.NoDataDelay)
+	}
+	if r.Q10 > 1 {
+		s += fmt.Sprintf("; the limit × %s^((T − 37)/10) below 37 °C, T from %s", num(r.Q10), "`"+strings.Join(r.Q10Inputs, "`, `")+"`")
+	}
 	return s
 }
 
 func docApplies(r *alarms.Rule) string {
 	var ph []string
-	for p := alarms.PreBypass; p <= alarms.OffBypass; p++ {
+	for _, p := range []alarms.Phase{alarms.PreBypass, alarms.Bypass, alarms.Weaning, alarms.Arrest, alarms.ACP, alarms.RCP, alarms.OffBypass} {
 		if r.Phases != 0 && r.Phases.Has(p) {
 			ph = append(ph, strings.ReplaceAll(p.String(), "_", "-"))
 		}
@@ -166,6 +181,12 @@ func docApplies(r *alarms.Rule) string {
 	}
 	if r.CrossClamp {
 		s += "; cross-clamp on"
+	}
+	if r.AfterHeparin {
+		s += "; after heparin, on values measured since"
+	}
+	if r.Onset > 0 {
+		s += "; not in the phase's first " + docDur(r.Onset)
 	}
 	return s
 }

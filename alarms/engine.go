@@ -61,18 +61,29 @@ type Engine struct {
 // crule is a compiled rule with its run-time state.
 type crule struct {
 	Rule
-	in, gate    input
-	gateOn      bool
-	first, n    int // its alarms: inst[first : first+n]
-	noData      int // its no_data alarm's index in Engine.present, -1 if none
-	hist        *history
-	hasBaseline bool
-	baseline    float64
-	counter     uint64
-	counterInit bool
-	lastRise    int64
-	delay       int64
-	escalate    int64
+	in, gate input
+	q10      []channel.ID // the temperatures the limit scales with
+	// scale and fixed are this evaluation's dynamic limit (dynamic): the
+	// limit times scale, or fixed (in the limit's unit) when not NaN.
+	scale, fixed float64
+	// The artefact check (Rule.Artefact): the confirming channel, the
+	// last sample of the input and the confirm channel's value then, and
+	// when a fall held as artefact began (0: none) with the value before it.
+	confirm                  channel.ID
+	lastT                    int64
+	lastV, lastConfirm       float64
+	artefactSince, artefactV int64
+	gateOn                   bool
+	first, n                 int // its alarms: inst[first : first+n]
+	noData                   int // its no_data alarm's index in Engine.present, -1 if none
+	hist                     *history
+	hasBaseline              bool
+	baseline                 float64
+	counter                  uint64
+	counterInit              bool
+	lastRise                 int64
+	delay                    int64
+	escalate                 int64
 }
 
 // instance is one alarm: a rule's, a device's under device_lost, or a
@@ -100,6 +111,13 @@ type instance struct {
 	// min_visible), 0 while the condition holds.
 	raised  float64
 	endedAt int64
+
+	// device_lost: the device's State as last seen and since when. A
+	// caller's Since may follow finer states than the Context's (a
+	// supervisor's running and silent are both DeviceConnected): silence
+	// counts from when the State itself last changed.
+	devState DeviceState
+	devSince int64
 }
 
 const noDataPrefix = "no_data/"
@@ -118,8 +136,17 @@ func New(p *Profile, opts Options) (*Engine, error) {
 	}
 	noDataOf := map[channel.ID]int{}
 	var noDataCh []channel.ID
+	var noDataDelay []time.Duration
 	for i := range p.Rules {
-		r := crule{Rule: p.Rules[i], noData: -1, delay: int64(p.Rules[i].Delay), escalate: int64(p.Rules[i].EscalateAfter)}
+		r := crule{Rule: p.Rules[i], noData: -1, delay: int64(p.Rules[i].Delay), escalate: int64(p.Rules[i].EscalateAfter),
+			scale: 1, fixed: math.NaN()}
+		for _, name := range r.Q10Inputs {
+			id, ok := channel.Lookup(name)
+			if !ok {
+				return nil, fmt.Errorf("alarms: rule %s: unknown q10 input %q", r.ID, name)
+			}
+			r.q10 = append(r.q10, id)
+		}
 		var ok bool
 		if r.Condition != DeviceLost {
 			if r.in, ok = resolveInput(r.Input); !ok {
@@ -134,13 +161,22 @@ func New(p *Profile, opts Options) (*Engine, error) {
 		if r.Condition == RateAbove || r.Condition == RateBelow {
 			r.hist = &history{}
 		}
+		if r.Artefact != nil {
+			id, ok := channel.Lookup(r.Artefact.Confirm)
+			if !ok {
+				return nil, fmt.Errorf("alarms: rule %s: unknown artefact input %q", r.ID, r.Artefact.Confirm)
+			}
+			r.confirm = id
+		}
 		if r.StaleAlarm {
 			k, seen := noDataOf[r.in.ch]
 			if !seen {
 				k = len(noDataCh)
 				noDataOf[r.in.ch] = k
 				noDataCh = append(noDataCh, r.in.ch)
+				noDataDelay = append(noDataDelay, p.NoData.Delay)
 			}
+			noDataDelay[k] = max(noDataDelay[k], r.NoDataDelay)
 			r.noData = k
 		}
 		r.first = len(e.inst)
@@ -158,10 +194,10 @@ func New(p *Profile, opts Options) (*Engine, error) {
 		e.rules = append(e.rules, r)
 	}
 	e.noData0 = len(e.inst)
-	for _, ch := range noDataCh {
+	for k, ch := range noDataCh {
 		e.inst = append(e.inst, instance{
 			id: noDataPrefix + ch.String(), rule: -1, prio: p.NoData.Priority,
-			delay: int64(p.NoData.Delay), value: math.NaN(), limit: math.NaN(),
+			delay: int64(noDataDelay[k]), value: math.NaN(), limit: math.NaN(),
 		})
 	}
 	for i := range e.inst {
@@ -197,20 +233,33 @@ func (e *Engine) Eval(now time.Time, snap *monitor.Snapshot, ctx *Context) []Tra
 	for i := range e.rules {
 		r := &e.rules[i]
 		e.observe(t, r, snap, ctx)
+		r.dynamic(snap, ctx)
 		if r.Condition == DeviceLost {
 			e.evalDevices(t, r, snap, ctx)
 			continue
 		}
 		a := &e.inst[r.first]
-		if !e.applicable(r, ctx) {
+		if ok, onset := e.applicable(t, r, ctx); !ok {
 			a.applicable = false
 			e.step(t, a, false, ReasonNotApplicable)
+			if onset && r.noData >= 0 {
+				// The condition waits out the phase's first minutes; a
+				// lost input does not (an arterial line lost as bypass
+				// starts is no transient).
+				var scratch instance
+				if _, valid := e.measure(t, r, &scratch, snap, ctx); !valid {
+					e.present[r.noData] = true
+				}
+			}
 			continue
 		}
 		if !a.applicable {
 			a.applicable, a.applicableSince = true, t
 		}
 		present, valid := e.measure(t, r, a, snap, ctx)
+		if art := r.artefact(t, snap); present && art {
+			present = false // a fall the line pressure does not share: the transducer
+		}
 		why := ReasonRecovered
 		if !valid {
 			why = ReasonInputInvalid
@@ -273,8 +322,24 @@ func (e *Engine) observe(t int64, r *crule, snap *monitor.Snapshot, ctx *Context
 	}
 }
 
-func (e *Engine) applicable(r *crule, ctx *Context) bool {
+// applicable reports whether rule r applies now; onset, when it does not,
+// that only its onset window keeps it from applying.
+func (e *Engine) applicable(t int64, r *crule, ctx *Context) (ok, onset bool) {
 	if !r.Phases.Has(ctx.Phase) || (r.CrossClamp && !ctx.CrossClamp) {
+		return false, false
+	}
+	ok = e.applicableNow(r, ctx)
+	if ok && r.Onset > 0 && ctx.PhaseSince != 0 && t-ctx.PhaseSince < int64(r.Onset) {
+		return false, true // the expected transient as the phase begins
+	}
+	return ok, false
+}
+
+func (e *Engine) applicableNow(r *crule, ctx *Context) bool {
+	if r.AfterHeparin && ctx.Heparin == 0 {
+		return false
+	}
+	if r.LimitOf == LimitOfFlowIndexTarget && !(ctx.FlowIndexTarget > 0) {
 		return false
 	}
 	if r.in.kind == inChannel && ctx.Unprovided.Has(r.in.ch) {
@@ -285,10 +350,37 @@ func (e *Engine) applicable(r *crule, ctx *Context) bool {
 
 // limits returns the limits in force: the gate's override while it holds.
 func (r *crule) limits() (limit, low, high float64) {
+	limit, low, high = r.Limit, r.Low, r.High
 	if r.When != nil && r.gateOn && r.When.Overrides() {
-		return r.When.Limit, r.When.Low, r.When.High
+		limit, low, high = r.When.Limit, r.When.Low, r.When.High
 	}
-	return r.Limit, r.Low, r.High
+	if !math.IsNaN(r.fixed) {
+		limit = r.fixed
+	}
+	return limit * r.scale, low, high
+}
+
+// dynamic sets this evaluation's limit scaling: a share of the flow index
+// target, the oxygen-demand scaling with the patient's temperature (Q10),
+// the re-dose interval of the last cardioplegia solution.
+func (r *crule) dynamic(snap *monitor.Snapshot, ctx *Context) {
+	r.scale, r.fixed = 1, math.NaN()
+	switch {
+	case r.LimitOf == LimitOfFlowIndexTarget:
+		r.scale = ctx.FlowIndexTarget / 100 // the limit is in % of the target
+	case r.Q10 > 1:
+		for _, id := range r.q10 {
+			if rd := snap.Reading(id); rd.OK() {
+				if rd.Value < 37 {
+					r.scale = math.Pow(r.Q10, (rd.Value-37)/10)
+				}
+				break
+			}
+		}
+	}
+	if r.in.kind == inSinceCardioplegia && ctx.CardioplegiaInterval > 0 {
+		r.fixed = ctx.CardioplegiaInterval.Minutes()
+	}
 }
 
 // measure decides whether the rule's condition is present, with hysteresis.
@@ -296,7 +388,16 @@ func (r *crule) limits() (limit, low, high float64) {
 func (e *Engine) measure(t int64, r *crule, a *instance, snap *monitor.Snapshot, ctx *Context) (present, valid bool) {
 	limit, low, high := r.limits()
 	h := r.Hysteresis
+	if r.LimitOf != "" {
+		h *= r.scale // in % of the target, as the limit
+	}
 	a.limit = limit
+	if r.AfterHeparin && r.in.kind == inChannel && snap.Reading(r.in.ch).Time < ctx.Heparin {
+		// A value measured before the heparin (a baseline ACT) says
+		// nothing about the anticoagulation the rule judges.
+		a.value = math.NaN()
+		return false, true
+	}
 	switch r.Condition {
 	case Flag:
 		on := ctx.RecordingFailed
@@ -305,6 +406,8 @@ func (e *Engine) measure(t int64, r *crule, a *instance, snap *monitor.Snapshot,
 			on = ctx.AudioUnavailable
 		case inUploadFailed:
 			on = ctx.UploadFailed
+		case inNIRSBaselineMissing:
+			on = ctx.NIRSBaselineMissing
 		}
 		a.value, a.limit = 0, math.NaN()
 		if on {
@@ -424,10 +527,16 @@ func (e *Engine) stale(t int64, r *crule, a *instance, snap *monitor.Snapshot) b
 }
 
 func (e *Engine) evalDevices(t int64, r *crule, snap *monitor.Snapshot, ctx *Context) {
-	phaseOK := e.applicable(r, ctx)
+	phaseOK, _ := e.applicable(t, r, ctx)
 	for d := 1; d < r.n; d++ {
 		a := &e.inst[r.first+d]
 		dev := &ctx.Devices[d]
+		if dev.State != a.devState || a.devSince == 0 {
+			a.devState, a.devSince = dev.State, dev.Since
+			if a.devSince <= 0 || a.devSince > t {
+				a.devSince = t
+			}
+		}
 		if dev.State == DeviceAbsent || !phaseOK {
 			a.applicable = false
 			e.step(t, a, false, ReasonNotApplicable)
@@ -455,7 +564,10 @@ func (e *Engine) evalDevices(t int64, r *crule, snap *monitor.Snapshot, ctx *Con
 		if dev.Interval > 0 {
 			silenceLimit = min(time.Duration(r.Limit*float64(dev.Interval)), r.MaxSilence)
 		}
-		last := max(dev.LastData, dev.Since)
+		// The silence is the time since the newest sample, or, before any
+		// since this connection, since the device entered its State: the
+		// switch to "silent" must not restart the count.
+		last := max(dev.LastData, a.devSince)
 		silence := time.Duration(t - last)
 		a.value, a.limit = silence.Seconds(), silenceLimit.Seconds()
 		lost := dev.State == DeviceDisconnected || (!dev.Sporadic && silence > silenceLimit)
@@ -590,4 +702,48 @@ func (r *crule) inForce() Limits {
 	return Limits{Limit: limit, Low: math.NaN(), High: math.NaN()}
 }
 
+// set is the rule's limits as set: the profile's or the operator's, before
+// scaling and gate overrides.
+func (r *crule) set() Limits {
+	if r.Condition == Outside {
+		return Limits{Limit: math.NaN(), Low: r.Low, High: r.High}
+	}
+	return Limits{Limit: r.Limit, Low: math.NaN(), High: math.NaN()}
+}
+
 var noLimits = Limits{Limit: math.NaN(), Low: math.NaN(), High: math.NaN()}
+
+// artefact runs the rule's artefact check (Rule.Artefact) on the input's
+// newest value and reports whether the condition is to be held absent as an
+// artefact now.
+func (r *crule) artefact(t int64, snap *monitor.Snapshot) bool {
+	if r.Artefact == nil {
+		return false
+	}
+	in, conf := snap.Reading(r.in.ch), snap.Reading(r.confirm)
+	if !in.OK() {
+		r.artefactSince = 0
+		return false
+	}
+	if in.Time != r.lastT { // a new value of the input
+		fall := r.Artefact.Fall / 100
+		if r.artefactSince == 0 && r.lastT != 0 && in.Value < r.lastV*(1-fall) && conf.OK() &&
+			!math.IsNaN(r.lastConfirm) && conf.Value > r.lastConfirm*(1-fall/2) {
+			r.artefactSince, r.artefactV = t, int64(math.Float64bits(r.lastV))
+		}
+		r.lastT, r.lastV = in.Time, in.Value
+		r.lastConfirm = math.NaN()
+		if conf.OK() {
+			r.lastConfirm = conf.Value
+		}
+	}
+	if r.artefactSince == 0 {
+		return false
+	}
+	before := math.Float64frombits(uint64(r.artefactV))
+	if in.Value >= before*(1-r.Artefact.Fall/200) || t-r.artefactSince >= int64(r.Artefact.Hold) {
+		r.artefactSince = 0 // recovered, or held long enough: real from now on
+		return false
+	}
+	return true
+}

@@ -25,9 +25,13 @@ type Limits struct {
 // state).
 type Entry struct {
 	Transition
-	// Limits are the rule's limits in force after the entry.
+	// Limits are the rule's limits in force after the entry. For a
+	// limit_changed entry they are the limits the operator set, in the
+	// profile's unit before any scaling (by temperature, the flow index
+	// target) or gate override: what a replay sets again.
 	Limits Limits
-	// Previous are the limits before a limit_changed entry; NaN otherwise.
+	// Previous are the limits set before a limit_changed entry; NaN
+	// otherwise.
 	Previous Limits
 	// Baseline is a fall_pct rule's baseline after the entry, PrevBaseline
 	// the one a baseline_set entry replaced; NaN when there is none.

@@ -40,6 +40,42 @@ type Profile struct {
 	// Medium, High); 0 plays the burst once per activation.
 	Repeat [High + 1]time.Duration
 	Rules  []Rule
+	// Cardioplegia is the site's formulary of re-dose intervals by
+	// solution (RedoseInterval).
+	Cardioplegia []Redose
+}
+
+// Artefact recognises a measurement artefact by its physiology: on bypass the
+// arterial pressure follows the pump's line pressure, so a sudden fall of
+// the arterial line's MAP that the line pressure does not share is the
+// transducer (a blood sample drawn through it, a kinked line), not the
+// patient. When a new value of the input falls by more than Fall % from the
+// one before while Confirm falls by less than half that, the rule's
+// condition is held absent until the input recovers, or for Hold at most
+// (then it is taken as real).
+type Artefact struct {
+	Confirm string
+	Fall    float64
+	Hold    time.Duration
+}
+
+// Redose is the re-dose interval of a cardioplegia solution: the first
+// whose Match is in the solution's name (lower case) applies.
+type Redose struct {
+	Match    string
+	Interval time.Duration
+}
+
+// RedoseInterval returns the re-dose interval of solution, 0 when the
+// formulary has none (the rule's limit then applies).
+func (p *Profile) RedoseInterval(solution string) time.Duration {
+	s := strings.ToLower(solution)
+	for _, r := range p.Cardioplegia {
+		if s != "" && strings.Contains(s, r.Match) {
+			return r.Interval
+		}
+	}
+	return 0
 }
 
 // NoData is the profile's [no_data] section.
@@ -99,7 +135,28 @@ type Rule struct {
 	// StaleAlarm raises the no_data condition for the rule's input when it
 	// has no valid value while the rule applies (physiological rules only).
 	StaleAlarm bool
-	Message    string
+	// Onset keeps the rule from applying in the first Onset of its phase
+	// (Context.PhaseSince): the expected transient when bypass starts.
+	Onset time.Duration
+	// AfterHeparin limits the rule to after the first heparin dose.
+	AfterHeparin bool
+	// Q10, when above 1, scales the rule's limit with the patient's
+	// temperature: limit × Q10^((T − 37)/10) below 37 °C, T the first
+	// valid channel of Q10Inputs (oxygen demand falls with temperature).
+	Q10       float64
+	Q10Inputs []string
+	// LimitOf makes the limit a share (in %) of a context value:
+	// "flow_index_target" (Context.FlowIndexTarget).
+	LimitOf string
+	// NoDataDelay, when longer than the profile's no_data delay, is the
+	// delay of the input's no_data alarm: a sensor whose signal is lost
+	// for seconds at a time by design (a cerebral oximeter during
+	// diathermy) is no lost value until then.
+	NoDataDelay time.Duration
+	// Artefact, if not nil, holds a sudden fall of the input that a
+	// second channel does not confirm as an artefact, not a condition.
+	Artefact *Artefact
+	Message  string
 	// Evidence is the source of the default, for docs/alarms.md.
 	Evidence string
 }
@@ -219,6 +276,12 @@ type rawProfile struct {
 	NoData     rawNoData        `toml:"no_data"`
 	Sound      rawSound         `toml:"sound"`
 	Rules      []toml.Primitive `toml:"rule"`
+	Cardio     []rawRedose      `toml:"cardioplegia"`
+}
+
+type rawRedose struct {
+	Solution string    `toml:"solution"`
+	Redose   *duration `toml:"redose"`
 }
 
 type rawNoData struct {
@@ -234,30 +297,43 @@ type rawSound struct {
 }
 
 type rawRule struct {
-	ID                   string    `toml:"id"`
-	Input                string    `toml:"input"`
-	Condition            string    `toml:"condition"`
-	Limit                *float64  `toml:"limit"`
-	Low                  *float64  `toml:"low"`
-	High                 *float64  `toml:"high"`
-	Inclusive            bool      `toml:"inclusive"`
-	Hysteresis           *float64  `toml:"hysteresis"`
-	Window               *duration `toml:"window"`
-	MaxSilence           *duration `toml:"max_silence"`
-	Delay                *duration `toml:"delay"`
-	Priority             string    `toml:"priority"`
-	NonessentialPriority string    `toml:"nonessential_priority"`
-	Latching             bool      `toml:"latching"`
-	EscalateAfter        *duration `toml:"escalate_after"`
-	EscalateTo           string    `toml:"escalate_to"`
-	Phases               []string  `toml:"phases"`
-	CrossClamp           bool      `toml:"cross_clamp"`
-	When                 *rawWhen  `toml:"when"`
-	LimitMin             *float64  `toml:"limit_min"`
-	LimitMax             *float64  `toml:"limit_max"`
-	StaleAlarm           *bool     `toml:"stale_alarm"`
-	Message              string    `toml:"message"`
-	Evidence             string    `toml:"evidence"`
+	ID                   string       `toml:"id"`
+	Input                string       `toml:"input"`
+	Condition            string       `toml:"condition"`
+	Limit                *float64     `toml:"limit"`
+	Low                  *float64     `toml:"low"`
+	High                 *float64     `toml:"high"`
+	Inclusive            bool         `toml:"inclusive"`
+	Hysteresis           *float64     `toml:"hysteresis"`
+	Window               *duration    `toml:"window"`
+	MaxSilence           *duration    `toml:"max_silence"`
+	Delay                *duration    `toml:"delay"`
+	Priority             string       `toml:"priority"`
+	NonessentialPriority string       `toml:"nonessential_priority"`
+	Latching             bool         `toml:"latching"`
+	EscalateAfter        *duration    `toml:"escalate_after"`
+	EscalateTo           string       `toml:"escalate_to"`
+	Phases               []string     `toml:"phases"`
+	CrossClamp           bool         `toml:"cross_clamp"`
+	When                 *rawWhen     `toml:"when"`
+	LimitMin             *float64     `toml:"limit_min"`
+	LimitMax             *float64     `toml:"limit_max"`
+	StaleAlarm           *bool        `toml:"stale_alarm"`
+	Onset                *duration    `toml:"onset"`
+	AfterHeparin         bool         `toml:"after_heparin"`
+	Q10                  *float64     `toml:"q10"`
+	Q10Inputs            []string     `toml:"q10_inputs"`
+	LimitOf              string       `toml:"limit_of"`
+	Artefact             *rawArtefact `toml:"artefact"`
+	NoDataDelay          *duration    `toml:"no_data_delay"`
+	Message              string       `toml:"message"`
+	Evidence             string       `toml:"evidence"`
+}
+
+type rawArtefact struct {
+	Confirm string    `toml:"confirm"`
+	Fall    *float64  `toml:"fall"`
+	Hold    *duration `toml:"hold"`
 }
 
 type rawWhen struct {
@@ -305,6 +381,17 @@ func ParseProfile(name string, data []byte) (*Profile, error) {
 	}
 	p := &Profile{Name: raw.Name, Source: name}
 	c.profileSettings(&raw, p)
+	for i, rc := range raw.Cardio {
+		f := fmt.Sprintf("cardioplegia[%d]", i+1)
+		m := strings.ToLower(strings.TrimSpace(rc.Solution))
+		if m == "" {
+			c.add(f+".solution", "missing: the solution's name (or part of it) to match")
+		}
+		if rc.Redose == nil {
+			c.add(f+".redose", "missing: the re-dose interval")
+		}
+		p.Cardioplegia = append(p.Cardioplegia, Redose{Match: m, Interval: c.dur(f+".redose", rc.Redose, 0, 5*time.Minute, 4*time.Hour)})
+	}
 
 	rules := make([]rawRule, len(raw.Rules))
 	ids := make([]string, len(raw.Rules))
@@ -529,9 +616,12 @@ func (c *checker) rule1(rr *rawRule) (Rule, bool) {
 		r.Class = Technical
 	case Flag:
 		if !inOK || !in.isFlag() {
-			c.add("input", "%q: flag needs health.recording_failed, health.audio_unavailable or health.upload_failed", rr.Input)
+			c.add("input", "%q: flag needs health.recording_failed, health.audio_unavailable, health.upload_failed or prompt.nirs_baseline_missing", rr.Input)
 		}
 		r.Class = Technical
+		if in.kind == inNIRSBaselineMissing {
+			r.Class = Reminder
+		}
 	case Increase:
 		if !inOK || in.kind != inRingDrops {
 			c.add("input", "%q: increase needs health.ring_drops", rr.Input)
@@ -659,6 +749,7 @@ func (c *checker) rule1(rr *rawRule) (Rule, bool) {
 
 	c.when(rr, &r)
 	c.bounds(rr, &r)
+	c.scaling(rr, &r, cond, in)
 
 	r.StaleAlarm = r.Class == Physiological && in.kind == inChannel && cond != Stale
 	if rr.StaleAlarm != nil {
@@ -714,6 +805,64 @@ func (c *checker) when(rr *rawRule, r *Rule) {
 	r.When = w
 }
 
+// scaling validates onset, after_heparin, q10 and limit_of.
+func (c *checker) scaling(rr *rawRule, r *Rule, cond Condition, in input) {
+	r.Onset = c.dur("onset", rr.Onset, 0, 0, time.Hour)
+	r.AfterHeparin = rr.AfterHeparin
+	if rr.Q10 != nil {
+		r.Q10 = c.finite("q10", rr.Q10)
+		switch {
+		case r.Q10 < 1 || r.Q10 > 4:
+			c.add("q10", "%v: want 1 (no scaling) to 4", r.Q10)
+		case cond != Below && cond != Above || in.kind != inChannel:
+			c.add("q10", "applies only to below and above on a channel")
+		case len(rr.Q10Inputs) == 0:
+			c.add("q10_inputs", "missing: the temperature channels the scaling reads")
+		}
+		for _, name := range rr.Q10Inputs {
+			if id, ok := channel.Lookup(name); !ok || channel.Get(id).Unit != channel.Celsius {
+				c.add("q10_inputs", "%q is not a temperature channel", name)
+			}
+		}
+		r.Q10Inputs = rr.Q10Inputs
+	} else if len(rr.Q10Inputs) > 0 {
+		c.add("q10_inputs", "applies only with q10")
+	}
+	switch rr.LimitOf {
+	case "":
+	case LimitOfFlowIndexTarget:
+		if cond != Below {
+			c.add("limit_of", "applies only to below")
+		}
+		if r.Limit <= 0 || r.Limit > 100 {
+			c.add("limit", "%v: with limit_of the limit is a share of the target, in %% (0-100]", r.Limit)
+		}
+	default:
+		c.add("limit_of", "%q: want %s", rr.LimitOf, LimitOfFlowIndexTarget)
+	}
+	r.LimitOf = rr.LimitOf
+	r.NoDataDelay = c.dur("no_data_delay", rr.NoDataDelay, 0, time.Second, 5*time.Minute)
+	if rr.NoDataDelay != nil && !staleAlarmPossible(in, cond) {
+		c.add("no_data_delay", "applies only to physiological rules on a channel")
+	}
+	if ra := rr.Artefact; ra != nil {
+		a := &Artefact{Confirm: ra.Confirm, Fall: c.finite("artefact.fall", ra.Fall), Hold: c.dur("artefact.hold", ra.Hold, 30*time.Second, time.Second, 5*time.Minute)}
+		if in, ok := resolveInput(ra.Confirm); !ok || in.kind != inChannel {
+			c.add("artefact.confirm", "%q: want a channel name", ra.Confirm)
+		}
+		if ra.Fall == nil || !(a.Fall > 0 && a.Fall < 100) {
+			c.add("artefact.fall", "want a fall in %% between 0 and 100")
+		}
+		if cond != Below && cond != Outside || in.kind != inChannel {
+			c.add("artefact", "applies only to below or outside on a channel (it holds a fall)")
+		}
+		r.Artefact = a
+	}
+}
+
+// LimitOfFlowIndexTarget is the context value limit_of may name.
+const LimitOfFlowIndexTarget = "flow_index_target"
+
 func (c *checker) bounds(rr *rawRule, r *Rule) {
 	if rr.LimitMin == nil && rr.LimitMax == nil {
 		return
@@ -752,6 +901,9 @@ const (
 	InputRecordingFailed   = "health.recording_failed"  // 1 while the case record fails
 	InputAudioUnavailable  = "health.audio_unavailable" // 1 while no sound can play
 	InputUploadFailed      = "health.upload_failed"     // 1 while the case cannot reach InfluxDB
+	// InputNIRSBaselineMissing is 1 while a cerebral oximeter sends and no
+	// pre-induction baseline is recorded: a prompt, not an alarm.
+	InputNIRSBaselineMissing = "prompt.nirs_baseline_missing"
 )
 
 type inputKind uint8
@@ -765,6 +917,7 @@ const (
 	inRecordingFailed
 	inAudioUnavailable
 	inUploadFailed
+	inNIRSBaselineMissing
 )
 
 type input struct {
@@ -773,7 +926,7 @@ type input struct {
 }
 
 func (in input) isFlag() bool {
-	return in.kind == inRecordingFailed || in.kind == inAudioUnavailable || in.kind == inUploadFailed
+	return in.kind == inRecordingFailed || in.kind == inAudioUnavailable || in.kind == inUploadFailed || in.kind == inNIRSBaselineMissing
 }
 
 func resolveInput(name string) (input, bool) {
@@ -790,9 +943,17 @@ func resolveInput(name string) (input, bool) {
 		return input{kind: inAudioUnavailable}, true
 	case InputUploadFailed:
 		return input{kind: inUploadFailed}, true
+	case InputNIRSBaselineMissing:
+		return input{kind: inNIRSBaselineMissing}, true
 	}
 	if id, ok := channel.Lookup(name); ok {
 		return input{kind: inChannel, ch: id}, true
 	}
 	return input{}, false
+}
+
+// staleAlarmPossible reports whether a rule of condition cond on input in
+// can raise a no_data alarm (physiological, on a channel).
+func staleAlarmPossible(in input, cond Condition) bool {
+	return in.kind == inChannel && cond != Stale && cond != DeviceLost && cond != Flag && cond != Increase
 }

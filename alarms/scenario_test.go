@@ -55,6 +55,11 @@ type scSeries struct {
 type scEvent struct {
 	Time             string    `toml:"time"`
 	Phase            string    `toml:"phase"`
+	PhaseSince       string    `toml:"phase_since"` // when the phase began, relative to the scenario's start (may be negative); default: now
+	Heparin          bool      `toml:"heparin"`
+	Solution         string    `toml:"solution"` // the cardioplegia given now: its solution
+	FlowIndexTarget  *float64  `toml:"flow_index_target"`
+	NIRSBaseline     *bool     `toml:"nirs_baseline_missing"`
 	CrossClamp       *bool     `toml:"cross_clamp"`
 	Cardioplegia     bool      `toml:"cardioplegia"`
 	ACT              bool      `toml:"act"`
@@ -212,7 +217,7 @@ func runScenario(t *testing.T, sc *scenario) ([]gotTransition, map[time.Duration
 	for at := time.Duration(0); at <= end; at += step {
 		now := scenarioEpoch.Add(at)
 		for _, ev := range events[at] {
-			applyContext(t, &ctx, ev, now, devIndex)
+			applyContext(t, &ctx, ev, now, devIndex, prof)
 		}
 		for _, ev := range events[at] {
 			applyAction(t, eng, ev, now)
@@ -287,12 +292,27 @@ func selected(list []string, alarm string) bool {
 	return false
 }
 
-func applyContext(t *testing.T, ctx *alarms.Context, ev scEvent, now time.Time, devIndex map[string]int) {
+func applyContext(t *testing.T, ctx *alarms.Context, ev scEvent, now time.Time, devIndex map[string]int, prof *alarms.Profile) {
 	t.Helper()
 	if ev.Phase != "" {
 		p, err := alarms.ParsePhase(ev.Phase)
 		require.NoError(t, err)
-		ctx.Phase = p
+		ctx.Phase, ctx.PhaseSince = p, now.UnixNano()
+		if ev.PhaseSince != "" {
+			ctx.PhaseSince = scenarioEpoch.Add(mustDur(t, ev.PhaseSince)).UnixNano()
+		}
+	}
+	if ev.Heparin {
+		ctx.Heparin = now.UnixNano()
+	}
+	if ev.Solution != "" {
+		ctx.CardioplegiaInterval = prof.RedoseInterval(ev.Solution)
+	}
+	if ev.FlowIndexTarget != nil {
+		ctx.FlowIndexTarget = *ev.FlowIndexTarget
+	}
+	if ev.NIRSBaseline != nil {
+		ctx.NIRSBaselineMissing = *ev.NIRSBaseline
 	}
 	if ev.CrossClamp != nil {
 		ctx.CrossClamp = *ev.CrossClamp

@@ -38,5 +38,7 @@
 //
 // A sample's time is when its frame was received, read from Env.Clock when
 // the frame completes, never time.Now in parsing code: a capture played back
-// gives its recorded receive times, tests give a fixed clock.
+// gives its recorded receive times, tests give a fixed clock. A driver whose
+// protocol carries the device's own time may offer an option to use it. The
+// Supervisor gives the frames of one read distinct times (Supervisor).
 package devices

@@ -170,6 +170,11 @@ type Description struct {
 	// silent, and the alarm engine's device_lost follows its connection
 	// only.
 	Sporadic bool
+	// MaxBackoff caps the Supervisor's reconnect back-off for this device
+	// when shorter than SupervisorOptions.BackoffMax: a device that must be
+	// found again within seconds of its return (a patient monitor after a
+	// reboot, a serial adapter plugged back in). Zero: the Supervisor's.
+	MaxBackoff time.Duration
 	// MaxFrame is the longest valid frame in bytes; longer input is
 	// discarded as "oversize".
 	MaxFrame int

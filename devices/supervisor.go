@@ -18,12 +18,22 @@ import (
 type Opener interface {
 	// Open returns a new stream, blocking at most until ctx is done. Errors
 	// wrapping ErrConfig are permanent: the Supervisor does not retry them.
+	// Errors wrapping ErrAbsent (the device is not there: no such serial
+	// port, a connection refused) are retried every poll interval, so that
+	// the device is back within a poll of its return however long it was
+	// away; other errors are retried with back-off.
 	Open(ctx context.Context) (io.ReadWriteCloser, error)
 	// Close releases what the Opener holds between streams.
 	Close() error
 	// String names the stream, e.g. "serial /dev/ttyUSB0".
 	String() string
 }
+
+// ErrAbsent marks an Opener's error for a device that is not there: a
+// serial port whose device path does not exist (an adapter unplugged), a
+// connection refused or unanswered. The Supervisor polls such a device
+// (SupervisorOptions.PollInterval) rather than backing off. Wrap it with %w.
+var ErrAbsent = errors.New("device not present")
 
 // State is where a supervised device is in its life cycle.
 type State uint32
@@ -37,8 +47,11 @@ const (
 	// Silent: the stream is open but no good frame came for the quiet
 	// time (3 intervals, at most 30 s).
 	Silent
-	// Disconnected: the stream failed or could not be opened; the
-	// Supervisor retries after a back-off of 1 s doubling to 30 s.
+	// Disconnected: the stream failed or could not be opened. While the
+	// device is absent (ErrAbsent) the Supervisor tries it every poll
+	// interval (500 ms); after any other failure, after a back-off of 1 s
+	// doubling to 30 s, which starts over after a stream that delivered a
+	// good frame.
 	Disconnected
 	// Failed: the device's configuration is wrong (ErrConfig); no retry.
 	Failed
@@ -100,11 +113,15 @@ type SupervisorOptions struct {
 	// OnCondition is called when a technical condition is raised or
 	// cleared, on the device's goroutines. It must not block.
 	OnCondition func(Condition)
-	// BackoffMin and BackoffMax bound the reconnect delay: it starts at
-	// BackoffMin (1 s), doubles after every failed attempt up to BackoffMax
-	// (30 s), and starts over after a connection that delivered a good
-	// frame.
+	// BackoffMin and BackoffMax bound the reconnect delay after a failure
+	// that is not an absent device (a port present but refusing to open, a
+	// stream that ends before any good frame): it starts at BackoffMin
+	// (1 s), doubles after every such failure up to BackoffMax (30 s), and
+	// starts over after a connection that delivered a good frame.
 	BackoffMin, BackoffMax time.Duration
+	// PollInterval is how often an absent device (ErrAbsent) is tried
+	// again: 500 ms, whatever the length of the outage. At most 1 s.
+	PollInterval time.Duration
 	// MaxQuiet caps the watchdog's quiet time (30 s).
 	MaxQuiet time.Duration
 }
@@ -142,9 +159,24 @@ func (s DeviceStatus) BadFrames() uint64 {
 }
 
 // Supervisor runs devices: for each, it opens the transport, runs the driver
-// on it, watches for silence and reconnects with back-off. Status is
+// on it, gives the samples of frames read together distinct times (see
+// below), watches for silence and reconnects: every PollInterval while the
+// device is absent, with back-off after other failures. Status is
 // published through atomics: Status and AppendStatus take no locks and may
 // be called from any goroutine, at any rate, while Run runs.
+//
+// Times: a driver stamps a frame's samples with the receive time of the
+// read that completed it (Env.Clock). When one read holds several frames (a
+// device that paused and then sent its backlog, a console held up), the
+// Supervisor gives them times stepping back from the read's time by the
+// device's interval (1 ms for a sporadic device), the last frame keeping
+// the read's time, all after the latest time given before and after the
+// stream opened; where the intervals do not fit, the frames share the time
+// since then evenly. Times are strictly increasing per device, so no two
+// samples of one channel and source share a time (InfluxDB keeps one point
+// per series and time). Samples stamped with another time (the device's
+// own clock) are passed on unchanged. The samples of a read reach the sink
+// when the driver asks for the next read.
 type Supervisor struct {
 	devs []*supervised
 	opts SupervisorOptions
@@ -160,6 +192,9 @@ func NewSupervisor(devs []Device, opts SupervisorOptions) (*Supervisor, error) {
 	}
 	if opts.MaxQuiet <= 0 {
 		opts.MaxQuiet = 30 * time.Second
+	}
+	if opts.PollInterval <= 0 || opts.PollInterval > time.Second {
+		opts.PollInterval = 500 * time.Millisecond
 	}
 	s := &Supervisor{opts: opts}
 	seen := map[string]bool{}
@@ -178,8 +213,14 @@ func NewSupervisor(devs []Device, opts SupervisorOptions) (*Supervisor, error) {
 		if interval <= 0 {
 			interval = DefaultInterval
 		}
-		sd := &supervised{dev: d, opts: &s.opts, quiet: min(3*interval, opts.MaxQuiet)}
-		if Describe(d.Driver).Sporadic {
+		sporadic := Describe(d.Driver).Sporadic
+		sd := &supervised{dev: d, opts: &s.opts, quiet: min(3*interval, opts.MaxQuiet), stamp: newStamper(d.Sink, interval, sporadic),
+			backoffMin: opts.BackoffMin, backoffMax: opts.BackoffMax}
+		if m := Describe(d.Driver).MaxBackoff; m > 0 && m < sd.backoffMax {
+			sd.backoffMax = m
+			sd.backoffMin = min(sd.backoffMin, m)
+		}
+		if sporadic {
 			sd.quiet = 0 // silence is normal: no watchdog
 		}
 		sd.since.Store(time.Now().UnixNano())
@@ -225,6 +266,12 @@ type supervised struct {
 	dev   Device
 	opts  *SupervisorOptions
 	quiet time.Duration
+	// stamp gives the samples distinct receive times; decoding goroutine
+	// only.
+	stamp *stamper
+	// backoffMin and backoffMax bound this device's reconnect delay: the
+	// options', capped by its Description.MaxBackoff.
+	backoffMin, backoffMax time.Duration
 
 	state     atomic.Uint32
 	since     atomic.Int64
@@ -312,6 +359,7 @@ func (d *supervised) condition(k ConditionKind, active bool, cause error, now in
 
 // FrameOK implements Events for the device's driver.
 func (d *supervised) FrameOK(int64, int) {
+	d.stamp.frameOK()
 	d.ok.Add(1)
 	d.lastFrame.Store(time.Now().UnixNano())
 	if State(d.state.Load()) != Running {
@@ -327,11 +375,14 @@ func (d *supervised) FrameBad(err *FrameError) {
 }
 
 func (d *supervised) run(ctx context.Context) {
-	backoff := d.opts.BackoffMin
+	backoff := d.backoffMin
+	var delay time.Duration // before the next attempt
 	wait := func() bool {
-		t := time.NewTimer(backoff)
+		if delay <= 0 {
+			return true
+		}
+		t := time.NewTimer(delay)
 		defer t.Stop()
-		backoff = min(2*backoff, d.opts.BackoffMax)
 		select {
 		case <-t.C:
 			return true
@@ -339,7 +390,17 @@ func (d *supervised) run(ctx context.Context) {
 			return false
 		}
 	}
-	for ctx.Err() == nil {
+	// failed sets the delay before the next attempt after err: a poll
+	// for an absent device, else the back-off, which doubles.
+	failed := func(err error) {
+		if errors.Is(err, ErrAbsent) {
+			delay = d.opts.PollInterval
+			return
+		}
+		delay = backoff
+		backoff = min(2*backoff, d.backoffMax)
+	}
+	for wait() && ctx.Err() == nil {
 		d.setState(Connecting, nil)
 		rwc, err := d.dev.Transport.Open(ctx)
 		if err != nil {
@@ -352,9 +413,7 @@ func (d *supervised) run(ctx context.Context) {
 				break
 			}
 			d.setState(Disconnected, err)
-			if !wait() {
-				break
-			}
+			failed(err)
 			continue
 		}
 		d.connects.Add(1)
@@ -364,16 +423,18 @@ func (d *supervised) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			break
 		}
-		if d.ok.Load() > before {
-			backoff = d.opts.BackoffMin
-		}
 		if err == nil {
 			err = errors.New("driver returned without an error")
 		}
 		d.setState(Disconnected, err)
-		if !wait() {
-			break
+		if d.ok.Load() > before {
+			// The device was there a moment ago: the back-off starts
+			// over. An unplugged port is then polled (its path is gone);
+			// a child process that exits is restarted no faster than
+			// BackoffMin.
+			backoff = d.backoffMin
 		}
+		failed(err)
 	}
 	d.setState(Stopped, nil)
 }
@@ -382,13 +443,18 @@ func (d *supervised) run(ctx context.Context) {
 // returns. It returns the driver's error.
 func (d *supervised) session(ctx context.Context, rwc io.ReadWriteCloser) error {
 	done := make(chan error, 1)
-	env := Env{Source: d.dev.Source, Sink: d.dev.Sink, Events: d, Clock: ClockFor(rwc, nil)}
-	var rw io.ReadWriter = countingRW{rwc, &d.bytes}
-	if dl, ok := rwc.(Deadliner); ok {
-		rw = deadlineRW{countingRW{rwc, &d.bytes}, dl}
-	}
-	go func() { done <- d.dev.Driver.Decode(ctx, rw, env) }()
 	opened := time.Now().UnixNano()
+	d.stamp.open(rwc, opened)
+	env := Env{Source: d.dev.Source, Sink: d.stamp, Events: d, Clock: ClockFunc(d.stamp.Now)}
+	var rw io.ReadWriter = &stream{rw: rwc, st: d.stamp, n: &d.bytes}
+	if dl, ok := rwc.(Deadliner); ok {
+		rw = deadlineStream{rw.(*stream), dl}
+	}
+	go func() {
+		err := d.dev.Driver.Decode(ctx, rw, env)
+		d.stamp.flush()
+		done <- err
+	}()
 	var watchdog *time.Timer
 	var wake <-chan time.Time // nil, never ready, for a sporadic device
 	if d.quiet > 0 {
@@ -416,28 +482,32 @@ func (d *supervised) session(ctx context.Context, rwc io.ReadWriteCloser) error 
 	}
 }
 
-// countingRW counts the bytes read.
-type countingRW struct {
+// stream is what the driver reads: the transport's stream, counting the
+// bytes read and telling the stamper when each read starts (the samples of
+// the read before are complete) and returns (its receive time).
+type stream struct {
 	rw io.ReadWriter
+	st *stamper
 	n  *atomic.Uint64
 }
 
-func (c countingRW) Read(p []byte) (int, error) {
-	n, err := c.rw.Read(p)
+func (s *stream) Read(p []byte) (int, error) {
+	s.st.flush()
+	n, err := s.rw.Read(p)
 	if n > 0 {
-		c.n.Add(uint64(n))
+		s.n.Add(uint64(n))
 	}
+	s.st.read()
 	return n, err
 }
 
-func (c countingRW) Write(p []byte) (int, error) { return c.rw.Write(p) }
+func (s *stream) Write(p []byte) (int, error) { return s.rw.Write(p) }
 
-// deadlineRW is a countingRW over a stream with read deadlines: a dialogue
-// driver keeps time with them (Driver.Decode), so the count must not hide
-// them.
-type deadlineRW struct {
-	countingRW
-	dl Deadliner
+// deadlineStream is a stream whose transport takes read deadlines: the
+// driver finds Deadliner on it, as on the transport.
+type deadlineStream struct {
+	*stream
+	d Deadliner
 }
 
-func (c deadlineRW) SetReadDeadline(t time.Time) error { return c.dl.SetReadDeadline(t) }
+func (s deadlineStream) SetReadDeadline(t time.Time) error { return s.d.SetReadDeadline(t) }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -35,12 +37,21 @@ func (d lineDriver) Decode(ctx context.Context, rw io.ReadWriter, env devices.En
 		if err != nil {
 			return err
 		}
-		if string(line) != "ok" {
+		t := env.Clock.Now()
+		if at, ok := strings.CutPrefix(string(line), "ok@"); ok { // the device's own time
+			if t, err = strconv.ParseInt(at, 10, 64); err != nil {
+				line = nil
+			}
+		} else if string(line) != "ok" {
+			line = nil
+		}
+		if line == nil {
 			env.Events.FrameBad(&devices.FrameError{Offset: off, Reason: devices.ReasonSyntax})
 			continue
 		}
 		env.Events.FrameOK(off, len(line))
-		env.Sink.Put(monitor.Sample{Time: env.Clock.Now(), Channel: channel.PatientHR, Value: 60, Source: env.Source})
+		env.Sink.Put(monitor.Sample{Time: t, Channel: channel.PatientHR, Value: 60, Source: env.Source})
+		env.Sink.Put(monitor.Sample{Time: t, Channel: channel.PatientSpO2, Value: 97, Source: env.Source})
 	}
 }
 
@@ -191,13 +202,14 @@ func TestWatchdogAndReconnect(t *testing.T) {
 		assert.Equal(t, uint64(3), st.FramesOK)
 		assert.Equal(t, uint64(1), st.FramesBad[devices.ReasonSyntax])
 		assert.Equal(t, uint64(3*4+9), st.Bytes)
-		assert.Equal(t, 3, sink.count())
+		assert.Equal(t, 6, sink.count())
 
 		_, err = io.WriteString(peer, "ok\n")
 		require.NoError(t, err)
 		assert.Equal(t, devices.Running, state())
 
-		// The device hangs up: disconnected at once, reopened after 1 s.
+		// The device hangs up: disconnected at once, reopened after 1 s
+		// (the back-off starts over after a stream that delivered frames).
 		peer.Close()
 		assert.Equal(t, devices.Disconnected, state())
 		lost := time.Since(op.start)
@@ -272,4 +284,238 @@ func TestStatusAllocFree(t *testing.T) {
 	require.NoError(t, err)
 	buf := make([]devices.DeviceStatus, 0, 1)
 	assert.Zero(t, testing.AllocsPerRun(10, func() { buf = sup.AppendStatus(buf[:0]) }))
+}
+
+// presenceOpener is a device that can be away: while absent, Open fails
+// with an error wrapping devices.ErrAbsent (as transport.Serial's does for
+// a missing device path); while present it hands the far end of a pipe to
+// the test, and records when.
+type presenceOpener struct {
+	mu      sync.Mutex
+	present bool
+	opened  []time.Time
+	peers   chan net.Conn
+}
+
+func (o *presenceOpener) Open(ctx context.Context) (io.ReadWriteCloser, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.present {
+		return nil, fmt.Errorf("serial /dev/ttyUSB0: %w: no such file or directory", devices.ErrAbsent)
+	}
+	o.opened = append(o.opened, time.Now())
+	a, b := net.Pipe()
+	o.peers <- b
+	return a, nil
+}
+
+func (o *presenceOpener) set(present bool) { o.mu.Lock(); o.present = present; o.mu.Unlock() }
+func (o *presenceOpener) lastOpen() time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.opened[len(o.opened)-1]
+}
+func (o *presenceOpener) Close() error   { return nil }
+func (o *presenceOpener) String() string { return "presence" }
+
+// An unplugged device is back within a poll (500 ms) of its return, however
+// long it was away: the retry delay does not grow while the port is
+// absent. Measured here in fake time for outages of 2 s to 10 min; make
+// chaos unplugs real ptys.
+func TestReconnectAfterAbsence(t *testing.T) {
+	for _, outage := range []time.Duration{2 * time.Second, 5 * time.Second, 20 * time.Second, 40 * time.Second, 60 * time.Second, 10 * time.Minute} {
+		t.Run(outage.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				op := &presenceOpener{present: true, peers: make(chan net.Conn, 4)}
+				cond := &conditions{}
+				sup, stop := start(t, devices.Device{Name: "spo2", Driver: lineDriver{interval: time.Second}, Transport: op, Sink: &countSink{}}, cond)
+				peer := <-op.peers
+				_, err := io.WriteString(peer, "ok\n")
+				require.NoError(t, err)
+				synctest.Wait()
+				require.Equal(t, devices.Running, sup.Status()[0].State)
+
+				op.set(false) // unplugged: the stream fails, the port is gone
+				peer.Close()
+				time.Sleep(outage)
+				synctest.Wait()
+				assert.Equal(t, devices.Disconnected, sup.Status()[0].State)
+				assert.Contains(t, sup.Status()[0].LastError, "not present")
+
+				back := time.Now()
+				op.set(true)
+				peer = <-op.peers
+				delay := op.lastOpen().Sub(back)
+				t.Logf("reopened %v after the device's return (outage %v)", delay, outage)
+				assert.LessOrEqual(t, delay, 500*time.Millisecond)
+				_, err = io.WriteString(peer, "ok\n")
+				require.NoError(t, err)
+				synctest.Wait()
+				assert.Equal(t, devices.Running, sup.Status()[0].State)
+				stop()
+				peer.Close()
+			})
+		})
+	}
+}
+
+// While a device is absent it is tried every 500 ms; a port that is there
+// but fails (TestBackoff) is backed off.
+func TestAbsentIsPolled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newFakeOpener(-1)
+		op.err = fmt.Errorf("tcp 10.1.1.7:4001: %w: connection refused", devices.ErrAbsent)
+		_, stop := start(t, devices.Device{Name: "pump", Driver: lineDriver{}, Transport: op, Sink: &countSink{}}, &conditions{})
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		var want []time.Duration
+		for i := range 21 {
+			want = append(want, time.Duration(i)*500*time.Millisecond)
+		}
+		assert.Equal(t, want, op.Attempts())
+		stop()
+	})
+}
+
+type sampleLog struct {
+	mu sync.Mutex
+	ss []monitor.Sample
+}
+
+func (l *sampleLog) Put(s monitor.Sample) bool {
+	l.mu.Lock()
+	l.ss = append(l.ss, s)
+	l.mu.Unlock()
+	return true
+}
+func (l *sampleLog) take() []monitor.Sample {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.ss
+	l.ss = nil
+	return out
+}
+
+// times returns the times of ss's samples on ch, relative to t0.
+func times(ss []monitor.Sample, ch channel.ID, t0 time.Time) []time.Duration {
+	var out []time.Duration
+	for _, s := range ss {
+		if s.Channel == ch {
+			out = append(out, time.Duration(s.Time-t0.UnixNano()))
+		}
+	}
+	return out
+}
+
+func seconds(ss ...float64) []time.Duration {
+	out := make([]time.Duration, len(ss))
+	for i, s := range ss {
+		out[i] = time.Duration(s * float64(time.Second))
+	}
+	return out
+}
+
+// A device that pauses and then sends its backlog (10 frames in one read)
+// gets 10 distinct, increasing times per channel, stepping back from the
+// read's time by its interval; where the intervals do not fit after the
+// stream opened, the frames are spread evenly in between. InfluxDB keeps
+// one point per series and time: with one time for all, nine were lost.
+func TestBacklogGetsDistinctTimes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newFakeOpener(0)
+		log := &sampleLog{}
+		t0 := time.Now()
+		_, stop := start(t, devices.Device{Name: "spo2", Driver: lineDriver{interval: time.Second}, Transport: op, Sink: log}, &conditions{})
+		peer := <-op.peers
+		time.Sleep(20 * time.Second)
+		_, err := io.WriteString(peer, strings.Repeat("ok\n", 10)) // one read
+		require.NoError(t, err)
+		synctest.Wait()
+		ss := log.take()
+		require.Len(t, ss, 20)
+		for _, ch := range []channel.ID{channel.PatientHR, channel.PatientSpO2} {
+			assert.Equal(t, seconds(11, 12, 13, 14, 15, 16, 17, 18, 19, 20), times(ss, ch, t0), "%v: one interval apart, the last at the read's time", ch)
+		}
+
+		// Half a second later, another backlog of 10: the intervals do not
+		// fit after the last time given (20 s), so they share the half
+		// second evenly.
+		time.Sleep(500 * time.Millisecond)
+		_, err = io.WriteString(peer, strings.Repeat("ok\n", 10))
+		require.NoError(t, err)
+		synctest.Wait()
+		assert.Equal(t, seconds(20.05, 20.1, 20.15, 20.2, 20.25, 20.3, 20.35, 20.4, 20.45, 20.5), times(log.take(), channel.PatientHR, t0))
+
+		// One frame a read keeps the read's time; a frame with the
+		// device's own time keeps it.
+		time.Sleep(time.Second)
+		_, err = io.WriteString(peer, "ok\n")
+		require.NoError(t, err)
+		synctest.Wait()
+		_, err = io.WriteString(peer, "ok@"+strconv.FormatInt(t0.UnixNano()+7, 10)+"\n")
+		require.NoError(t, err)
+		synctest.Wait()
+		assert.Equal(t, []time.Duration{21500 * time.Millisecond, 7}, times(log.take(), channel.PatientHR, t0))
+
+		// A stream opened again (after 1 s): its first backlog stays
+		// after the opening (no byte is received before the port is open).
+		peer.Close()
+		peer = <-op.peers
+		time.Sleep(2 * time.Second)
+		_, err = io.WriteString(peer, strings.Repeat("ok\n", 4))
+		require.NoError(t, err)
+		synctest.Wait()
+		assert.Equal(t, seconds(22.5+0.5, 22.5+1, 22.5+1.5, 22.5+2), times(log.take(), channel.PatientHR, t0))
+		stop()
+		peer.Close()
+	})
+}
+
+// deadlineProbe reports whether the stream it is given takes read
+// deadlines, then reads until the stream fails.
+type deadlineProbe struct{ found chan bool }
+
+func (d deadlineProbe) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) error {
+	_, ok := rw.(devices.Deadliner)
+	d.found <- ok
+	_, err := io.Copy(io.Discard, rw)
+	return err
+}
+
+// A driver that keeps time with read deadlines finds them on the stream
+// the Supervisor gives it when the transport has them (net.Pipe does).
+func TestDriverSeesReadDeadlines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newFakeOpener(0)
+		probe := deadlineProbe{found: make(chan bool, 1)}
+		_, stop := start(t, devices.Device{Name: "monitor", Driver: probe, Transport: op, Sink: &countSink{}}, &conditions{})
+		peer := <-op.peers
+		assert.True(t, <-probe.found)
+		stop()
+		peer.Close()
+	})
+}
+
+// monitorDriver is lineDriver for a device that must be found again within
+// seconds of its return: Description.MaxBackoff.
+type monitorDriver struct{ lineDriver }
+
+func (d monitorDriver) Describe() devices.Description {
+	return devices.Description{Interval: time.Second, MaxBackoff: 2 * time.Second}
+}
+
+func TestMaxBackoffCapsTheDevicesBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newFakeOpener(-1)
+		cond := &conditions{}
+		_, stop := start(t, devices.Device{Name: "monitor", Driver: monitorDriver{}, Transport: op, Sink: &countSink{}}, cond)
+		time.Sleep(12 * time.Second)
+		synctest.Wait()
+		var want []time.Duration
+		for _, s := range []int{0, 1, 3, 5, 7, 9, 11} {
+			want = append(want, time.Duration(s)*time.Second)
+		}
+		assert.Equal(t, want, op.Attempts(), "1 s doubling to the driver's 2 s, not the Supervisor's 30 s")
+		stop()
+	})
 }

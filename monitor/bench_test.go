@@ -74,7 +74,22 @@ func benchWorkload(p *Pipeline) [][]Sample {
 // two alternate in chunks, so a change of load on a shared machine hits both
 // alike. The baseline does less (no history), so the ratio is if anything
 // modest.
-func BenchmarkIngest(b *testing.B) {
+func BenchmarkIngest(b *testing.B) { benchIngest(b, func(int) string { return "" }) }
+
+// BenchmarkIngestRanked is BenchmarkIngest with sources of two kinds, half
+// "intellivue" and half "generic", so that the default source priority ranks
+// every patient.*, temp.*, pump.* and gas.* channel (about a fifth of the
+// samples): those go through the choice of source (SourcePriority).
+func BenchmarkIngestRanked(b *testing.B) {
+	benchIngest(b, func(i int) string {
+		if i%2 == 0 {
+			return "intellivue"
+		}
+		return "generic"
+	})
+}
+
+func benchIngest(b *testing.B, kind func(int) string) {
 	set := benchSettings()
 	clk := clock.NewManual(t0)
 	p, err := New(Config{Clock: clk, Settings: set})
@@ -83,7 +98,12 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	prods := make([]*Producer, benchSources)
 	for i := range prods {
-		if prods[i], err = p.AddSource(fmt.Sprintf("src%02d", i), 0); err != nil {
+		name := fmt.Sprintf("src%02d", i)
+		k := kind(i)
+		if k == "" {
+			k = name
+		}
+		if prods[i], err = p.AddSourceKind(name, k, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -137,6 +157,7 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/mainTime.Seconds(), "samples/s")
 	b.ReportMetric(baseTime.Seconds()/mainTime.Seconds(), "x_baseline")
+	b.ReportMetric(float64(len(p.ranked)), "ranked_channels")
 }
 
 // baseline is the naive design: a buffered Go channel per source (a

@@ -1,10 +1,12 @@
 package monitor
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
 )
 
 // UnstatedResult returns the newest analyser result on the bg.* channels
@@ -67,4 +69,42 @@ func AppendResultSummary(dst []byte, snap *Snapshot, sample int64, src SourceID)
 		}
 	}
 	return dst
+}
+
+// ArterialGas returns the arterial blood gas to display, as the analyser or
+// the in-line monitor measured it (at 37 °C): the in-line arterial pH,
+// PCO2, PO2 and SaO2 when its pH and PCO2 are OK in snap, else the newest
+// arterial analyser result (abg.*) whose pH and PCO2 are OK; t is its
+// time (the pH's). A PO2 or saturation not OK is NaN. ok is false when
+// there is no usable pH and PCO2.
+func ArterialGas(snap *Snapshot) (gas physio.Gas, t int64, ok bool) {
+	for _, set := range [...][4]channel.ID{
+		{channel.InlineArtPH, channel.InlineArtPCO2, channel.InlineArtPO2, channel.InlineArtSO2},
+		{channel.ABGPH, channel.ABGPCO2, channel.ABGPO2, channel.ABGSO2},
+	} {
+		ph, pco2 := snap.Reading(set[0]), snap.Reading(set[1])
+		if !ph.OK() || !pco2.OK() {
+			continue
+		}
+		v := func(id channel.ID) float64 {
+			if r := snap.Reading(id); r.OK() {
+				return r.Value
+			}
+			return math.NaN()
+		}
+		return physio.Gas{PH: ph.Value, PCO2: pco2.Value, PO2: v(set[2]), SO2: v(set[3])}, ph.Time, true
+	}
+	return physio.Gas{PH: math.NaN(), PCO2: math.NaN(), PO2: math.NaN(), SO2: math.NaN()}, 0, false
+}
+
+// PatientTemp returns the patient's core temperature, the one a pH-stat
+// blood gas is read at: nasopharyngeal, else bladder, else oesophageal,
+// else blood (pulmonary artery), the first OK in snap.
+func PatientTemp(snap *Snapshot) (tempC float64, id channel.ID, ok bool) {
+	for _, id := range [...]channel.ID{channel.TempNasopharyngeal, channel.TempBladder, channel.TempOesophageal, channel.TempBlood} {
+		if r := snap.Reading(id); r.OK() {
+			return r.Value, id, true
+		}
+	}
+	return math.NaN(), 0, false
 }

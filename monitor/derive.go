@@ -3,6 +3,7 @@ package monitor
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pumpside/pumpside/monitor/channel"
@@ -32,11 +33,16 @@ const (
 	// and flagged FlagHbFromHct, inline.hct / 3, abg.hct / 3, vbg.hct / 3.
 	// Venous Hb is as good as arterial for the content equations (Hb is the
 	// same on both sides of the capillaries); it is last of the measured
-	// values because venous samples are drawn less often.
+	// values because venous samples are drawn less often. An analyser
+	// result sampled after the in-line monitor's last recalibration comes
+	// first (newest first): see Pipeline.Recalibrated.
 	RoleHb
-	// RoleSaO2: inline.art_so2, abg.so2, patient.spo2.
+	// RoleSaO2: inline.art_so2, abg.so2, patient.spo2 (flagged
+	// FlagSaO2FromSpO2).
 	RoleSaO2
-	// RolePaO2: inline.art_po2, abg.po2.
+	// RolePaO2: inline.art_po2, abg.po2. Optional for CaO2 and the delivery
+	// values: without it CaO2 omits its dissolved term, flagged
+	// FlagPaO2Omitted (physio.Compute).
 	RolePaO2
 	// RoleSvO2: inline.ven_so2, vbg.so2.
 	RoleSvO2
@@ -51,9 +57,14 @@ const (
 	RoleArterialOutlet
 	// RoleVenousInlet: temp.venous_inlet.
 	RoleVenousInlet
-	// RoleHct: inline.hct, abg.hct, vbg.hct. Used by the case statistics
-	// (nadir Hct), not by a derived channel.
+	// RoleHct: inline.hct, abg.hct, vbg.hct, with the analyser first after
+	// a recalibration as for RoleHb. Used by the case statistics (nadir
+	// Hct), not by a derived channel.
 	RoleHct
+	// RoleCoreTemp: temp.nasopharyngeal, temp.bladder: the patient's core
+	// temperature, whose rise is the rewarming rate (the alarm's, the
+	// tile's and the report's: one definition).
+	RoleCoreTemp
 
 	numRoles
 )
@@ -63,6 +74,7 @@ var roleNames = [numRoles]string{
 	RoleMAP: "map", RoleCVP: "cvp", RoleHb: "hb", RoleSaO2: "sao2", RolePaO2: "pao2",
 	RoleSvO2: "svo2", RolePvO2: "pvo2", RoleSweep: "sweep", RoleExhaustCO2: "exhaust_co2",
 	RoleArterialOutlet: "arterial_outlet", RoleVenousInlet: "venous_inlet", RoleHct: "hct",
+	RoleCoreTemp: "core_temp",
 }
 
 // String returns the role's name ("hb", "sao2", …).
@@ -74,10 +86,13 @@ func (r Role) String() string {
 }
 
 // candidate is one entry of a role's priority list. hct marks a haematocrit
-// channel standing in for Hb (value / 3).
+// channel standing in for Hb (value / 3); lab marks an analyser result,
+// which wins over the in-line monitor when it was sampled after the
+// monitor's last recalibration (Hb and Hct only).
 type candidate struct {
 	ch  channel.ID
 	hct bool
+	lab bool
 }
 
 // hbPerHct is the conventional Hb (g/dL) ≈ Hct (%) / 3, which assumes a mean
@@ -90,7 +105,7 @@ var candidates = [numRoles][]candidate{
 	RoleFlow:           {{ch: channel.PumpFlow}},
 	RoleMAP:            {{ch: channel.PatientMAP}},
 	RoleCVP:            {{ch: channel.PatientCVP}},
-	RoleHb:             {{ch: channel.InlineHb}, {ch: channel.ABGHb}, {ch: channel.VBGHb}, {channel.InlineHct, true}, {channel.ABGHct, true}, {channel.VBGHct, true}},
+	RoleHb:             {{ch: channel.InlineHb}, {ch: channel.ABGHb, lab: true}, {ch: channel.VBGHb, lab: true}, {ch: channel.InlineHct, hct: true}, {ch: channel.ABGHct, hct: true, lab: true}, {ch: channel.VBGHct, hct: true, lab: true}},
 	RoleSaO2:           {{ch: channel.InlineArtSO2}, {ch: channel.ABGSO2}, {ch: channel.PatientSpO2}},
 	RolePaO2:           {{ch: channel.InlineArtPO2}, {ch: channel.ABGPO2}},
 	RoleSvO2:           {{ch: channel.InlineVenSO2}, {ch: channel.VBGSO2}},
@@ -99,7 +114,8 @@ var candidates = [numRoles][]candidate{
 	RoleExhaustCO2:     {{ch: channel.GasExhaustCO2}},
 	RoleArterialOutlet: {{ch: channel.TempArterialOutlet}},
 	RoleVenousInlet:    {{ch: channel.TempVenousInlet}},
-	RoleHct:            {{ch: channel.InlineHct}, {ch: channel.ABGHct}, {ch: channel.VBGHct}},
+	RoleHct:            {{ch: channel.InlineHct}, {ch: channel.ABGHct, lab: true}, {ch: channel.VBGHct, lab: true}},
+	RoleCoreTemp:       {{ch: channel.TempNasopharyngeal}, {ch: channel.TempBladder}},
 }
 
 // Priority returns the channels of r in order of preference; estimated
@@ -143,12 +159,35 @@ var derivedInputs = [NumDerived][]Role{
 	channel.DerivedDO2iVCO2i - channel.DerivedBSA:  {RoleFlow, RoleHeight, RoleWeight, RoleHb, RoleSaO2, RolePaO2, RoleSweep, RoleExhaustCO2},
 	channel.DerivedRQ - channel.DerivedBSA:         {RoleSweep, RoleExhaustCO2, RoleFlow, RoleHb, RoleSaO2, RolePaO2, RoleSvO2, RolePvO2},
 	channel.DerivedAVGradient - channel.DerivedBSA: {RoleArterialOutlet, RoleVenousInlet},
-	channel.DerivedRewarmRate - channel.DerivedBSA: {RoleArterialOutlet},
+	channel.DerivedRewarmRate - channel.DerivedBSA: {RoleCoreTemp},
 }
 
-// optionalRole marks the inputs a derived value is computed without (and
-// flagged): PvO2 (CvO2 then takes its dissolved term as 0, physio.Compute).
-var optionalRole = [numRoles]bool{RolePvO2: true}
+// optionalFor reports whether the derived value i (id − DerivedBSA) is
+// computed without role (and flagged): PvO2 everywhere (CvO2 then takes its
+// dissolved term as 0), PaO2 for CaO2 and the delivery values (CaO2 then
+// omits its dissolved term; the consumption values need it). physio.Compute
+// documents both.
+func optionalFor(i int, role Role) bool {
+	switch role {
+	case RolePvO2:
+		return true
+	case RolePaO2:
+		switch channel.DerivedBSA + channel.ID(i) {
+		case channel.DerivedCaO2, channel.DerivedDO2, channel.DerivedDO2i, channel.DerivedDO2iVCO2i:
+			return true
+		}
+	}
+	return false
+}
+
+// Optional reports whether the derived channel id is computed without
+// role, flagged (docs/pipeline.md).
+func Optional(id channel.ID, role Role) bool {
+	if id < channel.DerivedBSA || id > channel.DerivedRewarmRate {
+		return false
+	}
+	return optionalFor(int(id-channel.DerivedBSA), role)
+}
 
 // AddDerived adds to s every derived channel each of whose required inputs
 // has a candidate channel in s: given the channels the sources of a case
@@ -158,7 +197,7 @@ func AddDerived(s *channel.Set) {
 	for i, roles := range derivedInputs {
 		ok := true
 		for _, r := range roles {
-			if optionalRole[r] {
+			if optionalFor(i, r) {
 				continue
 			}
 			found := false
@@ -229,7 +268,34 @@ const (
 	// FlagPvO2AssumedZero: no fresh venous PO2, so CvO2's dissolved term was
 	// taken as 0 (physio.Result.CvO2DissolvedAssumedZero).
 	FlagPvO2AssumedZero
+	// FlagPaO2Omitted: no fresh arterial PO2, so CaO2 is the bound oxygen
+	// alone: the value reads low, on the safe side of a low limit
+	// (physio.Result.CaO2DissolvedOmitted).
+	FlagPaO2Omitted
+	// FlagSaO2FromSpO2: the arterial saturation is the patient's pulse
+	// oximeter (patient.spo2) standing in for a measured SaO2: a fair
+	// stand-in with pulsatile flow, a poor one without.
+	FlagSaO2FromSpO2
+	// FlagHbFromAnalyser: Hb (or Hct) is an analyser result sampled after
+	// the in-line monitor's last recalibration, preferred to the in-line
+	// reading (Pipeline.Recalibrated).
+	FlagHbFromAnalyser
 )
+
+// String lists the flags for display: "Hb≈Hct/3", "PvO2 0", "no PaO2",
+// "SpO2", "lab Hb", joined by ", ". Allocates: for logs and tests.
+func (f DerivationFlags) String() string {
+	var parts []string
+	for _, x := range [...]struct {
+		f DerivationFlags
+		s string
+	}{{FlagHbFromHct, "Hb≈Hct/3"}, {FlagPvO2AssumedZero, "PvO2 0"}, {FlagPaO2Omitted, "no PaO2"}, {FlagSaO2FromSpO2, "SpO2"}, {FlagHbFromAnalyser, "lab Hb"}} {
+		if f&x.f != 0 {
+			parts = append(parts, x.s)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
 
 // Derivation is the provenance of one derived value in a snapshot: every
 // input role it depends on, with the channel, source, time and quality of
@@ -281,17 +347,42 @@ func worse(a, b channel.Quality) channel.Quality {
 type deriver struct {
 	roles   [numRoles]Input
 	fromHct [numRoles]bool
+	fromLab [numRoles]bool
 	temps   []physio.TempPoint
 }
 
 // resolve picks the input of every role from the latest table at now.
 func (p *Pipeline) resolve(now int64) {
 	d := &p.der
+	recal := p.recal.Load()
 	for role := RoleHeight; role < numRoles; role++ {
 		in := Input{Value: math.NaN(), Role: role, Quality: channel.Unavailable}
 		found := false
 		d.fromHct[role] = false
-		for _, c := range candidates[role] {
+		d.fromLab[role] = false
+		cands := candidates[role]
+		// An analyser result sampled after the in-line monitor's last
+		// recalibration is the newest trusted value: the newest such
+		// measured one wins over the in-line reading.
+		best := -1
+		for i, c := range cands {
+			if !c.lab || c.hct {
+				continue
+			}
+			r := &p.ch[c.ch].latest
+			if r.Time > recal && r.Quality == channel.OK && !p.stale(c.ch, r.Time, now) &&
+				(best < 0 || r.Time > p.ch[cands[best].ch].latest.Time) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			c := cands[best]
+			r := &p.ch[c.ch].latest
+			d.roles[role] = Input{Value: r.Value, Time: r.Time, Channel: c.ch, Source: r.Source, Role: role, Quality: channel.OK}
+			d.fromLab[role] = true
+			continue
+		}
+		for _, c := range cands {
 			if c.hct && !p.set.HbFromHct {
 				continue
 			}
@@ -373,7 +464,7 @@ func (p *Pipeline) derive(now int64, readings []Reading, prov *[NumDerived]Deriv
 		// uses BSA look as old as the case set-up; they count only when
 		// nothing else does (BSA itself).
 		var oldest, failOldest, untimed int64 = math.MaxInt64, math.MaxInt64, math.MaxInt64
-		pvo2Missing := false
+		pvo2Missing, pao2Missing := false, false
 		for _, role := range derivedInputs[i] {
 			ri := &d.roles[role]
 			dv.inputs[dv.n] = *ri
@@ -388,8 +479,19 @@ func (p *Pipeline) derive(now int64, readings []Reading, prov *[NumDerived]Deriv
 				if d.fromHct[role] {
 					dv.Flags |= FlagHbFromHct
 				}
-			case role == RolePvO2:
-				pvo2Missing = true // optional: its absence is a flag, not a failure
+				if d.fromLab[role] {
+					dv.Flags |= FlagHbFromAnalyser
+				}
+				if role == RoleSaO2 && ri.Channel == channel.PatientSpO2 {
+					dv.Flags |= FlagSaO2FromSpO2
+				}
+			case optionalFor(i, role):
+				// Optional: its absence is a flag, not a failure.
+				if role == RolePvO2 {
+					pvo2Missing = true
+				} else {
+					pao2Missing = true
+				}
 			default:
 				allUsed = false
 				reason = worse(reason, ri.Quality)
@@ -409,6 +511,9 @@ func (p *Pipeline) derive(now int64, readings []Reading, prov *[NumDerived]Deriv
 			if r.Quality == channel.OK && pvo2Missing {
 				dv.Flags |= FlagPvO2AssumedZero
 			}
+			if r.Quality == channel.OK && pao2Missing {
+				dv.Flags |= FlagPaO2Omitted
+			}
 		case allUsed: // every input there, but the value is not computable (zero flow for SVR…)
 			r = Reading{Time: oldest, Quality: channel.Unavailable}
 		default:
@@ -419,29 +524,31 @@ func (p *Pipeline) derive(now int64, readings []Reading, prov *[NumDerived]Deriv
 		}
 		if r.Quality != channel.OK {
 			r.Value = math.NaN()
-			dv.Flags &^= FlagPvO2AssumedZero | FlagHbFromHct
+			dv.Flags = 0
 		}
 		readings[id] = r
 	}
-	// The rewarming rate is as fresh as the newest outlet temperature, not
+	// The rewarming rate is as fresh as the newest core temperature, not
 	// the oldest point of its window (that one is RewarmWindow old by design).
 	if r := &readings[channel.DerivedRewarmRate]; r.Time != 0 {
-		r.Time = d.roles[RoleArterialOutlet].Time
+		r.Time = d.roles[RoleCoreTemp].Time
 	}
 }
 
-// rewarmRate fits the outlet temperature history over the last RewarmWindow
-// (physio.RewarmRate). It needs a fresh outlet temperature now and history
-// spanning at least half the window, so that two points a second apart do
-// not make a rate; else NaN.
+// rewarmRate fits the patient's core temperature history (the channel the
+// core temperature role chose: nasopharyngeal, else bladder) over the last
+// RewarmWindow (physio.RewarmRate). It needs a fresh core temperature now
+// and history spanning at least half the window, so that two points a
+// second apart do not make a rate; else NaN.
 func (p *Pipeline) rewarmRate(now int64) float64 {
 	d := &p.der
-	if !d.roles[RoleArterialOutlet].Used() {
+	core := &d.roles[RoleCoreTemp]
+	if !core.Used() {
 		return math.NaN()
 	}
 	to := floorSec(now)
 	from := to - int64(p.set.RewarmWindow/time.Second) + 1
-	d.temps = p.hist.appendTemps(channel.TempArterialOutlet, from, to, d.temps[:0])
+	d.temps = p.hist.appendTemps(core.Channel, from, to, d.temps[:0])
 	if len(d.temps) < 2 || d.temps[len(d.temps)-1].Time-d.temps[0].Time < int64(p.set.RewarmWindow/2) {
 		return math.NaN()
 	}

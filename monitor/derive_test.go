@@ -32,6 +32,7 @@ var caseInputs = []struct {
 	{"gas", channel.GasExhaustCO2, 30},
 	{"heater", channel.TempArterialOutlet, 36.2},
 	{"heater", channel.TempVenousInlet, 33.0},
+	{"monitor", channel.TempNasopharyngeal, 35.8},
 }
 
 func casePhysioInputs() physio.Inputs {
@@ -119,7 +120,9 @@ func TestProvenance(t *testing.T) {
 	if r := s.Reading(channel.DerivedDO2i); !r.OK() || r.Time != t0.Add(-10*time.Minute).UnixNano() {
 		t.Fatalf("DO2i %+v: want the Hb's time", r)
 	}
-	if d.Flags != 0 {
+	// No recalibration was entered: the analyser's Hb is the newest
+	// trusted one, and the value says so.
+	if d.Flags != FlagHbFromAnalyser {
 		t.Fatalf("flags %b", d.Flags)
 	}
 }
@@ -208,7 +211,8 @@ func TestPriority(t *testing.T) {
 		{"nothing at all", RolePaO2, nil, 0, math.NaN(), channel.Unavailable},
 		{"measured Hb before Hct", RoleHb, []put{{channel.InlineHct, 0, 27, 0}, {channel.VBGHb, -5 * time.Minute, 9.2, 0}}, channel.VBGHb, 9.2, channel.OK},
 		{"Hct / 3 when no Hb", RoleHb, []put{{channel.InlineHct, 0, 27, 0}, {channel.InlineHb, -time.Minute, 9, 0}}, channel.InlineHct, 9, channel.OK},
-		{"Hct priority", RoleHct, []put{{channel.ABGHct, 0, 25, 0}, {channel.InlineHct, 0, 27, 0}}, channel.InlineHct, 27, channel.OK},
+		{"Hct: the analyser, no recalibration since", RoleHct, []put{{channel.ABGHct, -time.Minute, 25, 0}, {channel.InlineHct, 0, 27, 0}}, channel.ABGHct, 25, channel.OK},
+		{"Hct: the in-line, analyser stale", RoleHct, []put{{channel.ABGHct, -31 * time.Minute, 25, 0}, {channel.InlineHct, 0, 27, 0}}, channel.InlineHct, 27, channel.OK},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -318,7 +322,7 @@ func TestInputTable(t *testing.T) {
 			listed := slices.Contains(DerivedInputs(id), role)
 			r := s.Reading(id)
 			switch {
-			case listed && role != RolePvO2:
+			case listed && !Optional(id, role):
 				if r.OK() {
 					t.Errorf("%v is OK without %v", id, in.ch)
 				}
@@ -336,7 +340,8 @@ func TestInputTable(t *testing.T) {
 }
 
 func TestDerivedQualityReasons(t *testing.T) {
-	tp := newTest(t, nil, allSources...)
+	// The plain factor 1.316 of the figures below, not the STPD one.
+	tp := newTest(t, func(s *Settings) { s.RoomTempC = math.NaN() }, allSources...)
 	tp.putCase(0)
 	tp.putQ("pump", channel.PumpFlow, time.Second, 9.5, channel.OK) // beyond 8 L/min
 	s := tp.step(time.Second)
@@ -367,12 +372,17 @@ func TestDerivedQualityReasons(t *testing.T) {
 	}
 }
 
+// The rewarming rate is the patient's core temperature's (nasopharyngeal,
+// else bladder), fitted over the window: the alarm, the tile and the report
+// read this one value (issue 16). The outlet, rising faster, is not it.
 func TestRewarmRate(t *testing.T) {
-	tp := newTest(t, nil, "heater")
-	// Outlet temperature rising 0.25 °C/min, a sample every 2 s.
+	tp := newTest(t, nil, "heater", "monitor")
+	// Core temperature rising 0.25 °C/min, a sample every 2 s; the outlet
+	// twice as fast.
 	for sec := 0; sec <= 600; sec += 2 {
 		at := time.Duration(sec) * time.Second
-		tp.put("heater", channel.TempArterialOutlet, at, 30+0.25*float64(sec)/60)
+		tp.put("monitor", channel.TempNasopharyngeal, at, 30+0.25*float64(sec)/60)
+		tp.put("heater", channel.TempArterialOutlet, at, 32+0.5*float64(sec)/60)
 		tp.put("heater", channel.TempVenousInlet, at, 28)
 		s := tp.step(at)
 		r := s.Reading(channel.DerivedRewarmRate)
@@ -387,9 +397,18 @@ func TestRewarmRate(t *testing.T) {
 			}
 		}
 	}
-	// The outlet probe goes quiet: no rate from old history.
+	// The probe goes quiet: no rate from old history.
 	if r := tp.step(10*time.Minute + 31*time.Second).Reading(channel.DerivedRewarmRate); r.OK() || r.Quality != channel.Stale {
-		t.Fatalf("rate without a fresh outlet temperature: %+v", r)
+		t.Fatalf("rate without a fresh core temperature: %+v", r)
+	}
+	// Without a nasopharyngeal probe, the bladder's.
+	tb := newTest(t, nil, "monitor")
+	for sec := 0; sec <= 300; sec += 2 {
+		at := time.Duration(sec) * time.Second
+		tb.put("monitor", channel.TempBladder, at, 31+0.4*float64(sec)/60)
+		if r := tb.step(at).Reading(channel.DerivedRewarmRate); sec == 300 && (!r.OK() || !near(r.Value, 0.4, 1e-4)) {
+			t.Fatalf("bladder rate after %d s: %+v", sec, r)
+		}
 	}
 }
 

@@ -30,7 +30,7 @@ func priorityTable() string {
 		var names []string
 		for _, r := range DerivedInputs(id) {
 			n := r.String()
-			if r == RolePvO2 {
+			if Optional(id, r) {
 				n += " (optional)"
 			}
 			names = append(names, n)

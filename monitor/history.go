@@ -71,6 +71,24 @@ func (h *history) fill(id channel.ID, sec int64, v float64) {
 	}
 }
 
+// near returns the value of id nearest to second sec within w seconds
+// either side (the earlier of two equally near), if the store has one.
+func (h *history) near(id channel.ID, sec, w int64) (float64, bool) {
+	s := h.series[id].Load()
+	if s == nil || sec <= 0 {
+		return 0, false
+	}
+	for d := int64(0); d <= w; d++ {
+		if v, ok := s.get(sec-d, h.size); ok {
+			return v, true
+		}
+		if v, ok := s.get(sec+d, h.size); ok && d > 0 {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
 // get returns the value of second sec, if the store still has it.
 func (s *series) get(sec, size int64) (float64, bool) {
 	w := s.slots[sec%size].Load()

@@ -14,6 +14,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/ring"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 // Errors of New, AddSource, Run.
@@ -43,6 +44,15 @@ type Config struct {
 	// once OnPublish returns: a callback that keeps it calls Retain, and
 	// Release when done (the recorder copies what it needs instead).
 	OnPublish func(*Snapshot)
+	// Phase, if set, tells the case statistics the case's phase at a time
+	// (Unix ns): the console's timeline (monitor/timeline), the same the
+	// report counts by. Full flow (timeline.Bypass) is when the figures of
+	// perfusion count; the temperature and Hct nadirs count on the pump
+	// (weaning, arrest and cerebral perfusion too). Nil: a case without a
+	// timeline, where a fresh pump flow of at least Limits.OnBypassFlow
+	// counts as both. Called on the publishing goroutine; it must not
+	// block for long (a read lock).
+	Phase func(t int64) timeline.Phase
 }
 
 // Pipeline is the monitor: see the package documentation.
@@ -55,6 +65,7 @@ type Pipeline struct {
 	set       Settings
 	clock     clock.Clock
 	onPublish func(*Snapshot)
+	phase     func(int64) timeline.Phase
 
 	chans   []channel.Channel // the table: built-in + extra; read-only, shared with snapshots
 	names   map[string]channel.ID
@@ -68,6 +79,10 @@ type Pipeline struct {
 	byName  map[string]SourceID
 
 	snap atomic.Pointer[Snapshot]
+
+	// recal is the time of the in-line monitor's last recalibration
+	// (Recalibrated); any goroutine writes, the consumer reads.
+	recal atomic.Int64
 
 	// spare holds published snapshots for reuse (snappool.go). Consumer
 	// only, like the counts.
@@ -84,7 +99,8 @@ type Pipeline struct {
 	prevCond statConditions
 	seq      uint64
 	lastPub  int64
-	pending  bool // something changed since the last publish
+	pending  bool     // something changed since the last publish
+	ranked   []ranked // channels several sources give, ranked (inputs.go)
 }
 
 // chanState is everything ingest touches for one channel, in one 64-byte
@@ -99,6 +115,9 @@ type chanState struct {
 	sum   float64
 	n     uint32
 	dirty bool // has values not yet written to the history
+	// rk is 1 + the channel's index in Pipeline.ranked when sources of
+	// different rank give it (SourcePriority); 0 otherwise.
+	rk uint16
 }
 
 // Producer is a source's way in: a single-producer ring. Put is for one
@@ -108,6 +127,7 @@ type Producer struct {
 	ring *ring.Ring[Sample]
 	id   SourceID
 	name string
+	kind string   // the driver, KindSim, KindManual: what SourcePriority names
 	_    [64]byte // keeps the count off the line the consumer reads ring and id from
 	// dropped counts samples refused because the ring was full. Written by
 	// the producer, read by the consumer.
@@ -123,6 +143,9 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	set.ExtraChannels = slices.Clone(set.ExtraChannels) // ours now: the caller may reuse theirs
 	set.Constants.FlowIndexTable = slices.Clone(set.Constants.FlowIndexTable)
+	set.SourcePriority = slices.Clone(set.SourcePriority)
+	// The factor in force is the one recorded with the case.
+	set.Constants.VCO2Factor = set.VCO2Factor()
 	clk := cfg.Clock
 	if clk == nil {
 		clk = clock.Wall{}
@@ -132,6 +155,7 @@ func New(cfg Config) (*Pipeline, error) {
 		set:       set,
 		clock:     clk,
 		onPublish: cfg.OnPublish,
+		phase:     cfg.Phase,
 		chans:     make([]channel.Channel, n),
 		names:     make(map[string]channel.ID, n),
 		fresh:     make([]int64, n),
@@ -178,6 +202,7 @@ func (p *Pipeline) Settings() Settings {
 	s := p.set
 	s.ExtraChannels = slices.Clone(s.ExtraChannels)
 	s.Constants.FlowIndexTable = slices.Clone(s.Constants.FlowIndexTable)
+	s.SourcePriority = slices.Clone(s.SourcePriority)
 	return s
 }
 
@@ -196,7 +221,16 @@ func (p *Pipeline) ChannelID(name string) (channel.ID, bool) {
 // AddSource registers a source and returns its producer. ringSize is the
 // number of samples its ring holds (a power of two; 0 means
 // Settings.RingSize). Sources are registered before the pipeline starts.
+// The source's kind, for Settings.SourcePriority, is its name; see
+// AddSourceKind.
 func (p *Pipeline) AddSource(name string, ringSize int) (*Producer, error) {
+	return p.AddSourceKind(name, name, ringSize)
+}
+
+// AddSourceKind is AddSource with the source's kind: the driver a device
+// runs ("intellivue", "generic"), KindSim or KindManual, which
+// Settings.SourcePriority ranks when several sources give one channel.
+func (p *Pipeline) AddSourceKind(name, kind string, ringSize int) (*Producer, error) {
 	if ringSize == 0 {
 		ringSize = p.set.RingSize
 	}
@@ -217,7 +251,7 @@ func (p *Pipeline) AddSource(name string, ringSize int) (*Producer, error) {
 		return nil, fmt.Errorf("monitor: add source %q: ring size %d: %w", name, ringSize, err)
 	}
 	id := SourceID(len(p.sources))
-	pr := &Producer{ring: r, id: id, name: name}
+	pr := &Producer{ring: r, id: id, name: name, kind: kind}
 	p.sources = append(p.sources, pr)
 	p.byName[name] = id
 	return pr, nil
@@ -243,6 +277,9 @@ func (pr *Producer) ID() SourceID { return pr.id }
 // Name returns the source's name.
 func (pr *Producer) Name() string { return pr.name }
 
+// Kind returns the source's kind (AddSourceKind).
+func (pr *Producer) Kind() string { return pr.kind }
+
 // Dropped returns how many samples Put has dropped so far. Any goroutine.
 func (pr *Producer) Dropped() uint64 { return pr.dropped.Load() }
 
@@ -259,6 +296,7 @@ func (p *Pipeline) acquire() bool {
 		for i, s := range p.sources[1:] {
 			p.srcStat[i+1].Name = s.name
 		}
+		p.buildRanks()
 		p.regMu.Unlock()
 	}
 	return true
@@ -342,8 +380,8 @@ func (p *Pipeline) drain(now int64) {
 			continue
 		}
 		p.pending = true
-		p.ingest(a, st, maxTime)
-		p.ingest(b, st, maxTime)
+		p.ingest(a, st, now, maxTime)
+		p.ingest(b, st, now, maxTime)
 		src.ring.Release(len(a) + len(b))
 	}
 }
@@ -353,7 +391,7 @@ func (p *Pipeline) drain(now int64) {
 const minSampleTime = nsPerSec
 
 // ingest applies a batch of one source's samples. The hot path.
-func (p *Pipeline) ingest(batch []Sample, st *SourceStatus, maxTime int64) {
+func (p *Pipeline) ingest(batch []Sample, st *SourceStatus, now, maxTime int64) {
 	chs := p.ch
 	var accepted, rejected uint64
 	last := st.LastTime
@@ -378,6 +416,12 @@ func (p *Pipeline) ingest(batch []Sample, st *SourceStatus, maxTime int64) {
 		}
 		accepted++
 		last = max(last, s.Time)
+		if c.rk != 0 {
+			// Several sources of different rank: the chosen one's
+			// values alone make the history, at the publish.
+			p.offer(c, s, q, now)
+			continue
+		}
 		if s.Time >= c.latest.Time {
 			c.latest = Reading{Value: s.Value, Time: s.Time, Source: s.Source, Quality: q}
 		}
@@ -444,7 +488,10 @@ func (p *Pipeline) publish(now int64) *Snapshot {
 	s.Channels, s.hist = p.chans, p.hist
 	clear(s.Readings)
 	s.Derived = [NumDerived]Derivation{}
+	p.rechoose(now)
 	p.derive(now, s.Readings, &s.Derived)
+	p.inlineCheck(&s.HctCheck, channel.InlineHct, channel.ABGHct, channel.VBGHct)
+	p.inlineCheck(&s.HbCheck, channel.InlineHb, channel.ABGHb, channel.VBGHb)
 	for i := channel.DerivedBSA; i <= channel.DerivedRewarmRate; i++ {
 		if r := &s.Readings[i]; r.Quality == channel.OK && r.Time != 0 && now >= minSampleTime {
 			p.accumulate(&p.ch[i], i, now, r.Value)

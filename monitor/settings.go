@@ -63,6 +63,21 @@ type Settings struct {
 	// the whole hour to whatever the last values say. Default 2 s.
 	StatsMaxStep time.Duration
 
+	// SourcePriority says which source wins a channel that several sources
+	// give (docs/pipeline.md). Default DefaultSourcePriority(); nil or empty
+	// ranks no source over another (the newest sample wins).
+	SourcePriority []SourcePriority
+
+	// RoomTempC and BarometricMmHg are the theatre's air: the sweep gas
+	// flow is read at them, and VCO2 is corrected from them to STPD
+	// (physio.VCO2FactorSTPD), which then replaces Constants.VCO2Factor
+	// (so the case records the factor used). ExhaustBTPS says the exhaust
+	// capnometer reports a water-vapour-corrected reading. RoomTempC NaN
+	// turns the correction off: Constants.VCO2Factor is used as given.
+	// Defaults 21 °C, 760 mmHg, dry.
+	RoomTempC, BarometricMmHg float64
+	ExhaustBTPS               bool
+
 	// ExtraChannels are site-defined channels beyond the built-in
 	// vocabulary. They get IDs channel.Count, channel.Count+1, … in order
 	// (their ID field is ignored); names must be unique "group.field" names
@@ -109,8 +124,20 @@ func DefaultSettings() Settings {
 			OutletHigh:     37,
 			AVGradientHigh: 10,
 		},
-		StatsMaxStep: 2 * time.Second,
+		StatsMaxStep:   2 * time.Second,
+		SourcePriority: DefaultSourcePriority(),
+		RoomTempC:      21,
+		BarometricMmHg: 760,
 	}
+}
+
+// VCO2Factor returns the k_co2 the pipeline uses: physio.VCO2FactorSTPD
+// of the room's air, or Constants.VCO2Factor when RoomTempC is NaN.
+func (s *Settings) VCO2Factor() float64 {
+	if math.IsNaN(s.RoomTempC) {
+		return s.Constants.VCO2Factor
+	}
+	return physio.VCO2FactorSTPD(s.BarometricMmHg, s.RoomTempC, s.ExhaustBTPS)
 }
 
 // MaxChannels bounds the channel table (built-in plus extra channels).
@@ -146,6 +173,14 @@ func (s *Settings) Validate() error {
 	}
 	if s.StatsMaxStep < s.MaxPublishGap || s.StatsMaxStep > time.Minute {
 		bad("StatsMaxStep %v is outside MaxPublishGap–1m", s.StatsMaxStep)
+	}
+	if !math.IsNaN(s.RoomTempC) {
+		if !(s.RoomTempC >= 10 && s.RoomTempC <= 40) {
+			bad("RoomTempC %g is outside 10–40 °C", s.RoomTempC)
+		}
+		if !(s.BarometricMmHg >= 450 && s.BarometricMmHg <= 800) {
+			bad("BarometricMmHg %g is outside 450–800 mmHg", s.BarometricMmHg)
+		}
 	}
 	if err := s.Constants.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("%w: constants: %w", ErrSettings, err))
@@ -192,6 +227,22 @@ func (s *Settings) Validate() error {
 		if c.Freshness < 0 {
 			bad("extra channel %q: negative freshness", c.Name)
 		}
+	}
+	groups := map[string]bool{}
+	for _, c := range channel.All() {
+		groups[c.Group()] = true
+	}
+	for i := range s.ExtraChannels {
+		groups[s.ExtraChannels[i].Group()] = true
+	}
+	lookup := func(name string) bool {
+		if _, ok := channel.Lookup(name); ok {
+			return true
+		}
+		return seen[name]
+	}
+	if err := validatePriority(s.SourcePriority, lookup, groups); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -29,6 +29,9 @@ type Snapshot struct {
 	Derived [NumDerived]Derivation
 	// Stats are the case statistics as of Time.
 	Stats CaseStats
+	// HctCheck and HbCheck compare the in-line monitor with the newest
+	// analyser result (Pipeline.Recalibrated, docs/pipeline.md).
+	HctCheck, HbCheck InlineCheck
 	// Channels is the pipeline's channel table, indexed by ID (shared by
 	// every snapshot of a pipeline; do not modify).
 	Channels []channel.Channel

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 // Extremum is the lowest (or highest) value a statistic has seen, and where
@@ -29,10 +31,13 @@ func (e *Extremum) lower(v float64, t int64, ch channel.ID, src SourceID) {
 }
 
 // CaseStats are the cumulative values of a case (perfusion.md §2), updated at
-// every publish. They count only while the case is on bypass (a fresh pump
-// flow of at least Limits.OnBypassFlow) and only from readings that are OK and
-// fresh: an interval in which a value was missing or stale counts as neither
-// above nor below a limit.
+// every publish. The figures of perfusion count only on full bypass (the
+// case timeline's Bypass phase, Config.Phase: not weaning, circulatory
+// arrest or cerebral perfusion, as the report counts them); the temperature
+// and Hct nadirs count on the pump. Without a timeline, a fresh pump flow of
+// at least Limits.OnBypassFlow is both. Only readings that are OK and fresh
+// count: an interval in which a value was missing or stale counts as
+// neither above nor below a limit.
 //
 // Durations are integrated over the time between publishes, each interval
 // judged by the values published at its start (what the screen showed during
@@ -43,7 +48,8 @@ type CaseStats struct {
 	Limits        Limits
 	DO2iThreshold float64
 
-	// OnBypass is the time counted: pump flow ≥ Limits.OnBypassFlow.
+	// OnBypass is the time counted: full bypass (Config.Phase), or pump
+	// flow ≥ Limits.OnBypassFlow without a timeline.
 	OnBypass time.Duration
 
 	// NadirDO2i is the lowest derived DO2i on bypass.
@@ -61,7 +67,11 @@ type CaseStats struct {
 	// OutletHigh is the time with the arterial outlet temperature ≥
 	// Limits.OutletHigh.
 	OutletHigh time.Duration
-	// AVGradientHigh is the time with |A–V gradient| > Limits.AVGradientHigh.
+	// AVGradientHigh is the time with the A–V gradient outside the
+	// guideline's signed band (physio.AVGradientOutside with
+	// Limits.AVGradientHigh as its cooling and rewarming limits, the
+	// guideline's +4 °C from an outlet of 30 °C), as the report and the
+	// av_gradient_high alarm.
 	AVGradientHigh time.Duration
 
 	// NadirHct is the lowest haematocrit on bypass (RoleHct priority).
@@ -117,7 +127,13 @@ func (p *Pipeline) updateStats(now int64, readings []Reading) {
 	lim := &p.set.Limits
 	used := func(r Role) bool { return roles[r].Used() }
 	c := statConditions{time: now, do2iBelow: math.NaN()}
-	c.onBypass = used(RoleFlow) && roles[RoleFlow].Value >= lim.OnBypassFlow
+	onPump := used(RoleFlow) && roles[RoleFlow].Value >= lim.OnBypassFlow
+	c.onBypass = onPump
+	if p.phase != nil {
+		ph := p.phase(now)
+		c.onBypass = ph == timeline.Bypass
+		onPump = ph == timeline.Bypass || ph == timeline.Weaning || ph == timeline.Arrest || ph == timeline.ACP || ph == timeline.RCP
+	}
 	if c.onBypass {
 		if r := readings[channel.DerivedDO2i]; r.OK() {
 			c.do2iBelow = max(st.DO2iThreshold-r.Value, 0)
@@ -127,8 +143,16 @@ func (p *Pipeline) updateStats(now int64, readings []Reading) {
 		c.svo2Low = used(RoleSvO2) && roles[RoleSvO2].Value < lim.SvO2Low
 		c.outletHigh = used(RoleArterialOutlet) && roles[RoleArterialOutlet].Value >= lim.OutletHigh
 		if r := readings[channel.DerivedAVGradient]; r.OK() {
-			c.gradHigh = math.Abs(r.Value) > lim.AVGradientHigh
+			outlet := math.NaN()
+			if used(RoleArterialOutlet) {
+				outlet = roles[RoleArterialOutlet].Value
+			}
+			band := physio.GuidelineAVGradientBand
+			band.Cooling, band.Rewarming = lim.AVGradientHigh, lim.AVGradientHigh
+			c.gradHigh = physio.AVGradientOutside(r.Value, outlet, band)
 		}
+	}
+	if onPump {
 		if h := &roles[RoleHct]; h.Used() {
 			st.NadirHct.lower(h.Value, h.Time, h.Channel, h.Source)
 		}

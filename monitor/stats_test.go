@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 // TestCaseStats runs an 11-minute case second by second: a minute before
@@ -58,7 +60,8 @@ func TestCaseStats(t *testing.T) {
 		{"MAPBelow", st.MAPBelow, 180 * time.Second},
 		{"SvO2Below", st.SvO2Below, 120 * time.Second},
 		{"OutletHigh", st.OutletHigh, 60 * time.Second},
-		{"AVGradientHigh", st.AVGradientHigh, 60 * time.Second},
+		// +4.5 °C at 300–360 (outlet ≥ 30 °C: beyond +4) and +11 °C at 400–460
+		{"AVGradientHigh", st.AVGradientHigh, 120 * time.Second},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -167,5 +170,66 @@ func TestRestoreStats(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("after the restore:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// With the case timeline (Config.Phase), the figures of perfusion count on
+// full bypass only: a deep hypothermic circulatory arrest (flow 0 on
+// purpose) adds no DO2i nadir of 0 and no minutes of low MAP, while the
+// arrest's temperature is the case's lowest (issue 16, one definition of
+// "on bypass" with the report).
+func TestCaseStatsFollowThePhase(t *testing.T) {
+	set := DefaultSettings()
+	set.HistoryDuration = time.Hour
+	clk := clock.NewManual(t0)
+	phase := func(ts int64) timeline.Phase {
+		switch sec := (ts - t0.UnixNano()) / 1e9; {
+		case sec < 60:
+			return timeline.PreBypass
+		case sec < 300, sec >= 400 && sec < 600:
+			return timeline.Bypass
+		case sec < 400:
+			return timeline.Arrest
+		}
+		return timeline.OffBypass
+	}
+	p, err := New(Config{Clock: clk, Settings: set, Phase: phase})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := &testPipeline{Pipeline: p, t: t, clk: clk, src: map[string]*Producer{}}
+	for _, name := range allSources {
+		pr, err := p.AddSource(name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp.src[name] = pr
+	}
+	var s *Snapshot
+	for sec := 0; sec <= 660; sec++ {
+		at := time.Duration(sec) * time.Second
+		arrest := sec >= 300 && sec < 400
+		tp.putCase(at, channel.PumpFlow, channel.PatientMAP, channel.TempNasopharyngeal)
+		flow, mapv, naso := 4.4, 65.0, 32.0
+		if arrest {
+			flow, mapv, naso = 0, 12, 18
+		}
+		tp.put("pump", channel.PumpFlow, at, flow)
+		tp.put("monitor", channel.PatientMAP, at, mapv)
+		tp.put("monitor", channel.TempNasopharyngeal, at, naso)
+		s = tp.step(at)
+	}
+	st := s.Stats
+	if st.OnBypass != 440*time.Second {
+		t.Errorf("OnBypass = %v, want 440 s of full flow", st.OnBypass)
+	}
+	if st.MAPBelow != 0 {
+		t.Errorf("MAPBelow = %v: the arrest's MAP counted", st.MAPBelow)
+	}
+	if !st.NadirDO2i.Valid() || st.NadirDO2i.Value < 100 {
+		t.Errorf("NadirDO2i = %+v: the arrest's zero flow counted", st.NadirDO2i)
+	}
+	if st.LowestTemp.Value != 18 {
+		t.Errorf("LowestTemp = %+v, want the arrest's 18 °C", st.LowestTemp)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"gioui.org/op"
 
 	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/ui/theme"
 	"github.com/pumpside/pumpside/ui/view"
 )
@@ -47,6 +49,9 @@ type (
 
 	SpecimenPrompt = view.SpecimenPrompt
 	AssignSpecimen = view.AssignSpecimen
+
+	RecordEntries = view.RecordEntries
+	SetupTab      = view.SetupTab
 )
 
 // Options configure a Console.
@@ -70,6 +75,10 @@ type Options struct {
 	// CardioplegiaInterval is the re-dose interval the cardioplegia timer
 	// counts down to; zero means view.DefaultCardioplegiaInterval (20 min).
 	CardioplegiaInterval time.Duration
+	// GasStrategy and GasCorrection: how the arterial blood gas is shown
+	// while the patient is cooled (view.Options).
+	GasStrategy   physio.GasStrategy
+	GasCorrection *physio.GasCorrection
 	// State returns what the console shows besides the snapshot: alarms,
 	// devices, events, replay, set-up. It is called once per frame on the
 	// console's goroutine; the State it returns must not change afterwards
@@ -82,6 +91,12 @@ type Options struct {
 	// goroutine that owns the alarm engine or the record, and publish the
 	// resulting State; the window redraws on the next Invalidate.
 	OnAction func(Action)
+	// Zone is the theatre's time zone for every time of day shown; nil
+	// means time.Local. Units are the site's display units (gases, Hb,
+	// glucose); Preset the site's usual set-up entries. See view.Options.
+	Zone   *time.Location
+	Units  site.Units
+	Preset []entry.Entry
 }
 
 // Console is the console's state across frames: the theme and the screens.
@@ -107,6 +122,8 @@ func NewConsole(opts Options) *Console {
 		screens: view.NewScreens(view.Options{
 			CaseStart: opts.CaseStart, StaleAfter: opts.StaleAfter, Constants: opts.Constants,
 			CardioplegiaInterval: opts.CardioplegiaInterval, OnAction: opts.OnAction,
+			GasStrategy: opts.GasStrategy, GasCorrection: opts.GasCorrection,
+			Zone: opts.Zone, Units: opts.Units, Preset: opts.Preset,
 		}),
 	}
 }

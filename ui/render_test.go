@@ -7,10 +7,12 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/ui/theme"
 	"github.com/pumpside/pumpside/ui/view"
 )
@@ -69,16 +71,32 @@ func TestGolden(t *testing.T) {
 		{"setup-1920x1080", snap, st, view.ScreenSetup, false, now, image.Pt(1920, 1080)},
 		{"replay-1920x1080", snap, &replay, view.ScreenMonitor, false, now, image.Pt(1920, 1080)},
 		{"trends-light-1280x800", snap, st, view.ScreenTrends, true, now, image.Pt(1280, 800)},
+		// The set-up screen's case record and blood gas pages: a site with
+		// a preset, gases in kPa and Hb in g/L (goldenSite).
+		{"setup-record-1920x1080", snap, st, view.ScreenSetup, false, now, image.Pt(1920, 1080)},
+		{"setup-gas-1280x800", snap, st, view.ScreenSetup, false, now, image.Pt(1280, 800)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			opts := Options{CaseStart: caseStart}
+			opts := Options{CaseStart: caseStart, Zone: time.UTC}
 			if tc.light {
 				opts.Theme = theme.NewLight()
+			}
+			tab := view.TabPatient
+			switch {
+			case strings.HasPrefix(tc.name, "setup-record"):
+				tab = view.TabRecord
+			case strings.HasPrefix(tc.name, "setup-gas"):
+				tab = view.TabBloodGas
+			}
+			if tab != view.TabPatient {
+				site := goldenSite(t)
+				opts.Units, opts.Preset = site.Units, site.Preset
 			}
 			c := NewConsole(opts)
 			c.SetState(func() *State { return tc.st })
 			c.SetScreen(tc.screen)
+			c.Screens().Setup.SetTab(tab)
 			img := renderOrSkip(t, c, tc.snap, tc.now, tc.size)
 			path := filepath.Join("testdata", tc.name+".png")
 			bad := filepath.Join("testdata", tc.name+"-bad.png")
@@ -166,4 +184,15 @@ func TestRenderBadSize(t *testing.T) {
 			t.Errorf("Render at %v: no error", sz)
 		}
 	}
+}
+
+// goldenSite is the site of the set-up pages' golden images: the example
+// site file of docs/site.md.
+func goldenSite(t *testing.T) *site.Config {
+	t.Helper()
+	c, err := site.Load(filepath.Join("..", "monitor", "site", "testdata", "site.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

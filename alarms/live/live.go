@@ -150,6 +150,12 @@ func (r *Runner) SetLimit(id string, limit float64) (<-chan error, error) {
 	return r.do(func(now time.Time) error { return r.cfg.Engine.SetLimit(now, id, limit) })
 }
 
+// SetBaseline queues a new baseline of a fall_pct rule (the recorded
+// pre-induction NIRS baseline).
+func (r *Runner) SetBaseline(id string, baseline float64) (<-chan error, error) {
+	return r.do(func(now time.Time) error { return r.cfg.Engine.SetBaseline(now, id, baseline) })
+}
+
 // SetBand queues a change of the band of an outside-band rule.
 func (r *Runner) SetBand(id string, low, high float64) (<-chan error, error) {
 	return r.do(func(now time.Time) error { return r.cfg.Engine.SetBand(now, id, low, high) })
@@ -188,6 +194,14 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// StepSafe is Step for a caller that paces the runner itself instead of
+// Run: the built-in simulated case, which advances its pipeline and its
+// alarms together, a second of case time at a time, so that a sped-up run
+// evaluates exactly what its replay does. As under Run, a panic in the
+// evaluation becomes the alarm system's failure; StepSafe then returns
+// ErrFailed, and the caller stops stepping. Never call it while Run runs.
+func (r *Runner) StepSafe() error { return r.safeStep() }
 
 // safeStep is Step that turns a panic (a bug, or a profile the engine
 // cannot evaluate) into the alarm system's failure: the runner stops, the

@@ -92,12 +92,7 @@ func runAuditBenchmark(ctx context.Context, args []string, stdout, stderr io.Wri
 		if err != nil {
 			return fail(2, "%v", err)
 		}
-		team, err := caseTeam(c, p)
-		if err != nil {
-			fmt.Fprintf(stderr, "pumpside audit: %s: %v\n", p, err)
-			continue
-		}
-		cases = append(cases, report.BenchmarkCase{Summary: s, Team: team, Quality: report.EvaluateQuality(c, s, inds)})
+		cases = append(cases, report.BenchmarkCase{Summary: s, Quality: report.EvaluateQuality(c, s, inds)})
 	}
 	if len(cases) == 0 {
 		return fail(2, "%s: no usable case file (*.case) in the period", pos[0])

@@ -176,6 +176,9 @@ const (
 	needsBSA  = "--height-cm --weight-kg"
 	needsFI   = "--flow-lpm " + needsBSA
 	needsCaO2 = "--hb --sao2 --pao2"
+	// Delivery takes CaO2 without PaO2 too, its dissolved term omitted
+	// (physio.Result.CaO2DissolvedOmitted).
+	needsDelivery = "--hb --sao2 (--pao2 optional)"
 )
 
 // calcOutputs is in the order of the table and of the JSON keys.
@@ -184,16 +187,16 @@ var calcOutputs = []calcOutput{
 	{"flow_index", "Flow index", channel.LitrePerMinPerM2, 2, needsFI, func(r *physio.Result) float64 { return r.FlowIndex }},
 	{"svr", "SVR", channel.DynSCm5, 0, "--map --cvp --flow-lpm (> 0)", func(r *physio.Result) float64 { return r.SVR }},
 	{"svri", "SVRI", channel.DynSCm5M2, 0, "--map --cvp --flow-lpm (> 0) " + needsBSA, func(r *physio.Result) float64 { return r.SVRI }},
-	{"cao2", "CaO2", channel.MLPerDL, 1, needsCaO2, func(r *physio.Result) float64 { return r.CaO2 }},
+	{"cao2", "CaO2", channel.MLPerDL, 1, needsDelivery, func(r *physio.Result) float64 { return r.CaO2 }},
 	{"cvo2", "CvO2", channel.MLPerDL, 1, "--hb --svo2 (--pvo2 optional)", func(r *physio.Result) float64 { return r.CvO2 }},
-	{"do2", "DO2", channel.MLPerMin, 0, "--flow-lpm " + needsCaO2, func(r *physio.Result) float64 { return r.DO2 }},
-	{"do2i", "DO2i", channel.MLPerMinPerM2, 0, needsFI + " " + needsCaO2, func(r *physio.Result) float64 { return r.DO2i }},
+	{"do2", "DO2", channel.MLPerMin, 0, "--flow-lpm " + needsDelivery, func(r *physio.Result) float64 { return r.DO2 }},
+	{"do2i", "DO2i", channel.MLPerMinPerM2, 0, needsFI + " " + needsDelivery, func(r *physio.Result) float64 { return r.DO2i }},
 	{"vo2", "VO2", channel.MLPerMin, 0, "--flow-lpm " + needsCaO2 + " --svo2", func(r *physio.Result) float64 { return r.VO2 }},
 	{"vo2i", "VO2i", channel.MLPerMinPerM2, 0, needsFI + " " + needsCaO2 + " --svo2", func(r *physio.Result) float64 { return r.VO2i }},
 	{"o2er_pct", "O2ER", channel.Percent, 1, needsCaO2 + " --svo2", func(r *physio.Result) float64 { return r.O2ERPct }},
 	{"vco2", "VCO2", channel.MLPerMin, 0, "--sweep-lpm --exhaust-co2", func(r *physio.Result) float64 { return r.VCO2 }},
 	{"vco2i", "VCO2i", channel.MLPerMinPerM2, 1, "--sweep-lpm --exhaust-co2 " + needsBSA, func(r *physio.Result) float64 { return r.VCO2i }},
-	{"do2i_vco2i", "DO2i/VCO2i", channel.Ratio, 2, needsFI + " " + needsCaO2 + " --sweep-lpm (> 0) --exhaust-co2 (> 0)", func(r *physio.Result) float64 { return r.DO2iVCO2i }},
+	{"do2i_vco2i", "DO2i/VCO2i", channel.Ratio, 2, needsFI + " " + needsDelivery + " --sweep-lpm (> 0) --exhaust-co2 (> 0)", func(r *physio.Result) float64 { return r.DO2iVCO2i }},
 	{"rq", "RQ", channel.Ratio, 2, "--sweep-lpm --exhaust-co2 --flow-lpm " + needsCaO2 + " --svo2 (VO2 > 0)", func(r *physio.Result) float64 { return r.RQ }},
 	{"predicted_hct_pct", "Predicted Hct on bypass", channel.Percent, 1, "--hct-pre --weight-kg --prime-ml --fluids-ml --cardioplegia-ml --rap-ml (0 if none)", func(r *physio.Result) float64 { return r.PredictedHctPct }},
 }
@@ -293,6 +296,9 @@ func runCalc(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		if res.CvO2DissolvedAssumedZero {
 			fmt.Fprintln(stderr, "pumpside calc: note: "+pvo2Note)
 		}
+		if res.CaO2DissolvedOmitted {
+			fmt.Fprintln(stderr, "pumpside calc: note: "+pao2Note)
+		}
 	} else {
 		err = writeCalcTable(stdout, &res, c, consts, givenInputs(inputs))
 	}
@@ -304,6 +310,8 @@ func runCalc(_ context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 const pvo2Note = "--pvo2 not given: CvO2 (and VO2, VO2i, O2ER, RQ from it) takes dissolved O2 as 0, as HemoSphere does"
+
+const pao2Note = "--pao2 not given: CaO2, DO2, DO2i and DO2i/VCO2i omit the dissolved O2 (they read low, on the safe side); VO2, VO2i, O2ER and RQ need it"
 
 // constantError turns a Constants.Validate error into the one line naming
 // the flag.
@@ -383,6 +391,10 @@ func writeCalcTable(w io.Writer, res *physio.Result, c physio.Constants, consts 
 			if res.CvO2DissolvedAssumedZero {
 				label += " *"
 			}
+		case "cao2", "do2", "do2i", "do2i_vco2i":
+			if res.CaO2DissolvedOmitted {
+				label += " +"
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", label, fmtFixed(v, o.decimals), o.unit)
 	}
@@ -405,6 +417,9 @@ func writeCalcTable(w io.Writer, res *physio.Result, c physio.Constants, consts 
 	}
 	if res.CvO2DissolvedAssumedZero {
 		fmt.Fprintf(w, "\n* %s.\n", pvo2Note)
+	}
+	if res.CaO2DissolvedOmitted {
+		fmt.Fprintf(w, "\n+ %s.\n", pao2Note)
 	}
 
 	// An input given but used by no value shown means another input is

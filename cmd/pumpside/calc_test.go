@@ -129,7 +129,7 @@ func TestCalcKeyPresence(t *testing.T) {
 	for _, o := range calcOutputs {
 		var needs []string
 		for _, f := range o.needFlags() {
-			if f != "--pvo2" { // optional
+			if f != "--pvo2" && !(f == "--pao2" && strings.Contains(o.needs, "(--pao2 optional)")) { // optional
 				needs = append(needs, strings.TrimPrefix(f, "--"))
 			}
 		}
@@ -375,4 +375,26 @@ func TestCalcTable(t *testing.T) {
 	assert.Regexp(t, `Hüfner k_Hb\s+1\.39\s+mL O2/g \(--hufner\)`, out)
 	assert.Regexp(t, `--map\s+SVR needs --map --cvp --flow-lpm`, out)
 	assert.NotContains(t, out, "--pvo2 not given")
+}
+
+// Without --pao2, DO2i is computed from the bound oxygen alone and the
+// note says so; VO2i is not given.
+func TestCalcWithoutPaO2(t *testing.T) {
+	var all []string
+	for n := range fullArgs {
+		if n != "pao2" {
+			all = append(all, n)
+		}
+	}
+	code, out, errb := runCalcArgs(t, append([]string{"--json"}, argsFor(all...)...)...)
+	require.Equal(t, 0, code)
+	var m map[string]float64
+	require.NoError(t, json.Unmarshal([]byte(out), &m))
+	assert.Contains(t, m, "do2i")
+	assert.NotContains(t, m, "vo2i")
+	assert.Contains(t, errb, "--pao2 not given")
+	code, table, _ := runCalcArgs(t, argsFor(all...)...)
+	require.Equal(t, 0, code)
+	assert.Contains(t, table, "DO2i +")
+	assert.Contains(t, table, "+ --pao2 not given")
 }

@@ -131,12 +131,7 @@ func runCasebook(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if err != nil {
 			return fail(2, "%v", err)
 		}
-		team, err := caseTeam(c, p)
-		if err != nil {
-			fmt.Fprintf(stderr, "pumpside casebook: %s: %v\n", p, err)
-			continue
-		}
-		if e, ok := report.CasebookEntryFor(c, s, team, cb.Name); ok {
+		if e, ok := report.CasebookEntryFor(c, s, cb.Name); ok {
 			cb.Entries = append(cb.Entries, e)
 		}
 	}

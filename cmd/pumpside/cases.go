@@ -27,14 +27,21 @@ func init() {
 func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := newFlagSet("cases", "[DIR]",
 		"Lists the case files (*.case, docs/format/case.md) in DIR (default: the current\n"+
-			"directory), oldest first: file, case id, start (UTC), duration, size, events,\n"+
+			"directory), oldest first: file, case id, start (in the theatre's zone: --tz, else\n"+
+			"the site file's, else the machine's), duration, size, events,\n"+
 			"alarm transitions, bookmarks, and bad lines if any.\n"+
 			"Exit status: 0 when the directory was read (even with no case in it), 1 when a\n"+
 			"case file cannot be read, 2 on bad usage or a directory that cannot be listed.", stdout, stderr)
+	sf := addSiteFlags(fl)
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {
 		return code
 	}
+	cfg, ok := sf.load("cases", stderr)
+	if !ok {
+		return 2
+	}
+	loc := cfg.Location()
 	if len(pos) > 1 {
 		fmt.Fprintf(stderr, "pumpside cases: one directory at most, got %d\n", len(pos))
 		return 2
@@ -78,11 +85,11 @@ func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].sum.Start < rows[j].sum.Start })
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FILE\tCASE\tSTART (UTC)\tDURATION\tSIZE\tEVENTS\tALARMS\tBOOKMARKS\tBAD LINES")
+	fmt.Fprintln(tw, "FILE\tCASE\tSTART\tDURATION\tSIZE\tEVENTS\tALARMS\tBOOKMARKS\tBAD LINES")
 	for _, r := range rows {
 		start := "-"
 		if r.sum.Lines > 0 {
-			start = time.Unix(0, r.sum.Start).UTC().Format("2006-01-02 15:04:05")
+			start = time.Unix(0, r.sum.Start).In(loc).Format("2006-01-02 15:04:05 MST")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", r.name, or(r.sum.Case, "-"), start,
 			r.sum.Duration().Round(time.Second), humanBytes(r.size), r.sum.Events, r.sum.Alarms, r.sum.Bookmarks, r.sum.BadLines)

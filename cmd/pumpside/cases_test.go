@@ -24,11 +24,15 @@ func TestCasesListsDirectory(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	require.Len(t, lines, 4, out)
-	assert.Regexp(t, `^FILE\s+CASE\s+START \(UTC\)\s+DURATION\s+SIZE\s+EVENTS\s+ALARMS\s+BOOKMARKS\s+BAD LINES$`, lines[0])
-	// Oldest first.
-	assert.Regexp(t, `^foreign-6s-inline\.case\s+OLD-17\s+2023-11-14 22:13:20\s+6s\s+1\.5 KiB\s+1\s+0\s+0\s+0$`, lines[1])
-	assert.Regexp(t, `^bad-lines\.case\s+C-bad\s+2026-03-01 08:00:00\s+3s\s+362 B\s+0\s+0\s+0\s+4$`, lines[2])
-	assert.Regexp(t, `^example\.case\s+C-2026-0301-A\s+2026-03-01 08:00:00\s+26m40s\s+\S+ KiB\s+7\s+3\s+1\s+0$`, lines[3])
+	assert.Regexp(t, `^FILE\s+CASE\s+START\s+DURATION\s+SIZE\s+EVENTS\s+ALARMS\s+BOOKMARKS\s+BAD LINES$`, lines[0])
+	// Oldest first; the start in the zone (UTC here: TestMain), with it.
+	assert.Regexp(t, `^foreign-6s-inline\.case\s+OLD-17\s+2023-11-14 22:13:20 UTC\s+6s\s+1\.5 KiB\s+1\s+0\s+0\s+0$`, lines[1])
+	assert.Regexp(t, `^bad-lines\.case\s+C-bad\s+2026-03-01 08:00:00 UTC\s+3s\s+362 B\s+0\s+0\s+0\s+4$`, lines[2])
+	assert.Regexp(t, `^example\.case\s+C-2026-0301-A\s+2026-03-01 08:00:00 UTC\s+26m40s\s+\S+ KiB\s+7\s+3\s+1\s+0$`, lines[3])
+	// The theatre's zone.
+	code, out, errs = run("cases", dir, "--tz", "Europe/Paris")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "2026-03-01 09:00:00 CET")
 }
 
 func TestCasesEmptyAndMissing(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,7 +53,11 @@ func TestSessionPublishesLiveState(t *testing.T) {
 	assert.Equal(t, "bypass", l.Phase, "40 min into the routine case")
 	assert.Equal(t, 40*time.Minute, l.Case)
 	assert.Positive(t, l.Bypass)
-	assert.Equal(t, 280.0, l.DO2iThreshold)
+	// The DO2i threshold in force: do2i_low's 280, scaled to the cooled
+	// patient's temperature (q10 = 2, issue 16).
+	naso := s.p.Latest().Reading(channel.TempNasopharyngeal)
+	require.True(t, naso.OK())
+	assert.InDelta(t, 280*math.Pow(2, (naso.Value-37)/10), l.DO2iThreshold, 1e-6)
 }
 
 // testConsole is a console session on the built-in case, in real time,
@@ -268,15 +273,16 @@ func TestCentralEndToEnd(t *testing.T) {
 			checked++
 		}
 		assert.GreaterOrEqual(t, checked, 7, "%s: values checked", c.theatre)
+		assert.NotRegexp(t, `(target ≥|below) [0-9]+\.`, tl.Text, "%s: the DO2i target is shown in whole mL/min/m²", c.theatre)
 		t.Logf("%s: %d values on the page match the console's record", c.theatre, checked)
 	}
 
-	// The instructor pulls the left NIRS sensor in Theatre 1.
+	// The instructor unplugs the in-line monitor's cable in Theatre 1.
 	c1 := consoles[0]
-	const alarmID = "no_data/nirs.left"
+	const alarmID = "device_lost/sim.inline"
 	var tout, terr bytes.Buffer
 	triggered := time.Now()
-	require.Equal(t, 0, dispatch(context.Background(), []string{"sim", "trigger", "--addr", c1.control, "sensor-disconnect"}, &tout, &terr), terr.String())
+	require.Equal(t, 0, dispatch(context.Background(), []string{"sim", "trigger", "--addr", c1.control, "cable-unplugged"}, &tout, &terr), terr.String())
 	var raised time.Time // when the console showed it
 	var shown time.Time
 	ok = waitFor(30*time.Second, func() bool {
@@ -299,7 +305,9 @@ func TestCentralEndToEnd(t *testing.T) {
 	require.False(t, raised.IsZero(), "the console raised no %s", alarmID)
 	t.Logf("alarm %s: on the console %.1f s after the trigger, on the page %.1f s after the console (%.1f s after the trigger)",
 		alarmID, raised.Sub(triggered).Seconds(), shown.Sub(raised).Seconds(), shown.Sub(triggered).Seconds())
-	assert.Less(t, shown.Sub(triggered), 10*time.Second, "the alarm appears within 10 s of the trigger")
+	// The console raises it after 3 silent intervals of the in-line
+	// monitor (device_lost); the page's own part is what issue 15 bounds.
+	assert.Less(t, raised.Sub(triggered), 3*sim.Inline.Interval()+2*time.Second, "the console raises it after 3 silent intervals")
 	assert.Less(t, shown.Sub(raised), 10*time.Second, "the alarm appears within 10 s of the console raising it")
 
 	// Theatre 3's console stops.

@@ -30,7 +30,7 @@ type caseOutcome struct {
 	Summary map[string]string `json:"summary"`
 }
 
-var summaryKeys = []string{"height_cm", "weight_kg", "bsa_m2", "sex", "bypass_min", "nadir_do2i",
+var summaryKeys = []string{"height_cm", "weight_kg", "bsa_m2", "sex", "bypass_min", "full_flow_min", "nadir_do2i",
 	"do2i_below_min", "alarms_high", "alarms_medium", "alarms_low", "missing_items"}
 
 // TestConformanceCaseFiles replays every case file of
@@ -39,13 +39,13 @@ var summaryKeys = []string{"height_cm", "weight_kg", "bsa_m2", "sex", "bypass_mi
 // expected.json beside it. CONFORMANCE_UPDATE=1 rewrites the expected
 // files: read every line of the diff.
 func TestConformanceCaseFiles(t *testing.T) {
-	dirs, err := filepath.Glob("../../testdata/conformance/case/*")
+	dirs, err := filepath.Glob("../../testdata/conformance/case/*/input.case")
 	require.NoError(t, err)
 	require.NotEmpty(t, dirs)
 	t.Setenv(siteSecretEnv, "conformance-site-secret")
-	for _, dir := range dirs {
+	for _, in := range dirs {
+		dir := filepath.Dir(in)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			in := filepath.Join(dir, "input.case")
 			tmp := t.TempDir()
 			dcsv, ajson := filepath.Join(tmp, "d.csv"), filepath.Join(tmp, "a.jsonl")
 			code, _, errs := run("replay", in, "--headless", "--speed", "max", "--derived-out", dcsv, "--alarms-out", ajson)

@@ -15,6 +15,7 @@ import (
 	_ "github.com/pumpside/pumpside/devices/invos"
 	_ "github.com/pumpside/pumpside/devices/masimo"
 	_ "github.com/pumpside/pumpside/devices/nonin"
+	_ "github.com/pumpside/pumpside/devices/s5"
 	"github.com/pumpside/pumpside/monitor/channel"
 )
 

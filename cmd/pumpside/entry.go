@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
 )
@@ -31,8 +33,14 @@ var eventNow = time.Now
 const eventUsage = `Usage: pumpside event add|edit|list CASEFILE [flags]
 
   add   records an entry:  --kind drug --name heparin --dose 30000 --unit IU --route iv --who jd
+                           --kind blood_gas --sample arterial --at 09:15 --ph 7.38 --pco2 5.3 --k 4.6 --who jd
+                           --kind disposable --item oxygenator --lot 2611-0042A --from-preset --who jd
   edit  corrects one:      --target TIME [--at TIME|--ago DUR] [fields] [--text T] [--void|--restore] --who jd
   list  shows the entries as they stand, marks the edited and voided ones, and their history
+
+Times are shown in the theatre's zone (--tz, else the site file's, else the machine's);
+--at takes RFC 3339 or a time of day on that clock (09:15). Blood gas results are typed in
+the site's units (docs/site.md) and stored in the channels' (docs/channels.md).
 
 The case file is only appended to (docs/format/case.md, "Entry identity and edits"):
 an edit is a new line naming the entry it corrects by its time; nothing is rewritten.
@@ -69,7 +77,7 @@ type fieldFlags struct {
 	set  map[string]bool    // keys given
 }
 
-var fieldAliases = map[string]string{"volume": "volume_ml", "temp": "temp_c"}
+var fieldAliases = map[string]string{"volume": "volume_ml", "temp": "temp_c", "rap": "rap_ml"}
 
 func addFieldFlags(fl *flagSet) *fieldFlags {
 	ff := &fieldFlags{vals: map[string]*string{}, set: map[string]bool{}}
@@ -91,7 +99,13 @@ func addFieldFlags(fl *flagSet) *fieldFlags {
 		}
 	}
 	for _, key := range keys {
-		ff.vals[key] = fl.String(strings.ReplaceAll(key, "_", "-"), "", strings.Join(help[key], "; "))
+		name := strings.ReplaceAll(key, "_", "-")
+		if fl.Lookup(name) != nil {
+			// A flag of the command itself (edit's --target, which is
+			// also a specimen entry's field): the command's meaning wins.
+			continue
+		}
+		ff.vals[key] = fl.String(name, "", strings.Join(help[key], "; "))
 	}
 	for alias, key := range fieldAliases {
 		fl.Var(aliasValue{ff.vals[key]}, alias, "same as --"+strings.ReplaceAll(key, "_", "-"))
@@ -171,10 +185,16 @@ func sortedSet(m map[string]bool) []string {
 	return out
 }
 
-// parseTime reads an RFC 3339 time or Unix ns.
+// parseTime reads an RFC 3339 time or Unix ns. A zone abbreviation after
+// the time, as the event commands print them ("...+01:00 CET"), is
+// ignored: the offset says it.
 func parseTime(s string) (int64, error) {
+	s = strings.TrimSpace(s)
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
 		return n, nil
+	}
+	if t, _, cut := strings.Cut(s, " "); cut {
+		s = t
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -183,16 +203,19 @@ func parseTime(s string) (int64, error) {
 	return t.UnixNano(), nil
 }
 
-// whenFlags are --at and --ago.
+// whenFlags are --at and --ago; loc is the theatre's zone for a time of
+// day.
 type whenFlags struct {
 	at  *string
 	ago *time.Duration
+	loc *time.Location
 }
 
 func addWhenFlags(fl *flagSet, what string) whenFlags {
 	return whenFlags{
-		at:  fl.String("at", "", what+" at `TIME` (RFC 3339, e.g. 2026-03-02T09:15:00Z)"),
+		at:  fl.String("at", "", what+" at `TIME` (RFC 3339, e.g. 2026-03-02T09:15:00Z, or a time of day in the theatre's zone: 09:15)"),
 		ago: fl.Duration("ago", 0, what+" this long before now (5m, 1h30m)"),
+		loc: time.Local,
 	}
 }
 
@@ -207,9 +230,13 @@ func (w whenFlags) resolve(fl *flagSet, kind string, now int64) (t int64, given 
 	case at && ago:
 		return 0, false, errors.New("give --at or --ago, not both")
 	case at:
+		if t, ok := clockAt(strings.TrimSpace(*w.at), time.Unix(0, now), w.loc, entry.DefaultSkew); ok {
+			return t, true, nil
+		}
 		t, err := parseTime(*w.at)
 		if err != nil {
-			return 0, false, &entry.FieldError{Kind: kind, Field: "time", Value: strconv.Quote(*w.at), Reason: "is not a time", Allowed: "RFC 3339 (2026-03-02T09:15:00Z) or Unix ns"}
+			return 0, false, &entry.FieldError{Kind: kind, Field: "time", Value: strconv.Quote(*w.at), Reason: "is not a time",
+				Allowed: "RFC 3339 (2026-03-02T09:15:00Z), Unix ns, or a time of day (09:15, 09:15:30) in " + w.loc.String()}
 		}
 		return t, true, nil
 	case ago:
@@ -276,10 +303,15 @@ func (ce *caseEvents) unique(t int64) int64 {
 	return t
 }
 
+// operatorSource is the source of what the operator types in, as the
+// console names it: manual blood gas results are its samples.
+const operatorSource = "operator"
+
 // appendEvent appends one event line with the case file writer (which
-// repairs a torn tail first) and waits until it is on disk.
-func appendEvent(cmd, path, caseID string, ev record.Event, stderr io.Writer) int {
-	w, err := record.Open(path, record.Options{Case: caseID})
+// repairs a torn tail first), after the entry's samples if any (source
+// operator: a manual blood gas's results), and waits until it is on disk.
+func appendEvent(cmd, path, caseID string, ev record.Event, stderr io.Writer, samples ...monitor.Sample) int {
+	w, err := record.Open(path, record.Options{Case: caseID, Sources: []string{"", operatorSource}})
 	if err != nil {
 		fmt.Fprintf(stderr, "pumpside %s: %v\n", cmd, err)
 		return 1
@@ -287,7 +319,15 @@ func appendEvent(cmd, path, caseID string, ev record.Event, stderr io.Writer) in
 	if r := w.Status().Repaired; r.Bytes > 0 {
 		fmt.Fprintf(stderr, "pumpside %s: %s: cut a torn last line (%d bytes) before appending\n", cmd, path, r.Bytes)
 	}
-	err = w.AddEvent(ev)
+	for _, smp := range samples {
+		smp.Source = 1 // operatorSource
+		if !w.Sample(smp) {
+			err = fmt.Errorf("sample %s not queued", smp.Channel)
+		}
+	}
+	if err == nil {
+		err = w.AddEvent(ev)
+	}
 	if err == nil {
 		err = w.Flush()
 	}
@@ -319,12 +359,20 @@ func runEventAdd(args []string, stdout, stderr io.Writer) int {
 	kind := fl.String("kind", "", "entry `KIND` (see above)")
 	who := fl.String("who", "", "who gives or enters it (initials; required)")
 	text := fl.String("text", "", "free text (default: made from the fields)")
+	preset := fl.Bool("from-preset", false, "fill the fields not given from the site file's preset of the kind (a disposable's by --item, a fluid's or drug's by --name)")
 	when := addWhenFlags(fl, "happened")
+	sf := addSiteFlags(fl)
 	ff := addFieldFlags(fl)
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {
 		return code
 	}
+	cfg, ok := sf.load(cmd, stderr)
+	if !ok {
+		return 2
+	}
+	when.loc = cfg.Location()
+	model := entry.Model{Zone: cfg.Location()}
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "pumpside %s: one CASEFILE is required, got %d\n", cmd, len(pos))
 		return 2
@@ -347,21 +395,45 @@ func runEventAdd(args []string, stdout, stderr io.Writer) int {
 	if e.Num, e.Str, err = ff.apply(*kind, nil, nil); err != nil {
 		return refuse(cmd, stderr, err)
 	}
+	if *preset && !cfg.Fill(&e) {
+		fmt.Fprintf(stderr, "pumpside %s: the site file has no preset for this %s; nothing filled\n", cmd, *kind)
+	}
 	ce, code := readCaseEvents(cmd, pos[0], stderr)
 	if ce == nil {
 		return code
 	}
 	entry.Normalize(&e)
-	if err := entry.Validate(e, ce.start, now); err != nil {
+	if err := cfg.Units.BloodGasStored(&e); err != nil {
+		return refuse(cmd, stderr, err)
+	}
+	entry.CompleteCardioplegia(&e, cfg.Solutions)
+	if err := model.Validate(e, ce.start, now); err != nil {
 		return refuse(cmd, stderr, err)
 	}
 	e.Time = ce.unique(e.Time)
+	var assigned []monitor.Sample
+	if e.Kind == entry.KindSpecimen {
+		if assigned, err = specimenResult(pos[0], &e); err != nil {
+			return refuse(cmd, stderr, err)
+		}
+	}
 	ev := e.Event()
-	if code := appendEvent(cmd, pos[0], ce.caseID, ev, stderr); code != 0 {
+	if code := appendEvent(cmd, pos[0], ce.caseID, ev, stderr, append(assigned, entrySamples(e)...)...); code != 0 {
 		return code
 	}
-	fmt.Fprintf(stdout, "recorded %s at %s: %s\n", e.Kind, entry.FormatTime(e.Time), ev.Text)
+	fmt.Fprintf(stdout, "recorded %s at %s: %s\n", e.Kind, model.FormatTime(e.Time), ev.Text)
 	return 0
+}
+
+// entrySamples are the samples an entry puts on channels from the
+// operator's source (source 1 of appendEvent's writer): a manual blood
+// gas's results, on abg.* or vbg.*, at the entry's time.
+func entrySamples(e entry.Entry) []monitor.Sample {
+	var out []monitor.Sample
+	for _, r := range entry.BloodGasResults(e) {
+		out = append(out, monitor.Sample{Time: e.Time, Source: 1, Channel: r.Channel, Value: r.Value, Quality: channel.OK})
+	}
+	return out
 }
 
 func kindsHelp() string {
@@ -399,11 +471,18 @@ func runEventEdit(args []string, stdout, stderr io.Writer) int {
 	void := fl.Bool("void", false, "strike the entry out")
 	restore := fl.Bool("restore", false, "undo a --void")
 	when := addWhenFlags(fl, "the entry happened")
+	sf := addSiteFlags(fl)
 	ff := addFieldFlags(fl)
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {
 		return code
 	}
+	cfg, ok := sf.load(cmd, stderr)
+	if !ok {
+		return 2
+	}
+	when.loc = cfg.Location()
+	model := entry.Model{Zone: cfg.Location()}
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "pumpside %s: one CASEFILE is required, got %d\n", cmd, len(pos))
 		return 2
@@ -432,7 +511,7 @@ func runEventEdit(args []string, stdout, stderr io.Writer) int {
 	cur, _ := entry.Resolve(ce.events)
 	i := slices.IndexFunc(cur, func(c entry.Current) bool { return c.ID == id })
 	if i < 0 {
-		fmt.Fprintf(stderr, "pumpside %s: refused: no entry has the time %s (edits name an entry by the time \"pumpside event list\" shows)\n", cmd, entry.FormatTime(id))
+		fmt.Fprintf(stderr, "pumpside %s: refused: no entry has the time %s (edits name an entry by the time \"pumpside event list\" shows)\n", cmd, model.FormatTime(id))
 		return 2
 	}
 	before := cur[i]
@@ -456,6 +535,9 @@ func runEventEdit(args []string, stdout, stderr io.Writer) int {
 		// The new values spelt as a new entry's would be.
 		tmp := entry.Entry{Kind: before.Kind, Num: ed.Num, Str: ed.Str}
 		entry.Normalize(&tmp)
+		if err := cfg.Units.BloodGasStored(&tmp); err != nil {
+			return refuse(cmd, stderr, err)
+		}
 		ed.Num, ed.Str = tmp.Num, tmp.Str
 	}
 	visited := map[string]bool{}
@@ -483,14 +565,14 @@ func runEventEdit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pumpside %s: nothing to change: give --at/--ago, a field, --text, --void or --restore\n", cmd)
 		return 2
 	}
-	if err := entry.ValidateEdit(before.Entry, ed, ce.start, now); err != nil {
+	if err := model.ValidateEdit(before.Entry, ed, ce.start, now); err != nil {
 		return refuse(cmd, stderr, err)
 	}
 	ev := ed.Event(ed.Describe(before.Entry))
 	if code := appendEvent(cmd, pos[0], ce.caseID, ev, stderr); code != 0 {
 		return code
 	}
-	fmt.Fprintf(stdout, "recorded at %s: %s\n", entry.FormatTime(ed.At), ev.Text)
+	fmt.Fprintf(stdout, "recorded at %s: %s\n", model.FormatTime(ed.At), ev.Text)
 	return 0
 }
 
@@ -507,11 +589,17 @@ func runEventList(args []string, stdout, stderr io.Writer) int {
 			"kind, text, fields and who; \"edited\" or \"VOID\" marks, the entry's identity (its\n"+
 			"time as first recorded, for --target) and its history: the original values and\n"+
 			"every edit with its time, author and reason. Edits that could not be applied are\n"+
-			"listed at the end.", stdout, stderr)
+			"listed at the end. Times are in the theatre's zone (--tz).", stdout, stderr)
+	sf := addSiteFlags(fl)
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {
 		return code
 	}
+	cfg, ok := sf.load(cmd, stderr)
+	if !ok {
+		return 2
+	}
+	model := entry.Model{Zone: cfg.Location()}
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "pumpside %s: one CASEFILE is required, got %d\n", cmd, len(pos))
 		return 2
@@ -523,8 +611,8 @@ func runEventList(args []string, stdout, stderr io.Writer) int {
 	cur, problems := entry.Resolve(ce.events)
 	w := bufio.NewWriter(stdout)
 	for _, c := range cur {
-		fmt.Fprintf(w, "%-30s  %-15s  %s", entry.FormatTime(c.Time), c.Kind, c.Text)
-		if f := fieldsText(c.Entry); f != "" {
+		fmt.Fprintf(w, "%-30s  %-15s  %s", model.FormatTime(c.Time), c.Kind, c.Text)
+		if f := fieldsText(c.Entry, &model); f != "" {
 			fmt.Fprintf(w, "  [%s]", f)
 		}
 		if c.Who != "" {
@@ -540,8 +628,8 @@ func runEventList(args []string, stdout, stderr io.Writer) int {
 		if !c.Edited {
 			continue
 		}
-		fmt.Fprintf(w, "    id %s; original: %s %q", entry.FormatTime(c.ID), entry.FormatTime(c.Original.Time), c.Original.Text)
-		if f := fieldsText(c.Original); f != "" {
+		fmt.Fprintf(w, "    id %s; original: %s %q", model.FormatTime(c.ID), model.FormatTime(c.Original.Time), c.Original.Text)
+		if f := fieldsText(c.Original, &model); f != "" {
 			fmt.Fprintf(w, " [%s]", f)
 		}
 		if c.Original.Who != "" {
@@ -553,7 +641,7 @@ func runEventList(args []string, stdout, stderr io.Writer) int {
 			if who == "" {
 				who = "?"
 			}
-			fmt.Fprintf(w, "    %s by %s: %s\n", entry.FormatTime(ed.At), who, editText(ce.events, ed.At))
+			fmt.Fprintf(w, "    %s by %s: %s\n", model.FormatTime(ed.At), who, editText(ce.events, ed.At))
 		}
 	}
 	for _, p := range problems {
@@ -578,7 +666,7 @@ func editText(events []entry.Entry, t int64) string {
 
 // fieldsText is the entry's structured fields as key=value, in the
 // kind's order.
-func fieldsText(e entry.Entry) string {
+func fieldsText(e entry.Entry, m *entry.Model) string {
 	var parts []string
 	ev := e.Event()
 	for _, f := range ev.Fields {
@@ -588,7 +676,7 @@ func fieldsText(e entry.Entry) string {
 		if f.IsStr {
 			parts = append(parts, f.Key+"="+f.Str)
 		} else if f.Key == "end" {
-			parts = append(parts, f.Key+"="+entry.FormatTime(int64(f.Num)))
+			parts = append(parts, f.Key+"="+m.FormatTime(int64(f.Num)))
 		} else {
 			parts = append(parts, f.Key+"="+strconv.FormatFloat(f.Num, 'g', -1, 64))
 		}

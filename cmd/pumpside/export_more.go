@@ -192,11 +192,7 @@ func runExportRegistry(ctx context.Context, args []string, stdout, stderr io.Wri
 		if err != nil {
 			return fail(2, "%v", err)
 		}
-		team, err := caseTeam(c, p)
-		if err != nil {
-			return fail(2, "%s: %v", p, err)
-		}
-		rows = append(rows, report.RegistryCase{Case: c, Summary: s, Team: team, Quality: report.EvaluateQuality(c, s, nil)})
+		rows = append(rows, report.RegistryCase{Case: c, Summary: s, Quality: report.EvaluateQuality(c, s, nil)})
 	}
 	w, closeOut, err := createOutput(*out, stdout)
 	if err != nil {

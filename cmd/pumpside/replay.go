@@ -7,6 +7,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -59,9 +61,14 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	influxRange := fl.String("range", "", "with --from-influx: `FROM,TO` in RFC 3339 (default: all of the case)")
 	paused := fl.Bool("paused", false, "open the console paused (default: playing)")
 	quiet := fl.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
+	sf := addSiteFlags(fl)
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {
 		return code
+	}
+	siteCfg, ok := sf.load("replay", stderr)
+	if !ok {
+		return 2
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "pumpside replay: "+format+"\n", a...)
@@ -135,7 +142,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if *fromInflux {
 			caseFile = ""
 		}
-		return replayConsole(ctx, c, caseFile, replayOptions{at: start, speed: guiSpeed, audio: !*quiet, playing: !*paused, influx: influx}, stdout, stderr)
+		return replayConsole(ctx, c, caseFile, replayOptions{at: start, speed: guiSpeed, audio: !*quiet, playing: !*paused, influx: influx, site: siteCfg}, stdout, stderr)
 	}
 
 	var outs []*os.File
@@ -185,12 +192,18 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, ", %d samples of unknown channels skipped", st.unknown)
 	}
 	fmt.Fprintln(stderr)
+	for _, err := range st.settingErrs {
+		fmt.Fprintf(stderr, "pumpside replay: recorded setting not applied: %v\n", err)
+	}
 	return 0
 }
 
 type replayStats struct {
 	transitions int
 	unknown     uint64
+	// settingErrs are the recorded settings (limit changes, NIRS
+	// baselines) the replay could not apply.
+	settingErrs []error
 }
 
 // headlessReplay steps the pipeline once per second of case time.
@@ -235,16 +248,21 @@ func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, ea
 	}
 	tl := timeline.New(len(c.Events) + 1)
 	for _, e := range c.Events {
-		if err := tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind}); err != nil {
+		if err := tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Tag: e.Tag}); err != nil {
 			return st, err
 		}
 	}
+	pc := newPhaseContext(alarms.DefaultProfile(), c.Settings(monitor.DefaultSettings()).Constants)
 	actx := alarms.Context{Unprovided: c.Unprovided()}
+	next := 0 // the next event whose settings to apply
 	st.unknown, err = replaySeconds(ctx, c, func(now time.Time, snap *monitor.Snapshot) error {
-		applyTimeline(tl.At(now.UnixNano()), &actx)
-		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
-			actx.LastACT = r.Time
+		for ; next < len(c.Events) && c.Events[next].Time <= now.UnixNano(); next++ {
+			e := &c.Events[next]
+			for _, err := range applyRecorded(e.Kind, e.Num, e.Str, engineAt{eng, now}) {
+				st.settingErrs = append(st.settingErrs, fmt.Errorf("%s at %s: %w", e.Kind, time.Unix(0, e.Time).UTC().Format(time.RFC3339), err))
+			}
 		}
+		pc.apply(tl.At(now.UnixNano()), now.UnixNano(), snap, &actx)
 		st.transitions += len(eng.Eval(now, snap, &actx))
 		return each(now, snap)
 	})
@@ -266,9 +284,22 @@ func replaySeconds(ctx context.Context, c *replay.Case, each func(now time.Time,
 		return 0, err
 	}
 	end := floorSecond(c.End)
+	// The in-line monitor's recalibrations, told to the pipeline when the
+	// replay reaches them, as the console was.
+	var recal []int64
+	for _, e := range c.Events {
+		if e.Kind == entry.KindInlineRecalibration {
+			recal = append(recal, e.Time)
+		}
+	}
+	slices.Sort(recal)
 	for sec := start; sec <= end; sec++ {
 		if sec%3600 == 0 && ctx.Err() != nil {
 			return pl.Unknown, ctx.Err()
+		}
+		for len(recal) > 0 && recal[0] <= sec*int64(time.Second) {
+			p.Recalibrated(recal[0])
+			recal = recal[1:]
 		}
 		pl.PutUntil(sec * int64(time.Second))
 		now := time.Unix(sec, 0)

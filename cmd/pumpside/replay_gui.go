@@ -25,6 +25,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
 	"github.com/pumpside/pumpside/ui/view"
@@ -157,7 +158,12 @@ func (r *replayer) takeCheckpoints() error {
 	clk := &posClock{}
 	s0 := floorSecond(r.c.Start) * int64(time.Second)
 	clk.t.Store(s0)
-	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings()})
+	tl := timeline.New(len(r.c.Events) + 1)
+	for _, e := range r.c.Events {
+		_ = tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Tag: e.Tag}) // only events without a time are refused
+	}
+	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings(),
+		Phase: func(t int64) timeline.Phase { return tl.At(t).Phase }})
 	if err != nil {
 		return err
 	}
@@ -214,7 +220,8 @@ func (r *replayer) newSession(carry *replay.Carry) (*replaySession, error) {
 	// runner, which a replay session has its own of (building them would
 	// cost a sound bank per seek).
 	s := newSessionState(sessionOptions{clk: clk, profile: r.profile, stderr: r.stderr, caseStart: time.Unix(0, start)})
-	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings(), OnPublish: s.onPublish})
+	s.phase = newPhaseContext(r.profile, r.replaySettings().Constants) // the case's own constants
+	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings(), OnPublish: s.onPublish, Phase: s.phaseAt})
 	if err != nil {
 		return nil, err
 	}
@@ -271,11 +278,17 @@ func (r *replayer) step(rs *replaySession, t int64) {
 func (r *replayer) catchUp(rs *replaySession, t int64) {
 	for ; rs.nextEv < len(r.c.Events) && r.c.Events[rs.nextEv].Time <= t; rs.nextEv++ {
 		e := &r.c.Events[rs.nextEv]
-		if err := rs.s.tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text}); err != nil {
+		if err := rs.s.tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text, Tag: e.Tag}); err != nil {
 			fmt.Fprintf(r.stderr, "pumpside replay: event %s: %v\n", e.Kind, err)
 		}
 		if e.Kind == entry.KindSpecimen && e.Target != 0 {
 			rs.s.markSpecimen(e.Target) // the prompt ends where it ended in the case
+		}
+		for _, err := range applyRecorded(e.Kind, e.Num, e.Str, runnerSetter{rs.s.runner}) {
+			fmt.Fprintf(r.stderr, "pumpside replay: %s: %v\n", e.Kind, err)
+		}
+		if e.Kind == entry.KindInlineRecalibration {
+			rs.s.p.Recalibrated(e.Time)
 		}
 	}
 	for len(rs.bms) > 0 && rs.bms[0].Time <= t {
@@ -502,7 +515,7 @@ func (r *replayer) onAction(a ui.Action) {
 		}
 		b := replay.Bookmark{Time: a.Time, Text: a.Text, Author: "replay"}
 		r.do("bookmark", func() { r.addBookmark(b) })
-	case ui.EditEvent, ui.ApplySetup, ui.AssignSpecimen:
+	case ui.EditEvent, ui.ApplySetup, ui.AssignSpecimen, ui.RecordEntries:
 		fmt.Fprintf(r.stderr, "pumpside replay: a recorded case is not changed (%T)\n", a)
 	default:
 		r.cur.Load().s.onAction(a)
@@ -640,6 +653,8 @@ type replayOptions struct {
 	playing bool
 	// influx, for a case replayed from InfluxDB, receives the bookmarks.
 	influx *record.Config
+	// site gives the zone and units the console shows (nil: the defaults).
+	site *site.Config
 }
 
 // replayConsole opens the console window on c; caseFile ("" for none)
@@ -681,7 +696,11 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 		return 1
 	}
 	exitIfStuck(ctx, stderr, shutdownGrace)
-	cons := ui.NewConsole(ui.Options{CaseStart: time.Unix(0, c.Start), State: r.state, OnAction: r.onAction})
+	if o.site == nil {
+		o.site = site.Default()
+	}
+	cons := ui.NewConsole(ui.Options{CaseStart: time.Unix(0, c.Start), State: r.state, OnAction: r.onAction,
+		Zone: o.site.Location(), Units: o.site.Units})
 	go func() {
 		code := 0
 		if err := ui.Run(ctx, w, cons, r.acquire, r.now); err != nil {

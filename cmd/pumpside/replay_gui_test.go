@@ -70,17 +70,15 @@ func straightTo(t testing.TB, c *replay.Case, to int64) (*monitor.Snapshot, []al
 	require.NoError(t, err)
 	tl := timeline.New(0)
 	for _, e := range c.Events {
-		require.NoError(t, tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind}))
+		require.NoError(t, tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Tag: e.Tag}))
 	}
-	var actx alarms.Context
+	pc := newPhaseContext(alarms.DefaultProfile(), monitor.DefaultSettings().Constants)
+	actx := alarms.Context{Unprovided: c.Unprovided()}
 	var snap *monitor.Snapshot
 	for x := s0; x <= to; x += int64(time.Second) {
 		pl.PutUntil(x)
 		snap = p.Step(time.Unix(0, x))
-		applyTimeline(tl.At(x), &actx)
-		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
-			actx.LastACT = r.Time
-		}
+		pc.apply(tl.At(x), x, snap, &actx)
 		eng.Eval(time.Unix(0, x), snap, &actx)
 	}
 	require.Zero(t, pl.Dropped)

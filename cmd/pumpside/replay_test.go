@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"github.com/pumpside/pumpside/monitor/timeline"
 	"math"
 	"net"
 	"net/http"
@@ -28,7 +27,9 @@ import (
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 // TestReplayReproducesLive records the simulated case while running it live
@@ -67,7 +68,17 @@ func TestReplayReproducesLive(t *testing.T) {
 	for _, e := range events {
 		require.NoError(t, tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind}))
 	}
-	var actx alarms.Context
+	// The live console's context: the simulated sources' channels are
+	// what it takes as provided, as the replay does from the file.
+	var prov channel.Set
+	for i := range sim.Sources() {
+		for _, id := range sim.Source(i).Channels() {
+			prov.Add(id)
+		}
+	}
+	monitor.AddDerived(&prov)
+	actx := alarms.Context{Unprovided: prov.Complement()}
+	pc := newPhaseContext(alarms.DefaultProfile(), monitor.DefaultSettings().Constants)
 	var derivedLive bytes.Buffer
 	derivedLive.WriteString("time")
 	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
@@ -84,10 +95,7 @@ func TestReplayReproducesLive(t *testing.T) {
 			require.True(t, prods[src].Put(s))
 		})
 		snap := p.Step(now)
-		applyTimeline(tl.At(now.UnixNano()), &actx)
-		if r := snap.Reading(channel.ACTSeconds); r.Time > actx.LastACT {
-			actx.LastACT = r.Time
-		}
+		pc.apply(tl.At(now.UnixNano()), now.UnixNano(), snap, &actx)
 		eng.Eval(now, snap, &actx)
 		derivedLive.WriteString(now.UTC().Format(time.RFC3339))
 		for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
@@ -418,4 +426,83 @@ func FuzzParseRange(f *testing.F) {
 			t.Fatalf("%q parsed without times", s)
 		}
 	})
+}
+
+type teeLogger []alarms.Logger
+
+func (t teeLogger) LogAlarm(e alarms.Entry) {
+	for _, l := range t {
+		l.LogAlarm(e)
+	}
+}
+
+// TestReplayAppliesRecordedSettings: the perfusionist raised the MAP low
+// limit and entered a NIRS baseline during the live case; the replay sets
+// both again at their time, so it raises the alarms the console raised.
+func TestReplayAppliesRecordedSettings(t *testing.T) {
+	start := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	end := start.Add(35 * time.Minute)
+	changeAt, baselineAt := start.Add(20*time.Minute), start.Add(5*time.Minute)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sim.case")
+	w, err := record.Open(path, record.Options{Case: "C-settings", Sources: append([]string{""}, sim.Sources()...)})
+	require.NoError(t, err)
+	onBypass := start.Add(15 * time.Minute).UnixNano()
+	require.NoError(t, w.AddEvent(record.Event{Time: onBypass, Kind: record.KindOnBypass}))
+
+	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(start), Settings: monitor.DefaultSettings()})
+	require.NoError(t, err)
+	var prods []*monitor.Producer
+	var prov channel.Set
+	for i, name := range sim.Sources() {
+		pr, err := p.AddSource(name, 0)
+		require.NoError(t, err)
+		prods = append(prods, pr)
+		for _, id := range sim.Source(i).Channels() {
+			prov.Add(id)
+		}
+	}
+	monitor.AddDerived(&prov)
+	var alarmsLive bytes.Buffer
+	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{Logger: teeLogger{alarms.NewJSONLines(&alarmsLive), w}})
+	require.NoError(t, err)
+	tl := timeline.New(0)
+	require.NoError(t, tl.Add(timeline.Event{Time: onBypass, Kind: record.KindOnBypass}))
+	actx := alarms.Context{Unprovided: prov.Complement()}
+	pc := newPhaseContext(alarms.DefaultProfile(), monitor.DefaultSettings().Constants)
+	c := sim.New(start, 7)
+	for now := start; !now.After(end); now = now.Add(time.Second) {
+		c.AdvanceTo(now, func(src sim.Source, s monitor.Sample) {
+			s.Source = monitor.SourceID(src + 1)
+			for !w.Sample(s) {
+				time.Sleep(time.Millisecond)
+			}
+			require.True(t, prods[src].Put(s))
+		})
+		switch {
+		case now.Equal(baselineAt): // the NIRS baseline entry: higher than the sensors read now
+			base := map[string]float64{"left": 95, "right": 95}
+			require.NoError(t, w.AddEvent(record.Event{Time: now.UnixNano(), Kind: entry.KindNIRSBaseline,
+				Fields: []record.Field{record.Num("left", 95), record.Num("right", 95)}}))
+			require.NoError(t, tl.Add(timeline.Event{Time: now.UnixNano(), Kind: entry.KindNIRSBaseline}))
+			require.Empty(t, applyRecorded(entry.KindNIRSBaseline, func(k string) (float64, bool) { v, ok := base[k]; return v, ok }, nil, engineAt{eng, now}))
+		case now.Equal(changeAt):
+			require.NoError(t, eng.SetLimit(now, "map_low", 70))
+		}
+		snap := p.Step(now)
+		pc.apply(tl.At(now.UnixNano()), now.UnixNano(), snap, &actx)
+		eng.Eval(now, snap, &actx)
+	}
+	require.NoError(t, w.Close())
+	live := alarmsLive.String()
+	require.Contains(t, live, `"alarm":"map_low","priority":"medium","state":"active"`, "the raised limit raised the alarm")
+	require.Contains(t, live, `"alarm":"nirs_drop_left","priority":"medium","state":"active"`, "the baseline raised the NIRS alarm")
+
+	aout := filepath.Join(dir, "alarms.jsonl")
+	code, _, errs := run("replay", path, "--headless", "--speed", "max", "--alarms-out", aout)
+	require.Equal(t, 0, code, errs)
+	assert.NotContains(t, errs, "not applied")
+	got, err := os.ReadFile(aout)
+	require.NoError(t, err)
+	require.Equal(t, live, string(got))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/report"
+	"github.com/pumpside/pumpside/monitor/site"
 )
 
 func init() {
@@ -36,6 +37,9 @@ type privacyFlags struct {
 	mapLow     *float64
 	svo2Low    *float64
 	outletHigh *float64
+	site       siteFlags
+	// cfg is the site configuration, read by privacy.
+	cfg *site.Config
 	// quality is the site's quality indicators (site.go), read by privacy.
 	quality []report.Indicator
 }
@@ -49,6 +53,7 @@ func addPrivacyFlags(fl *flagSet) *privacyFlags {
 		mapLow:     fl.Float64("map-low", def.Limits.MAPLow, "MAP limit, mmHg: time below it is counted"),
 		svo2Low:    fl.Float64("svo2-low", def.Limits.SvO2Low, "SvO2 limit, %: time below it is counted"),
 		outletHigh: fl.Float64("outlet-high", def.Limits.OutletHigh, "arterial outlet limit, °C: time at or above it is counted"),
+		site:       addSiteFlags(fl),
 	}
 }
 
@@ -56,15 +61,26 @@ func (p *privacyFlags) settings() report.Settings {
 	s := report.DefaultSettings()
 	s.DO2iThreshold = *p.do2i
 	s.Limits.MAPLow, s.Limits.SvO2Low, s.Limits.OutletHigh = *p.mapLow, *p.svo2Low, *p.outletHigh
+	cfg := p.cfg
+	if cfg == nil {
+		cfg = site.Default()
+	}
+	s.Zone, s.Units, s.GridInterval, s.Solutions = cfg.Location(), cfg.Units, cfg.GridInterval, cfg.Solutions
 	s.Quality = p.quality
 	return s
 }
 
-// privacy resolves the site secret: --secret-file, else the environment,
-// else the site secret file under the user's config directory, created on
-// first use (siteSecret; docs/report.md).
+// privacy reads the site file (--site-file, --tz) and resolves the site
+// secret: --secret-file, else the environment, else the site secret file
+// under the user's config directory, created on first use (siteSecret;
+// docs/report.md).
 func (p *privacyFlags) privacy(cmd string, stderr io.Writer) (report.Privacy, bool) {
 	pr := report.Privacy{Identify: *p.identify}
+	cfg, ok := p.site.load(cmd, stderr)
+	if !ok {
+		return pr, false
+	}
+	p.cfg = cfg
 	if *p.secretFile != "" {
 		b, err := os.ReadFile(*p.secretFile)
 		if err != nil {

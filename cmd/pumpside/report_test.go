@@ -414,6 +414,13 @@ func TestReportOfSimCaseCountsItsReplayAlarms(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sim.case")
 	code, _, errs := run("sim", "--seed", "3", "--duration", "2h", "--out", path)
 	require.Equal(t, 0, code, errs)
+	// Another tool's drug line without a dose (the simulator's carry
+	// theirs), at 09:45.
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("event,case=sim-routine-cabg-3,kind=drug text=\"protamine\",name=\"protamine\" 1767606300000000000\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
 	alarmsOut := filepath.Join(t.TempDir(), "a.jsonl")
 	code, _, errs = run("replay", path, "--headless", "--alarms-out", alarmsOut)
 	require.Equal(t, 0, code, errs)

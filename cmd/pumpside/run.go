@@ -17,6 +17,7 @@ import (
 	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/console"
 	"github.com/pumpside/pumpside/devices/sim"
+	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/livestate"
 	"github.com/pumpside/pumpside/monitor/record"
@@ -67,8 +68,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	recordDir := fs.String("record", defaultCaseDir(), "directory for the case record (\"\" records nothing)")
 	resume := fs.String("resume", "", "with --config: continue the case of this case file after a restart (its events, timers and record)")
 	quiet := fs.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
+	sf := addSiteFlags(fs)
 	if code, ok := fs.parse(args); !ok {
 		return code
+	}
+	siteCfg, ok := sf.load("run", stderr)
+	if !ok {
+		return 2
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "pumpside run: "+format+"\n", a...)
@@ -119,13 +125,30 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(2, "%v", err)
 	}
+	// The built-in case starts on a whole second and is stepped a second at
+	// a time (sessionOptions.stepped), as its replay is.
 	start := clk.Now().Add(-*from)
 	theatre, err := livestate.TheatreFromEnv(os.Getenv)
 	if err != nil {
 		return fail(2, "%v", err)
 	}
+	if cfg == nil {
+		start = start.Truncate(time.Second)
+	}
+	set := monitor.DefaultSettings()
+	uiOpts := ui.Options{CaseStart: start}
+	if cfg != nil {
+		if set, err = cfg.Pipeline.Settings(set); err != nil {
+			return fail(2, "%v", err)
+		}
+		gs, gc, err := cfg.Display.Gas()
+		if err != nil {
+			return fail(2, "%v", err)
+		}
+		uiOpts.GasStrategy, uiOpts.GasCorrection = gs, &gc
+	}
 	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
-		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr})
+		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil, settings: &set, site: siteCfg})
 	if err != nil {
 		return fail(1, "%v", err)
 	}
@@ -194,7 +217,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	s.onSnap = ui.Throttle(w, ui.DefaultRedrawInterval)
 	wait := s.start(ctx)
 	exitIfStuck(ctx, stderr, shutdownGrace)
-	c := ui.NewConsole(ui.Options{CaseStart: start, State: s.state.Load, OnAction: s.onAction})
+	uiOpts.State, uiOpts.OnAction = s.state.Load, s.onAction
+	uiOpts.Zone, uiOpts.Units, uiOpts.Preset = siteCfg.Location(), siteCfg.Units, siteCfg.Preset
+	c := ui.NewConsole(uiOpts)
 	go func() {
 		code := 0
 		if err := ui.Run(ctx, w, c, s.p.Acquire, clk.Now); err != nil {
@@ -227,14 +252,23 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// run feeds the simulated devices in real time (on the case clock) until ctx
-// is done. The simulator reports at its devices' own rates; waking five times
-// a second keeps every sample within 200 ms of its time.
+// run feeds the simulated devices on the case clock until ctx is done. With
+// a stepped session (idle set) it steps the case a whole second of case
+// time at a time as the clock reaches it, publishing and evaluating the
+// alarms at each (stepTo, afterStep), none skipped however fast the clock
+// runs; otherwise it only puts the samples due and the pipeline publishes
+// on its own. Waking every 50 ms of real time keeps every sample within
+// 50 ms of its time at 1×.
 func (f *simFeed) run(ctx context.Context, clk clock.Clock) {
-	tick := time.NewTicker(200 * time.Millisecond)
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		f.advance(clk.Now())
+		if f.idle != nil {
+			f.stepTo(clk.Now().Sub(f.c.Start()).Truncate(time.Second))
+			f.idle()
+		} else {
+			f.advance(clk.Now())
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -184,7 +183,7 @@ func sendPrivacy(cmd string, identified bool, secretFile string, stderr io.Write
 // buildRecord reads a case file and gathers the record that leaves the
 // machine: the summary with the site's quality indicators, the team, the
 // grid at the site's interval, the PDF. Bad lines go to stderr.
-func buildRecord(cmd, path string, st *site, priv report.Privacy, identified bool, stderr io.Writer) (*exchange.Record, error) {
+func buildRecord(cmd, path string, st *sendSite, priv report.Privacy, identified bool, stderr io.Writer) (*exchange.Record, error) {
 	c, ok := loadCaseFile(cmd, path, stderr)
 	if !ok {
 		return nil, errors.New("not read")
@@ -195,25 +194,7 @@ func buildRecord(cmd, path string, st *site, priv report.Privacy, identified boo
 	if err != nil {
 		return nil, err
 	}
-	team, err := caseTeam(c, path)
-	if err != nil {
-		return nil, err
-	}
-	return exchange.Build(c, s, priv, exchange.Options{Identified: identified, PatientIDField: st.PatientIDField, GridInterval: st.GridInterval, Team: team})
-}
-
-// caseTeam reads the case file's metadata strings for its team.
-func caseTeam(c *report.Case, path string) (report.Team, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return report.Team{}, err
-	}
-	defer f.Close()
-	meta, err := report.ReadMetaStrings(f)
-	if err != nil {
-		return report.Team{}, err
-	}
-	return report.TeamOf(c, meta), nil
+	return exchange.Build(c, s, priv, exchange.Options{Identified: identified, PatientIDField: st.PatientIDField, GridInterval: st.GridInterval})
 }
 
 // startSignOffSender starts the background sender a console hands each
@@ -221,7 +202,7 @@ func caseTeam(c *report.Case, path string) (report.Team, error) {
 // sending at sign-off; nil otherwise. It first resends what the record
 // directory's outboxes still hold. The GUI's sign-off (issue 17) calls
 // the returned Service's SignedOff; until it exists nothing calls this.
-func startSignOffSender(ctx context.Context, st *site, recordDir string, stderr io.Writer) (*hl7out.Service, error) {
+func startSignOffSender(ctx context.Context, st *sendSite, recordDir string, stderr io.Writer) (*hl7out.Service, error) {
 	if !st.SendOnSignOff {
 		return nil, nil
 	}

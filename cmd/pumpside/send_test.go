@@ -135,7 +135,7 @@ episode = true
 	assert.Equal(t, 10*time.Minute, s.Quality[0].Duration)
 
 	// The console's sign-off sender: started only when the site asks.
-	none, err := startSignOffSender(context.Background(), &site{}, "", os.Stderr)
+	none, err := startSignOffSender(context.Background(), &sendSite{}, "", os.Stderr)
 	assert.NoError(t, err)
 	assert.Nil(t, none)
 }

@@ -28,9 +28,12 @@ import (
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/livestate"
+	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
+	"github.com/pumpside/pumpside/ui/view"
 )
 
 // session is one running console: the pipeline and its sources, the case
@@ -80,15 +83,31 @@ type session struct {
 	// guards it (GUI goroutine writes, state builder reads).
 	specimenMu sync.Mutex
 	specimens  map[int64]bool
+	// phase fills the alarm context's phase from the timeline and the
+	// newest values (weaning inferred from the flow, to be confirmed).
+	phase *phaseContext
 	// operatorProvides are the channels the operator is expected to enter
 	// on a live console (the patient's size): a DO2i that cannot be
 	// computed for want of them is no_data, a prompt to enter them.
 	operatorProvides channel.Set
+	// stepped, when set, is the alarms' clock of a session whose feeder
+	// advances the pipeline and the alarms itself (the built-in case):
+	// see step.
+	stepped   *clock.Manual
+	stepFails atomic.Bool
+	// site is the site file's configuration (nil: site.Default); record
+	// the perfusion record's entries made on the console (State.Record):
+	// record_entries.go.
+	site   *site.Config
+	record atomic.Pointer[[]entry.Entry]
 }
 
 // watch is what the alarm engine and the devices panel know of a source.
 type watch struct {
-	name      string
+	name string
+	// kind is the source's kind for the pipeline's source priority: the
+	// driver, monitor.KindSim; "" means the name.
+	kind      string
 	transport string
 	watched   bool // device_lost applies
 	essential bool
@@ -113,9 +132,17 @@ type sessionOptions struct {
 	caseStart time.Time
 	caseID    string
 	theatre   string // the live state's theatre name (livestate.TheatreFromEnv)
+	site      *site.Config
 	profile   *alarms.Profile
 	audio     bool
 	stderr    io.Writer
+	// stepped: the feeder advances the pipeline and the alarms in whole
+	// seconds of case time (session.step) instead of their own loops on
+	// real time: the built-in case, so that at any --speed it raises the
+	// alarms its replay raises.
+	stepped bool
+	// settings are the pipeline's; nil means monitor.DefaultSettings().
+	settings *monitor.Settings
 }
 
 // newSessionState returns a session with its own state and none of its
@@ -124,10 +151,15 @@ type sessionOptions struct {
 func newSessionState(o sessionOptions) *session {
 	s := &session{clk: o.clk, tl: timeline.New(0), profile: o.profile, wake: make(chan struct{}, 1),
 		stderr: o.stderr, alog: alarms.NewMemoryLog(500), redraw: func() {},
-		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}}
+		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}, site: o.site}
 	if !o.caseStart.IsZero() {
 		s.caseStart = o.caseStart.UnixNano()
 	}
+	prof := o.profile
+	if prof == nil {
+		prof = alarms.DefaultProfile()
+	}
+	s.phase = newPhaseContext(prof, physio.DefaultConstants())
 	return s
 }
 
@@ -137,7 +169,11 @@ func newSession(o sessionOptions) (*session, error) {
 	s := newSessionState(o)
 	s.operatorProvides.Add(channel.PatientHeight)
 	s.operatorProvides.Add(channel.PatientWeight)
-	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: monitor.DefaultSettings(), OnPublish: s.onPublish})
+	set := monitor.DefaultSettings()
+	if o.settings != nil {
+		set = *o.settings
+	}
+	p, err := monitor.New(monitor.Config{Clock: o.clk, Settings: set, OnPublish: s.onPublish, Phase: s.phaseAt})
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +222,12 @@ func newSession(o sessionOptions) (*session, error) {
 			out = o
 		}
 	}
-	s.runner, err = live.New(live.Config{Engine: eng, Acquire: p.Acquire, Clock: o.clk, Output: out,
+	var alarmClk clock.Clock = o.clk
+	if o.stepped {
+		s.stepped = clock.NewManual(o.clk.Now())
+		alarmClk = s.stepped
+	}
+	s.runner, err = live.New(live.Config{Engine: eng, Acquire: p.Acquire, Clock: alarmClk, Output: out,
 		Context: s.fillContext, OnChange: s.poke})
 	if err != nil {
 		return nil, err
@@ -212,7 +253,11 @@ func newCaseID(now time.Time) string {
 // addSource registers a source and returns the sink its feeder puts to:
 // the pipeline's ring, and the case record when recording.
 func (s *session) addSource(w watch) (*monitor.Producer, devices.Sink, error) {
-	pr, err := s.p.AddSource(w.name, 0)
+	kind := w.kind
+	if kind == "" {
+		kind = w.name
+	}
+	pr, err := s.p.AddSourceKind(w.name, kind, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -228,7 +273,7 @@ func (s *session) addSource(w watch) (*monitor.Producer, devices.Sink, error) {
 // sealSources adds the operator's source and tells the record every
 // source's name. Call after the last addSource.
 func (s *session) sealSources(prods []*monitor.Producer) error {
-	op, err := s.p.AddSource("operator", 0)
+	op, err := s.p.AddSourceKind("operator", monitor.KindManual, 0)
 	if err != nil {
 		return err
 	}
@@ -248,7 +293,7 @@ func (s *session) addDevices(cfg *console.Config) (map[string]devices.Sink, []*m
 	for _, d := range cfg.Devices {
 		drv := d.DriverName
 		desc := devices.Describe(d.Driver)
-		w := watch{name: d.Name, transport: describeTransport(d.Transport), watched: true,
+		w := watch{name: d.Name, kind: drv, transport: describeTransport(d.Transport), watched: true,
 			// The heart-lung machine (generic driver) and the in-line blood
 			// monitor are the devices a case depends on.
 			essential: drv == "generic" || drv == "cdi550", interval: d.Interval,
@@ -272,7 +317,15 @@ func (s *session) addDevices(cfg *console.Config) (map[string]devices.Sink, []*m
 // addEvent puts a case event on the timeline and in the record. Any
 // goroutine.
 func (s *session) addEvent(t int64, kind, text string, fields ...record.Field) {
-	if err := s.tl.Add(timeline.Event{Time: t, Kind: kind, Text: text}); err != nil {
+	tag := timeline.Qualifier(kind, func(key string) string {
+		for _, f := range fields {
+			if f.Key == key && f.IsStr {
+				return f.Str
+			}
+		}
+		return ""
+	})
+	if err := s.tl.Add(timeline.Event{Time: t, Kind: kind, Text: text, Tag: tag}); err != nil {
 		fmt.Fprintf(s.stderr, "pumpside: event %s at %v not kept: %v\n", kind, time.Unix(0, t).UTC(), err)
 	}
 	if s.rec != nil {
@@ -308,24 +361,9 @@ func (s *session) poke() {
 	}
 }
 
-var phases = [...]alarms.Phase{
-	timeline.Unknown: alarms.PhaseUnknown, timeline.PreBypass: alarms.PreBypass, timeline.Bypass: alarms.Bypass,
-	timeline.Arrest: alarms.Arrest, timeline.OffBypass: alarms.OffBypass,
-}
-
-// applyTimeline puts what the case's events imply into the alarm context.
-// An ACT result seen on the act.seconds channel may be later than the last
-// act event: the later one counts.
-func applyTimeline(st timeline.State, c *alarms.Context) {
-	c.Phase = phases[st.Phase]
-	c.CrossClamp = st.CrossClamp
-	c.LastCardioplegia = st.LastCardioplegia
-	c.LastACT = max(c.LastACT, st.LastACT)
-}
-
 // fillContext runs on the alarm goroutine before each evaluation.
 func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.Context) {
-	applyTimeline(s.tl.At(now.UnixNano()), c)
+	s.phase.apply(s.tl.At(now.UnixNano()), now.UnixNano(), snap, c)
 	c.Unprovided = s.unprovided(snap)
 	c.RecordingFailed = s.rec != nil && s.rec.Failed()
 	if s.shipper != nil {
@@ -435,7 +473,13 @@ func sameAlarms(a, b []alarms.Status) bool {
 
 func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 	v := &ui.State{AudioUnavailable: st.AudioUnavailable, Setup: s.setup.Load(), Refusal: s.LastError(),
-		Specimen: s.specimenPrompt(snap)}
+		Specimen: s.specimenPrompt(snap), Record: s.recordView()}
+	if ph := s.tl.At(snap.Time).Phase; ph != timeline.Unknown {
+		v.Phase = ph.Label()
+	}
+	if s.phase.Inferred() {
+		v.Phase, v.PhaseHint = timeline.Weaning.Label(), "flow reduced after rewarming: W confirms"
+	}
 	if s.sim != nil {
 		v.Instructor = &ui.InstructorView{Faults: sim.FaultNames()}
 		if a := s.faults.Load(); a != nil {
@@ -573,6 +617,11 @@ var viewKinds = map[string]ui.EventKind{
 	timeline.KindArrestEnd: ui.EventKind(7), "drug": ui.EventKind(8), "fluid": ui.EventKind(9),
 	"blood_product": ui.EventKind(10), timeline.KindACT: ui.EventKind(11), "blood_gas": ui.EventKind(12),
 	"note": ui.EventKind(13), "artifact": ui.EventKind(14), "bookmark": ui.EventKind(15),
+	timeline.KindWeaning: view.EventWeaning, timeline.KindFullFlow: view.EventFullFlow,
+	timeline.KindACPStart: view.EventACPStart, timeline.KindACPEnd: view.EventACPEnd,
+	timeline.KindRCPStart: view.EventRCPStart, timeline.KindRCPEnd: view.EventRCPEnd,
+	timeline.KindNIRSBaseline:     view.EventNIRSBaseline,
+	entry.KindInlineRecalibration: view.EventInlineRecal,
 }
 
 // caseKind is the inverse of viewKinds.
@@ -633,17 +682,24 @@ func (s *session) onAction(a ui.Action) {
 		if kind == entry.KindArtifact {
 			artifactDefaults(&e, a.Text)
 		}
+		if kind == entry.KindNIRSBaseline {
+			nirsBaselineDefaults(&e, s.p.Latest())
+		}
 		entry.Normalize(&e)
 		if err := entry.Validate(e, s.caseStart, s.clk.Now().UnixNano()); err != nil {
 			s.refuse(err)
 			return
 		}
-		ev, err := s.tl.AddUnique(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text})
+		tag := timeline.Qualifier(e.Kind, func(k string) string { return e.Str[k] })
+		ev, err := s.tl.AddUnique(timeline.Event{Time: e.Time, Kind: e.Kind, Text: e.Text, Tag: tag})
 		if err != nil {
 			s.refuse(err)
 			return
 		}
 		e.Time = ev.Time // the entry's identity, unique in the case
+		if kind == entry.KindNIRSBaseline {
+			s.setNIRSBaselines(e)
+		}
 		s.entries[e.Time] = e
 		s.lastError.Store(nil)
 		if s.rec != nil {
@@ -652,9 +708,14 @@ func (s *session) onAction(a ui.Action) {
 		if kind == timeline.KindACT {
 			s.operator.Put(monitor.Sample{Time: e.Time, Channel: channel.ACTSeconds, Value: e.Num["seconds"], Quality: channel.OK})
 		}
+		if kind == entry.KindInlineRecalibration {
+			s.p.Recalibrated(e.Time)
+		}
 		s.poke()
 	case ui.AssignSpecimen:
 		s.assignSpecimen(a)
+	case ui.RecordEntries:
+		s.recordEntries(a)
 	case ui.InjectFault:
 		if s.sim == nil {
 			report("instructor", fmt.Errorf("no simulated case to inject %s into", a.Name))
@@ -756,16 +817,36 @@ func (s *session) LastError() string {
 	return ""
 }
 
+// step evaluates the alarms at t, a whole second of case time the stepped
+// session's pipeline has just published (simFeed calls it after each
+// second), or, with t the time of the last one, applies the operator's
+// actions and drives the sound in between. The alarms thus see exactly the
+// data and times a replay of the case file gives them, whatever the speed
+// or the machine's load: sample, publish and evaluation advance together.
+func (s *session) step(t time.Time) {
+	if s.stepFails.Load() {
+		return
+	}
+	s.stepped.Set(t)
+	if err := s.runner.StepSafe(); err != nil {
+		s.stepFails.Store(true)
+		fmt.Fprintf(s.stderr, "pumpside: %v: alarms are no longer evaluated\n", err)
+	}
+}
+
 // start runs the pipeline, the alarm runner and the state builder until
-// ctx ends; wait waits for them and closes the record.
+// ctx ends (a stepped session's feeder runs the first two); wait waits for
+// them and closes the record.
 func (s *session) start(ctx context.Context) (wait func()) {
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = s.p.Run(ctx) })
-	wg.Go(func() {
-		if err := s.runner.Run(ctx); errors.Is(err, live.ErrFailed) {
-			fmt.Fprintf(s.stderr, "pumpside: %v: alarms are no longer evaluated\n", err)
-		}
-	})
+	if s.stepped == nil {
+		wg.Go(func() { _ = s.p.Run(ctx) })
+		wg.Go(func() {
+			if err := s.runner.Run(ctx); errors.Is(err, live.ErrFailed) {
+				fmt.Fprintf(s.stderr, "pumpside: %v: alarms are no longer evaluated\n", err)
+			}
+		})
+	}
 	wg.Go(func() { _ = s.runner.Watch(ctx) })
 	wg.Go(func() { s.buildState(ctx) })
 	if s.live != nil {
@@ -835,8 +916,8 @@ func readCaseForResume(path string) (caseID string, events []timeline.Event, err
 		if caseID == "" {
 			caseID = e.Tag("case")
 		}
-		if e.Kind() == record.KindEvent && e.Tag("kind") != "" {
-			events = append(events, timeline.Event{Time: e.Time, Kind: e.Tag("kind"), Text: e.Str("text")})
+		if k := e.Tag("kind"); e.Kind() == record.KindEvent && k != "" {
+			events = append(events, timeline.Event{Time: e.Time, Kind: k, Text: e.Str("text"), Tag: timeline.Qualifier(k, e.Str)})
 		}
 	}
 	if err := r.Err(); err != nil {

@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
-	"github.com/pumpside/pumpside/devices"
-	"github.com/pumpside/pumpside/monitor/record"
 	"time"
 
+	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/record"
 )
 
 // builtinCaseStart is the start of the built-in case when its time does not
@@ -24,8 +25,13 @@ type simFeed struct {
 	emit  func(sim.Source, monitor.Sample)
 	// afterStep, if set, runs after each second stepTo publishes.
 	afterStep func(time.Time)
-	// stepped is how far stepTo has run the case.
+	// idle, if set, runs between seconds when run steps the case (a
+	// stepped session's operator actions and alarm sound).
+	idle func()
+	// stepped is how far stepTo has run the case; begun: a stepped
+	// session's feed has published the case's first instant.
 	stepped time.Duration
+	begun   bool
 }
 
 // newSimFeed builds the pipeline and registers the simulated devices.
@@ -54,7 +60,7 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 	var sinks []devices.Sink
 	for i, name := range sim.Sources() {
 		iv := sim.Source(i).Interval()
-		w := watch{name: name, transport: "simulated", watched: iv > 0, interval: iv,
+		w := watch{name: name, kind: monitor.KindSim, transport: "simulated", watched: iv > 0, interval: iv,
 			essential: name == "sim.pump" || name == "sim.inline"}
 		for _, id := range sim.Source(i).Channels() {
 			w.provides.Add(id)
@@ -70,6 +76,9 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 		return nil, err
 	}
 	f.emit = func(src sim.Source, smp monitor.Sample) { sinks[src].Put(smp) }
+	if s.stepped != nil {
+		f.afterStep, f.idle = s.step, func() { s.step(s.stepped.Now()) }
+	}
 	s.sim = c
 	c.OnEvent(func(e sim.Event) {
 		s.noteFault(e)
@@ -78,6 +87,18 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 			fields = append(fields, record.Field{Key: fl.Key, Num: fl.Num, Str: fl.Str, IsStr: fl.IsStr})
 		}
 		s.addEvent(e.Time, e.Kind, e.Text, fields...)
+		if e.Kind == entry.KindNIRSBaseline && s.runner != nil {
+			en := entry.Entry{Kind: e.Kind, Num: map[string]float64{}}
+			for _, fl := range e.Fields {
+				if !fl.IsStr {
+					en.Num[fl.Key] = fl.Num
+				}
+			}
+			s.setNIRSBaselines(en)
+		}
+		if e.Kind == entry.KindInlineRecalibration {
+			s.p.Recalibrated(e.Time)
+		}
 	})
 	return f, nil
 }
@@ -90,6 +111,14 @@ func (f *simFeed) advance(t time.Time) { f.c.AdvanceTo(t, f.emit) }
 // pipeline would, and returns the last snapshot.
 func (f *simFeed) stepTo(at time.Duration) *monitor.Snapshot {
 	start := f.c.Start()
+	if f.idle != nil && !f.begun {
+		// A stepped session publishes and evaluates the start too, as a
+		// replay of its file does.
+		f.begun = true
+		f.advance(start)
+		f.p.Advance(start)
+		f.afterStep(start)
+	}
 	for d := f.stepped; d < at; {
 		d = min(d+time.Second, at)
 		t := start.Add(d)

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
 )
@@ -70,13 +73,13 @@ func (s *session) assignSpecimen(a ui.AssignSpecimen) {
 	}
 	results := monitor.AppendAssigned(nil, snap, a.Sample, src, panel)
 	if len(results) == 0 {
-		s.refuse(fmt.Errorf("blood gas %s from %s: no longer the newest result, assign it on the events screen", clockText(a.Sample), a.Source))
+		s.refuse(fmt.Errorf("blood gas %s from %s: no longer the newest result: assign it with pumpside event add CASEFILE --kind specimen --sample-time TIME --specimen %s", s.clockText(a.Sample), a.Source, a.Specimen))
 		return
 	}
 	e := entry.Entry{Kind: entry.KindSpecimen, Time: a.Time, Who: "operator",
-		Text: fmt.Sprintf("Blood gas %s from %s: specimen %s", clockText(a.Sample), a.Source, a.Specimen)}
+		Text: fmt.Sprintf("Blood gas %s from %s: specimen %s", s.clockText(a.Sample), a.Source, a.Specimen)}
 	e.SetStr("specimen", a.Specimen)
-	e.SetStr("target", strconv.FormatInt(a.Sample, 10))
+	e.SetStr("sample_time", strconv.FormatInt(a.Sample, 10))
 	e.SetStr("source", a.Source)
 	if err := entry.Validate(e, s.caseStart, s.clk.Now().UnixNano()); err != nil {
 		s.refuse(err)
@@ -102,5 +105,64 @@ func (s *session) assignSpecimen(a ui.AssignSpecimen) {
 	s.poke()
 }
 
-// clockText is a time of day for messages, hh:mm:ss.
-func clockText(t int64) string { return time.Unix(0, t).UTC().Format("15:04:05") }
+// clockText is a time of day for messages and entry texts, hh:mm:ss in
+// the theatre's zone with its abbreviation.
+func (s *session) clockText(t int64) string {
+	return time.Unix(0, t).In(s.zone()).Format("15:04:05 MST")
+}
+
+// specimenResult completes a specimen entry made on the command line: its
+// sample_time may be RFC 3339 (it is stored in ns), and the analyser result
+// it names must be on the bg.* channels of the case file at that time. It
+// returns that result on the entry's panel, to append with the entry, as
+// the console does (assignSpecimen).
+func specimenResult(path string, e *entry.Entry) ([]monitor.Sample, error) {
+	raw := e.Str["sample_time"]
+	sample, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		t, perr := time.Parse(time.RFC3339Nano, raw)
+		if perr != nil {
+			return nil, fmt.Errorf("sample_time %q: want RFC 3339 or Unix ns", raw)
+		}
+		sample = t.UnixNano()
+	}
+	e.SetStr("sample_time", strconv.FormatInt(sample, 10))
+	panel := specimenPanels[e.Str["specimen"]]
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []monitor.Sample
+	rd := record.NewReader(bufio.NewReaderSize(f, 1<<20))
+	var buf []record.ChannelSample
+	for rd.Next() {
+		en := rd.Entry()
+		if en.Kind() != record.KindSamples || en.Time != sample || string(en.Measurement) != channel.PanelUnstated {
+			continue
+		}
+		if src := en.Tag(record.TagSource); e.Str["source"] != "" && src != e.Str["source"] {
+			continue
+		}
+		buf = en.Samples(buf[:0])
+		for _, s := range buf {
+			id, ok := channel.Lookup(s.Channel)
+			if !ok {
+				continue
+			}
+			if to, ok := channel.InPanel(id, panel); ok {
+				out = append(out, monitor.Sample{Time: s.Time, Channel: to, Value: s.Value, Quality: s.Quality})
+			}
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no analyser result without its specimen (bg.*) at %s in %s", time.Unix(0, sample).UTC().Format(time.RFC3339), path)
+	}
+	if e.Text == "" {
+		e.Text = fmt.Sprintf("Blood gas %s: specimen %s", time.Unix(0, sample).UTC().Format("15:04:05 UTC"), e.Str["specimen"])
+	}
+	return out, nil
+}

@@ -84,7 +84,7 @@ func TestSpecimenPromptAndAssignment(t *testing.T) {
 	}
 	require.NotNil(t, specimen, "the assignment is an entry of the record")
 	assert.Equal(t, "arterial", specimen.Str["specimen"])
-	assert.Equal(t, strconv.FormatInt(sample, 10), specimen.Str["target"])
+	assert.Equal(t, strconv.FormatInt(sample, 10), specimen.Str["sample_time"])
 	assert.Equal(t, "operator", specimen.Who)
 	sum, err := report.Summarize(c, report.DefaultSettings(), report.Privacy{Secret: []byte("site-secret-for-tests-only")})
 	require.NoError(t, err)
@@ -93,4 +93,36 @@ func TestSpecimenPromptAndAssignment(t *testing.T) {
 	assert.Equal(t, 212.4, sum.BloodGases[0].Values["po2"])
 	assert.Equal(t, "BG?", sum.BloodGases[1].Sample, "unassigned: listed, never dropped")
 	assert.Contains(t, sum.Missing, "blood gas at 09:10:00: specimen not stated (listed as BG?; assign it arterial or venous)")
+}
+
+// A result left without its specimen can be assigned afterwards from the
+// command line: the entry and the result on its panel are appended, and
+// the report lists it under that panel.
+func TestAssignSpecimenFromTheCommandLine(t *testing.T) {
+	withSecret(t)
+	path := filepath.Join(t.TempDir(), "bg.case")
+	require.NoError(t, os.WriteFile(path, []byte(
+		"event,case=C-bg,kind=on_bypass text=\"On\" 1772352000000000000\n"+
+			"bg,case=C-bg,source=gem ph=7.41,po2=230,k=4.4 1772352600000000000\n"+
+			"pump,case=C-bg,source=hlm flow=4.4 1772353200000000000\n"), 0o600))
+	code, _, errs := run("event", "add", path, "--kind", "specimen", "--sample-time", "2026-03-01T08:10:00Z", "--specimen", "venous", "--who", "ab", "--at", "2026-03-01T08:30:00Z")
+	require.Equal(t, 0, code, errs)
+	code, _, errs = run("event", "add", path, "--kind", "specimen", "--sample-time", "2026-03-01T08:11:00Z", "--specimen", "venous", "--who", "ab", "--at", "2026-03-01T08:30:00Z")
+	require.Equal(t, 2, code, "no result at that time")
+	assert.Contains(t, errs, "no analyser result without its specimen (bg.*) at 2026-03-01T08:11:00Z")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "vbg,case=C-bg,source=operator k=4.4 1772352600000000000")
+	assert.Contains(t, string(b), `sample_time="1772352600000000000"`)
+
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	c, err := report.Load(f, nil)
+	require.NoError(t, err)
+	sum, err := report.Summarize(c, report.DefaultSettings(), report.Privacy{Secret: []byte("site-secret-for-tests-only")})
+	require.NoError(t, err)
+	require.Len(t, sum.BloodGases, 1)
+	assert.Equal(t, "VBG", sum.BloodGases[0].Sample)
+	assert.Equal(t, 230.0, sum.BloodGases[0].Values["po2"])
 }

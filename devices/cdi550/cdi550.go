@@ -147,9 +147,13 @@ type Config struct {
 	// TempMode is the temperature mode assumed until the device announces
 	// one: "37C", "patient" or "" (unknown).
 	TempMode string `toml:"temp_mode"`
-	// RequireTempMode makes pH, pCO2 and pO2 "questionable" unless the
-	// device is known to display them in this mode: "37C", "patient", or
-	// "" (no requirement).
+	// RequireTempMode declares the temperature the gas channels
+	// (inline.*_ph, *_pco2, *_po2) hold: "37C" (the default: the values
+	// the analyser measures, the alpha-stat view; the console's pH-stat
+	// display corrects them) or "patient". pH, pCO2 and pO2 are
+	// "questionable" (withheld, never a number) unless the device is known
+	// to display them in this mode, so values of the two modes never mix
+	// on one channel. It must be declared: "" is refused.
 	RequireTempMode string `toml:"require_temp_mode"`
 	// RequestOnConnect sends RequestPacket when decoding starts.
 	RequestOnConnect bool `toml:"request_on_connect"`
@@ -273,7 +277,7 @@ func NewPacket() *Driver { return newDriver(PacketName, "packet") }
 
 func newDriver(name, mode string) *Driver {
 	d := &Driver{name: name, cfg: Config{Columns: slices.Clone(DefaultColumns), Fields: DefaultFields(), Units: map[string]string{},
-		Mode: mode, Codes: DefaultCodes()}}
+		Mode: mode, Codes: DefaultCodes(), RequireTempMode: "37C"}}
 	if err := d.Init(); err != nil {
 		panic(err) // the defaults are valid
 	}
@@ -299,6 +303,10 @@ func (d *Driver) Init() error {
 	}
 	if d.want, err = parseTempMode(d.cfg.RequireTempMode); err != nil {
 		return fmt.Errorf("cdi550: require_temp_mode: %w", err)
+	}
+	if d.want == TempUnknown {
+		return fmt.Errorf("cdi550: require_temp_mode must be declared, \"37C\" or \"patient\": the temperature the gas channels hold; " +
+			"values displayed at 37 °C and at the patient's temperature must never share a channel")
 	}
 	if d.cfg.PollInterval.Duration < 0 {
 		return fmt.Errorf("cdi550: poll_interval %v is negative", d.cfg.PollInterval)
@@ -463,6 +471,44 @@ func (d *Driver) Request(w io.Writer) error {
 	return err
 }
 
+// setTemp follows a mode line, and says so when the gases start or stop
+// being withheld.
+func (d *Driver) setTemp(m TempMode, ev devices.Events) {
+	if m == d.temp {
+		return
+	}
+	was := d.temp
+	d.temp = m
+	switch {
+	case m != d.want:
+		devices.Note(ev, d.modeNote())
+	case was == TempUnknown:
+		devices.Note(ev, "cdi550: the device displays gases at "+d.want.label()+", as require_temp_mode declares: pH, pCO2 and pO2 are shown")
+	case was != d.want:
+		devices.Note(ev, "cdi550: the device displays gases at "+d.want.label()+" again, as require_temp_mode declares: pH, pCO2 and pO2 are shown")
+	}
+}
+
+// modeNote says why the gases are withheld.
+func (d *Driver) modeNote() string {
+	if d.temp == TempUnknown {
+		return "cdi550: the device's temperature mode is not known (temp_mode not set, no mode line yet): pH, pCO2 and pO2 are " +
+			"questionable until it is; set temp_mode to the mode the device is set to"
+	}
+	return "cdi550: the device displays gases at " + d.temp.label() + ", require_temp_mode declares " + d.want.label() +
+		": pH, pCO2 and pO2 are questionable (withheld) until it displays them at " + d.want.label()
+}
+
+func (m TempMode) label() string {
+	switch m {
+	case Temp37:
+		return "37 °C"
+	case TempPatient:
+		return "the patient's temperature"
+	}
+	return "an unknown temperature"
+}
+
 // TempMode returns the temperature mode in force for the lines being
 // decoded. It is for the decoding goroutine (and tests).
 func (d *Driver) TempMode() TempMode { return d.temp }
@@ -520,6 +566,9 @@ func (d *Driver) Describe() devices.Description {
 func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) error {
 	env = env.WithDefaults()
 	d.temp = d.initMode
+	if d.temp != d.want {
+		devices.Note(env.Events, d.modeNote())
+	}
 	if d.cfg.RequestOnConnect {
 		if err := d.Request(rw); err != nil {
 			return err
@@ -575,10 +624,10 @@ func (d *Driver) line(line []byte, ev devices.Events) (devices.Reason, string, e
 	if bytes.IndexByte(line, '\t') < 0 {
 		switch string(bytes.TrimSpace(line)) {
 		case "@ Temp Data":
-			d.temp = TempPatient
+			d.setTemp(TempPatient, ev)
 			return 0, "", nil
 		case "37C Temp Data":
-			d.temp = Temp37
+			d.setTemp(Temp37, ev)
 			return 0, "", nil
 		}
 		return devices.ReasonSyntax, "", errLine
@@ -716,7 +765,7 @@ func (d *Driver) emit(env devices.Env, t int64) {
 // put emits one value of column c, applying the temperature rule.
 func (d *Driver) put(env devices.Env, t int64, c *column, v value) {
 	q := v.q
-	if q == channel.OK && c.gas && d.want != TempUnknown && d.temp != d.want {
+	if q == channel.OK && c.gas && d.temp != d.want {
 		q = channel.Questionable
 	}
 	env.Sink.Put(monitor.Sample{Time: t, Channel: c.m.id, Source: env.Source, Value: v.v, Quality: channel.Get(c.m.id).Classify(v.v, q)})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,46 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	devicetest.Check(t, cdi550.Name, devicetest.Options{Dir: "testdata/ascii", ZeroAllocs: true})
+	devicetest.Check(t, cdi550.Name, devicetest.Options{Dir: "testdata/ascii", Frames: asciiFrames(t), ZeroAllocs: true})
+}
+
+// asciiFrames are the lines of the basic case, the kit's frames for the
+// stream checks. The kit's own encoder round trip would decode with the
+// default options, under which the gases are withheld until the
+// temperature mode is declared (TestEncodeRoundTrip does it declared).
+func asciiFrames(t *testing.T) [][]byte {
+	in, err := os.ReadFile("testdata/ascii/basic/input")
+	require.NoError(t, err)
+	var frames [][]byte
+	for _, l := range bytes.SplitAfter(in, []byte{'\r'}) {
+		if len(l) > 0 {
+			frames = append(frames, l)
+		}
+	}
+	return frames
+}
+
+// TestEncodeRoundTrip: the encoder's lines decode back to the samples, gases
+// included, on a driver that declares the device's mode.
+func TestEncodeRoundTrip(t *testing.T) {
+	d := cdi550.New()
+	require.NoError(t, devices.Configure(d, devices.TOMLDecoder([]byte(`temp_mode = "37C"`))))
+	ss := []monitor.Sample{
+		{Time: devicetest.T0, Channel: channel.InlineArtPH, Value: 7.41},
+		{Time: devicetest.T0, Channel: channel.InlineArtPCO2, Value: 39},
+		{Time: devicetest.T0, Channel: channel.InlineVenPO2, Value: 41},
+		{Time: devicetest.T0, Channel: channel.InlineHct, Value: 27},
+	}
+	f, err := d.AppendFrame(nil, ss)
+	require.NoError(t, err)
+	rec, err := devicetest.Decode(d, bytes.NewReader(f))
+	require.NoError(t, err)
+	for _, s := range ss {
+		i := slices.IndexFunc(rec.Samples, func(o monitor.Sample) bool { return o.Channel == s.Channel })
+		require.GreaterOrEqual(t, i, 0, s.Channel.String())
+		assert.Equal(t, channel.OK, rec.Samples[i].Quality, s.Channel.String())
+		assert.InDelta(t, s.Value, rec.Samples[i].Value, 1e-9, s.Channel.String())
+	}
 }
 
 // TestConformancePacket runs the kit on packet mode: every frame carries a
@@ -69,7 +109,7 @@ func values(ss []monitor.Sample) (map[string]float64, map[string]channel.Quality
 }
 
 func TestDocumentedColumns(t *testing.T) {
-	rec, err := devicetest.Decode(cdi550.New(), strings.NewReader(header+report))
+	rec, err := devicetest.Decode(declared(t, cdi550.New()), strings.NewReader(header+report))
 	require.NoError(t, err)
 	assert.Equal(t, 2, rec.OK, "the header and the report")
 	got, bad := values(rec.Samples)
@@ -88,7 +128,7 @@ func TestDocumentedColumns(t *testing.T) {
 func TestHeaderMapsByName(t *testing.T) {
 	// Columns swapped and Q missing: the header decides, not the offsets.
 	in := "Time\tHb\tHct\tpH\tSvO2\tpH\r08:00:00\t9.1\t27\t7.41\t70\t7.30\r"
-	rec, err := devicetest.Decode(cdi550.New(), strings.NewReader(in))
+	rec, err := devicetest.Decode(declared(t, cdi550.New()), strings.NewReader(in))
 	require.NoError(t, err)
 	got, _ := values(rec.Samples)
 	assert.Equal(t, map[string]float64{"inline.hb": 9.1, "inline.hct": 27, "inline.art_ph": 7.41, "inline.ven_so2": 70, "inline.ven_ph": 7.30}, got)
@@ -249,8 +289,8 @@ func BenchmarkDecode(b *testing.B) {
 		b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
 		b.ReportMetric(float64(b.N*len(data))/b.Elapsed().Seconds()/960, "x-line-rate")
 	}
-	b.Run("ascii", func(b *testing.B) { run(b, cdi550.New(), ascii) })
-	b.Run("packet", func(b *testing.B) { run(b, cdi550.NewPacket(), pkts) })
+	b.Run("ascii", func(b *testing.B) { run(b, declared(b, cdi550.New()), ascii) })
+	b.Run("packet", func(b *testing.B) { run(b, declared(b, cdi550.NewPacket()), pkts) })
 	b.Run("baseline-split", func(b *testing.B) {
 		b.SetBytes(int64(len(ascii)))
 		n := 0

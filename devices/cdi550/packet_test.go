@@ -67,7 +67,7 @@ func TestPacketValuesAndBadCRC(t *testing.T) {
 	bad := bytes.Clone(packet(2, "A0", strings.Replace(analyteData, "7.38", "7.10", 1)))
 	bad[len(bad)-2] ^= 0x01 // the CRC's last digit
 	in := append(append(append([]byte{}, good...), bad...), good...)
-	rec, err := devicetest.Decode(cdi550.NewPacket(), bytes.NewReader(in))
+	rec, err := devicetest.Decode(declared(t, cdi550.NewPacket()), bytes.NewReader(in))
 	require.NoError(t, err)
 	require.Len(t, rec.Bad, 1)
 	assert.Equal(t, devices.ReasonChecksum, rec.Bad[0].Reason)
@@ -111,7 +111,8 @@ func TestPacketTempRule(t *testing.T) {
 		conf string
 		want channel.Quality
 	}{
-		{"", channel.OK},
+		{"", channel.Questionable}, // the mode is not declared: withheld
+		{`temp_mode = "37C"`, channel.OK},
 		{`require_temp_mode = "37C"`, channel.Questionable},
 		{`temp_mode = "37C"` + "\n" + `require_temp_mode = "37C"`, channel.OK},
 		{`temp_mode = "patient"` + "\n" + `require_temp_mode = "37C"`, channel.Questionable},
@@ -162,7 +163,7 @@ func TestPacketEncoder(t *testing.T) {
 	}
 	_, err := d.AppendFrame(nil, []monitor.Sample{{Channel: channel.PumpFlow, Value: 4}})
 	assert.Error(t, err, "packet mode carries no flow")
-	rec, err := devicetest.Decode(cdi550.NewPacket(), bytes.NewReader(stream))
+	rec, err := devicetest.Decode(declared(t, cdi550.NewPacket()), bytes.NewReader(stream))
 	require.NoError(t, err)
 	assert.Empty(t, rec.Bad)
 	assert.Equal(t, 300, rec.OK)

@@ -43,7 +43,7 @@ func TestPacketModeOnPty(t *testing.T) {
 			answered.Add(1)
 		}
 	}()
-	d := cdi550.NewPacket()
+	d := declared(t, cdi550.NewPacket())
 	require.NoError(t, devices.Configure(d, devices.TOMLDecoder([]byte("request_on_connect = true\npoll_interval = \"20ms\""))))
 	var phs, others atomic.Int64
 	sink := devices.SinkFunc(func(s monitor.Sample) bool {

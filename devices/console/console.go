@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,13 +17,89 @@ import (
 	"github.com/pumpside/pumpside/devices/external"
 	"github.com/pumpside/pumpside/devices/transport"
 	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/physio"
 )
 
 // Config is a loaded console config.
 type Config struct {
 	// Devices in file order.
 	Devices []*Device
+	// Pipeline is the [pipeline] table: the settings of the monitoring
+	// pipeline a site changes (Settings applies them).
+	Pipeline Pipeline
+	// Display is the [display] table.
+	Display Display
 	used    bool
+}
+
+// Pipeline is the [pipeline] table: pointers are "not set" (the default
+// stays).
+type Pipeline struct {
+	// RoomTempC and BarometricMmHg are the theatre's air, for VCO2 at
+	// STPD; ExhaustBTPS: the exhaust capnometer reports a water-vapour-
+	// corrected reading. VCO2AtSTPD = false turns the correction off.
+	RoomTempC      *float64 `toml:"room_temp_c"`
+	BarometricMmHg *float64 `toml:"barometric_mmhg"`
+	ExhaustBTPS    *bool    `toml:"exhaust_btps"`
+	VCO2AtSTPD     *bool    `toml:"vco2_at_stpd"`
+	// SourcePriority replaces the default rules when given
+	// ([[pipeline.source_priority]] tables).
+	SourcePriority []monitor.SourcePriority `toml:"source_priority"`
+}
+
+// Settings returns base with the [pipeline] table applied, validated.
+func (p *Pipeline) Settings(base monitor.Settings) (monitor.Settings, error) {
+	if p.RoomTempC != nil {
+		base.RoomTempC = *p.RoomTempC
+	}
+	if p.BarometricMmHg != nil {
+		base.BarometricMmHg = *p.BarometricMmHg
+	}
+	if p.ExhaustBTPS != nil {
+		base.ExhaustBTPS = *p.ExhaustBTPS
+	}
+	if p.VCO2AtSTPD != nil && !*p.VCO2AtSTPD {
+		base.RoomTempC = math.NaN()
+	}
+	if p.SourcePriority != nil {
+		base.SourcePriority = p.SourcePriority
+	}
+	return base, base.Validate()
+}
+
+// Display is the [display] table.
+type Display struct {
+	// BloodGas is the acid-base strategy of the blood gas shown while the
+	// patient is cooled: "alpha-stat" (default) or "ph-stat".
+	BloodGas string `toml:"blood_gas"`
+	// AnalyserFamily is the blood-gas analyser's temperature correction
+	// (physio.GasFamilies): "clsi" (default), "radiometer-abl3", "corning"
+	// or "custom" with GasCoefficients.
+	AnalyserFamily  string                `toml:"analyser_family"`
+	GasCoefficients *physio.GasCorrection `toml:"gas_coefficients"`
+}
+
+// Gas returns the strategy and the coefficients of the display.
+func (d *Display) Gas() (physio.GasStrategy, physio.GasCorrection, error) {
+	s, err := physio.ParseGasStrategy(d.BloodGas)
+	if err != nil {
+		return 0, physio.GasCorrection{}, err
+	}
+	switch {
+	case strings.EqualFold(d.AnalyserFamily, "custom"):
+		if d.GasCoefficients == nil {
+			return 0, physio.GasCorrection{}, errors.New("analyser_family \"custom\" needs [display.gas_coefficients] (ph_slope, ph_buffer, pco2_exp, po2_model, po2_exp) from the analyser's manual")
+		}
+		g := *d.GasCoefficients
+		g.Family, g.Source = "custom", "site-set from the analyser's manual"
+		return s, g, g.Validate()
+	case d.GasCoefficients != nil:
+		return 0, physio.GasCorrection{}, errors.New("gas_coefficients are for analyser_family \"custom\"")
+	case d.AnalyserFamily == "":
+		return s, physio.DefaultGasCorrection(), nil
+	}
+	g, err := physio.GasFamily(d.AnalyserFamily)
+	return s, g, err
 }
 
 // Device is one [[device]] table, validated, with its driver configured
@@ -83,7 +160,9 @@ type Transport struct {
 
 // file is the TOML layout.
 type file struct {
-	Devices []rawDevice `toml:"device"`
+	Devices  []rawDevice `toml:"device"`
+	Pipeline Pipeline    `toml:"pipeline"`
+	Display  Display     `toml:"display"`
 }
 
 type rawDevice struct {
@@ -173,7 +252,13 @@ func Parse(data []byte, path string) (*Config, error) {
 	if len(f.Devices) > 1<<15 {
 		return nil, &Error{File: path, Field: "device", Err: errors.New("too many devices")}
 	}
-	c := &Config{}
+	c := &Config{Pipeline: f.Pipeline, Display: f.Display}
+	if _, err := c.Pipeline.Settings(monitor.DefaultSettings()); err != nil {
+		return nil, &Error{File: path, Field: "pipeline", Err: err}
+	}
+	if _, _, err := c.Display.Gas(); err != nil {
+		return nil, &Error{File: path, Field: "display", Err: err}
+	}
 	names := map[string]int{}
 	for i, rd := range f.Devices {
 		fail := func(field string, err error) error {

@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"github.com/pumpside/pumpside/devices/transport"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
 )
 
 const example = "../../docs/format/console-example.toml"
@@ -205,4 +207,60 @@ func TestListenDefaultsToLoopback(t *testing.T) {
 	addr, ok := srv.ListenAddr().(*net.TCPAddr)
 	require.True(t, ok)
 	assert.True(t, addr.IP.IsLoopback(), "%v", addr)
+}
+
+func TestPipelineAndDisplay(t *testing.T) {
+	dev := "[[device]]\nname = \"pump\"\ndriver = \"generic\"\n[device.transport]\ntype = \"tcp\"\naddr = \"127.0.0.1:1\"\n"
+	cfg, err := console.Parse([]byte(`
+[pipeline]
+room_temp_c = 19
+barometric_mmhg = 700
+[[pipeline.source_priority]]
+channels = "patient.map"
+sources = ["pump", "*"]
+
+[display]
+blood_gas = "ph-stat"
+analyser_family = "custom"
+[display.gas_coefficients]
+ph_slope = 0.0147
+ph_buffer = 0.0065
+pco2_exp = 0.019
+po2_model = "constant"
+po2_exp = 0.031
+`+dev), "console.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := cfg.Pipeline.Settings(monitor.DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.RoomTempC != 19 || set.BarometricMmHg != 700 || len(set.SourcePriority) != 1 || set.SourcePriority[0].Sources[0] != "pump" {
+		t.Fatalf("settings %+v", set)
+	}
+	s, g, err := cfg.Display.Gas()
+	if err != nil || s != physio.PHStat || g.PO2Model != physio.PO2Constant || g.PO2Exp != 0.031 || g.Family != "custom" {
+		t.Fatalf("display %v %+v %v", s, g, err)
+	}
+	for name, bad := range map[string]string{
+		"room":             "[pipeline]\nroom_temp_c = 70\n",
+		"priority channel": "[[pipeline.source_priority]]\nchannels = \"patient.mapp\"\nsources = [\"s5\"]\n",
+		"strategy":         "[display]\nblood_gas = \"beta-stat\"\n",
+		"family":           "[display]\nanalyser_family = \"abl800\"\n",
+		"custom without":   "[display]\nanalyser_family = \"custom\"\n",
+		"coefficients":     "[display]\nanalyser_family = \"custom\"\n[display.gas_coefficients]\nph_slope = 0.147\npco2_exp = 0.019\n",
+		"unknown key":      "[display]\nblod_gas = \"ph-stat\"\n",
+	} {
+		if _, err := console.Parse([]byte(bad+dev), "console.toml"); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	off, err := console.Parse([]byte("[pipeline]\nvco2_at_stpd = false\n"+dev), "console.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set, _ := off.Pipeline.Settings(monitor.DefaultSettings()); !math.IsNaN(set.RoomTempC) {
+		t.Fatalf("vco2_at_stpd = false: room %v", set.RoomTempC)
+	}
 }

@@ -45,27 +45,19 @@ func (n Noise) Add(o Noise) Noise {
 		OK: n.OK + o.OK, FalseOK: n.FalseOK + o.FalseOK, Bad: n.Bad + o.Bad}
 }
 
-// Flip returns a copy of clean in which each byte, with probability rate,
-// is XORed with a random non-zero byte (so it always changes), and how
-// many bytes changed. The same seed gives the same noise.
-func Flip(clean []byte, rate float64, seed int64) ([]byte, int) {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x6e6f697365)) // "noise"
-	out := bytes.Clone(clean)
-	n := 0
-	for i := range out {
-		if rng.Float64() < rate {
-			out[i] ^= byte(1 + rng.IntN(255))
-			n++
-		}
-	}
-	return out, n
+// Corrupt returns a copy of clean in which each byte, with probability
+// rate, is XORed with a random non-zero byte (ByteFlip, so it always
+// changes), and how many bytes changed. The same seed gives the same noise
+// (the figures of docs/drivers.md's line-noise table are of these seeds).
+func Corrupt(clean []byte, rate float64, seed int64) ([]byte, int) {
+	return flip(clean, rate, rand.New(rand.NewPCG(uint64(seed), 0x6e6f697365)), ByteFlip) // "noise"
 }
 
 // FalseOK measures how much line noise a driver lets through as good
 // values: it decodes clean (a stream the driver decodes without a bad
 // frame, such as an emulated device's bytes) with the driver registered as
 // name and default options, then the same stream with each byte flipped
-// with probability rate (Flip, seeded), and counts the noisy stream's ok
+// with probability rate (Corrupt, seeded), and counts the noisy stream's ok
 // samples whose (channel, value) the clean stream never had. A format with
 // a checksum over every frame should give 0; a text format without one
 // lets through what a flipped digit makes of a well-formed value.
@@ -100,7 +92,7 @@ func FalseOK(t testing.TB, name string, clean []byte, rate float64, seed int64) 
 			n.CleanOK++
 		}
 	}
-	noisy, flipped := Flip(clean, rate, seed)
+	noisy, flipped := Corrupt(clean, rate, seed)
 	n.Flipped = flipped
 	rec, err := Decode(newDriver(), bytes.NewReader(noisy))
 	if err != nil {

@@ -11,11 +11,11 @@ import (
 	"github.com/pumpside/pumpside/devices/template"
 )
 
-func TestFlip(t *testing.T) {
+func TestCorrupt(t *testing.T) {
 	clean := bytes.Repeat([]byte("T1=36.8 T2=35.1 ST=00\r\n"), 4000)
-	a, na := devicetest.Flip(clean, 0.01, 7)
-	b, nb := devicetest.Flip(clean, 0.01, 7)
-	c, _ := devicetest.Flip(clean, 0.01, 8)
+	a, na := devicetest.Corrupt(clean, 0.01, 7)
+	b, nb := devicetest.Corrupt(clean, 0.01, 7)
+	c, _ := devicetest.Corrupt(clean, 0.01, 8)
 	assert.Equal(t, a, b, "the same seed, the same noise")
 	assert.Equal(t, na, nb)
 	assert.NotEqual(t, a, c, "another seed, other noise")
@@ -27,7 +27,7 @@ func TestFlip(t *testing.T) {
 	}
 	assert.Equal(t, na, diff, "every flipped byte changed")
 	assert.InDelta(t, 0.01*float64(len(clean)), float64(na), 0.003*float64(len(clean)))
-	none, n0 := devicetest.Flip(clean, 0, 1)
+	none, n0 := devicetest.Corrupt(clean, 0, 1)
 	assert.Zero(t, n0)
 	assert.Equal(t, clean, none)
 }

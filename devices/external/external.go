@@ -49,7 +49,15 @@ type Config struct {
 	Channels []string `toml:"channels"`
 	// Interval is how often the child prints, for the watchdog.
 	Interval Duration `toml:"interval"`
+	// Time is "receive" (default: samples carry the time the line was
+	// read) or "line": a line's timestamp, for a child that knows when
+	// its device measured; lines without one get the receive time.
+	Time string `toml:"time"`
 }
+
+// maxAhead is how far a line's timestamp may be ahead of its receive
+// time with time = "line" (the pipeline's own future limit).
+const maxAhead = int64(2 * time.Second)
 
 // measured maps every measured channel's name to its ID: a map indexed
 // by string(bytes) does not allocate.
@@ -72,6 +80,9 @@ type Driver struct {
 	name    []byte
 	ids     [maxFields]channel.ID
 	bad     devices.FrameError
+	// last is each channel's latest timestamp from a line (time =
+	// "line"): a channel's times must increase.
+	last [channel.Count]int64
 }
 
 var (
@@ -98,6 +109,11 @@ func (d *Driver) Config() any { return &d.cfg }
 func (d *Driver) Init() error {
 	if d.cfg.Interval.Duration < 0 {
 		return fmt.Errorf("external: interval %v is negative", d.cfg.Interval)
+	}
+	switch d.cfg.Time {
+	case "", "receive", "line":
+	default:
+		return fmt.Errorf("external: time = %q is not \"receive\" or \"line\"", d.cfg.Time)
 	}
 	if len(d.cfg.Channels) == 0 {
 		d.allowed = measured
@@ -152,13 +168,26 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 			continue // a comment
 		}
 		reason, field, cause := d.line(line)
+		own := cause == nil && d.cfg.Time == "line" && d.p.hasTime
+		var t int64
+		if own {
+			t = env.Clock.Now()
+			reason, field, cause = d.lineTime(t)
+		}
 		if cause != nil {
 			d.bad = devices.FrameError{Driver: Name, Offset: off, Size: int64(len(line)), Reason: reason, Field: field, Raw: devices.RawHead(line), Err: cause}
 			env.Events.FrameBad(&d.bad)
 			continue
 		}
 		env.Events.FrameOK(off, len(line))
-		t := env.Clock.Now()
+		if own {
+			t = d.p.time
+			for i := range d.p.n {
+				d.last[d.ids[i]] = t
+			}
+		} else {
+			t = env.Clock.Now()
+		}
 		for i := range d.p.n {
 			id := d.ids[i]
 			v, q := d.p.values[i], d.p.quality
@@ -201,7 +230,27 @@ func (d *Driver) line(line []byte) (devices.Reason, string, error) {
 	return 0, "", nil
 }
 
-var errUndeclared = errors.New("channel not declared in channels")
+var (
+	errUndeclared = errors.New("channel not declared in channels")
+	errAhead      = errors.New("timestamp more than 2 s ahead of the receive time")
+	errNotAfter   = errors.New("timestamp not after the channel's previous one")
+)
+
+// lineTime checks a line's own time (time = "line") against its receive
+// time and its channels' previous times: no two samples of a channel may
+// share a time (InfluxDB would keep one), nor may a clock far ahead pin a
+// value.
+func (d *Driver) lineTime(received int64) (devices.Reason, string, error) {
+	if d.p.time > received+maxAhead {
+		return devices.ReasonField, "timestamp", errAhead
+	}
+	for i := range d.p.n {
+		if d.p.time <= d.last[d.ids[i]] {
+			return devices.ReasonSequence, "timestamp", errNotAfter
+		}
+	}
+	return 0, "", nil
+}
 
 func mustLookup(name string) channel.ID { id, _ := channel.Lookup(name); return id }
 

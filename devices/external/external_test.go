@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,8 @@ import (
 	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/devicetest"
 	"github.com/pumpside/pumpside/devices/external"
+	"github.com/pumpside/pumpside/devices/sim"
+	"github.com/pumpside/pumpside/devices/sim/emulate"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 )
@@ -43,6 +46,50 @@ func TestBadLines(t *testing.T) {
 		"field quality: quality tag is not ok, unavailable, out_of_range or questionable",
 	}, got)
 	assert.Empty(t, rec.Samples)
+}
+
+// A damaged tag never leaves the values ok: quality is the only tag.
+func TestUnknownTag(t *testing.T) {
+	rec, err := devicetest.Decode(external.New(), strings.NewReader("gas,qualitY=unavailable exhaust_co2=0\npump,site=or3 flow=4.4\n"))
+	require.NoError(t, err)
+	assert.Empty(t, rec.Samples)
+	require.Len(t, rec.Bad, 2)
+	for _, b := range rec.Bad {
+		assert.Equal(t, "tags", b.Field)
+		assert.ErrorContains(t, b.Err, "unknown tag")
+	}
+}
+
+// With time = "line" a line's timestamp is the samples' time; a line
+// without one gets the receive time. A channel's times must increase (two
+// samples of a channel at one time: InfluxDB keeps one), and a clock more
+// than 2 s ahead of the receive time is refused.
+func TestLineTime(t *testing.T) {
+	d := external.New()
+	require.NoError(t, devices.Configure(d, devices.TOMLDecoder([]byte(`time = "line"`))))
+	t0 := devicetest.T0
+	ts := func(d time.Duration) string { return strconv.FormatInt(t0+int64(d), 10) }
+	rec, err := devicetest.Decode(d, strings.NewReader(
+		"pump flow=4.4 "+ts(-3*time.Second)+"\n"+ // measured 3 s before the receive time
+			"pump flow=4.5 "+ts(-3*time.Second)+"\n"+ // the same time again: bad
+			"pump flow=4.6,speed=2400 "+ts(-2*time.Second)+"\n"+
+			"pump flow=4.7\n"+ // no timestamp: the receive time
+			"pump flow=4.8 "+ts(time.Hour)+"\n")) // an hour ahead: bad
+	require.NoError(t, err)
+	var got []string
+	for _, s := range rec.Samples {
+		got = append(got, channel.Get(s.Channel).Name+" "+time.Duration(s.Time-t0).String())
+	}
+	// The kit's clock steps 1 s per reading: the fourth line is read at 3 s.
+	assert.Equal(t, []string{"pump.flow -3s", "pump.flow -2s", "pump.speed -2s", "pump.flow 3s"}, got)
+	var bad []string
+	for _, b := range rec.Bad {
+		bad = append(bad, b.Reason.String()+" "+b.Field)
+	}
+	assert.Equal(t, []string{"sequence timestamp", "field timestamp"}, bad)
+
+	err = devices.Configure(external.New(), devices.TOMLDecoder([]byte(`time = "device"`)))
+	assert.ErrorIs(t, err, devices.ErrConfig)
 }
 
 func TestDeclaredChannels(t *testing.T) {
@@ -195,4 +242,23 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		_ = n
 	})
+}
+
+// TestLineNoise runs line noise through 30 minutes of the emulated device's
+// output (docs/drivers.md, "Line noise"): with 1 % of the bytes flipped, a
+// made-up value may come out ok only where digits alone were changed into
+// other digits, which no syntax can see: line protocol has no checksum (and a child's pipe no line noise).
+func TestLineNoise(t *testing.T) {
+	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	clean, err := emulate.Stream(external.Name, sim.New(start, 1), start.Add(30*time.Minute))
+	require.NoError(t, err)
+	// Values are free numbers and names any channel's: "14.9" for "1439",
+	// "6i" for "61", "1E0" for "100" are numbers, and "rr" for "hr"
+	// another channel. Only what lies between them can be checked.
+	free := func(a, b byte) bool {
+		const number, name = "0123456789.-ieE", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+		in := func(set string) bool { return strings.IndexByte(set, a) >= 0 && strings.IndexByte(set, b) >= 0 }
+		return in(number) || in(name)
+	}
+	devicetest.CheckFlips(t, func() devices.Driver { d, _ := devices.New(external.Name); return d }, clean, devicetest.FlipOptions{Invisible: free})
 }

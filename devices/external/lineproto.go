@@ -11,27 +11,35 @@ import (
 
 // The subset of InfluxDB line protocol the driver reads:
 //
-//	measurement[,tag=value…] field=value[,field=value…] [timestamp]
+//	measurement[,quality=q] field=value[,field=value…] [timestamp]
 //
 // without escapes or quoted strings (no channel name needs them): names are
-// letters, digits and '_'; field values are decimal numbers, optionally
-// with an exponent, or integers with an 'i' or 'u' suffix; the timestamp
-// is an integer in nanoseconds. The only tag read is quality (ok,
-// unavailable, out_of_range, questionable), applying to every field of the
-// line; other tags are ignored. Lines starting with '#' are comments.
+// letters, digits and '_'; field values are numbers in JSON's syntax
+// (exponents allowed, at most 17 digits) or integers with an 'i' suffix
+// (not 'u': one flipped bit makes a final 5 a u, "35" a 3); the timestamp
+// is 19 digits, nanoseconds since 1970 (the years 2001 to 2286). The only
+// tag is quality (ok, unavailable, out_of_range, questionable), applying
+// to every field of the line; any other tag makes the line bad (a damaged
+// "quality" must never leave the values ok). Lines starting with '#' are
+// comments.
 
 var (
 	errShape    = errors.New("not measurement[,tags] fields [timestamp]")
 	errName     = errors.New("name is not letters, digits and _")
 	errValue    = errors.New("field value is not a number")
-	errTime     = errors.New("timestamp is not an integer")
+	errTime     = errors.New("timestamp is not 19 digits (ns since 1970)")
 	errQuality  = errors.New("quality tag is not ok, unavailable, out_of_range or questionable")
 	errUnknown  = errors.New("unknown channel")
 	errDerived  = errors.New("derived channels are computed by Pumpside, not read")
 	errRepeated = errors.New("field repeated in the line")
 	errTooMany  = errors.New("too many fields in one line")
 	errTag      = errors.New("tag is not key=value")
+	errTagName  = errors.New("unknown tag: quality is the only one")
 )
+
+// maxDigits is the most digits a value's mantissa may have: 17 print any
+// float64 exactly.
+const maxDigits = 17
 
 // maxFields bounds the fields of one line.
 const maxFields = 64
@@ -43,6 +51,9 @@ type point struct {
 	names       [maxFields][]byte
 	values      [maxFields]float64
 	n           int
+	// time is the line's timestamp, ns; hasTime false without one.
+	time    int64
+	hasTime bool
 }
 
 func isNameByte(c byte) bool {
@@ -63,7 +74,7 @@ func validName(b []byte) bool {
 
 // parse reads one line into p. field names the offending part on error.
 func parse(line []byte, p *point) (field string, err error) {
-	p.n, p.quality = 0, channel.OK
+	p.n, p.quality, p.hasTime = 0, channel.OK, false
 	sp := bytes.IndexByte(line, ' ')
 	if sp <= 0 {
 		return "", errShape
@@ -94,19 +105,20 @@ func parse(line []byte, p *point) (field string, err error) {
 			if eq <= 0 || eq == len(tag)-1 || !validName(tag[:eq]) || !validName(tag[eq+1:]) {
 				return "tags", errTag
 			}
-			if string(tag[:eq]) == "quality" {
-				switch string(tag[eq+1:]) {
-				case "ok":
-					p.quality = channel.OK
-				case "unavailable":
-					p.quality = channel.Unavailable
-				case "out_of_range":
-					p.quality = channel.OutOfRange
-				case "questionable":
-					p.quality = channel.Questionable
-				default:
-					return "quality", errQuality
-				}
+			if string(tag[:eq]) != "quality" {
+				return "tags", errTagName
+			}
+			switch string(tag[eq+1:]) {
+			case "ok":
+				p.quality = channel.OK
+			case "unavailable":
+				p.quality = channel.Unavailable
+			case "out_of_range":
+				p.quality = channel.OutOfRange
+			case "questionable":
+				p.quality = channel.Questionable
+			default:
+				return "quality", errQuality
 			}
 		}
 	}
@@ -151,35 +163,86 @@ func parse(line []byte, p *point) (field string, err error) {
 		p.n++
 	}
 	if len(ts) > 0 {
-		if _, ok := integer(ts); !ok {
+		var ok bool
+		if p.time, ok = integer(ts); !ok || len(ts) != 19 {
 			return "timestamp", errTime
 		}
+		p.hasTime = true
 	}
 	return "", nil
 }
 
-// number reads a float or an integer with an i or u suffix.
+// number reads a float in JSON's number syntax ("-1.5", "2.8e1"; not
+// "+7", "8." or ".7", which no program prints and line noise makes) or an
+// integer with an i suffix.
 func number(b []byte) (float64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
-	switch b[len(b)-1] {
-	case 'i', 'u':
+	if b[len(b)-1] == 'i' {
 		n, ok := integer(b[:len(b)-1])
-		return float64(n), ok && (b[len(b)-1] == 'i' || n >= 0)
+		return float64(n), ok
+	}
+	if !jsonNumber(b) {
+		return 0, false
 	}
 	if v, ok := framing.ParseDecimal(b); ok {
 		return v, true
 	}
-	// Exponents and long mantissas: the rare slow path. Only digits, signs,
-	// '.', 'e' and 'E' reach strconv, so no "NaN" or "Inf".
+	// Exponents and mantissas of 16 or 17 digits (a float64 printed to
+	// round trip): the rare slow path. More than 17 digits before an
+	// exponent is no float a program prints, but what a flipped space
+	// makes of a value and its timestamp ("35.9 1772…" as "35.901772…").
+	mant := 0
 	for _, c := range b {
-		if !(c >= '0' && c <= '9' || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E') {
-			return 0, false
+		if c == 'e' || c == 'E' {
+			break
 		}
+		if c >= '0' && c <= '9' {
+			mant++
+		}
+	}
+	if mant > maxDigits {
+		return 0, false
 	}
 	v, err := strconv.ParseFloat(string(b), 64)
 	return v, err == nil
+}
+
+// jsonNumber reports whether b is a number as JSON writes one:
+// -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?, leading zeros allowed.
+func jsonNumber(b []byte) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if digits() == 0 {
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 func integer(b []byte) (int64, bool) {

@@ -1,6 +1,7 @@
 package masimo
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -67,13 +68,25 @@ type Config struct {
 	EXCIgnore string `toml:"exc_ignore"`
 	SO2_1     string `toml:"so2_1"`
 	SO2_2     string `toml:"so2_2"`
+	// Time is "receive" (default: samples carry the time the line was
+	// read) or "device": the line's own date and time, read in Zone.
+	Time string `toml:"time"`
+	// Zone is the device clock's time zone (an IANA name such as
+	// "Europe/Paris", "UTC", or "Local", the default: this machine's).
+	Zone string `toml:"zone"`
 }
+
+// maxAhead is how far a line's device time may be ahead of its receive
+// time (the pipeline's own future limit).
+const maxAhead = int64(2 * time.Second)
 
 // Driver decodes Masimo ASCII 1.
 type Driver struct {
 	cfg       Config
 	excIgnore uint32
 	so2       [2]channel.ID
+	zone      *time.Location // nil: receive times
+	last      int64          // the latest time used with time = "device"
 	lines     *framing.Lines
 	f         frame
 	bad       devices.FrameError
@@ -106,6 +119,22 @@ func (d *Driver) Init() error {
 		return fmt.Errorf("masimo: exc_ignore %q is not hex", d.cfg.EXCIgnore)
 	}
 	d.excIgnore = uint32(v)
+	d.zone = nil
+	switch d.cfg.Time {
+	case "", "receive":
+		if d.cfg.Zone != "" {
+			return fmt.Errorf("masimo: zone is for time = \"device\"")
+		}
+	case "device":
+		d.zone = time.Local
+		if d.cfg.Zone != "" && d.cfg.Zone != "Local" {
+			if d.zone, err = time.LoadLocation(d.cfg.Zone); err != nil {
+				return fmt.Errorf("masimo: zone %q: %w", d.cfg.Zone, err)
+			}
+		}
+	default:
+		return fmt.Errorf("masimo: time = %q is not \"receive\" or \"device\"", d.cfg.Time)
+	}
 	for i, name := range []string{d.cfg.SO2_1, d.cfg.SO2_2} {
 		d.so2[i] = channel.Invalid
 		if name == "" {
@@ -165,8 +194,31 @@ func (d *Driver) Decode(ctx context.Context, rw io.ReadWriter, env devices.Env) 
 			continue
 		}
 		env.Events.FrameOK(off, len(line))
-		d.emit(env, env.Clock.Now())
+		t := env.Clock.Now()
+		if d.zone != nil {
+			t = d.deviceTime(line, t, env.Events)
+		}
+		d.emit(env, t)
 	}
+}
+
+// deviceTime returns the time the line's date and time say, in the
+// device's zone, or received when that time is more than 2 s ahead of it
+// or not after the previous line's (a clock set back, a change of hour):
+// no two lines share a time, and a clock ahead never pins a value.
+func (d *Driver) deviceTime(line []byte, received int64, ev devices.Events) int64 {
+	n := func(i int) int { return int(line[i]-'0')*10 + int(line[i+1]-'0') }
+	t := time.Date(2000+n(6), time.Month(n(0)), n(3), n(9), n(12), n(15), 0, d.zone).UnixNano()
+	switch {
+	case t > received+maxAhead:
+		devices.Note(ev, "device clock ahead of the receive time: receive time used")
+		t = received
+	case t <= d.last:
+		devices.Note(ev, "device time not after the previous line's: receive time used")
+		t = received
+	}
+	d.last = max(d.last, t)
+	return t
 }
 
 func (d *Driver) emit(env devices.Env, t int64) {
@@ -212,124 +264,176 @@ type frame struct {
 	spo2, bpm, pi, pvi value
 	so2                [2]value
 	alarm, exc         uint32
-	haveAlarm, haveExc bool
+	seen               uint32 // bit i: fields[i] was in the line
 }
 
 var (
 	errDate      = errors.New("want MM/DD/YY HH:MM:SS first")
-	errToken     = errors.New("want KEY=VALUE")
+	errToken     = errors.New("want one space, then KEY=VALUE")
+	errUnknown   = errors.New("unknown field")
 	errDuplicate = errors.New("field repeated")
-	errNumber    = errors.New("not a number or dashes")
-	errHex       = errors.New("not a hex bit field")
+	errShape     = errors.New("value not in the field's documented form")
 	errMissing   = errors.New("required field missing")
 )
 
-// parse decodes one line into f. It returns the offending field's name (""
-// for the line's shape) and the cause.
+// The fields of an ASCII 1 line.
+const (
+	fSN = iota
+	fSPO2
+	fBPM
+	fPI
+	fSPCO
+	fSPMET
+	fSPHB
+	fDESAT
+	fPIDELTA
+	fPVI
+	fSO2_1
+	fSO2_2
+	fALARM
+	fEXC
+)
+
+// fields gives each field's name and the form of its value: 'd' a digit,
+// 'h' a hex digit, 's' a sign; anything else stands for itself. The form
+// with every 'd' a dash is "no value" (SPO2=---%, PI=--.--%, PIDELTA=+--).
+// Every field is checked, emitted or not, so that a line with a byte out of
+// place is bad rather than a wrong number.
+var fields = [...]struct{ name, form string }{
+	fSN:      {"SN", "dddddddddd"},
+	fSPO2:    {"SPO2", "ddd%"},
+	fBPM:     {"BPM", "ddd"},
+	fPI:      {"PI", "dd.dd%"},
+	fSPCO:    {"SPCO", "dd.d%"},
+	fSPMET:   {"SPMET", "dd.d%"},
+	fSPHB:    {"SPHB", "dd.d"},
+	fDESAT:   {"DESAT", "dd"},
+	fPIDELTA: {"PIDELTA", "sdd"},
+	fPVI:     {"PVI", "ddd"},
+	fSO2_1:   {"SO2_1", "ddd%"},
+	fSO2_2:   {"SO2_2", "ddd%"},
+	fALARM:   {"ALARM", "hhhh"},
+	fEXC:     {"EXC", "hhhhhh"},
+}
+
+// parse decodes one line into f: the device's date and time, then fields
+// each after exactly one space, each known, at most once, in its form;
+// SPO2, BPM and EXC are required. It returns the offending field's name
+// ("" for the line's shape) and the cause.
 func (f *frame) parse(line []byte) (field string, err error) {
 	*f = frame{}
-	i := 0
-	next := func() []byte {
-		for i < len(line) && line[i] == ' ' {
-			i++
-		}
-		j := i
-		for i < len(line) && line[i] != ' ' {
-			i++
-		}
-		return line[j:i]
-	}
-	if !isDate(next()) || !isClock(next()) {
+	if len(line) < 17 || !isDate(line[:8]) || line[8] != ' ' || !isClock(line[9:17]) {
 		return "", errDate
 	}
-	for {
-		tok := next()
-		if len(tok) == 0 {
-			break
+	rest := line[17:]
+	for len(rest) > 0 {
+		if rest[0] != ' ' {
+			return "", errToken
 		}
-		k := 0
-		for k < len(tok) && tok[k] != '=' {
-			c := tok[k]
-			if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-				return "", errToken
-			}
-			k++
+		tok := rest[1:]
+		rest = nil
+		if i := bytes.IndexByte(tok, ' '); i >= 0 {
+			tok, rest = tok[:i], tok[i:]
 		}
-		if k == 0 || k == len(tok) {
+		k := bytes.IndexByte(tok, '=')
+		if k <= 0 {
 			return "", errToken
 		}
 		key, val := tok[:k], tok[k+1:]
-		for _, c := range val {
-			if c <= ' ' || c > '~' {
-				return "", errToken
-			}
+		i := lookup(key)
+		if i < 0 {
+			return "", errUnknown
+		}
+		name := fields[i].name
+		if f.seen&(1<<i) != 0 {
+			return name, errDuplicate
+		}
+		f.seen |= 1 << i
+		dash, ok := inForm(val, fields[i].form)
+		if !ok {
+			return name, errShape
 		}
 		var dst *value
-		switch string(key) {
-		case "SPO2":
+		switch i {
+		case fSPO2:
 			dst = &f.spo2
-		case "BPM":
+		case fBPM:
 			dst = &f.bpm
-		case "PI":
+		case fPI:
 			dst = &f.pi
-		case "PVI":
+		case fPVI:
 			dst = &f.pvi
-		case "SO2_1":
+		case fSO2_1:
 			dst = &f.so2[0]
-		case "SO2_2":
+		case fSO2_2:
 			dst = &f.so2[1]
-		case "ALARM":
-			if f.haveAlarm {
-				return "ALARM", errDuplicate
-			}
-			v, ok := parseHex(val)
-			if !ok {
-				return "ALARM", errHex
-			}
-			f.alarm, f.haveAlarm = v, true
-			continue
-		case "EXC":
-			if f.haveExc {
-				return "EXC", errDuplicate
-			}
-			v, ok := parseHex(val)
-			if !ok {
-				return "EXC", errHex
-			}
-			f.exc, f.haveExc = v, true
-			continue
-		default:
-			// Other fields (SN, SPCO, SPMET, DESAT, PIDELTA, SPHB, ...) are
-			// checked for shape only.
+		case fALARM:
+			f.alarm = parseHex(val)
+		case fEXC:
+			f.exc = parseHex(val)
+		}
+		if dst == nil {
 			continue
 		}
-		if dst.present {
-			return fieldName(key), errDuplicate
-		}
-		if !parseValue(val, dst) {
-			return fieldName(key), errNumber
+		*dst = value{present: true, dash: dash}
+		if !dash {
+			dst.v, _ = framing.ParseDecimal(bytes.TrimSuffix(val, []byte("%")))
 		}
 	}
-	switch {
-	case !f.spo2.present:
-		return "SPO2", errMissing
-	case !f.bpm.present:
-		return "BPM", errMissing
-	case !f.haveExc:
-		return "EXC", errMissing
+	for _, i := range [...]int{fSPO2, fBPM, fEXC} {
+		if f.seen&(1<<i) == 0 {
+			return fields[i].name, errMissing
+		}
 	}
 	return "", nil
 }
 
-// fieldName returns a constant string for the known keys, so that reporting
-// a bad field does not allocate.
-func fieldName(key []byte) string {
-	for _, n := range [...]string{"SPO2", "BPM", "PI", "PVI", "SO2_1", "SO2_2"} {
-		if string(key) == n {
-			return n
+func lookup(key []byte) int {
+	for i, fd := range fields {
+		if string(key) == fd.name {
+			return i
 		}
 	}
-	return "?"
+	return -1
+}
+
+// inForm reports whether v is in form (see fields), and whether it is the
+// form's "no value".
+func inForm(v []byte, form string) (dash, ok bool) {
+	if len(v) != len(form) {
+		return false, false
+	}
+	digits, dashes := 0, 0
+	for i := range len(form) {
+		c := v[i]
+		switch form[i] {
+		case 'd':
+			switch {
+			case c >= '0' && c <= '9':
+				digits++
+			case c == '-':
+				dashes++
+			default:
+				return false, false
+			}
+		case 'h':
+			if _, ok := unhex(c); !ok {
+				return false, false
+			}
+		case 's':
+			if c != '+' && c != '-' {
+				return false, false
+			}
+		default:
+			if c != form[i] {
+				return false, false
+			}
+		}
+	}
+	if digits > 0 && dashes > 0 {
+		return false, false // "0-8": neither a number nor no value
+	}
+	return dashes > 0, true
 }
 
 func isDate(b []byte) bool {
@@ -351,49 +455,24 @@ func digits(b []byte, lo, hi int) bool {
 	return n >= lo && n <= hi
 }
 
-func parseHex(b []byte) (uint32, bool) {
-	if len(b) == 0 || len(b) > 8 {
-		return 0, false
-	}
+// parseHex reads hex digits inForm has checked.
+func parseHex(b []byte) uint32 {
 	var v uint32
 	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		default:
-			return 0, false
-		}
-		v = v<<4 | uint32(c)
+		d, _ := unhex(c)
+		v = v<<4 | uint32(d)
 	}
-	return v, true
+	return v
 }
 
-// parseValue reads "098%", "03.60%", "+05" or dashes ("---", "--.-%",
-// "+--") into dst.
-func parseValue(b []byte, dst *value) bool {
-	dst.present = true
-	if n := len(b); n > 0 && b[n-1] == '%' {
-		b = b[:n-1]
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
 	}
-	if len(b) > 0 && (b[0] == '+' || b[0] == '-') && len(b) > 1 && b[1] == '-' {
-		b = b[1:] // "+--" and "---": a sign before dashes
-	}
-	dashes := len(b) > 0
-	for _, c := range b {
-		if c != '-' && c != '.' {
-			dashes = false
-			break
-		}
-	}
-	if dashes && b[0] == '-' {
-		dst.dash = true
-		return true
-	}
-	v, ok := framing.ParseDecimal(b)
-	dst.v = v
-	return ok
+	return 0, false
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +15,8 @@ import (
 	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/devicetest"
 	"github.com/pumpside/pumpside/devices/masimo"
+	"github.com/pumpside/pumpside/devices/sim"
+	"github.com/pumpside/pumpside/devices/sim/emulate"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 )
@@ -156,4 +160,41 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
 	b.ReportMetric(float64(b.N*len(data))/b.Elapsed().Seconds()/960, "x-line-rate")
+}
+
+// TestLineNoise runs line noise through 30 minutes of the emulated device's
+// output (docs/drivers.md, "Line noise"): with 1 % of the bytes flipped, a
+// made-up value may come out ok only where digits alone were changed into
+// other digits, which no syntax can see: ASCII 1 has no checksum.
+func TestLineNoise(t *testing.T) {
+	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	clean, err := emulate.Stream(masimo.Name, sim.New(start, 1), start.Add(30*time.Minute))
+	require.NoError(t, err)
+	devicetest.CheckFlips(t, func() devices.Driver { d, _ := devices.New(masimo.Name); return d }, clean, devicetest.FlipOptions{})
+}
+
+// With time = "device" samples carry the line's date and time in the
+// device's zone; a time ahead of the receive time, or not after the
+// previous line's, gives way to the receive time.
+func TestDeviceTime(t *testing.T) {
+	d := masimo.New()
+	require.NoError(t, devices.Configure(d, devices.TOMLDecoder([]byte("time = \"device\"\nzone = \"Europe/Paris\""))))
+	line := func(clock string) string {
+		return "03/02/26 " + clock + " SN=0000056661 SPO2=097% BPM=070 PI=03.60% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- ALARM=0000 EXC=000800\r\n"
+	}
+	// The kit's clock: 08:00:00 UTC (09:00:00 in Paris), 1 s per line.
+	rec, err := devicetest.Decode(d, strings.NewReader(line("08:59:58")+line("08:59:58")+line("09:00:40")+line("09:00:01")))
+	require.NoError(t, err)
+	var got []string
+	for _, s := range rec.Samples {
+		if s.Channel == channel.PatientSpO2 {
+			got = append(got, time.Unix(0, s.Time).UTC().Format(time.TimeOnly))
+		}
+	}
+	assert.Equal(t, []string{"07:59:58", "08:00:01", "08:00:02", "08:00:03"}, got,
+		"device time; repeated: receive time; 40 s ahead: receive time; before the last time given: receive time")
+
+	for _, conf := range []string{`time = "clock"`, `zone = "UTC"`, "time = \"device\"\nzone = \"Mars/Olympus\""} {
+		assert.ErrorIs(t, devices.Configure(masimo.New(), devices.TOMLDecoder([]byte(conf))), devices.ErrConfig, conf)
+	}
 }

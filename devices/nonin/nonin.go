@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -186,7 +187,8 @@ var (
 	errMissing   = errors.New("required field missing")
 	errStamp     = errors.New("want |yyyy-mm-ddThh:mm:ss|")
 	errEnd       = errors.New("line does not end with |")
-	errCount     = errors.New("want 1 to 4 comma-separated values")
+	errItems     = errors.New("want 1 to 4 comma-separated items, each --- or a number")
+	errUnknown   = errors.New("unknown field")
 )
 
 func (f *frame) parse(line []byte) (field string, err error) {
@@ -198,83 +200,68 @@ func (f *frame) parse(line []byte) (field string, err error) {
 	return f.parsePulse(line)
 }
 
-// parsePulse reads "[HH:MM:SS ]SPO2=XXX HR=YYY[ F][ *]".
+// parsePulse reads "[HH:MM:SS ]SPO2=XXX HR=YYY[ F][*| *]": single spaces,
+// three digits or "---" each.
 func (f *frame) parsePulse(line []byte) (string, error) {
-	var haveSpO2, haveHR bool
-	first := true
-	for len(line) > 0 {
-		var tok []byte
-		line = bytes.TrimLeft(line, " ")
-		if i := bytes.IndexByte(line, ' '); i >= 0 {
-			tok, line = line[:i], line[i+1:]
-		} else {
-			tok, line = line, nil
-		}
-		if len(tok) == 0 {
-			continue
-		}
-		if n := len(tok); n > 1 && tok[n-1] == '*' { // event marker attached to a field
-			tok, f.marker = tok[:n-1], true
-		}
-		switch {
-		case first && isClock(tok):
-		case len(tok) == 1 && tok[0] == '*':
-			f.marker = true
-		case len(tok) == 1 && tok[0] == 'F':
-			f.fast = true
-		case bytes.HasPrefix(tok, []byte("SPO2=")):
-			if haveSpO2 {
-				return "SPO2", errDuplicate
-			}
-			haveSpO2 = true
-			if !parseInt(tok[5:], &f.spo2) {
-				return "SPO2", errNumber
-			}
-		case bytes.HasPrefix(tok, []byte("HR=")):
-			if haveHR {
-				return "HR", errDuplicate
-			}
-			haveHR = true
-			if !parseInt(tok[3:], &f.hr) {
-				return "HR", errNumber
-			}
-		default:
-			return "", errShape
-		}
-		first = false
+	if len(line) >= 9 && isClock(line[:8]) && line[8] == ' ' {
+		line = line[9:]
 	}
-	switch {
-	case !haveSpO2 && !haveHR:
+	rest, ok := bytes.CutPrefix(line, []byte("SPO2="))
+	if !ok {
+		if bytes.Contains(line, []byte("HR=")) {
+			return "SPO2", errMissing
+		}
 		return "", errShape
-	case !haveSpO2:
-		return "SPO2", errMissing
-	case !haveHR:
-		return "HR", errMissing
+	}
+	if len(rest) < 3 || !parseInt(rest[:3], &f.spo2) {
+		return "SPO2", errNumber
+	}
+	rest, ok = bytes.CutPrefix(rest[3:], []byte(" HR="))
+	if !ok {
+		if len(rest) == 0 || bytes.HasPrefix(rest, []byte(" F")) || bytes.HasPrefix(rest, []byte(" *")) || rest[0] == '*' {
+			return "HR", errMissing
+		}
+		return "", errShape
+	}
+	if len(rest) < 3 || !parseInt(rest[:3], &f.hr) {
+		return "HR", errNumber
+	}
+	rest = rest[3:]
+	if r, ok := bytes.CutPrefix(rest, []byte(" F")); ok {
+		rest, f.fast = r, true
+	}
+	switch string(rest) {
+	case "":
+	case "*", " *":
+		f.marker = true
+	default:
+		return "", errShape
 	}
 	return "", nil
 }
 
-// parseRegional reads "Ch1=… Ch2=… |stamp|rSO2=…|HbI=…|…|SIG_QUAL_ALM=…|".
+// parseRegional reads "Ch1=n Ch2=n |stamp|rSO2=…|HbI=…|…|SIG_QUAL_ALM=…|":
+// known fields only, each at most once, each a list of one to four
+// comma-separated items ("---", or digits and a decimal point, leading
+// zeros blanked as spaces), the rSO2 items three characters wide.
 func (f *frame) parseRegional(line []byte) (string, error) {
 	if line[len(line)-1] != '|' {
 		return "", errEnd
 	}
-	i := bytes.IndexByte(line, '|')
-	if i == len(line)-1 {
-		return "", errStamp // "Ch1=…|": no stamp, no fields
+	head, line, ok := bytes.Cut(line, []byte(" |"))
+	if !ok || !isChannels(head) {
+		return "", errShape
 	}
-	for _, c := range line {
-		if c < ' ' || c > '~' {
-			return "", errShape
-		}
+	if len(line) == 0 {
+		return "", errStamp // "Ch1=… Ch2=… |": no stamp, no fields
 	}
-	line = line[i+1 : len(line)-1]
+	line = line[:len(line)-1]
 	j := bytes.IndexByte(line, '|')
 	if j < 0 || !isStamp(line[:j]) {
 		return "", errStamp
 	}
 	line = line[j+1:]
-	var haveRSO2, haveSig bool
+	var seen [len(regionalFields)]bool
 	var sig []byte
 	for len(line) > 0 {
 		seg := line
@@ -284,69 +271,97 @@ func (f *frame) parseRegional(line []byte) (string, error) {
 			line = nil
 		}
 		key, val, ok := bytes.Cut(seg, []byte("="))
-		if !ok || len(key) == 0 {
+		if !ok {
 			return "", errShape
 		}
-		switch string(key) {
-		case "rSO2":
-			if haveRSO2 {
-				return "rSO2", errDuplicate
+		i := slices.IndexFunc(regionalFields[:], func(n string) bool { return string(key) == n })
+		if i < 0 {
+			return "", errUnknown
+		}
+		name := regionalFields[i]
+		if seen[i] {
+			return name, errDuplicate
+		}
+		seen[i] = true
+		if !isItems(val, i == 0) {
+			if i == 0 {
+				return name, errNumber
 			}
-			haveRSO2 = true
+			return name, errItems
+		}
+		switch name {
+		case "rSO2":
 			n := 0
-			for len(val) > 0 || n == 0 {
-				item := val
-				if k := bytes.IndexByte(val, ','); k >= 0 {
-					item, val = val[:k], val[k+1:]
-					if len(val) == 0 {
-						return "rSO2", errCount
-					}
-				} else {
-					val = nil
-				}
-				if n == Sensors {
-					return "rSO2", errCount
-				}
-				if !parseInt(bytes.TrimLeft(item, " "), &f.rso2[n]) {
-					return "rSO2", errNumber
-				}
+			for item := range bytes.SplitSeq(val, []byte(",")) {
+				parseInt(bytes.TrimLeft(item, " "), &f.rso2[n])
 				n++
 			}
 			f.n = n
 		case "SIG_QUAL_ALM":
-			if haveSig {
-				return "SIG_QUAL_ALM", errDuplicate
-			}
-			haveSig, sig = true, val
+			sig = val
 		}
 	}
-	if !haveRSO2 {
+	if !seen[0] {
 		return "rSO2", errMissing
 	}
 	// SIG_QUAL_ALM marks a sensor's value questionable only when it reads as
-	// one number per rSO2 value; its format is unconfirmed, so anything
-	// else is ignored rather than failing the line.
+	// one number per rSO2 value; its meaning is unconfirmed, so another
+	// count of items is ignored rather than failing the line.
 	var alarms [Sensors]bool
 	n := 0
-	for len(sig) > 0 && n < Sensors {
-		item := sig
-		if k := bytes.IndexByte(sig, ','); k >= 0 {
-			item, sig = sig[:k], sig[k+1:]
-		} else {
-			sig = nil
-		}
+	for item := range bytes.SplitSeq(sig, []byte(",")) {
 		var v value
-		if !parseInt(bytes.TrimLeft(item, " "), &v) || v.dash {
+		if len(sig) == 0 || n == Sensors || !parseInt(bytes.TrimLeft(item, " "), &v) || v.dash {
 			n = -1
 			break
 		}
 		alarms[n] = v.v != 0
 		n++
 	}
-	if n == f.n && len(sig) == 0 {
+	if n == f.n {
 		f.sigAlarm = alarms
 	}
 	return "", nil
+}
+
+// regionalFields are the fields of a 7600 line, rSO2 first.
+var regionalFields = [...]string{"rSO2", "HbI", "AUC", "REF", "HI_LIM", "LOW_LIM", "ALM", "SIG_QUAL_ALM"}
+
+// isChannels checks "Ch1=n Ch2=n".
+func isChannels(b []byte) bool {
+	a, c, ok := bytes.Cut(b, []byte(" "))
+	return ok && isDigitsAfter(a, "Ch1=") && isDigitsAfter(c, "Ch2=")
+}
+
+func isDigitsAfter(b []byte, prefix string) bool {
+	v, ok := bytes.CutPrefix(b, []byte(prefix))
+	return ok && len(v) > 0 && len(v) <= 3 && digits(v, 0, 999)
+}
+
+// isItems checks a 7600 field's value: one to four comma-separated items,
+// each "---" or a number (digits, at most one decimal point) after
+// blanking spaces; rSO2's items are three characters wide.
+func isItems(v []byte, rso2 bool) bool {
+	n := 0
+	for item := range bytes.SplitSeq(v, []byte(",")) {
+		n++
+		if n > Sensors || len(item) == 0 || rso2 && len(item) != 3 {
+			return false
+		}
+		num := bytes.TrimLeft(item, " ")
+		if string(num) == "---" {
+			continue
+		}
+		if len(num) == 0 || num[0] == '.' || num[len(num)-1] == '.' || bytes.Count(num, []byte(".")) > 1 || rso2 && bytes.IndexByte(num, '.') >= 0 {
+			return false
+		}
+		for _, c := range num {
+			if (c < '0' || c > '9') && c != '.' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // parseInt reads up to three digits or "---".

@@ -9,9 +9,12 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 // ErrEmpty: the file holds no sample to replay.
@@ -35,6 +38,32 @@ type Event struct {
 	Kind   string
 	Text   string
 	Target int64
+	// Tag qualifies the event (timeline.Qualifier): the cardioplegia's
+	// solution, the drug's name, the arrest's cerebral perfusion.
+	Tag string
+	// Fields are the event's structured fields but text and target, as
+	// the file holds them (docs/format/case.md); nil when none.
+	Fields []record.Field
+}
+
+// Num returns the event's numeric field key, if it has one.
+func (e *Event) Num(key string) (float64, bool) {
+	for _, f := range e.Fields {
+		if f.Key == key && !f.IsStr {
+			return f.Num, true
+		}
+	}
+	return 0, false
+}
+
+// Str returns the event's string field key, or "".
+func (e *Event) Str(key string) string {
+	for _, f := range e.Fields {
+		if f.Key == key && f.IsStr {
+			return f.Str
+		}
+	}
+	return ""
 }
 
 // Bookmark is a teaching note of the case file (measurement bookmark).
@@ -170,7 +199,23 @@ func (b *Builder) AddEntry(e *record.Entry) error {
 		}
 	case record.KindEvent:
 		ev := Event{Time: e.Time, Kind: e.Tag(record.TagKind), Text: e.Str("text")}
-		if t, err := strconv.ParseInt(e.Str("target"), 10, 64); err == nil {
+		ev.Tag = timeline.Qualifier(ev.Kind, e.Str)
+		for _, f := range e.Fields {
+			switch k := string(f.Key); {
+			case k == "text" || k == "target":
+			case f.Value.Kind() == lineprotocol.String:
+				ev.Fields = append(ev.Fields, record.Str(k, f.Value.StringV()))
+			default:
+				if v := e.Num(k); !math.IsNaN(v) {
+					ev.Fields = append(ev.Fields, record.Num(k, v))
+				}
+			}
+		}
+		ref := e.Str("target") // an edit's
+		if ev.Kind == "specimen" {
+			ref = e.Str("sample_time") // the analyser result a specimen entry assigns
+		}
+		if t, err := strconv.ParseInt(ref, 10, 64); err == nil {
 			ev.Target = t
 		}
 		b.AddEvent(ev)

@@ -1,6 +1,9 @@
 package sim
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // Fault is an injectable problem. Faults are schedulable in a scenario
 // ("fault" and "clear" actions) and triggerable live (Case.Trigger).
@@ -8,26 +11,36 @@ type Fault uint8
 
 // The faults.
 const (
-	OxygenatorFailure Fault = iota // oxygenator transfer falls: PaO2 and SaO2 fall
-	LowReservoir                   // venous drainage obstructed: reservoir level falls
-	Vasoplegia                     // SVR halves over 5 min: MAP falls at constant flow
-	InadequateHeparin              // heparin resistance: ACT falls below target
-	Hypoperfusion                  // pump flow cut to 55 % of target: DO2i, then SvO2 fall, lactate rises
-	RewarmTooFast                  // heater-cooler set to 39 °C at 1 °C/min: outlet ≥ 37 °C, gradient and rate over limits
-	SensorDisconnect               // left NIRS sensor off the forehead: no value
-	CableUnplugged                 // in-line blood monitor cable out: the device goes silent
+	OxygenatorFailure      Fault = iota // oxygenator transfer falls: PaO2 and SaO2 fall
+	LowReservoir                        // venous drainage obstructed: reservoir level falls
+	Vasoplegia                          // SVR halves over 5 min: MAP falls at constant flow
+	InadequateHeparin                   // heparin resistance: ACT falls below target
+	Hypoperfusion                       // pump flow cut to 55 % of target: DO2i, then SvO2 fall, lactate rises
+	RewarmTooFast                       // heater-cooler set to 39 °C at 1 °C/min: outlet ≥ 37 °C, gradient and rate over limits
+	SensorDisconnect                    // left NIRS sensor off the forehead: no value
+	CableUnplugged                      // in-line blood monitor cable out: the device goes silent
+	UnilateralDesaturation              // right hemisphere under-perfused: right NIRS falls, left holds
+	VenousAirLock                       // air in the venous line: drainage stops, reservoir empties, flow comes down, CVP rises
+	GasSupplyFailure                    // sweep gas supply lost: sweep 0, PaO2 and SaO2 fall, PaCO2 rises
+	ProtamineReaction                   // catastrophic protamine reaction: SVR collapses, CVP rises, SpO2 falls
+	AorticDissection                    // dissection at the aortic cannula: line pressure jumps, radial MAP and right NIRS fall, lactate rises
 	numFaults
 )
 
 var faultInfo = [numFaults]struct{ name, about string }{
-	OxygenatorFailure: {"oxygenator-failure", "oxygenator gas transfer fails over ~8 min: PaO2 and SaO2 fall"},
-	LowReservoir:      {"low-reservoir", "venous drainage obstructed: reservoir level falls ~80 mL/min"},
-	Vasoplegia:        {"vasoplegia", "SVR falls to half over 5 min: MAP falls at constant flow"},
-	InadequateHeparin: {"inadequate-heparin", "heparin resistance: ACT falls below target; top-ups help little"},
-	Hypoperfusion:     {"hypoperfusion", "pump flow cut to 55 % of target: DO2i then SvO2 fall, lactate rises"},
-	RewarmTooFast:     {"rewarm-too-fast", "heater-cooler set to 39 °C at 1 °C/min: outlet ≥ 37 °C, A–V gradient and rate over limits"},
-	SensorDisconnect:  {"sensor-disconnect", "left cerebral NIRS sensor off: the channel reads no value"},
-	CableUnplugged:    {"cable-unplugged", "in-line blood parameter monitor cable unplugged: the device goes silent"},
+	OxygenatorFailure:      {"oxygenator-failure", "oxygenator gas transfer fails over ~8 min: PaO2 and SaO2 fall"},
+	LowReservoir:           {"low-reservoir", "venous drainage obstructed: reservoir level falls ~80 mL/min"},
+	Vasoplegia:             {"vasoplegia", "SVR falls to half over 5 min: MAP falls at constant flow"},
+	InadequateHeparin:      {"inadequate-heparin", "heparin resistance: ACT falls below target; top-ups help little"},
+	Hypoperfusion:          {"hypoperfusion", "pump flow cut to 55 % of target: DO2i then SvO2 fall, lactate rises"},
+	RewarmTooFast:          {"rewarm-too-fast", "heater-cooler set to 39 °C at 1 °C/min: outlet ≥ 37 °C, A–V gradient and rate over limits"},
+	SensorDisconnect:       {"sensor-disconnect", "left cerebral NIRS sensor off: the channel reads no value"},
+	CableUnplugged:         {"cable-unplugged", "in-line blood parameter monitor cable unplugged: the device goes silent"},
+	UnilateralDesaturation: {"unilateral-desaturation", "right hemisphere under-perfused (innominate obstruction, incomplete circle of Willis): right NIRS falls ~20 points, left holds"},
+	VenousAirLock:          {"venous-air-lock", "air lock in the venous line: drainage stops, the reservoir empties, flow must come down, CVP rises"},
+	GasSupplyFailure:       {"gas-supply-failure", "sweep gas supply lost: sweep 0, PaO2 and SaO2 fall within minutes, PaCO2 rises"},
+	ProtamineReaction:      {"protamine-reaction", "catastrophic protamine reaction: SVR collapses, pulmonary vasoconstriction raises CVP, SpO2 falls"},
+	AorticDissection:       {"aortic-dissection-malperfusion", "aortic dissection at the cannula: line pressure jumps, radial MAP and right NIRS fall, urine stops, lactate rises"},
 }
 
 // String returns the fault's name, as used in scenario files and triggers.
@@ -65,8 +78,10 @@ func FaultNames() []string {
 	return out
 }
 
-// ParseFault returns the fault named name.
+// ParseFault returns the fault named name; "_" may stand for "-"
+// ("venous_air_lock").
 func ParseFault(name string) (Fault, bool) {
+	name = strings.ReplaceAll(name, "_", "-")
 	for i, f := range faultInfo {
 		if f.name == name {
 			return Fault(i), true

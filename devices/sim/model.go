@@ -71,6 +71,7 @@ type model struct {
 	bypassSince float64 // s; when bypass started
 	flowCmd     float64 // what the perfusionist sets, L/min
 	fiOverride  float64 // flow-index override, 0 = table
+	fiBoost     float64 // L/min/m² the team adds to the table's flow index (goal-directed perfusion)
 	weanFrom    float64 // s; 0 = not weaning
 	weanOver    float64 // s
 	eject       float64 // heart's share of the circulation, 0–1
@@ -91,7 +92,12 @@ type model struct {
 	ufLeft      float64 // mL still to remove
 	ufRate      float64 // mL/s
 	faults      [numFaults]bool
-	nirs        float64 // cerebral rSO2 state (both sides share it)
+	nirsL       float64 // cerebral rSO2 state, left hemisphere
+	nirsR       float64 // and right: each side has its own perfusion
+	pooled      float64 // mL of blood held back in the patient by impaired venous drainage (raises CVP)
+	co2Acc      float64 // mmHg PaCO2 has risen with no sweep gas
+	protamine   float64 // severity of a protamine reaction, 0–1
+	dissect     float64 // severity of an aortic dissection, 0–1
 	kExtra      float64 // K+ above baseline, mmol/L
 	do2iTotal   float64 // pump + heart, mL/min/m²
 }
@@ -107,6 +113,10 @@ const (
 
 func newModel(sc *Scenario, rng *rand.Rand) *model {
 	m := &model{sc: sc, p: sc.Patient, c: sc.Circuit, k: physio.DefaultConstants(), rng: rng}
+	// The exhaust carries the model's VCO2 at STPD as the console reads it
+	// by default (a 21 °C theatre at 760 mmHg, a dry capnometer reading):
+	// the console's VCO2 is then the model's.
+	m.k.VCO2Factor = physio.VCO2FactorSTPD(760, 21, false)
 	m.bsa = physio.BSADuBois(m.p.HeightCm, m.p.WeightKg)
 	m.bv = physio.BloodVolume(m.p.WeightKg, m.k.BloodVolumeMLPerKg)
 	m.full = physio.TargetFlowIndex(37, m.k.FlowIndexTable) * m.bsa
@@ -122,7 +132,7 @@ func newModel(sc *Scenario, rng *rand.Rand) *model {
 	m.vasoNow = 1
 	m.s.Lactate, m.s.Gluc, m.s.Na, m.s.ICa = 0.9, 6.0, 139, 1.18
 	m.s.SvO2, m.s.PvO2 = 72, 38
-	m.nirs = 66
+	m.nirsL, m.nirsR = 66, 66
 	m.s.Reservoir = math.Max(0, m.c.PrimeML-500) // the rest of the prime fills the oxygenator and lines
 	m.s.BSA = m.bsa
 	m.derive()
@@ -156,7 +166,7 @@ func (m *model) stepFlow(now float64) {
 		cmd = m.acpFlow * m.p.WeightKg / 1000
 	case s.Arrest:
 	default:
-		fi := s.TargetFI
+		fi := s.TargetFI + m.fiBoost
 		if m.fiOverride > 0 {
 			fi = m.fiOverride
 		}
@@ -168,9 +178,14 @@ func (m *model) stepFlow(now float64) {
 		if m.faults[Hypoperfusion] {
 			cmd *= 0.55
 		}
-		// A falling reservoir forces the perfusionist to turn the flow down.
+		// A falling reservoir forces the perfusionist to turn the flow down;
+		// with no drainage at all (an air lock) to what the reservoir holds.
 		if s.Reservoir < 300 {
-			cmd *= math.Max(0.3, s.Reservoir/300)
+			floor := 0.3
+			if m.faults[VenousAirLock] {
+				floor = 0.1
+			}
+			cmd *= math.Max(floor, s.Reservoir/300)
 		}
 	}
 	m.flowCmd = cmd
@@ -195,7 +210,7 @@ func (m *model) stepFlow(now float64) {
 func (m *model) stepVolume() {
 	s := &m.s
 	// Urine: about 1.5 mL/kg/h at MAP ≥ 70, none below MAP 40; less when cold.
-	rate := 1.5 * m.p.WeightKg / 3600 * clamp((s.MAP-40)/30, 0, 1.2) * clamp(m.tempFactor(s.TCore), 0.4, 1)
+	rate := 1.5 * m.p.WeightKg / 3600 * clamp((s.MAP-40)/30, 0, 1.2) * clamp(m.tempFactor(s.TCore), 0.4, 1) * (1 - m.dissect)
 	s.Urine += rate * dt
 	s.VolumeML -= rate * dt
 	if !s.OnBypass {
@@ -215,9 +230,23 @@ func (m *model) stepVolume() {
 		res -= v
 		s.VolumeML -= v
 	}
-	if m.faults[LowReservoir] {
-		res -= 80.0 / 60 * dt // blood pools in the patient
+	// Impaired drainage holds blood back in the patient's veins: the
+	// reservoir loses it and the CVP rises (stepPressure); when drainage
+	// returns, the pooled blood comes back over a few minutes.
+	pool := 0.0
+	switch {
+	case m.faults[VenousAirLock]:
+		pool = s.FlowLpm * 1000 / 60 * dt // nothing drains: all the arterial flow stays in the patient
+	case m.faults[LowReservoir]:
+		pool = 80.0 / 60 * dt
+	default:
+		pool = -math.Min(m.pooled, 300.0/60*dt)
 	}
+	if res+s.Reservoir-pool < 30 && pool > 0 {
+		pool = math.Max(0, res+s.Reservoir-30)
+	}
+	m.pooled += pool
+	res -= pool
 	s.Reservoir = math.Max(30, s.Reservoir+res)
 }
 
@@ -226,8 +255,23 @@ func (m *model) stepTemperature() {
 	if s.OnBypass && !s.Arrest || s.ACP {
 		// Heater-cooler: the outlet moves toward its target, no faster than
 		// the set rate (the perfusionist's ramp).
-		d := clamp((m.tSet-s.TOutlet)/60*dt, -m.tRate/60*dt, m.tRate/60*dt)
-		s.TOutlet += d
+		// The perfusionist keeps the outlet-venous gradient within the
+		// 2015 STS/SCA/AmSECT guideline: no more than 10 °C colder on
+		// cooling or rewarming, no more than 4 °C warmer once the outlet
+		// is 30 °C (here with half a degree to spare). The too-fast
+		// rewarming fault is the heater-cooler set wrong: no such care.
+		tgt := m.tSet
+		if !m.faults[RewarmTooFast] {
+			switch {
+			case tgt > s.TVenous:
+				// The outlet waits just below 30 °C until the venous blood
+				// is within 4 °C of it.
+				tgt = math.Min(tgt, math.Min(s.TVenous+9.5, math.Max(s.TVenous+3.5, 29.9)))
+			case tgt < s.TVenous:
+				tgt = math.Max(tgt, s.TVenous-9.5)
+			}
+		}
+		s.TOutlet += clamp((tgt-s.TOutlet)/60*dt, -m.tRate/60*dt, m.tRate/60*dt)
 	} else if !s.OnBypass {
 		s.TOutlet += (s.TCore - 1 - s.TOutlet) * dt / 900 // stagnant circuit drifts
 	}
@@ -249,14 +293,24 @@ func (m *model) stepTemperature() {
 
 func (m *model) stepGas(now float64) {
 	s := &m.s
-	if m.faults[OxygenatorFailure] {
+	switch {
+	case m.faults[GasSupplyFailure] && s.OnBypass:
+		// No fresh gas: the gas phase equilibrates with the blood in a
+		// minute or so; CO2 is no longer removed and accumulates (about
+		// 4 mmHg/min at 37 °C, less when cold).
+		s.Sweep = 0
+		m.oxyEff += (0.02 - m.oxyEff) * dt / 45
+		m.co2Acc = math.Min(80, m.co2Acc+4*m.tempFactor(s.TCore)*dt/60)
+		return
+	case m.faults[OxygenatorFailure]:
 		m.oxyEff += (0.09 - m.oxyEff) * dt / 180
-	} else {
+	default:
 		m.oxyEff += (normalOxyEff - m.oxyEff) * dt / 60
 	}
+	m.co2Acc = math.Max(0, m.co2Acc-10*dt/60) // washed out once the gas is back
 	// Sweep: the perfusionist titrates it every 5 min for a PaCO2 of 40
 	// mmHg (exhaust pCO2 about 0.85 × PaCO2), in 0.1 L/min steps.
-	if s.OnBypass && s.FlowLpm > 0.3 && now >= m.nextSweep {
+	if s.OnBypass && s.FlowLpm > 0.3 && (now >= m.nextSweep || s.Sweep == 0) {
 		want := s.VCO2 / (m.k.VCO2Factor * 0.85 * 40)
 		s.Sweep = clamp(math.Round(want*10)/10, 0.5, 10)
 		m.nextSweep = now + 300
@@ -277,6 +331,9 @@ func (m *model) stepPressure(now float64) {
 		vaso = 0.5
 	}
 	m.vasoNow += (vaso - m.vasoNow) * dt / 300
+	// A protamine reaction and a dissection set in over a minute or two.
+	m.protamine = ramp(m.protamine, m.faults[ProtamineReaction], 90)
+	m.dissect = ramp(m.dissect, m.faults[AorticDissection] && s.OnBypass, 60)
 	onset := 1.0
 	if s.OnBypass {
 		// The fall of MAP when bypass starts: haemodilution lowers viscosity
@@ -285,8 +342,14 @@ func (m *model) stepPressure(now float64) {
 	}
 	cold := 1 + 0.03*math.Max(0, 37-s.TCore) // hypothermic vasoconstriction and viscosity
 	s.SVR = m.p.SVR * onset * cold * math.Exp(m.svrWalk) * (1 + m.bolus + m.dilator + m.infusionNow) * m.vasoNow
-	s.CVP = 2 + 6*m.eject
-	native := 2.6 * m.bsa * m.eject // the heart's own output, L/min
+	// Protamine: the anaphylactoid fall of SVR (to 40 %) and the pulmonary
+	// vasoconstriction that fails the right ventricle (its output halves,
+	// the CVP rises ~10 mmHg).
+	s.SVR *= 1 - 0.6*m.protamine
+	// Blood held back by impaired drainage raises the CVP: about 1 mmHg per
+	// 60 mL in the great veins, up to +20.
+	s.CVP = 2 + 6*m.eject + math.Min(20, m.pooled/60) + 10*m.protamine
+	native := 2.6 * m.bsa * m.eject * (1 - 0.5*m.protamine) // the heart's own output, L/min
 	total := s.FlowLpm + native
 	switch {
 	case s.Arrest && s.ACP:
@@ -296,6 +359,9 @@ func (m *model) stepPressure(now float64) {
 	default:
 		// MAP = flow × SVR + CVP (the definition of SVR, perfusion.md §2).
 		s.MAP = total*s.SVR/m.k.SVRFactor + s.CVP
+		// A dissection at the cannula sends the pump flow into the false
+		// lumen: the radial artery (true lumen) loses half its pressure.
+		s.MAP -= 0.5 * m.dissect * (s.MAP - s.CVP)
 	}
 	pp := 6 + 40*m.eject // pulse pressure: non-pulsatile pump flow, pulsatile heart
 	s.Sys, s.Dia = s.MAP+pp*2/3, s.MAP-pp/3
@@ -310,8 +376,9 @@ func (m *model) stepPressure(now float64) {
 	s.LinePressure = 0
 	s.PumpSpeed = 0
 	if s.FlowLpm > 0 {
-		// Oxygenator, arterial filter and cannula: about 8 mmHg per (L/min)².
-		s.LinePressure = s.MAP + 8*s.FlowLpm*s.FlowLpm
+		// Oxygenator, arterial filter and cannula: about 8 mmHg per (L/min)²;
+		// a dissection at the cannula adds the false lumen's resistance.
+		s.LinePressure = s.MAP + 8*s.FlowLpm*s.FlowLpm + 180*m.dissect
 		s.PumpSpeed = 1100 + 380*s.FlowLpm // a centrifugal head
 	}
 	s.CPPressure = 0
@@ -361,6 +428,23 @@ func (m *model) stepChemistry() {
 	case s.MAP < 50:
 		perf = math.Max(0.05, s.MAP/50)
 	}
+	// Each hemisphere has its own perfusion: an obstructed innominate
+	// artery (or a dissection running into it, or an incomplete circle of
+	// Willis under unilateral ACP) starves the right.
+	right := perf
+	if m.faults[UnilateralDesaturation] {
+		right *= 0.4
+	}
+	right *= 1 - 0.6*m.dissect
+	m.nirsL = m.stepNIRS(m.nirsL, perf, tf)
+	m.nirsR = m.stepNIRS(m.nirsR, right, tf)
+	s.NIRSLeft, s.NIRSRight = m.nirsL+1, m.nirsR-1.5
+}
+
+// stepNIRS moves one hemisphere's rSO2 toward the value its perfusion perf
+// (1 = normal) gives at temperature factor tf.
+func (m *model) stepNIRS(nirs, perf, tf float64) float64 {
+	s := &m.s
 	target := 20.0
 	tau := 300 / math.Max(tf, 0.05)
 	if perf > 0 && s.CaO2 > 0 {
@@ -370,8 +454,16 @@ func (m *model) stepChemistry() {
 		target = 0.25*s.SaO2 + 0.75*math.Max(15, s.SaO2-ext)
 		tau = 20
 	}
-	m.nirs += (target - m.nirs) * (1 - math.Exp(-dt/tau))
-	s.NIRSLeft, s.NIRSRight = m.nirs+1, m.nirs-1.5
+	return nirs + (target-nirs)*(1-math.Exp(-dt/tau))
+}
+
+// ramp moves a fault's severity toward 1 while it is on (over about tau
+// seconds) and back to 0 when it is cleared.
+func ramp(sev float64, on bool, tau float64) float64 {
+	if on {
+		return sev + (1-sev)*(1-math.Exp(-dt/tau))
+	}
+	return sev * math.Exp(-dt/tau)
 }
 
 // derive computes the dependent values from the state variables.
@@ -389,7 +481,8 @@ func (m *model) derive() {
 		pa := s.FiO2/100*(760-47) - s.PaCO2/0.8
 		s.PaO2 = math.Max(25, m.oxyEff*pa)
 	} else {
-		s.PaO2 = roomPaO2
+		// Protamine's pulmonary vasoconstriction shunts: PaO2 falls.
+		s.PaO2 = roomPaO2 * (1 - 0.7*m.protamine)
 	}
 	s.SaO2 = severinghaus(s.PaO2)
 	s.CaO2 = physio.O2Content(s.Hb, s.SaO2, s.PaO2, k.Hufner, k.O2Solubility)
@@ -401,8 +494,9 @@ func (m *model) derive() {
 	total := s.FlowLpm + 2.6*m.bsa*m.eject
 	s.DO2 = physio.DO2(s.FlowLpm, s.CaO2)
 	s.DO2i = physio.DO2i(s.FlowIndex, s.CaO2)
-	m.do2iTotal = physio.Index(physio.DO2(total, s.CaO2), m.bsa)
-	s.VO2 = math.Min(s.VO2Need, 0.6*physio.DO2(total, s.CaO2))
+	// A dissection's false lumen takes the flow the organs should get.
+	m.do2iTotal = physio.Index(physio.DO2(total, s.CaO2), m.bsa) * (1 - 0.6*m.dissect)
+	s.VO2 = math.Min(s.VO2Need, 0.6*physio.DO2(total, s.CaO2)*(1-0.6*m.dissect))
 	if s.Arrest {
 		// Circulatory arrest: selective cerebral perfusion (if any) reaches
 		// only the brain, about a fifth of the demand; the body is ischaemic.
@@ -435,6 +529,11 @@ func (m *model) derive() {
 		if s.Arrest {
 			s.PaCO2 = 38 // little blood meets the gas: the exhaust no longer reflects the blood
 		}
+	} else if m.faults[GasSupplyFailure] && s.OnBypass {
+		// No sweep: CO2 accumulates; the stagnant exhaust gas holds about
+		// what the blood does.
+		s.PaCO2 = clamp(40+m.co2Acc, 15, 120)
+		s.ExhaustCO2 = 0.85 * s.PaCO2
 	} else {
 		s.ExhaustCO2 = math.NaN()
 		s.PaCO2 = 40
@@ -499,4 +598,14 @@ func boolf(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// anyFault reports whether a fault is in force.
+func (m *model) anyFault() bool {
+	for _, on := range m.faults {
+		if on {
+			return true
+		}
+	}
+	return false
 }

@@ -27,6 +27,13 @@ func TestPipelineDO2iMatchesModel(t *testing.T) {
 				prods = append(prods, pr)
 			}
 			c := NewScenario(sc, t0, 9)
+			// The team recalibrates the in-line monitor after each gas: as
+			// a console does, the pipeline hears of it.
+			c.OnEvent(func(e Event) {
+				if e.Kind == "inline_recalibration" {
+					p.Recalibrated(e.Time)
+				}
+			})
 			emit := func(src Source, s monitor.Sample) { prods[src].Put(s) }
 			on := actionAt(t, sc, "bypass_on")
 			checked := 0
@@ -48,6 +55,12 @@ func TestPipelineDO2iMatchesModel(t *testing.T) {
 				r := snap.Reading(channel.DerivedDO2i)
 				if !r.OK() {
 					continue // an artefact or a stale input: not a number, nothing to compare
+				}
+				if snap.Derivation(channel.DerivedDO2i).Flags&monitor.FlagHbFromAnalyser != 0 {
+					// Between a gas and the recalibration after it the
+					// laboratory's Hb (as drawn) is the one trusted, by
+					// design: the model's in-line truth has moved on since.
+					continue
 				}
 				rel := math.Abs(r.Value-st.DO2i) / st.DO2i
 				require.Lessf(t, rel, 0.02, "%v: pipeline DO2i %.1f vs model %.1f", d, r.Value, st.DO2i)

@@ -75,6 +75,10 @@ type Circuit struct {
 	ReservoirLowML float64
 }
 
+// DefaultCardioplegia is a scenario's cardioplegia solution when its
+// event names none: multidose cold blood cardioplegia, 4:1.
+const DefaultCardioplegia = "blood 4:1"
+
 // Action is one timeline entry.
 type Action struct {
 	At   time.Duration
@@ -83,6 +87,7 @@ type Action struct {
 	Text          string
 	Fault         string
 	Drug          string
+	Solution      string // a cardioplegia's (the re-dose interval follows it); default "blood 4:1"
 	TargetC       float64
 	RateCPerMin   float64
 	VolumeML      float64
@@ -142,12 +147,13 @@ var actionKinds = map[string][]string{
 	"heparin":       {"dose_iu"},
 	"act":           {},
 	"bloodgas":      {"venous"},
+	"nirs_baseline": {},
 	"bypass_on":     {},
 	"cool":          {"target_c!", "rate_c_per_min"},
 	"rewarm":        {"target_c!", "rate_c_per_min"},
 	"clamp_on":      {},
 	"clamp_off":     {},
-	"cardioplegia":  {"volume_ml!", "crystalloid_ml"},
+	"cardioplegia":  {"volume_ml!", "crystalloid_ml", "solution"},
 	"circ_arrest":   {},
 	"acp":           {"flow_ml_per_kg_min"},
 	"reperfuse":     {},
@@ -232,6 +238,7 @@ type fileEvent struct {
 	Text          string   `toml:"text"`
 	Fault         string   `toml:"fault"`
 	Drug          string   `toml:"drug"`
+	Solution      string   `toml:"solution"`
 	TargetC       *float64 `toml:"target_c"`
 	RateCPerMin   *float64 `toml:"rate_c_per_min"`
 	VolumeML      *float64 `toml:"volume_ml"`
@@ -515,6 +522,12 @@ func parseAction(i int, fe fileEvent, kl keyLines, sc *Scenario,
 	a.CrystalloidML = opt("crystalloid_ml", fe.CrystalloidML, 0, 0, 5000, "mL")
 	if a.CrystalloidML > a.VolumeML && fe.Kind == "cardioplegia" {
 		fail(p+".crystalloid_ml", "%g mL is more than volume_ml %g mL", a.CrystalloidML, a.VolumeML)
+	}
+	if fe.Kind == "cardioplegia" {
+		a.Solution = strings.TrimSpace(fe.Solution)
+		if a.Solution == "" {
+			a.Solution = DefaultCardioplegia
+		}
 	}
 	a.DoseIU = opt("dose_iu", fe.DoseIU, physio.HeparinDose(sc.Patient.WeightKg, physio.DefaultConstants().HeparinIUPerKg), 1000, 100000, "IU")
 	a.HctPct = opt("hct_pct", fe.HctPct, 60, 20, 80, "%")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
 )
 
 // Source is one simulated device. Its index in Sources is what AdvanceTo
@@ -95,9 +96,9 @@ func (s Source) String() string {
 // team, a fault. Time is Unix nanoseconds on the case clock. Kind and
 // Fields follow the event kinds of the case file (docs/format/case.md:
 // on_bypass, off_bypass, clamp_on, clamp_off, cardioplegia, arrest_start,
-// arrest_end, drug, fluid, blood_product, act, note) plus the simulator's
-// own: cool, rewarm, acp, wean, ultrafiltration, flow_index, fio2, fault,
-// fault_clear. Fields has "who" (scenario, instructor or autopilot) and the
+// arrest_end, acp_start, weaning, drug, fluid, blood_product, act, note,
+// inline_recalibration) plus the simulator's own: cool, rewarm,
+// ultrafiltration, flow_index, fio2, fault, fault_clear. Fields has "who" (scenario, instructor or autopilot) and the
 // kind's structured values.
 type Event struct {
 	Time   int64
@@ -130,16 +131,24 @@ type Case struct {
 	next    int   // next scheduled action
 	onEvent func(Event)
 
-	pending  []Action // auto-clears and the like, in no order
-	results  []result // analyser and ACT results waiting for their time
-	lastACT  float64  // s of case time of the last ACT draw; -1 none
-	lastGas  float64
-	lastHep  float64
-	lastFl   float64
-	flushEnd float64 // s; arterial-line flush artefact until then
-	drawEnd  float64 // s; blood drawn from the arterial line until then
-	diaEnd   float64 // s; diathermy on the NIRS until then
-	saved    [2]float64
+	pending []Action // auto-clears and the like, in no order
+	results []result // analyser and ACT results waiting for their time
+	lastACT float64  // s of case time of the last ACT draw; -1 none
+	lastGas float64
+	lastHep float64
+	lastFl  float64
+	// heparinIU is the heparin given so far (its protamine dose).
+	heparinIU float64
+	flushEnd  float64 // s; arterial-line flush artefact until then
+	drawEnd   float64 // s; blood drawn from the arterial line until then
+	diaEnd    float64 // s; diathermy on the NIRS until then
+	// The team's pressure management (autopilot): since when the MAP has
+	// been below or above its target band (s; 0 not), the last bolus.
+	mapLowSince, mapHighSince, lastBolus float64
+	gdpLowSince                          float64 // s; the DO2i/VCO2i ratio low since (goal-directed perfusion)
+	recalDue                             int64   // s; the in-line monitor is recalibrated to the last gas then; 0 none
+	recalHct                             float64 // the Hct it is set to
+	saved                                [2]float64
 
 	mu   sync.Mutex
 	live []Action // queued by Trigger and Clear
@@ -168,7 +177,7 @@ func New(start time.Time, seed uint64) *Case {
 func NewScenario(sc *Scenario, start time.Time, seed uint64) *Case {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	return &Case{sc: sc, start: start, rng: rng, m: newModel(sc, rng),
-		lastACT: -1, lastGas: -1, lastHep: -1, lastFl: -1e9}
+		lastACT: -1, lastGas: -1, lastHep: -1, lastFl: -1e9, lastBolus: -1e9}
 }
 
 // Start returns the case start time.
@@ -202,7 +211,8 @@ func (c *Case) Trigger(name string) error {
 	var a Action
 	switch {
 	case knownFault(name):
-		a = Action{Kind: "fault", Fault: name}
+		f, _ := ParseFault(name)
+		a = Action{Kind: "fault", Fault: f.String()}
 	case drugs[name] != "":
 		a = Action{Kind: "drug", Drug: name}
 	case name == "bloodgas":
@@ -231,10 +241,11 @@ func (c *Case) Clear(fault string) error {
 		}
 		return nil
 	}
-	if !knownFault(fault) {
+	f, ok := ParseFault(fault)
+	if !ok {
 		return fmt.Errorf("sim: unknown fault %q (want all or one of %s): %w", fault, strings.Join(FaultNames(), ", "), ErrUnknown)
 	}
-	c.queue(Action{Kind: "clear", Fault: fault})
+	c.queue(Action{Kind: "clear", Fault: f.String()})
 	return nil
 }
 
@@ -347,7 +358,12 @@ func (c *Case) apply(sec int64, a Action, who string) {
 		s.HeparinIUPerKg += a.DoseIU / m.p.WeightKg
 		m.protamineAt = 0
 		c.lastHep = now
+		c.heparinIU += a.DoseIU
 		c.event(sec, "drug", c.by(who, str("name", "heparin"), num("dose", a.DoseIU), str("unit", "IU"), str("route", "iv")), "%sheparin %.0f IU", who, a.DoseIU)
+	case "nirs_baseline":
+		// The pre-induction baseline, as the oximeter shows it now.
+		l, r := math.Round(s.NIRSLeft), math.Round(s.NIRSRight)
+		c.event(sec, "nirs_baseline", c.by(who, num("left", l), num("right", r)), "%sNIRS baseline L %.0f %% R %.0f %%", who, l, r)
 	case "act":
 		c.drawACT(sec)
 	case "bloodgas":
@@ -383,14 +399,16 @@ func (c *Case) apply(sec int64, a Action, who string) {
 		// High-potassium crystalloid: about a third of its excess reaches the
 		// circulation (the rest is vented or suctioned).
 		m.kExtra += 0.35 * a.CrystalloidML * (20 - s.K) / s.VolumeML
-		c.event(sec, "cardioplegia", c.by(who, num("volume_ml", a.VolumeML), num("crystalloid_ml", a.CrystalloidML), str("route", "antegrade")), "%scardioplegia %.0f mL (%.0f mL crystalloid)", who, a.VolumeML, a.CrystalloidML)
+		sol := or(a.Solution, DefaultCardioplegia)
+		c.event(sec, "cardioplegia", c.by(who, str("solution", sol), num("volume_ml", a.VolumeML), num("crystalloid_ml", a.CrystalloidML), str("route", "antegrade")),
+			"%scardioplegia %s %.0f mL (%.0f mL crystalloid)", who, sol, a.VolumeML, a.CrystalloidML)
 	case "circ_arrest":
 		s.Arrest, s.ACP = true, false
 		c.event(sec, "arrest_start", c.by(who), "%scirculatory arrest", who)
 	case "acp":
 		s.ACP = true
 		m.acpFlow = a.FlowMLKgMin
-		c.event(sec, "acp", c.by(who, num("flow_ml_per_kg_min", a.FlowMLKgMin)), "%santegrade cerebral perfusion %.0f mL/kg/min", who, a.FlowMLKgMin)
+		c.event(sec, "acp_start", c.by(who, num("flow_ml_per_kg_min", a.FlowMLKgMin)), "%santegrade cerebral perfusion %.0f mL/kg/min", who, a.FlowMLKgMin)
 	case "reperfuse":
 		s.Arrest, s.ACP = false, false
 		c.event(sec, "arrest_end", c.by(who), "%sreperfusion: full flow", who)
@@ -402,7 +420,7 @@ func (c *Case) apply(sec int64, a Action, who string) {
 		c.event(sec, "fio2", c.by(who, num("fio2_pct", a.FiO2Pct)), "%ssweep FiO2 %.0f %%", who, a.FiO2Pct)
 	case "wean":
 		m.weanFrom, m.weanOver = math.Max(now, 1), a.Over.Seconds()
-		c.event(sec, "wean", c.by(who, num("over_s", a.Over.Seconds())), "%sweaning over %v", who, a.Over)
+		c.event(sec, "weaning", c.by(who, num("over_s", a.Over.Seconds())), "%sweaning over %v", who, a.Over)
 	case "bypass_off":
 		s.OnBypass = false
 		m.weanFrom = 0
@@ -412,7 +430,10 @@ func (c *Case) apply(sec int64, a Action, who string) {
 	case "protamine":
 		m.protamineAt = now
 		s.HeparinIUPerKg = 0
-		c.event(sec, "drug", c.by(who, str("name", "protamine")), "%sprotamine", who)
+		// The usual ratio, 1 mg per 100 IU of the heparin given (the
+		// console's default constant; physio.ProtamineDose).
+		mg := math.Round(physio.ProtamineDose(c.heparinIU, physio.DefaultConstants().ProtamineMgPer100IU))
+		c.event(sec, "drug", c.by(who, str("name", "protamine"), num("dose", mg), str("unit", "mg"), str("route", "iv")), "%sprotamine %.0f mg", who, mg)
 	case "drug":
 		switch a.Drug {
 		case "phenylephrine", "metaraminol":
@@ -426,7 +447,11 @@ func (c *Case) apply(sec int64, a Action, who string) {
 		case "stop_infusions":
 			m.infusion = 0
 		}
-		c.event(sec, "drug", c.by(who, str("name", a.Drug)), "%s%s", who, a.Drug)
+		fields := []EventField{str("name", a.Drug)}
+		if d, ok := bolusDoses[a.Drug]; ok {
+			fields = append(fields, num("dose", d.dose), str("unit", d.unit), str("route", "pump"))
+		}
+		c.event(sec, "drug", c.by(who, fields...), "%s%s", who, a.Drug)
 	case "fluid":
 		s.VolumeML += a.VolumeML
 		s.Reservoir += a.VolumeML
@@ -477,6 +502,11 @@ func (c *Case) autopilot(sec int64) {
 	if c.lastHep >= 0 && c.lastACT < c.lastHep && now-c.lastHep >= 180 {
 		c.drawACT(sec) // the check after a heparin dose
 	}
+	if c.recalDue > 0 && sec >= c.recalDue {
+		c.recalDue = 0
+		c.event(sec, "inline_recalibration", []EventField{str("who", "autopilot"), num("hct", math.Round(c.recalHct*10)/10)},
+			"in-line monitor recalibrated to the blood gas: Hct %.1f %%", c.recalHct)
+	}
 	if !s.OnBypass {
 		return
 	}
@@ -486,11 +516,89 @@ func (c *Case) autopilot(sec int64) {
 	if iv := cc.BloodGasInterval.Seconds(); iv > 0 && now-m.bypassSince >= 600 && (c.lastGas < m.bypassSince || now-c.lastGas >= iv) {
 		c.drawGas(sec, true)
 	}
+	c.pressure(sec)
+	c.goalDirected(sec)
 	if cc.ReservoirLowML > 0 && s.Reservoir < cc.ReservoirLowML && now-c.lastFl >= 300 {
 		s.VolumeML += 250
 		s.Reservoir += 250
 		c.lastFl = now
 		c.event(sec, "fluid", []EventField{str("who", "autopilot"), str("name", "crystalloid"), num("volume_ml", 250), str("kind", "crystalloid")}, "reservoir %.0f mL: crystalloid 250 mL added", s.Reservoir-250)
+	}
+}
+
+// bolusDoses are the simulated team's bolus doses into the circuit, as a
+// case file records them: a vasoconstrictor for a low MAP, a vasodilator
+// for a high one. The infusions are started without a dose.
+var bolusDoses = map[string]struct {
+	dose float64
+	unit string
+}{"phenylephrine": {100, "µg"}, "metaraminol": {0.5, "mg"}, "gtn": {50, "µg"}}
+
+// pressure is the team's management of the MAP on full bypass (target
+// 50-80 mmHg, 2019 EACTS/EACTA/EBCP guideline): a phenylephrine bolus when
+// the MAP has been below 55 for a minute, glyceryl trinitrate when above 75
+// for one (nearing either end of the band), no bolus sooner than 5 min
+// after the last. Not while an instructor's fault runs. The alarm goes
+// first, as in theatre: a MAP low for a minute has raised map_low.
+func (c *Case) pressure(sec int64) {
+	m, s := c.m, &c.m.s
+	now := float64(sec)
+	if !s.OnBypass || s.Arrest || s.ACP || m.weanFrom > 0 || m.anyFault() {
+		c.mapLowSince, c.mapHighSince = 0, 0 // not while a fault runs: the trainee is to treat it
+		return
+	}
+	since := func(p *float64, cond bool) float64 {
+		switch {
+		case !cond:
+			*p = 0
+		case *p == 0:
+			*p = now
+		}
+		if *p == 0 {
+			return 0
+		}
+		return now - *p
+	}
+	low, high := since(&c.mapLowSince, s.MAP < 55), since(&c.mapHighSince, s.MAP > 75)
+	if now-c.lastBolus < 300 {
+		return
+	}
+	switch {
+	case low >= 60:
+		c.lastBolus = now
+		c.apply(sec, Action{Kind: "drug", Drug: "phenylephrine"}, "autopilot: MAP low, ")
+	case high >= 60:
+		c.lastBolus = now
+		c.apply(sec, Action{Kind: "drug", Drug: "gtn"}, "autopilot: MAP high, ")
+	}
+}
+
+// goalDirected is the team's goal-directed perfusion on full bypass
+// (Ranucci 2006; de Somer 2011): when the DO2i/VCO2i ratio has been below
+// 5.2 for two minutes, the flow index is raised by 0.1 L/min/m² (0.5 at
+// most over the table's), then judged again after two more. Not while an
+// instructor's fault runs: the trainee is to find it.
+func (c *Case) goalDirected(sec int64) {
+	m, s := c.m, &c.m.s
+	now := float64(sec)
+	if !s.OnBypass {
+		m.fiBoost, c.gdpLowSince = 0, 0
+		return
+	}
+	if s.Arrest || s.ACP || m.weanFrom > 0 || m.anyFault() || !(s.VCO2 > 0) {
+		c.gdpLowSince = 0
+		return
+	}
+	ratio := s.DO2i / (s.VCO2 / m.bsa)
+	switch {
+	case ratio >= 5.2:
+		c.gdpLowSince = 0
+	case c.gdpLowSince == 0:
+		c.gdpLowSince = now
+	case now-c.gdpLowSince >= 120 && m.fiBoost < 0.5:
+		m.fiBoost = math.Min(0.5, m.fiBoost+0.1)
+		c.gdpLowSince = now
+		c.event(sec, "note", c.by("autopilot: ", str("phase", "false")), "autopilot: DO2i/VCO2i %.1f, flow index raised to %.1f L/min/m²", ratio, s.TargetFI+m.fiBoost)
 	}
 }
 
@@ -580,6 +688,13 @@ func (c *Case) report(sec int64, emit func(Source, monitor.Sample)) {
 			}
 			if r.src == Analyser {
 				c.event(sec, "blood_gas", nil, "%s", r.text)
+				// The team recalibrates the in-line monitor to the
+				// laboratory's Hct two minutes after each result.
+				for _, smp := range r.samples {
+					if smp.Channel == channel.ABGHct {
+						c.recalDue, c.recalHct = sec+120, smp.Value
+					}
+				}
 			}
 			if r.src == Manual {
 				c.event(sec, "act", []EventField{num("seconds", r.samples[0].Value)}, "%s", r.text)
@@ -670,4 +785,12 @@ func gasText(venous bool) string {
 		return "blood gas result: arterial and venous samples"
 	}
 	return "blood gas result: arterial sample"
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -223,6 +223,24 @@ func TestFaultsHaveTheirEffect(t *testing.T) {
 		"cable-unplugged": func(t *testing.T, b, a State, got map[channel.ID][]monitor.Sample) {
 			assert.Empty(t, got[channel.InlineHct], "the in-line monitor is silent")
 		},
+		// The teaching faults: TestTeachingFaults checks them in full.
+		"unilateral-desaturation": func(t *testing.T, b, a State, _ map[channel.ID][]monitor.Sample) {
+			assert.Less(t, a.NIRSRight, b.NIRSRight-15)
+		},
+		"venous-air-lock": func(t *testing.T, b, a State, _ map[channel.ID][]monitor.Sample) {
+			assert.Less(t, a.FlowLpm, b.FlowLpm*0.3)
+			assert.Greater(t, a.CVP, b.CVP+10)
+		},
+		"gas-supply-failure": func(t *testing.T, b, a State, _ map[channel.ID][]monitor.Sample) {
+			assert.Zero(t, a.Sweep)
+			assert.Less(t, a.SaO2, 80.0)
+		},
+		"protamine-reaction": func(t *testing.T, b, a State, _ map[channel.ID][]monitor.Sample) {
+			assert.Less(t, a.SVR, b.SVR*0.5)
+		},
+		"aortic-dissection-malperfusion": func(t *testing.T, b, a State, _ map[channel.ID][]monitor.Sample) {
+			assert.Greater(t, a.LinePressure, b.LinePressure+120)
+		},
 	}
 	require.Len(t, cases, len(Faults()), "every fault is tested")
 	for name, chk := range cases {

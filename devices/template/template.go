@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"time"
 
@@ -147,16 +146,20 @@ type value struct {
 }
 
 var (
-	errShape   = errors.New("want T1=… T2=… ST=..")
-	errNumber  = errors.New("not a number or --.-")
+	errShape   = errors.New("want T1=dd.d T2=dd.d ST=hh")
+	errNumber  = errors.New("not dd.d or --.-")
+	errStatus  = errors.New("not two hex digits")
 	errMissing = errors.New("field missing")
 )
 
 var fields = [...]string{"T1", "T2", "ST"}
 
 // parse reads "T1=36.8 T2=35.1 ST=00". Every field is required once, in
-// order; anything else is a bad frame, so a truncated or merged line never
-// yields a value.
+// order, one space apart, each in its documented form (a temperature is
+// two digits, a point and a digit, or --.-): a line with any byte out of
+// place is a bad frame, so that line noise, a truncated or a merged line
+// never yields a value. Only a digit changed into another digit gets
+// through: the protocol has no checksum to catch it.
 func (d *Driver) parse(line []byte) (string, error) {
 	for i, name := range fields {
 		var tok []byte
@@ -169,27 +172,36 @@ func (d *Driver) parse(line []byte) (string, error) {
 			return "", errShape
 		}
 		if name == "ST" {
-			st, err := strconv.ParseUint(string(val), 16, 8) // string(val) does not escape: no allocation
-			if err != nil || len(val) != 2 {
-				return name, errNumber
+			if len(val) != 2 || !isHex(val[0]) || !isHex(val[1]) {
+				return name, errStatus
 			}
-			d.fault = st&0x01 != 0
+			d.fault = unhex(val[1])&0x01 != 0
 			continue
 		}
 		if string(val) == "--.-" {
 			d.vals[i] = value{dash: true}
 			continue
 		}
-		v, ok := framing.ParseDecimal(val)
-		if !ok {
+		if len(val) != 4 || !isDigit(val[0]) || !isDigit(val[1]) || val[2] != '.' || !isDigit(val[3]) {
 			return name, errNumber
 		}
+		v, _ := framing.ParseDecimal(val)
 		d.vals[i] = value{v: v}
 	}
 	if len(line) > 0 {
 		return "", errShape
 	}
 	return "", nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isHex(c byte) bool   { return isDigit(c) || c >= 'A' && c <= 'F' }
+
+func unhex(c byte) byte {
+	if isDigit(c) {
+		return c - '0'
+	}
+	return c - 'A' + 10
 }
 
 // AppendFrame encodes one line for the simulator and tests.
@@ -205,8 +217,8 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 		if i < 0 {
 			return dst, fmt.Errorf("template: cannot encode %v", s.Channel)
 		}
-		if math.IsNaN(s.Value) || math.Abs(s.Value) >= 1000 {
-			return dst, fmt.Errorf("template: cannot encode %v", s.Value)
+		if !(s.Value >= 0 && s.Value < 99.95) {
+			return dst, fmt.Errorf("template: cannot encode %v as dd.d", s.Value)
 		}
 		vals[i] = value{v: s.Value, dash: s.Quality != channel.OK && s.Quality != channel.OutOfRange}
 	}
@@ -216,6 +228,9 @@ func (d *Driver) AppendFrame(dst []byte, samples []monitor.Sample) ([]byte, erro
 		if v.dash {
 			dst = append(dst, "--.-"...)
 		} else {
+			if v.v < 9.95 {
+				dst = append(dst, '0')
+			}
 			dst = strconv.AppendFloat(dst, v.v, 'f', 1, 64)
 		}
 		dst = append(dst, ' ')

@@ -131,6 +131,12 @@ func OpenSerial(cfg Serial) (*SerialPort, error) {
 		if p != nil {
 			p.Close()
 		}
+		if absent(err) {
+			// The adapter is unplugged (its device node is gone) or the
+			// pty's other end has not been created again: the Supervisor
+			// polls for it rather than backing off.
+			return nil, fmt.Errorf("serial %s: %w: %w", cfg.Port, devices.ErrAbsent, err)
+		}
 		return nil, fmt.Errorf("serial %s: %w", cfg.Port, err)
 	}
 	timeout := cfg.ReadTimeout
@@ -142,6 +148,13 @@ func OpenSerial(cfg Serial) (*SerialPort, error) {
 		return nil, fmt.Errorf("serial %s: %w", cfg.Port, err)
 	}
 	return &SerialPort{port: p, name: cfg.Port}, nil
+}
+
+// absent reports whether an open failed because the port is not there:
+// no such file (an unplugged USB adapter's node, a dangling pty link), no
+// such device or address.
+func absent(err error) bool {
+	return errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.ENXIO)
 }
 
 // Read returns at least one byte, or an error: ErrClosed after Close,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pumpside/pumpside/devices"
@@ -88,7 +89,11 @@ func bindAddr(addr string) string {
 // TCPClient dials a device (an analyser or a serial-to-Ethernet server).
 type TCPClient struct {
 	Addr string
-	// DialTimeout bounds one connection attempt; 0 means 5 s.
+	// DialTimeout bounds one connection attempt; 0 means 2 s. A device
+	// on the local network answers in milliseconds; a short attempt that
+	// is repeated every poll (the Supervisor polls an unanswered address)
+	// reconnects sooner after the device returns than a long one waiting
+	// on the kernel's SYN retransmissions (1 s, then 3 s, ...).
 	DialTimeout time.Duration
 }
 
@@ -96,13 +101,27 @@ type TCPClient struct {
 func (c *TCPClient) Open(ctx context.Context) (io.ReadWriteCloser, error) {
 	d := net.Dialer{Timeout: c.DialTimeout, KeepAlive: 15 * time.Second}
 	if d.Timeout == 0 {
-		d.Timeout = 5 * time.Second
+		d.Timeout = 2 * time.Second
 	}
 	conn, err := d.DialContext(ctx, "tcp", c.Addr)
 	if err != nil {
+		if unanswered(err) {
+			return nil, fmt.Errorf("tcp %s: %w: %w", c.Addr, devices.ErrAbsent, err)
+		}
 		return nil, err
 	}
 	return &tcpConn{Conn: conn}, nil
+}
+
+// unanswered reports whether a dial failed because nothing answers at the
+// address now (refused, unreachable, timed out), as when the device or its
+// serial server is off: the Supervisor then polls rather than backing off.
+// A name that does not resolve is not among them.
+func unanswered(err error) bool {
+	var ne net.Error
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.As(err, &ne) && ne.Timeout()
 }
 
 // Close does nothing: a client holds nothing between connections.

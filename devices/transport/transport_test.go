@@ -356,3 +356,31 @@ func TestConfig(t *testing.T) {
 	}
 	assert.True(t, errors.Is(transport.ErrClosed, net.ErrClosed))
 }
+
+// A port that is not there (an adapter unplugged, a pty not yet created
+// again) and an address nobody answers are absent devices, which the
+// Supervisor polls; a port that is there but cannot be opened is not.
+func TestAbsentDevice(t *testing.T) {
+	dir := t.TempDir()
+	_, err := (&transport.Serial{Port: filepath.Join(dir, "ttyUSB0"), Baud: 9600}).Open(context.Background())
+	require.ErrorIs(t, err, devices.ErrAbsent)
+	assert.ErrorContains(t, err, "no such file")
+
+	dangling := filepath.Join(dir, "link")
+	require.NoError(t, os.Symlink(filepath.Join(dir, "gone"), dangling))
+	_, err = (&transport.Serial{Port: dangling, Baud: 9600}).Open(context.Background())
+	assert.ErrorIs(t, err, devices.ErrAbsent, "a pty link left behind by a killed socat")
+
+	notTTY := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(notTTY, nil, 0o600))
+	_, err = (&transport.Serial{Port: notTTY, Baud: 9600}).Open(context.Background())
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, devices.ErrAbsent, "present but not a serial port: backed off, not polled")
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	_, err = (&transport.TCPClient{Addr: addr}).Open(context.Background())
+	assert.ErrorIs(t, err, devices.ErrAbsent, "connection refused")
+}

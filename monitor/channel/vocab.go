@@ -280,7 +280,7 @@ var builtin = [numBuiltin]Channel{
 	DerivedDO2iVCO2i:  {Name: "derived.do2i_vco2i", Unit: Ratio, Label: "DO2i/VCO2i", Precision: 2, Min: 0, Max: 100, Freshness: derivedFreshness, Description: "oxygen delivery to CO2 production ratio"},
 	DerivedRQ:         {Name: "derived.rq", Unit: Ratio, Label: "RQ", Precision: 2, Min: 0, Max: 5, Freshness: derivedFreshness, Description: "respiratory quotient VCO2/VO2"},
 	DerivedAVGradient: {Name: "derived.av_gradient", Unit: Celsius, Label: "A–V gradient", Precision: 1, Min: -35, Max: 35, Freshness: derivedFreshness, Description: "arterial outlet minus venous inlet temperature"},
-	DerivedRewarmRate: {Name: "derived.rewarm_rate", Unit: CelsiusPerMin, Label: "Rewarm rate", Precision: 2, Min: -10, Max: 10, Freshness: derivedFreshness, Description: "rate of change of arterial outlet temperature"},
+	DerivedRewarmRate: {Name: "derived.rewarm_rate", Unit: CelsiusPerMin, Label: "Rewarm rate", Precision: 2, Min: -10, Max: 10, Freshness: derivedFreshness, Description: "rate of change of the patient's core temperature (nasopharyngeal, else bladder), fitted over 5 min"},
 }
 
 // bloodGasAnalytes is the analyser panel shared by abg.* and vbg.*.

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
+	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -109,6 +110,8 @@ type Model struct {
 	Formulary *Formulary
 	// Skew is how far after now an entry's time may be.
 	Skew time.Duration
+	// Zone is the theatre's time zone for the times in messages; nil: UTC.
+	Zone *time.Location
 }
 
 var defaultModel = Model{Formulary: DefaultFormulary()}
@@ -136,6 +139,31 @@ func FormatTime(ns int64) string {
 	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
 }
 
+// FormatTimeIn formats a Unix ns time in loc as RFC 3339 with the zone's
+// offset (to the second unless it has a fraction), the abbreviation after
+// it: "2026-03-01T09:10:00+01:00 CET". In UTC (or a nil loc) it is
+// FormatTime's: the Z says the zone.
+func FormatTimeIn(ns int64, loc *time.Location) string {
+	if loc == nil {
+		return FormatTime(ns)
+	}
+	t := time.Unix(0, ns).In(loc)
+	abbr := t.Format("MST")
+	if abbr == "UTC" {
+		return FormatTime(ns)
+	}
+	return t.Format(time.RFC3339Nano) + " " + abbr
+}
+
+// FormatTime formats a time for the model's messages: in its Zone when
+// set, else UTC (see FormatTime).
+func (m *Model) FormatTime(ns int64) string {
+	if m.Zone == nil {
+		return FormatTime(ns)
+	}
+	return FormatTimeIn(ns, m.Zone)
+}
+
 func num(v float64, unit string) string {
 	s := strconv.FormatFloat(v, 'g', -1, 64)
 	if unit != "" && unit != "ns" {
@@ -157,16 +185,39 @@ func rangeText(lo, hi float64, unit string) string {
 // not printable UTF-8. Run Normalize first to accept the usual spellings
 // of units and choices.
 func (m *Model) Validate(e Entry, caseStart, now int64) error {
-	spec, ok := Spec(e.Kind)
-	if !ok {
-		names := make([]string, len(kindSpecs))
-		for i, k := range kindSpecs {
-			names[i] = k.Kind
-		}
-		return &FieldError{Kind: "entry", Field: "kind", Value: strconv.Quote(e.Kind), Reason: "is not an entry kind", Allowed: strings.Join(names, ", ")}
+	if _, ok := Spec(e.Kind); !ok {
+		return unknownKind(e.Kind)
 	}
 	if err := m.checkTime(e.Kind, "time", e.Time, caseStart, now); err != nil {
 		return err
+	}
+	if err := m.ValidateFields(e); err != nil {
+		return err
+	}
+	if e.Kind == KindArtifact {
+		end := int64(e.Num["end"])
+		if end <= e.Time {
+			return &FieldError{Kind: e.Kind, Field: "end", Value: m.FormatTime(end), Reason: "is not after the start " + m.FormatTime(e.Time),
+				Allowed: "after the start, up to " + m.FormatTime(now+m.skew())}
+		}
+		return m.checkTime(e.Kind, "end", end, caseStart, now)
+	}
+	return nil
+}
+
+// ValidateFields is Validate without the times: the fields, text and who
+// of an entry of a known kind.
+func (m *Model) ValidateFields(e Entry) error { return m.validateFields(e, false) }
+
+// ValidatePartial checks the fields an entry has, as ValidateFields does,
+// but requires none: a site preset's entries, which the operator completes
+// (a lot number, who signs), are checked with it.
+func (m *Model) ValidatePartial(e Entry) error { return m.validateFields(e, true) }
+
+func (m *Model) validateFields(e Entry, partial bool) error {
+	spec, ok := Spec(e.Kind)
+	if !ok {
+		return unknownKind(e.Kind)
 	}
 	if err := checkString(e.Kind, "text", e.Text); err != nil {
 		return err
@@ -174,7 +225,7 @@ func (m *Model) Validate(e Entry, caseStart, now int64) error {
 	if err := checkString(e.Kind, "who", e.Who); err != nil {
 		return err
 	}
-	if spec.TextRequired && strings.TrimSpace(e.Text) == "" {
+	if spec.TextRequired && strings.TrimSpace(e.Text) == "" && !partial {
 		return &FieldError{Kind: e.Kind, Field: "text", Reason: "is required"}
 	}
 	for _, k := range sortedKeys(e.Num) {
@@ -193,13 +244,17 @@ func (m *Model) Validate(e Entry, caseStart, now int64) error {
 		if f.Str {
 			v, has := e.Str[f.Key]
 			if !has || v == "" {
-				if f.Required {
+				if f.Required && !partial {
 					return &FieldError{Kind: e.Kind, Field: f.Key, Reason: "is required", Allowed: strings.Join(f.Choices, ", ")}
 				}
 				continue
 			}
 			if err := checkString(e.Kind, f.Key, v); err != nil {
 				return err
+			}
+			if f.MaxLen > 0 && len(v) > f.MaxLen {
+				return &FieldError{Kind: e.Kind, Field: f.Key, Value: strconv.Quote(v), Reason: fmt.Sprintf("is %d bytes long", len(v)),
+					Allowed: fmt.Sprintf("printable text up to %d bytes", f.MaxLen)}
 			}
 			if len(f.Choices) > 0 && !slices.Contains(f.Choices, v) {
 				return &FieldError{Kind: e.Kind, Field: f.Key, Value: strconv.Quote(v), Reason: "is not allowed", Allowed: strings.Join(f.Choices, ", ")}
@@ -208,7 +263,7 @@ func (m *Model) Validate(e Entry, caseStart, now int64) error {
 		}
 		v, has := e.Num[f.Key]
 		if !has {
-			if f.Required {
+			if f.Required && !partial {
 				return &FieldError{Kind: e.Kind, Field: f.Key, Reason: "is required", Allowed: allowedNum(f)}
 			}
 			continue
@@ -220,21 +275,50 @@ func (m *Model) Validate(e Entry, caseStart, now int64) error {
 			return &FieldError{Kind: e.Kind, Field: f.Key, Value: num(v, f.Unit), Reason: "is outside the range", Allowed: allowedNum(f)}
 		}
 	}
+	if partial {
+		if _, dosed := e.Num["dose"]; e.Kind == KindDrug && dosed && e.Str["name"] != "" && e.Str["unit"] != "" {
+			return m.checkDrug(e)
+		}
+		return nil
+	}
 	switch e.Kind {
 	case KindDrug:
 		if v, ok := e.Num["suggested_dose"]; ok && v < 0 {
 			return &FieldError{Kind: e.Kind, Field: "suggested_dose", Value: num(v, e.Str["unit"]), Reason: "is negative", Allowed: "≥ 0"}
 		}
 		return m.checkDrug(e)
-	case KindArtifact:
-		end := int64(e.Num["end"])
-		if end <= e.Time {
-			return &FieldError{Kind: e.Kind, Field: "end", Value: FormatTime(end), Reason: "is not after the start " + FormatTime(e.Time),
-				Allowed: "after the start, up to " + FormatTime(now+m.skew())}
+	case KindCardioplegia:
+		if r := e.Str["ratio"]; r != "" {
+			if _, _, err := physio.ParsePlegiaRatio(r); err != nil {
+				return &FieldError{Kind: e.Kind, Field: "ratio", Value: strconv.Quote(r), Reason: "is not a ratio", Allowed: "blood:crystalloid, e.g. 4:1, 1:4, 0:1"}
+			}
 		}
-		return m.checkTime(e.Kind, "end", end, caseStart, now)
+		vol, hasVol := e.Num["volume_ml"]
+		for _, k := range [...]string{"crystalloid_ml", "discarded_ml"} {
+			if v, ok := e.Num[k]; ok && hasVol && v > vol {
+				return &FieldError{Kind: e.Kind, Field: k, Value: num(v, "mL"), Reason: "is more than the dose", Allowed: "≤ volume_ml " + num(vol, "mL")}
+			}
+		}
+	case KindBloodGas:
+		return checkBloodGas(e)
+	case KindTeam:
+		if len(e.Str) == 0 {
+			return &FieldError{Kind: e.Kind, Field: "surgeon", Reason: "is required (at least one name)", Allowed: "surgeon, anaesthetist, perfusionist, trainee, supervisor"}
+		}
+	case KindCircuit:
+		if len(e.Str) == 0 && len(e.Num) == 0 {
+			return &FieldError{Kind: e.Kind, Field: "hlm", Reason: "is required (at least one field)", Allowed: "hlm, heater_cooler, venous_drainage, rap_ml"}
+		}
 	}
 	return nil
+}
+
+func unknownKind(kind string) error {
+	names := make([]string, len(kindSpecs))
+	for i, k := range kindSpecs {
+		names[i] = k.Kind
+	}
+	return &FieldError{Kind: "entry", Field: "kind", Value: strconv.Quote(kind), Reason: "is not an entry kind", Allowed: strings.Join(names, ", ")}
 }
 
 func allowedNum(f FieldSpec) string {
@@ -266,17 +350,17 @@ func unknownField(spec *KindSpec, key, what string) error {
 
 func (m *Model) checkTime(kind, field string, t, caseStart, now int64) error {
 	late := now + m.skew()
-	allowed := "up to " + FormatTime(late)
+	allowed := "up to " + m.FormatTime(late)
 	if caseStart > 0 {
-		allowed = FormatTime(caseStart) + " (case start) to " + FormatTime(late) + " (now + " + time.Duration(m.skew()).String() + ")"
+		allowed = m.FormatTime(caseStart) + " (case start) to " + m.FormatTime(late) + " (now + " + time.Duration(m.skew()).String() + ")"
 	}
 	switch {
 	case t < int64(time.Second):
 		return &FieldError{Kind: kind, Field: field, Reason: "is missing", Allowed: allowed}
 	case caseStart > 0 && t < caseStart:
-		return &FieldError{Kind: kind, Field: field, Value: FormatTime(t), Reason: "is before the case start", Allowed: allowed}
+		return &FieldError{Kind: kind, Field: field, Value: m.FormatTime(t), Reason: "is before the case start", Allowed: allowed}
 	case t > late:
-		return &FieldError{Kind: kind, Field: field, Value: FormatTime(t), Reason: "is in the future", Allowed: allowed}
+		return &FieldError{Kind: kind, Field: field, Value: m.FormatTime(t), Reason: "is in the future", Allowed: allowed}
 	}
 	return nil
 }
@@ -345,6 +429,15 @@ func (m *Model) Normalize(e *Entry) {
 			e.Str["product"] = p
 		}
 	}
+	if e.Kind == KindCardioplegia {
+		// The crystalloid share from the ratio, stored with the entry.
+		_, has := e.Num["crystalloid_ml"]
+		if b, c, err := physio.ParsePlegiaRatio(e.Str["ratio"]); err == nil && !has {
+			if v, ok := e.Num["volume_ml"]; ok {
+				e.SetNum("crystalloid_ml", math.Round(physio.CrystalloidShare(v, b, c)))
+			}
+		}
+	}
 	if e.Kind != KindDrug {
 		return
 	}
@@ -394,6 +487,10 @@ func (e Entry) Summary() string {
 			u := f.Unit
 			if f.Key == "dose" {
 				u = e.Str["unit"]
+			}
+			if e.Kind == KindBloodGas {
+				// Results side by side need their names: "K+ 4.6 mmol/L".
+				parts = append(parts, analyteLabel(f.Key))
 			}
 			parts = append(parts, num(v, u))
 		}

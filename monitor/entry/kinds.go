@@ -29,6 +29,32 @@ const (
 	// KindSpecimen states the specimen of an analyser result recorded
 	// without one (bg.*): the perfusionist's assignment, audited.
 	KindSpecimen = "specimen"
+	// KindNIRSBaseline records the pre-induction cerebral oximetry
+	// baseline the NIRS fall alarms are judged against.
+	KindNIRSBaseline = "nirs_baseline"
+	// The phases of issue 16 (monitor/timeline).
+	KindWeaning  = "weaning"
+	KindFullFlow = "full_flow"
+	KindACPStart = "acp_start"
+	KindACPEnd   = "acp_end"
+	KindRCPStart = "rcp_start"
+	KindRCPEnd   = "rcp_end"
+	// KindInlineRecalibration says the in-line blood monitor (CDI 550 and
+	// the like) was recalibrated to an analyser result at the entry's
+	// time: from then on its Hb and Hct are trusted again over the
+	// analyser's (docs/pipeline.md, monitor.Pipeline.Recalibrated).
+	KindInlineRecalibration = "inline_recalibration"
+
+	// The perfusion record's set-up and close (docs/format/case.md,
+	// "The perfusion record"): the case metadata as audited entries.
+	KindProcedure      = "procedure"
+	KindTeam           = "team"
+	KindCircuit        = "circuit"
+	KindDisposable     = "disposable"
+	KindChecklist      = "checklist"
+	KindResidualVolume = "residual_volume"
+	KindIncident       = "incident"
+	KindSignOff        = "signoff"
 )
 
 // FieldSpec describes one structured field of a kind.
@@ -45,6 +71,9 @@ type FieldSpec struct {
 	Min, Max float64
 	// Choices, if any, are a string field's only allowed values.
 	Choices []string
+	// MaxLen bounds a string field in bytes (a lot number, a name);
+	// zero: the general limit of 1000 bytes.
+	MaxLen int
 	// Help is a short description for usage texts.
 	Help string
 }
@@ -91,6 +120,16 @@ var kindSpecs = []KindSpec{
 		{Key: "temp_c", Unit: "°C", Min: 10, Max: 37, Help: "patient temperature at the start, °C"},
 	}},
 	{Kind: KindArrestEnd, Label: "Arrest end"},
+	{Kind: KindWeaning, Label: "Weaning (partial bypass)"},
+	{Kind: KindFullFlow, Label: "Back to full flow"},
+	{Kind: KindACPStart, Label: "Antegrade cerebral perfusion start"},
+	{Kind: KindACPEnd, Label: "Antegrade cerebral perfusion end"},
+	{Kind: KindRCPStart, Label: "Retrograde cerebral perfusion start"},
+	{Kind: KindRCPEnd, Label: "Retrograde cerebral perfusion end"},
+	{Kind: KindNIRSBaseline, Label: "NIRS baseline", Fields: []FieldSpec{
+		{Key: "left", Unit: "%", Min: 15, Max: 95, Help: "left cerebral rSO2 baseline, %"},
+		{Key: "right", Unit: "%", Min: 15, Max: 95, Help: "right cerebral rSO2 baseline, %"},
+	}},
 	{Kind: KindCardioplegia, Label: "Cardioplegia", Fields: []FieldSpec{
 		{Key: "solution", Str: true, Required: true, Help: "solution (del Nido, blood 4:1, HTK, ...)"},
 		cpVolume,
@@ -98,6 +137,15 @@ var kindSpecs = []KindSpec{
 		// Delivery temperature: ice-cold crystalloid at 4 °C to warm
 		// blood at 37 °C.
 		{Key: "temp_c", Unit: "°C", Min: 0, Max: 40, Help: "delivery temperature, °C"},
+		// The fluid balance counts the crystalloid share only (the blood
+		// of a blood cardioplegia is the circuit's): crystalloid_ml, or
+		// from the ratio blood:crystalloid (4:1 -> 1/5, del Nido 1:4 ->
+		// 4/5, 0:1 all of it; physio.CrystalloidShare). Normalize fills
+		// crystalloid_ml from the ratio; CompleteCardioplegia, without a
+		// ratio, from the site's solution table.
+		{Key: "ratio", Str: true, Help: "blood:crystalloid ratio (4:1, 1:4 del Nido, 0:1 crystalloid)"},
+		{Key: "crystalloid_ml", Unit: "mL", Min: 0, Max: 5000, Help: "crystalloid share of the dose, mL"},
+		{Key: "discarded_ml", Unit: "mL", Min: 0, Max: 5000, Help: "solution suctioned to waste, not returned to the circuit, mL"},
 	}},
 	{Kind: KindDrug, Label: "Drug", Fields: []FieldSpec{
 		{Key: "name", Str: true, Required: true, Help: "drug name (formulary)"},
@@ -125,18 +173,67 @@ var kindSpecs = []KindSpec{
 	{Kind: KindACT, Label: "ACT", Fields: []FieldSpec{
 		{Key: "seconds", Unit: "s", Required: true, Min: 50, Max: 1500, Help: "activated clotting time, s"},
 	}},
-	{Kind: KindBloodGas, Label: "Blood gas", Fields: []FieldSpec{
-		{Key: "sample", Str: true, Choices: []string{"arterial", "venous", "mixed_venous"}, Help: "sample site"},
-	}},
+	// A manual blood gas carries its results in the channels' units; they
+	// also go on the abg.* or vbg.* channels (BloodGasResults). An entry
+	// without results says a gas was drawn or resulted.
+	{Kind: KindBloodGas, Label: "Blood gas", Fields: append([]FieldSpec{
+		{Key: "sample", Str: true, Choices: []string{"arterial", "venous", "mixed_venous"}, Help: "sample site (venous and mixed_venous go on vbg.*)"},
+	}, bloodGasFields()...)},
 	{Kind: KindSpecimen, Label: "Specimen assigned", Fields: []FieldSpec{
 		{Key: "specimen", Str: true, Required: true, Choices: []string{"arterial", "venous", "central_venous"}, Help: "the sample's specimen"},
-		{Key: "target", Str: true, Required: true, Help: "the analyser result's sample time, decimal Unix ns"},
+		{Key: "sample_time", Str: true, Required: true, Help: "the analyser result's sample time, decimal Unix ns (or RFC 3339 on the command line)"},
 		{Key: "source", Str: true, Help: "the analyser (source name)"},
 	}},
 	{Kind: KindNote, Label: "Note", TextRequired: true},
+	{Kind: KindProcedure, Label: "Procedure", Fields: []FieldSpec{
+		{Key: "procedure", Str: true, Required: true, MaxLen: 200, Help: "the operation (CABG x3, AVR, ...)"},
+		// The STS urgency categories.
+		{Key: "urgency", Str: true, Choices: []string{"elective", "urgent", "emergency", "salvage"}, Help: "urgency"},
+	}},
+	{Kind: KindTeam, Label: "Team", Fields: []FieldSpec{
+		{Key: "surgeon", Str: true, MaxLen: maxName, Help: "surgeon's name"},
+		{Key: "anaesthetist", Str: true, MaxLen: maxName, Help: "anaesthetist's name"},
+		{Key: "perfusionist", Str: true, MaxLen: maxName, Help: "perfusionist's name"},
+		{Key: "trainee", Str: true, MaxLen: maxName, Help: "perfusion trainee's name"},
+		{Key: "supervisor", Str: true, MaxLen: maxName, Help: "supervising perfusionist's name"},
+	}},
+	{Kind: KindCircuit, Label: "Circuit", Fields: []FieldSpec{
+		{Key: "hlm", Str: true, MaxLen: maxID, Help: "heart-lung machine identifier"},
+		{Key: "heater_cooler", Str: true, MaxLen: maxID, Help: "heater-cooler identifier"},
+		{Key: "venous_drainage", Str: true, Choices: []string{"gravity", "vacuum"}, Help: "venous drainage (vacuum: vacuum-assisted)"},
+		{Key: "rap_ml", Unit: "mL", Min: 0, Max: 3000, Help: "retrograde autologous priming: prime removed, mL"},
+	}},
+	{Kind: KindDisposable, Label: "Disposable", Fields: []FieldSpec{
+		{Key: "item", Str: true, Required: true, Choices: DisposableItems, Help: "which part of the circuit"},
+		{Key: "product", Str: true, MaxLen: 120, Help: "maker and model"},
+		{Key: "lot", Str: true, MaxLen: maxID, Help: "lot (batch) number"},
+		{Key: "size", Str: true, MaxLen: maxID, Help: "size (24 Fr, 36/46 Fr, 3/8 in)"},
+		{Key: "site", Str: true, MaxLen: 120, Help: "cannulation site (ascending aorta, right atrium, femoral vein)"},
+	}},
+	{Kind: KindChecklist, Label: "Checklist", Fields: []FieldSpec{
+		{Key: "checklist", Str: true, MaxLen: 120, Help: "which checklist (default pre-bypass)"},
+		{Key: "signed_by", Str: true, Required: true, MaxLen: maxName, Help: "name of who checked it and signs"},
+	}},
+	{Kind: KindResidualVolume, Label: "Residual pump volume", Fields: []FieldSpec{
+		{Key: "volume_ml", Unit: "mL", Min: 0, Max: 5000, Required: true, Help: "volume left in the circuit at the end, mL"},
+		{Key: "disposition", Str: true, Required: true, Choices: ResidualDispositions, Help: "what happened to it"},
+	}},
+	{Kind: KindIncident, Label: "Incident", TextRequired: true, Fields: []FieldSpec{
+		{Key: "category", Str: true, Choices: IncidentCategories, Help: "category"},
+	}},
+	{Kind: KindSignOff, Label: "Record signed off", Fields: []FieldSpec{
+		{Key: "name", Str: true, Required: true, MaxLen: maxName, Help: "the perfusionist's name: signs the record as complete"},
+	}},
 	{Kind: KindArtifact, Label: "Artifact", Fields: []FieldSpec{
 		{Key: "channel", Str: true, Required: true, Help: "channel the mark covers (pump.flow, ...)"},
 		{Key: "end", Unit: "ns", Required: true, Help: "end of the marked range, Unix ns"},
+	}},
+	// The values the monitor was set to are optional: the audit trail of
+	// what the perfusionist matched it to.
+	{Kind: KindInlineRecalibration, Label: "In-line recalibrated", Fields: []FieldSpec{
+		{Key: "hct", Unit: "%", Min: 5, Max: 70, Help: "Hct the monitor was set to, %"},
+		{Key: "hb", Unit: "g/dL", Min: 1.5, Max: 25, Help: "Hb the monitor was set to, g/dL"},
+		{Key: "device", Str: true, Help: "the monitor (device name)"},
 	}},
 }
 

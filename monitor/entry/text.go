@@ -3,6 +3,8 @@ package entry
 import (
 	"strconv"
 	"strings"
+
+	"github.com/pumpside/pumpside/monitor/physio"
 )
 
 // ParseText reads the structured fields of a kind from a line typed in
@@ -32,6 +34,12 @@ func ParseText(kind, text string) (Entry, error) {
 			if f, ok := choiceField(spec, tok); ok {
 				e.SetStr(f, strings.ToLower(tok))
 				continue
+			}
+			if _, ok := spec.Field("ratio"); ok && strings.Contains(tok, ":") {
+				// "blood 4:1": the ratio, and part of the solution's name.
+				if _, _, err := physio.ParsePlegiaRatio(tok); err == nil {
+					e.SetStr("ratio", tok)
+				}
 			}
 			words = append(words, tok)
 			continue
@@ -90,7 +98,7 @@ func isUnit(s string) bool {
 		return true
 	}
 	switch strings.ToLower(s) {
-	case "°c", "c", "°", "s", "sec", "ml":
+	case "°c", "c", "°", "s", "sec", "ml", "g/dl":
 		return true
 	}
 	return false
@@ -121,6 +129,14 @@ func placeNumber(e *Entry, spec *KindSpec, n float64, unit string) bool {
 		}
 		return false
 	default:
+		// The one field of that unit not yet set ("24 %" is an
+		// in-line recalibration's Hct, "8.1 g/dL" its Hb).
+		for _, f := range spec.Fields {
+			if _, set := e.Num[f.Key]; !f.Str && !set && strings.EqualFold(f.Unit, unit) {
+				e.SetNum(f.Key, n)
+				return true
+			}
+		}
 		return false
 	}
 	return true

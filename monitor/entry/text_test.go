@@ -21,7 +21,7 @@ func TestParseText(t *testing.T) {
 		{KindDrug, "heparin 300000 IU", map[string]float64{"dose": 300000}, map[string]string{"name": "heparin", "unit": "IU"}, false, "dose"},
 		{KindDrug, "heparin", nil, map[string]string{"name": "heparin"}, false, "dose"},
 		{KindCardioplegia, "del Nido 1000 mL antegrade 4 °C", map[string]float64{"volume_ml": 1000, "temp_c": 4}, map[string]string{"solution": "del Nido", "route": "antegrade"}, false, ""},
-		{KindCardioplegia, "blood 4:1 300 mL retrograde 37C", map[string]float64{"volume_ml": 300, "temp_c": 37}, map[string]string{"solution": "blood 4:1", "route": "retrograde"}, false, ""},
+		{KindCardioplegia, "blood 4:1 300 mL retrograde 37C", map[string]float64{"volume_ml": 300, "temp_c": 37}, map[string]string{"solution": "blood 4:1", "ratio": "4:1", "route": "retrograde"}, false, ""},
 		{KindACT, "480", map[string]float64{"seconds": 480}, nil, false, ""},
 		{KindACT, "ACT 480 s", map[string]float64{"seconds": 480}, nil, false, ""},
 		{KindFluid, "Hartmann 500 mL crystalloid", map[string]float64{"volume_ml": 500}, map[string]string{"name": "Hartmann", "fluid_kind": "crystalloid"}, false, ""},

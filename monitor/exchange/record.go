@@ -49,9 +49,6 @@ type Options struct {
 	// GridInterval is the observation grid's interval; default
 	// DefaultGridInterval.
 	GridInterval time.Duration
-	// Team is the case's team (report.TeamOf), for the procedure and the
-	// perfusionist; optional.
-	Team report.Team
 }
 
 // Patient is the patient as the record names them.
@@ -98,7 +95,6 @@ type Record struct {
 	// pseudonym; the case tag when identified). Stable across versions.
 	RecordID string
 	Patient  Patient
-	Team     report.Team
 	Grid     Grid
 	// PDF is the report (report.WritePDF): the same bytes for the same
 	// case and settings.
@@ -118,14 +114,13 @@ func Build(c *report.Case, s *report.CaseSummary, priv report.Privacy, opt Optio
 	if opt.GridInterval <= 0 {
 		opt.GridInterval = DefaultGridInterval
 	}
-	r := &Record{Case: c, Summary: s, RecordID: s.Label, Team: opt.Team}
+	r := &Record{Case: c, Summary: s, RecordID: s.Label}
 	p, err := patient(s, opt)
 	if err != nil {
 		return nil, err
 	}
 	r.Patient = p
 	red := priv.Redactor(c)
-	r.Team = redactTeam(opt.Team, red)
 	r.Grid = BuildGrid(c, report.BypassSpans(c), opt.GridInterval, s.Settings.DerivedHold)
 	var pdf bytes.Buffer
 	if err := report.WritePDF(&pdf, c, s); err != nil {
@@ -166,13 +161,6 @@ func patient(s *report.CaseSummary, opt Options) (Patient, error) {
 		p.BirthDate = t
 	}
 	return p, nil
-}
-
-func redactTeam(t report.Team, red func(string) string) report.Team {
-	for _, f := range []*string{&t.Procedure, &t.Urgency, &t.Perfusionist, &t.Trainee, &t.Supervisor, &t.Assistant, &t.Surgeon, &t.Anaesthetist, &t.SignedBy} {
-		*f = red(*f)
-	}
-	return t
 }
 
 // administrations lists what was given: drugs, fluids, cardioplegia and

@@ -163,7 +163,7 @@ func (b *builder) build() error {
 		proc.Status = "unknown" // a case file without on_bypass: the record says nothing of its times
 		proc.Note = []annotation{{Text: "No on_bypass event in the record: bypass times unknown."}}
 	}
-	if p := rec.Team.Procedure; p != "" {
+	if p := s.Procedure; p != "" {
 		proc.Note = append(proc.Note, annotation{Text: "Surgical procedure: " + p})
 	}
 	b.procedure = b.add("Procedure", "procedure", proc)

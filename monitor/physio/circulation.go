@@ -61,6 +61,40 @@ func AVGradient(arterialOutletC, venousInletC float64) float64 {
 	return arterialOutletC - venousInletC
 }
 
+// AVGradientBand is the guideline's signed band of the arterial outlet −
+// venous inflow gradient (AVGradient), in °C: the outlet may be Cooling
+// below the venous blood and Rewarming above it; once the outlet is at or
+// above WarmFrom, rewarming may lead by Warm at most.
+//
+// Source: Engelman R et al., "The Society of Thoracic Surgeons, The Society
+// of Cardiovascular Anesthesiologists, and The American Society of
+// ExtraCorporeal Technology: Clinical Practice Guidelines for Cardiopulmonary
+// Bypass—Temperature Management during Cardiopulmonary Bypass", Ann Thorac
+// Surg 2015;100:748-57, class I: the gradient should not exceed 10 °C during
+// cooling or rewarming, and 4 °C once the outlet is at or above 30 °C while
+// rewarming.
+type AVGradientBand struct {
+	Cooling, Rewarming, Warm, WarmFrom float64
+}
+
+// GuidelineAVGradientBand is the 2015 guideline's band: −10 to +10 °C, +4 °C
+// once the outlet is ≥ 30 °C.
+var GuidelineAVGradientBand = AVGradientBand{Cooling: 10, Rewarming: 10, Warm: 4, WarmFrom: 30}
+
+// AVGradientOutside reports whether gradient (AVGradient, °C) at the outlet
+// temperature outletC is outside band: below −Cooling, above Rewarming, or
+// above Warm with the outlet at or above WarmFrom. A NaN gradient is not
+// outside (no value judges nothing); a NaN outlet applies the wide band.
+func AVGradientOutside(gradient, outletC float64, band AVGradientBand) bool {
+	switch {
+	case math.IsNaN(gradient):
+		return false
+	case gradient < -band.Cooling || gradient > band.Rewarming:
+		return true
+	}
+	return outletC >= band.WarmFrom && gradient > band.Warm
+}
+
 // TempPoint is one temperature reading for RewarmRate.
 type TempPoint struct {
 	// Time in nanoseconds on any one clock (monitor.Sample.Time is Unix ns);

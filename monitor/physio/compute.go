@@ -42,7 +42,7 @@ type Inputs struct {
 	FlowLpm            float64 // arterial pump flow, L/min
 	MAP, CVP           float64 // mmHg
 	Hb                 float64 // g/dL
-	SaO2, PaO2         float64 // arterial saturation %, PO2 mmHg
+	SaO2, PaO2         float64 // arterial saturation %, PO2 mmHg; PaO2 optional for CaO2 and DO2 (see Result.CaO2DissolvedOmitted)
 	SvO2, PvO2         float64 // venous saturation %, PO2 mmHg; PvO2 optional (see Result.CvO2DissolvedAssumedZero)
 	SweepLpm           float64 // oxygenator sweep gas, L/min
 	ExhaustCO2         float64 // oxygenator exhaust pCO2, mmHg
@@ -67,17 +67,23 @@ func AbsentInputs() Inputs {
 //	FlowIndex       FlowLpm, BSA
 //	SVR             MAP, CVP, FlowLpm > 0
 //	SVRI            MAP, CVP, FlowIndex > 0
-//	CaO2            Hb, SaO2, PaO2
+//	CaO2            Hb, SaO2 (PaO2 if present, else dissolved O2 omitted)
 //	CvO2            Hb, SvO2 (PvO2 if present, else dissolved O2 taken as 0)
 //	DO2             FlowLpm, CaO2
 //	DO2i            FlowIndex, CaO2
-//	VO2             FlowLpm, CaO2, CvO2
-//	VO2i            FlowIndex, CaO2, CvO2
-//	O2ERPct         CaO2 > 0, CvO2
+//	VO2             FlowLpm, CaO2 with PaO2, CvO2
+//	VO2i            FlowIndex, CaO2 with PaO2, CvO2
+//	O2ERPct         CaO2 with PaO2 > 0, CvO2
 //	VCO2            SweepLpm, ExhaustCO2 (Constants.VCO2Factor)
 //	VCO2i           VCO2, BSA
 //	DO2iVCO2i       DO2i, VCO2i > 0
 //	RQ              VCO2, VO2 > 0
+//
+// The oxygen consumption values (VO2, VO2i, O2ERPct, RQ) need PaO2: they
+// are differences of arterial and venous content, and omitting the
+// arterial dissolved O2 (0.6-0.9 mL/dL at the PaO2 of bypass) would bias
+// them by as much as the difference itself changes.
+//
 //	PredictedHctPct HctPre, WeightKg, PrimeML, FluidsML, CardioplegiaML, RapML
 //	                (blood volume WeightKg × Constants.BloodVolumeMLPerKg)
 type Result struct {
@@ -102,6 +108,14 @@ type Result struct {
 	// The display must say so; the error is small (0.003 × PvO2, about
 	// 0.1 mL/dL at 40 mmHg) but it is an assumption.
 	CvO2DissolvedAssumedZero bool
+
+	// CaO2DissolvedOmitted is true when CaO2 (and so DO2, DO2i and
+	// DO2iVCO2i) is present but PaO2 was absent: CaO2 is then the bound
+	// oxygen alone, k_Hb × Hb × SaO2, which understates it by 0.003 ×
+	// PaO2 (0.6-0.9 mL/dL on bypass at 200-300 mmHg, 5-7 % of a CaO2 of
+	// 12). The error is on the safe side for a low-DO2i limit: the value
+	// reads low, never high. The display must say so.
+	CaO2DissolvedOmitted bool
 }
 
 // Compute derives every value of Result that its inputs allow, with the
@@ -115,7 +129,14 @@ func Compute(in Inputs, c Constants) Result {
 	r.SVR = finite(SVR(in.MAP, in.CVP, in.FlowLpm, c.SVRFactor))
 	r.SVRI = finite(SVRI(in.MAP, in.CVP, r.FlowIndex, c.SVRFactor))
 
-	r.CaO2 = finite(O2Content(in.Hb, in.SaO2, in.PaO2, c.Hufner, c.O2Solubility))
+	// cao2 is the full content, for consumption; r.CaO2, for delivery,
+	// omits the dissolved term without a PaO2.
+	cao2 := finite(O2Content(in.Hb, in.SaO2, in.PaO2, c.Hufner, c.O2Solubility))
+	r.CaO2 = cao2
+	if IsAbsent(in.PaO2) {
+		r.CaO2 = finite(O2Content(in.Hb, in.SaO2, 0, c.Hufner, c.O2Solubility))
+		r.CaO2DissolvedOmitted = !IsAbsent(r.CaO2)
+	}
 	pvo2 := in.PvO2
 	if IsAbsent(pvo2) {
 		pvo2 = 0
@@ -125,9 +146,9 @@ func Compute(in Inputs, c Constants) Result {
 
 	r.DO2 = finite(DO2(in.FlowLpm, r.CaO2))
 	r.DO2i = finite(DO2i(r.FlowIndex, r.CaO2))
-	r.VO2 = finite(VO2(in.FlowLpm, r.CaO2, r.CvO2))
-	r.VO2i = finite(VO2i(r.FlowIndex, r.CaO2, r.CvO2))
-	r.O2ERPct = finite(O2ER(r.CaO2, r.CvO2))
+	r.VO2 = finite(VO2(in.FlowLpm, cao2, r.CvO2))
+	r.VO2i = finite(VO2i(r.FlowIndex, cao2, r.CvO2))
+	r.O2ERPct = finite(O2ER(cao2, r.CvO2))
 
 	r.VCO2 = finite(VCO2(in.SweepLpm, in.ExhaustCO2, c.VCO2Factor))
 	r.VCO2i = finite(Index(r.VCO2, r.BSA))

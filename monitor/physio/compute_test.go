@@ -131,22 +131,22 @@ func TestComputePvO2Absent(t *testing.T) {
 
 // resultFields lists Result's float fields with the Inputs fields each needs
 // (the table in Result's doc comment). PvO2 is optional for CvO2 and so
-// appears nowhere.
+// appears nowhere; PaO2 is optional for CaO2 and the delivery values.
 var resultFields = map[string][]string{
 	"BSA":             {"HeightCm", "WeightKg"},
 	"FlowIndex":       {"FlowLpm", "HeightCm", "WeightKg"},
 	"SVR":             {"MAP", "CVP", "FlowLpm"},
 	"SVRI":            {"MAP", "CVP", "FlowLpm", "HeightCm", "WeightKg"},
-	"CaO2":            {"Hb", "SaO2", "PaO2"},
+	"CaO2":            {"Hb", "SaO2"},
 	"CvO2":            {"Hb", "SvO2"},
-	"DO2":             {"FlowLpm", "Hb", "SaO2", "PaO2"},
-	"DO2i":            {"FlowLpm", "HeightCm", "WeightKg", "Hb", "SaO2", "PaO2"},
+	"DO2":             {"FlowLpm", "Hb", "SaO2"},
+	"DO2i":            {"FlowLpm", "HeightCm", "WeightKg", "Hb", "SaO2"},
 	"VO2":             {"FlowLpm", "Hb", "SaO2", "PaO2", "SvO2"},
 	"VO2i":            {"FlowLpm", "HeightCm", "WeightKg", "Hb", "SaO2", "PaO2", "SvO2"},
 	"O2ERPct":         {"Hb", "SaO2", "PaO2", "SvO2"},
 	"VCO2":            {"SweepLpm", "ExhaustCO2"},
 	"VCO2i":           {"SweepLpm", "ExhaustCO2", "HeightCm", "WeightKg"},
-	"DO2iVCO2i":       {"FlowLpm", "HeightCm", "WeightKg", "Hb", "SaO2", "PaO2", "SweepLpm", "ExhaustCO2"},
+	"DO2iVCO2i":       {"FlowLpm", "HeightCm", "WeightKg", "Hb", "SaO2", "SweepLpm", "ExhaustCO2"},
 	"RQ":              {"SweepLpm", "ExhaustCO2", "FlowLpm", "Hb", "SaO2", "PaO2", "SvO2"},
 	"PredictedHctPct": {"HctPre", "WeightKg", "PrimeML", "FluidsML", "CardioplegiaML", "RapML"},
 }
@@ -348,4 +348,32 @@ func FuzzCompute(f *testing.F) {
 			t.Fatalf("CvO2DissolvedAssumedZero with PvO2 %v, CvO2 %v", in.PvO2, r.CvO2)
 		}
 	})
+}
+
+// Without a PaO2, CaO2 and the delivery values are computed from the bound
+// oxygen alone and flagged; the consumption values, which a missing
+// arterial dissolved term would bias, stay absent.
+func TestComputePaO2Absent(t *testing.T) {
+	in := fullInputs()
+	in.PaO2 = Absent()
+	r := Compute(in, DefaultConstants())
+	full := Compute(fullInputs(), DefaultConstants())
+	// 1.34 × 10 × 0.99 = 13.266 mL/dL; with PaO2 250 it is 13.266 + 0.75 = 14.016.
+	assert.InDelta(t, 13.266, r.CaO2, 1e-9)
+	assert.InDelta(t, 14.016, full.CaO2, 1e-9)
+	assert.True(t, r.CaO2DissolvedOmitted)
+	assert.False(t, full.CaO2DissolvedOmitted)
+	// DO2i = 4.4 / 1.956 × 13.266 × 10 = 298.4 mL/min/m²: lower than the full
+	// 315.3, on the safe side of a low limit.
+	assert.InDelta(t, 4.4/full.BSA*13.266*10, r.DO2i, 1e-9)
+	assert.Less(t, r.DO2i, full.DO2i)
+	assert.False(t, IsAbsent(r.DO2iVCO2i))
+	for name, v := range map[string]float64{"VO2": r.VO2, "VO2i": r.VO2i, "O2ER": r.O2ERPct, "RQ": r.RQ} {
+		assert.True(t, IsAbsent(v), name)
+	}
+	// No SaO2 either: nothing to omit, no flag.
+	in.SaO2 = Absent()
+	r = Compute(in, DefaultConstants())
+	assert.True(t, IsAbsent(r.CaO2))
+	assert.False(t, r.CaO2DissolvedOmitted)
 }

@@ -73,6 +73,61 @@ func (f *BSAFormula) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// BloodVolumeFormula selects how the predicted on-bypass haematocrit
+// estimates the patient's blood volume (DilutionBloodVolume). The zero
+// value is BVLeanWeight, the default.
+type BloodVolumeFormula uint8
+
+// The blood volume formulas.
+const (
+	// BVLeanWeight: min(actual, ideal) weight × mL/kg (Muraki's 70/60
+	// mL/kg by age when the age is known, else BloodVolumeMLPerKg).
+	BVLeanWeight BloodVolumeFormula = iota
+	// BVNadler: Nadler 1962, from height, weight and sex.
+	BVNadler
+)
+
+var bvFormulaNames = [...]string{BVLeanWeight: "lean-weight", BVNadler: "nadler"}
+
+// String returns "lean-weight" or "nadler".
+func (f BloodVolumeFormula) String() string {
+	if int(f) < len(bvFormulaNames) {
+		return bvFormulaNames[f]
+	}
+	return "bvformula(" + strconv.Itoa(int(f)) + ")"
+}
+
+// Valid reports whether f is a known formula.
+func (f BloodVolumeFormula) Valid() bool { return int(f) < len(bvFormulaNames) }
+
+// ParseBloodVolumeFormula is the inverse of String; case is ignored.
+func ParseBloodVolumeFormula(s string) (BloodVolumeFormula, error) {
+	for f, name := range bvFormulaNames {
+		if strings.EqualFold(s, name) {
+			return BloodVolumeFormula(f), nil
+		}
+	}
+	return 0, fmt.Errorf("physio: unknown blood volume formula %q (want lean-weight or nadler)", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (f BloodVolumeFormula) MarshalText() ([]byte, error) {
+	if !f.Valid() {
+		return nil, fmt.Errorf("physio: cannot marshal %s", f)
+	}
+	return []byte(f.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (f *BloodVolumeFormula) UnmarshalText(b []byte) error {
+	v, err := ParseBloodVolumeFormula(string(b))
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
+
 // FlowIndexPoint is one row of a target flow-index table.
 type FlowIndexPoint struct {
 	TempC     float64 `json:"temp_c"`
@@ -117,6 +172,9 @@ type Constants struct {
 	// BloodVolumeMLPerKg estimates blood volume from weight for the
 	// predicted haematocrit. Default 70 mL/kg.
 	BloodVolumeMLPerKg float64 `json:"blood_volume_ml_per_kg"`
+	// BloodVolumeFormula is how the predicted haematocrit estimates the
+	// blood volume: min(actual, ideal) weight (default) or Nadler.
+	BloodVolumeFormula BloodVolumeFormula `json:"blood_volume_formula"`
 	// ProtamineMgPer100IU is the protamine dose per 100 IU of heparin.
 	// Default 1.0 (no single guideline ratio; 1.3 in one trial arm).
 	ProtamineMgPer100IU float64 `json:"protamine_mg_per_100iu"`
@@ -213,6 +271,9 @@ func (c Constants) Validate() error {
 	}
 	if !c.BSAFormula.Valid() {
 		errs = append(errs, fmt.Errorf("physio: bsa_formula: unknown %s", c.BSAFormula))
+	}
+	if !c.BloodVolumeFormula.Valid() {
+		errs = append(errs, fmt.Errorf("physio: blood_volume_formula: unknown %s", c.BloodVolumeFormula))
 	}
 	if len(c.FlowIndexTable) == 0 {
 		errs = append(errs, errors.New("physio: flow_index_table is empty"))

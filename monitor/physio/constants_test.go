@@ -109,16 +109,18 @@ func TestConstantsJSONRoundTrip(t *testing.T) {
 	c.BSAFormula = Mosteller
 	c.VCO2Factor = VCO2Factor(713+47, true)
 	c.FlowIndexTable = FlowIndexTable{{18, 1.6}, {37, 2.4}}
+	c.BloodVolumeFormula = BVNadler
 	b, err := json.Marshal(c)
 	require.NoError(t, err)
 
 	var keys map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(b, &keys))
 	for _, k := range []string{"hufner", "o2_solubility", "vco2_factor", "svr_factor", "bsa_formula",
-		"blood_volume_ml_per_kg", "protamine_mg_per_100iu", "heparin_iu_per_kg", "do2i_threshold", "flow_index_table"} {
+		"blood_volume_ml_per_kg", "blood_volume_formula", "protamine_mg_per_100iu", "heparin_iu_per_kg", "do2i_threshold", "flow_index_table"} {
 		assert.Contains(t, keys, k)
 	}
-	assert.Len(t, keys, 10)
+	assert.Len(t, keys, 11)
+	assert.JSONEq(t, `"nadler"`, string(keys["blood_volume_formula"]))
 	assert.JSONEq(t, `"mosteller"`, string(keys["bsa_formula"]))
 	assert.JSONEq(t, `[{"temp_c":18,"flow_index":1.6},{"temp_c":37,"flow_index":2.4}]`, string(keys["flow_index_table"]))
 

@@ -64,6 +64,38 @@ func VCO2Factor(pb float64, waterVapourCorrected bool) float64 {
 	return 1000 / positive(pb)
 }
 
+// VCO2FactorSTPD returns k_co2 (mL/(L·mmHg)) that gives VCO2 at STPD (0 °C,
+// 760 mmHg, dry) from the sweep gas flow as the blender's flowmeter reads it
+// (dry gas at room temperature roomTempC and barometric pressure pb, mmHg)
+// and the exhaust PCO2 as the capnometer reports it:
+//
+//	F_CO2   = PeCO2 / (Pb − PH2O)          the CO2 fraction of the exhaust
+//	VCO2    = sweep × 1000 × F_CO2         mL/min at room conditions (ATPD)
+//	VCO2stp = VCO2 × Pb/760 × 273.15/(273.15 + T_room)
+//	k_co2   = 1000 × Pb / ((Pb − PH2O) × 760) × 273.15 / (273.15 + T_room)
+//
+// PH2O is 0 for a capnometer that reports the partial pressure of the dried
+// sample (the usual sidestream analyser with a water trap): Pb then cancels
+// and k_co2 = 1000/760 × 273.15/(273.15 + T_room), 1.222 at 21 °C. It is 47
+// mmHg for one that reports a water-vapour-corrected (BTPS) reading, as
+// VCO2Factor's waterVapourCorrected. NaN when a divisor is not positive.
+//
+// Source: the ideal-gas conversion of a gas volume to standard temperature
+// and pressure, dry (STPD), as used for every gas-exchange measurement
+// (ATS/ERS statement on standardisation of lung function testing; West JB,
+// Respiratory Physiology: The Essentials, appendix). Worked example:
+// sweep 3 L/min, exhaust 30 mmHg, room 21 °C, Pb 760, dry: F = 30/760 =
+// 0.03947; 3000 × 0.03947 = 118.42 mL/min at 21 °C; × 273.15/294.15 =
+// 109.97 mL/min at STPD (k = 1.2219). The uncorrected k = 1.316 gives
+// 118.4: 7.7 % more CO2 than was produced.
+func VCO2FactorSTPD(pb, roomTempC float64, waterVapourCorrected bool) float64 {
+	dry := pb
+	if waterVapourCorrected {
+		dry -= 47
+	}
+	return 1000 * pb / (positive(dry) * 760) * 273.15 / positive(273.15+roomTempC)
+}
+
 // Index returns a value per m² of body surface area (VCO2i = VCO2 / BSA and
 // the like). NaN when bsa is not positive.
 func Index(value, bsa float64) float64 { return value / positive(bsa) }

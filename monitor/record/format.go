@@ -184,6 +184,7 @@ func encodeMeta(e *lineprotocol.Encoder, caseID string, m *Meta) {
 	addNum(e, "vco2_factor", c.VCO2Factor)
 	addNum(e, "svr_factor", c.SVRFactor)
 	addNum(e, "bv_ml_per_kg", c.BloodVolumeMLPerKg)
+	e.AddField("bv_formula", strValue(c.BloodVolumeFormula.String()))
 	addNum(e, "protamine_mg_per_100iu", c.ProtamineMgPer100IU)
 	addNum(e, "heparin_iu_per_kg", c.HeparinIUPerKg)
 	addNum(e, "do2i_threshold", c.DO2iThreshold)

@@ -81,6 +81,13 @@ func (m *Meta) Apply(e *Entry) []error {
 			num(k, &c.SVRFactor, 70, 90)
 		case "bv_ml_per_kg":
 			num(k, &c.BloodVolumeMLPerKg, 40, 120)
+		case "bv_formula":
+			f, err := physio.ParseBloodVolumeFormula(e.Str(k))
+			if err != nil {
+				problems = append(problems, fmt.Errorf("%w: case metadata: %w", ErrFormat, err))
+				continue
+			}
+			c.BloodVolumeFormula = f
 		case "protamine_mg_per_100iu":
 			num(k, &c.ProtamineMgPer100IU, 0.1, 3)
 		case "heparin_iu_per_kg":

@@ -50,8 +50,8 @@ func TestAuditAndSummaryCSV(t *testing.T) {
 		row[k] = recs[4][i]
 	}
 	want := map[string]string{"bypass_min": "50.00", "cross_clamp_min": "30.00", "arrest_min": "5.00", "nadir_do2i": "240",
-		"do2i_below_min": "0.10", "map_below_min": "0.20", "blood_units": "1", "balance_ml": "2050", "alarms_high": "1",
-		"identified": "false", "ident_name": "", "case": sums[3].Label, "missing_items": "2"}
+		"do2i_below_min": "0.10", "map_below_min": "0.20", "blood_units": "1", "balance_ml": "1850", "alarms_high": "1",
+		"identified": "false", "ident_name": "", "case": sums[3].Label, "missing_items": "4"} // no ACT, a 32-min gas gap, no protamine, no sign-off
 	for k, w := range want {
 		if row[k] != w {
 			t.Errorf("csv %s = %q, want %q", k, row[k], w)

@@ -12,11 +12,10 @@ import (
 	"time"
 )
 
-// BenchmarkCase is one case of a team benchmark: its summary, team and
-// quality results.
+// BenchmarkCase is one case of a team benchmark: its summary (with the
+// team, CaseSummary.Team) and quality results.
 type BenchmarkCase struct {
 	Summary *CaseSummary
-	Team    Team
 	Quality []IndicatorResult
 }
 
@@ -62,14 +61,14 @@ type Benchmark struct {
 const MinCasesToCompare = 10
 
 // NewBenchmark groups the cases by their perfusionist in charge
-// (Team.Perfusionist, compared without case), each named by label(name):
+// (the summary's Team.Perfusionist, compared without case), each named by label(name):
 // the name itself, or a keyed pseudonym (PerfusionistLabel).
 func NewBenchmark(cases []BenchmarkCase, inds []Indicator, label func(name string) string) *Benchmark {
 	b := &Benchmark{Indicators: inds}
 	groups := map[string][]BenchmarkCase{}
 	names := map[string]string{}
 	for _, c := range cases {
-		p := strings.TrimSpace(c.Team.Perfusionist)
+		p := strings.TrimSpace(c.Summary.Team.Perfusionist)
 		if p == "" {
 			b.Unattributed++
 			continue

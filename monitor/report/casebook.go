@@ -32,13 +32,13 @@ const (
 // "circulatory arrest".
 const DeepHypothermia = 20.0
 
-// Techniques lists the techniques a case used, as its record shows them:
+// Techniques lists the techniques a case used, as its summary shows them:
 // a circulatory arrest (DHCA when the lowest core temperature was at or
-// below DeepHypothermia), antegrade or retrograde cerebral perfusion
-// (events acp, acp_start, rcp, rcp_start), ECMO (the procedure names ECMO
-// or ECLS, or an ecmo_start event), haemofiltration and cell salvage (a
-// volume recorded).
-func Techniques(c *Case, s *CaseSummary, team Team) []string {
+// below DeepHypothermia), antegrade or retrograde cerebral perfusion (the
+// case timeline's ACP and RCP phases, CaseSummary.ACP and RCP), ECMO (the
+// procedure names ECMO or ECLS, or an ecmo_start event), haemofiltration
+// and cell salvage (a volume recorded).
+func Techniques(c *Case, s *CaseSummary) []string {
 	var out []string
 	if s.Arrest > 0 {
 		if s.LowestTemp.Valid() && s.LowestTemp.Value <= DeepHypothermia {
@@ -47,18 +47,13 @@ func Techniques(c *Case, s *CaseSummary, team Team) []string {
 			out = append(out, TechCirculatoryArrest)
 		}
 	}
-	has := map[string]bool{}
+	has := map[string]bool{TechACP: s.ACP > 0, TechRCP: s.RCP > 0}
 	for _, e := range c.Events {
-		switch e.Kind {
-		case "acp", "acp_start":
-			has[TechACP] = true
-		case "rcp", "rcp_start":
-			has[TechRCP] = true
-		case "ecmo_start":
+		if e.Kind == "ecmo_start" {
 			has[TechECMO] = true
 		}
 	}
-	p := strings.ToUpper(team.Procedure)
+	p := strings.ToUpper(s.Procedure)
 	if strings.Contains(p, "ECMO") || strings.Contains(p, "ECLS") {
 		has[TechECMO] = true
 	}
@@ -82,7 +77,7 @@ type CasebookEntry struct {
 	Case      string
 	Date      time.Time
 	Procedure string
-	// Role is primary, supervised, assisting or supervising; Supervisor
+	// Role is primary, supervised or supervising; Supervisor
 	// who supervised (empty: none recorded).
 	Role, Supervisor           string
 	Bypass, CrossClamp, Arrest time.Duration
@@ -97,14 +92,15 @@ type Casebook struct {
 }
 
 // CasebookEntryFor returns the case's entry for the person named name,
-// and false when they are not on its team.
-func CasebookEntryFor(c *Case, s *CaseSummary, team Team, name string) (CasebookEntry, bool) {
-	role, sup, ok := team.Role(name)
+// and false when they are not on its perfusion team (its team entry,
+// CaseSummary.Team).
+func CasebookEntryFor(c *Case, s *CaseSummary, name string) (CasebookEntry, bool) {
+	role, sup, ok := s.Team.Role(name)
 	if !ok {
 		return CasebookEntry{}, false
 	}
-	return CasebookEntry{Case: s.Label, Date: s.Start, Procedure: team.Procedure, Role: role, Supervisor: sup,
-		Bypass: s.Bypass, CrossClamp: s.CrossClamp, Arrest: s.Arrest, Techniques: Techniques(c, s, team)}, true
+	return CasebookEntry{Case: s.Label, Date: s.Start, Procedure: s.Procedure, Role: role, Supervisor: sup,
+		Bypass: s.Bypass, CrossClamp: s.CrossClamp, Arrest: s.Arrest, Techniques: Techniques(c, s)}, true
 }
 
 // Sort puts the entries in date order.
@@ -271,7 +267,7 @@ func WriteCasebookPDF(w io.Writer, cb *Casebook, created time.Time) error {
 	pdf.CellFormat(0, 6, "By role", "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 9)
 	roles := cb.ByRole()
-	for _, r := range []string{RolePrimary, RoleSupervised, RoleAssisting, RoleSupervising} {
+	for _, r := range []string{RolePrimary, RoleSupervised, RoleSupervising} {
 		line(r, strconv.Itoa(roles[r]))
 	}
 	pdf.Ln(2)

@@ -19,10 +19,12 @@ func archCase(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b) + fmt.Sprintf(`event,case=C-2026-0301-R,kind=team text="Team",perfusionist="A. Perfusionist",trainee="T. Trainee",procedure="Aortic arch replacement" %d
-event,case=C-2026-0301-R,kind=acp text="ACP 10 mL/kg/min",flow_ml_per_kg_min=10 %d
+	return string(b) + fmt.Sprintf(`event,case=C-2026-0301-R,kind=procedure text="Aortic arch replacement",procedure="Aortic arch replacement" %d
+event,case=C-2026-0301-R,kind=team text="Team",perfusionist="A. Perfusionist",trainee="T. Trainee" %d
+event,case=C-2026-0301-R,kind=acp_start text="ACP" %d
+event,case=C-2026-0301-R,kind=acp_end text="ACP ends" %d
 event,case=C-2026-0301-R,kind=cell_salvage text="Cell salvage 400 mL",volume_ml=400 %d
-`, at(100).UnixNano(), at(1210).UnixNano(), at(3500).UnixNano())
+`, at(90).UnixNano(), at(100).UnixNano(), at(1210).UnixNano(), at(1400).UnixNano(), at(3500).UnixNano())
 }
 
 func casebookOf(t *testing.T, name string, files ...string) *Casebook {
@@ -30,15 +32,11 @@ func casebookOf(t *testing.T, name string, files ...string) *Casebook {
 	cb := &Casebook{Name: name}
 	for _, f := range files {
 		c := loadString(t, f)
-		meta, err := ReadMetaStrings(strings.NewReader(f))
-		if err != nil {
-			t.Fatal(err)
-		}
 		s, err := Summarize(c, DefaultSettings(), Privacy{Secret: []byte(testSecret)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e, ok := CasebookEntryFor(c, s, TeamOf(c, meta), name); ok {
+		if e, ok := CasebookEntryFor(c, s, name); ok {
 			cb.Entries = append(cb.Entries, e)
 		}
 	}
@@ -103,11 +101,10 @@ func TestBenchmark(t *testing.T) {
 	priv := Privacy{Secret: []byte(testSecret)}
 	for _, f := range []string{reporttest.QualityCase(), archCase(t), reporttest.QualityCase()} {
 		c := loadString(t, f)
-		meta, _ := ReadMetaStrings(strings.NewReader(f))
 		s, _ := Summarize(c, DefaultSettings(), priv)
-		cases = append(cases, BenchmarkCase{Summary: s, Team: TeamOf(c, meta), Quality: EvaluateQuality(c, s, nil)})
+		cases = append(cases, BenchmarkCase{Summary: s, Quality: EvaluateQuality(c, s, nil)})
 	}
-	cases[2].Team.Perfusionist = "" // a case that names nobody
+	cases[2].Summary.Team.Perfusionist = "" // a case that names nobody
 	inds := DefaultIndicators()
 	b := NewBenchmark(cases, inds, func(n string) string { return PerfusionistLabel(priv, n) })
 	if b.Department.Cases != 3 || b.Unattributed != 1 || len(b.People) != 1 || b.People[0].Cases != 2 {
@@ -150,7 +147,7 @@ func TestBenchmark(t *testing.T) {
 func TestRegistryCSV(t *testing.T) {
 	c := loadString(t, archCase(t))
 	s, _ := Summarize(c, DefaultSettings(), Privacy{Secret: []byte(testSecret)})
-	rc := RegistryCase{Case: c, Summary: s, Team: TeamOf(c, nil), Quality: EvaluateQuality(c, s, nil)}
+	rc := RegistryCase{Case: c, Summary: s, Quality: EvaluateQuality(c, s, nil)}
 	for _, name := range RegistryNames() {
 		var buf bytes.Buffer
 		if err := WriteRegistryCSV(&buf, name, []RegistryCase{rc}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -161,12 +162,15 @@ func TimelinePNG(c *Case, set Settings, thr float64, w, h vg.Length, dpi int) ([
 		p.Y.Tick.Label.Font.Size = vg.Points(7)
 		p.X.Tick.Label.Font.Size = vg.Points(7)
 		p.X.Min, p.X.Max = float64(t0)/1e9, float64(t1)/1e9
-		p.X.Tick.Marker = plot.TimeTicks{Format: "15:04"}
+		loc := set.loc()
+		p.X.Tick.Marker = plot.TimeTicks{Format: "15:04", Time: func(t float64) time.Time {
+			return time.Unix(0, int64(math.Round(t*1e9))).In(loc)
+		}}
 		if i < len(timelinePanels)-1 {
 			p.X.Tick.Label.Font.Size = 0
 			p.X.Tick.Label.Color = color.Transparent
 		} else {
-			p.X.Label.Text = "time (UTC)"
+			p.X.Label.Text = "time (" + loc.String() + ")"
 			p.X.Label.TextStyle.Font.Size = vg.Points(7)
 		}
 		p.Legend.Top, p.Legend.Left = true, true

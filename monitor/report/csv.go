@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -14,12 +15,26 @@ import (
 var SummaryColumns = []string{
 	"case", "identified", "ident_name", "ident_hospital_number",
 	"start", "end", "height_cm", "weight_kg", "bsa_m2", "age_years", "sex",
-	"bypass_min", "cross_clamp_min", "arrest_min",
+	"bypass_min", "cross_clamp_min", "arrest_min", "full_flow_min", "weaning_min", "acp_min", "rcp_min",
 	"lowest_temp_c", "nadir_hct_pct", "nadir_do2i", "do2i_threshold", "do2i_below_min", "do2i_area_below",
 	"map_below_min", "svo2_below_min", "outlet_high_min", "av_gradient_high_min", "av_gradient_warm_high_min", "rewarm_rate_high_min",
 	"fluids_in_ml", "cardioplegia_ml", "cell_salvage_ml", "blood_products_ml", "blood_units", "urine_ml", "haemofiltration_ml", "balance_ml",
 	"alarms_high", "alarms_medium", "alarms_low",
 	"completeness_min_pct", "missing_items", "bad_lines",
+	// The perfusion record (issue 17), in the channels' units whatever
+	// the site shows: a column's unit is part of its definition.
+	"time_zone", "procedure", "urgency",
+	"surgeon", "anaesthetist", "perfusionist", "trainee", "supervisor",
+	"hlm", "heater_cooler", "venous_drainage", "oxygenator", "oxygenator_lot", "disposables",
+	"prime_ml", "rap_ml", "net_prime_ml", "checklist_signed", "checklist_time",
+	"hb_baseline_g_dl", "hb_lowest_g_dl", "hct_baseline_pct",
+	"lactate_max_mmol_l", "glucose_max_mmol_l", "k_max_mmol_l",
+	"heparin_iu", "protamine_mg", "protamine_mg_per_100iu",
+	"act_baseline_s", "act_post_heparin_s", "act_lowest_bypass_s",
+	"cardioplegia_doses", "cardioplegia_solutions", "cardioplegia_crystalloid_ml", "cardioplegia_longest_interval_min", "cardioplegia_overdue",
+	"acp_flow_l_min", "acp_flow_ml_kg_min", "acp_temp_c",
+	"residual_volume_ml", "residual_disposition", "incidents",
+	"signed_off", "signed_off_time", "signed_off_by",
 }
 
 // WriteSummaryCSV writes one header row (SummaryColumns) and one row per
@@ -51,11 +66,12 @@ func f(v float64, prec int) string {
 
 func mins(d time.Duration) string { return strconv.FormatFloat(d.Minutes(), 'f', 2, 64) }
 
-func ts(t time.Time) string {
+// ts is an RFC 3339 time in the summary's zone, with its offset.
+func (s *CaseSummary) ts(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format(time.RFC3339)
+	return t.In(s.Settings.loc()).Format(time.RFC3339)
 }
 
 func (s *CaseSummary) fluidsIn() float64 {
@@ -93,16 +109,100 @@ func (s *CaseSummary) csvRow() []string {
 		}
 		return f(n.Value, p)
 	}
-	return []string{
+	return append([]string{
 		s.Label, strconv.FormatBool(s.Identified), s.Identifiers["name"], s.Identifiers["hospital_number"],
-		ts(s.Start), ts(s.End), f(s.HeightCm, 1), f(s.WeightKg, 1), f(s.BSA, 3), f(s.AgeYears, 0), s.Sex,
-		mins(s.Bypass), mins(s.CrossClamp), mins(s.Arrest),
+		s.ts(s.Start), s.ts(s.End), f(s.HeightCm, 1), f(s.WeightKg, 1), f(s.BSA, 3), f(s.AgeYears, 0), s.Sex,
+		mins(s.Bypass), mins(s.CrossClamp), mins(s.Arrest), mins(s.FullFlow), mins(s.Weaning), mins(s.ACP), mins(s.RCP),
 		nadir(s.LowestTemp, 1), nadir(s.NadirHct, 1), nadir(s.NadirDO2i, 0), f(s.DO2iThreshold, 0), mins(s.DO2iBelow), f(s.DO2iAreaBelow, 1),
 		mins(s.MAPBelow), mins(s.SvO2Below), mins(s.OutletHigh), mins(s.AVGradientHigh), mins(s.AVGradientWarmHigh), mins(s.RewarmRateHigh),
 		f(s.fluidsIn(), 0), f(s.Cardioplegia.ML, 0), f(s.CellSalvage.ML, 0), f(s.bloodML(), 0), strconv.Itoa(s.BloodUnits()), f(s.Urine.ML, 0), f(s.Haemofiltration.ML, 0), f(s.Balance, 0),
 		s.alarmCell("high"), s.alarmCell("medium"), s.alarmCell("low"),
 		f(100*s.MinCompleteness(), 1), strconv.Itoa(len(s.Missing)), strconv.Itoa(s.BadLines),
+	}, s.recordCells()...)
+}
+
+// recordCells are the perfusion record's columns. Staff names (team,
+// checklist and sign-off) are personal data: only with Identify.
+func (s *CaseSummary) recordCells() []string {
+	staff := func(name string) string {
+		if !s.Identified {
+			return ""
+		}
+		return name
 	}
+	nadir := func(n Nadir, p int) string {
+		if !n.Valid() {
+			return ""
+		}
+		return f(n.Value, p)
+	}
+	var oxy, oxyLot string
+	var disp []string
+	for _, d := range s.Disposables {
+		if d.Item == "oxygenator" {
+			oxy, oxyLot = d.Product, d.Lot
+		}
+		disp = append(disp, joinNonEmpty(" ", d.Item, d.Product, d.Size, d.Site, lotText(d.Lot)))
+	}
+	overdue, residual := 0, math.NaN()
+	var where []string
+	for _, iv := range s.CardioplegiaIntervals {
+		if iv.Overdue() {
+			overdue++
+		}
+	}
+	for _, v := range s.ResidualVolumes {
+		if !math.IsNaN(v.ML) {
+			if math.IsNaN(residual) {
+				residual = 0
+			}
+			residual += v.ML
+		}
+		where = append(where, v.Disposition)
+	}
+	longest := ""
+	if !s.CardioplegiaLongest.From.IsZero() {
+		longest = mins(s.CardioplegiaLongest.Length())
+	}
+	acp := func(v string) string {
+		if s.ACP == 0 {
+			return ""
+		}
+		return v
+	}
+	cardioplegiaCrystalloid := ""
+	if s.Cardioplegia.Count > 0 && s.CardioplegiaCrystalloidUnknown == 0 {
+		cardioplegiaCrystalloid = f(s.CardioplegiaCrystalloidML, 0)
+	}
+	checklistTime := ""
+	if s.Checklist.Signed() {
+		checklistTime = s.ts(s.Checklist.Time)
+	}
+	signedTime := ""
+	if s.SignOff.Signed() {
+		signedTime = s.ts(s.SignOff.Time)
+	}
+	return []string{
+		s.Settings.loc().String(), s.Procedure, s.Urgency,
+		staff(s.Team.Surgeon), staff(s.Team.Anaesthetist), staff(s.Team.Perfusionist), staff(s.Team.Trainee), staff(s.Team.Supervisor),
+		s.HLM, s.HeaterCooler, s.VenousDrainage, oxy, oxyLot, strings.Join(disp, "; "),
+		f(s.PrimeML, 0), f(s.RAPML, 0), f(s.NetPrimeML, 0), strconv.FormatBool(s.Checklist.Signed()), checklistTime,
+		nadir(s.HbBaseline, 1), nadir(s.HbLowest, 1), nadir(s.HctBaseline, 1),
+		nadir(s.LactateMax, 1), nadir(s.GlucoseMax, 1), nadir(s.PotassiumMax, 1),
+		f(s.HeparinIU, 0), f(s.ProtamineMg, 0), f(s.ProtamineRatio, 2),
+		nadir(s.ACTBaseline, 0), nadir(s.ACTPostHeparin, 0), nadir(s.ACTLowestOnBypass, 0),
+		strconv.Itoa(s.Cardioplegia.Count), strings.Join(s.CardioplegiaSolutions, "; "), cardioplegiaCrystalloid, longest, strconv.Itoa(overdue),
+		acp(f(s.ACPFlowLMin, 2)), acp(f(s.ACPFlowMLKgMin, 1)), acp(f(s.ACPTempC, 1)),
+		f(residual, 0), strings.Join(where, "; "), strconv.Itoa(len(s.Incidents)),
+		strconv.FormatBool(s.SignOff.Signed()), signedTime, staff(s.SignOff.Name),
+	}
+}
+
+func lotText(lot string) string {
+	if lot == "" {
+		return ""
+	}
+	return "lot " + lot
 }
 
 // alarmCell is the activations of priority p, empty when the case has no

@@ -16,6 +16,14 @@
 // and a voided one not at all; the edit lines stay in Case.Events (the
 // log's audit trail) and the voided events are in Case.Voided.
 //
+// The perfusion record: CaseSummary.Record holds the set-up and close
+// entries (procedure, team, circuit, disposables, prime, checklist,
+// residual volume, incidents, sign-off) and the figures built on them;
+// CaseSummary.Grid the observation grid on bypass. Both are computed from
+// the bypass spans Summarize passes in, the summary's one definition of on
+// bypass. Settings.Zone, Units and GridInterval (monitor/site) decide how
+// the outputs show times and values; the figures stay in channel units.
+//
 // Privacy: patient identifiers (the ident_* fields of the case metadata)
 // and the case tag reach a CaseSummary only when Privacy.Identify is set;
 // otherwise the case is shown under a keyed pseudonym (HMAC-SHA256 with the

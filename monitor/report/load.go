@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"github.com/pumpside/pumpside/monitor/channel"
@@ -118,7 +119,7 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 	}
 	rd := record.NewReader(r)
 	rd.OnBadLine = onBad
-	var samples []record.ChannelSample
+	var samples, opGas []record.ChannelSample
 	good := 0
 	meta := record.NewMeta()
 	for rd.Next() {
@@ -147,6 +148,10 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 		case record.KindSamples:
 			samples = e.Samples(samples[:0])
 			for _, s := range samples {
+				if manualGas(s) {
+					opGas = append(opGas, s) // placed once the entries are known
+					continue
+				}
 				c.Series[s.Channel] = append(c.Series[s.Channel], Point{T: s.Time, V: usable(s)})
 			}
 		}
@@ -161,13 +166,14 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 	if len(c.Alarms) > 0 {
 		c.AlarmLog = AlarmLogRecorded
 	}
+	c.applyEdits()
+	c.placeManualGases(opGas)
 	for k, s := range c.Series {
 		if !slices.IsSortedFunc(s, func(a, b Point) int { return cmpInt(a.T, b.T) }) {
 			slices.SortStableFunc(s, func(a, b Point) int { return cmpInt(a.T, b.T) })
 			c.Series[k] = s
 		}
 	}
-	c.applyEdits()
 	slices.SortStableFunc(c.Events, func(a, b Event) int { return cmpInt(a.T, b.T) })
 	slices.SortStableFunc(c.Alarms, func(a, b Alarm) int { return cmpInt(a.T, b.T) })
 	return c, nil
@@ -295,4 +301,58 @@ func (c *Case) applyEdits() {
 		c.Events = append(c.Events, ev)
 	}
 	c.Events = append(c.Events, edits...)
+}
+
+// manualGas reports whether s is a result the operator entered by hand on
+// an arterial or venous panel (pumpside event add --kind blood_gas, the
+// console's blood gas entry): its blood_gas entry decides it.
+func manualGas(s record.ChannelSample) bool {
+	return s.Source == "operator" && (strings.HasPrefix(s.Channel, channel.PanelArterial+".") || strings.HasPrefix(s.Channel, channel.PanelVenous+"."))
+}
+
+// placeManualGases puts the operator's blood gas results on their series
+// as their entries stand: the results of a blood_gas entry (the samples at
+// its identity, its first time) follow its edits (values, sample, time)
+// and a voided entry's count for nothing, as for every other entry. A
+// result without such an entry (a specimen assignment's) stays as written.
+func (c *Case) placeManualGases(opGas []record.ChannelSample) {
+	if len(opGas) == 0 {
+		return
+	}
+	type gas struct {
+		e    Event
+		void bool
+	}
+	byID := map[int64]gas{}
+	for _, e := range c.Events {
+		if e.Kind == entry.KindBloodGas && len(e.Num) > 0 {
+			byID[e.ID] = gas{e: e}
+		}
+	}
+	for _, e := range c.Voided {
+		if e.Kind == entry.KindBloodGas && len(e.Num) > 0 {
+			byID[e.ID] = gas{e: e, void: true}
+		}
+	}
+	placed := map[int64]bool{}
+	for _, s := range opGas {
+		g, ok := byID[s.Time]
+		if !ok {
+			c.Series[s.Channel] = append(c.Series[s.Channel], Point{T: s.Time, V: usable(s)})
+			continue
+		}
+		if g.void || placed[s.Time] {
+			continue
+		}
+		placed[s.Time] = true
+		en := entry.Entry{Kind: g.e.Kind, Time: g.e.T, Num: g.e.Num, Str: g.e.Str}
+		for _, r := range entry.BloodGasResults(en) {
+			ch := channel.Get(r.Channel)
+			v := r.Value
+			if !ch.InRange(v) {
+				v = math.NaN()
+			}
+			c.Series[ch.Name] = append(c.Series[ch.Name], Point{T: g.e.T, V: v})
+		}
+	}
 }

@@ -18,7 +18,8 @@ const (
 )
 
 // WritePDF writes the case report as a PDF: header, timeline chart,
-// summary, missing items, blood gases, event and drug log. c supplies only
+// observation grid, summary, case set-up, missing items, blood gases, event
+// and drug log, every time in the summary's zone (the footer names it). c supplies only
 // the trends of the chart; everything written as text comes from s.
 func WritePDF(w io.Writer, c *Case, s *CaseSummary) error {
 	png, err := TimelinePNG(c, s.Settings, s.DO2iThreshold, vg.Millimeter*vg.Length(ChartW), vg.Millimeter*vg.Length(ChartH), chartDPI)
@@ -38,7 +39,11 @@ func WritePDF(w io.Writer, c *Case, s *CaseSummary) error {
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-10)
 		pdf.SetFont("Helvetica", "", 7)
-		pdf.CellFormat(0, 4, txt(fmt.Sprintf("Pumpside perfusion record · %s · page %d", s.Label, pdf.PageNo())), "", 0, "C", false, 0, "")
+		state := "UNSIGNED"
+		if s.SignOff.Signed() {
+			state = "signed off by " + s.SignOff.Name
+		}
+		pdf.CellFormat(0, 4, txt(fmt.Sprintf("Pumpside perfusion record · %s · %s · times %s · page %d", s.Label, state, s.Settings.loc().String(), pdf.PageNo())), "", 0, "C", false, 0, "")
 	})
 	pdf.AddPage()
 	pdf.SetFont("Helvetica", "B", 14)
@@ -58,7 +63,7 @@ func WritePDF(w io.Writer, c *Case, s *CaseSummary) error {
 	pdf.ImageOptions("timeline", ChartX, ChartY, ChartW, ChartH, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 	pdf.SetY(ChartY + ChartH + 1)
 	pdf.SetFont("Helvetica", "I", 7)
-	pdf.MultiCell(0, 3.5, txt("Grey dashed lines: events (bypass, clamp, arrest, cardioplegia, drugs, blood products). Red lines: alarm activations. Gaps: no usable, fresh value."), "", "L", false)
+	pdf.MultiCell(0, 3.5, txt("Grey dashed lines: events (bypass, clamp, arrest, cardioplegia, drugs, blood products). Red lines: alarm activations. Gaps: no usable, fresh value. Times: "+s.ZoneText()+"."), "", "L", false)
 	writeQualityPDF(pdf, txt, c, s)
 
 	section := func(title string) {
@@ -68,11 +73,61 @@ func WritePDF(w io.Writer, c *Case, s *CaseSummary) error {
 		pdf.SetFont("Helvetica", "", 8)
 	}
 	pdf.AddPage()
+	section("Observations")
+	pdf.SetFont("Helvetica", "I", 7)
+	pdf.MultiCell(0, 3.5, txt(s.GridTitle()+": each value is the channel's last usable value at that minute, if still fresh; empty: none."), "", "L", false)
+	blocks := s.gridBlocks()
+	if len(blocks) == 0 {
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.CellFormat(0, 4.5, "none: no time on bypass", "", 1, "L", false, 0, "")
+	}
+	for _, b := range blocks {
+		pdf.Ln(1)
+		pdf.SetFont("Helvetica", "B", 6.5)
+		pdf.CellFormat(30, 4, "", "1", 0, "L", false, 0, "")
+		pdf.CellFormat(14, 4, "unit", "1", 0, "C", false, 0, "")
+		for _, t := range b.Times {
+			pdf.CellFormat(12, 4, t, "1", 0, "C", false, 0, "")
+		}
+		pdf.Ln(4)
+		pdf.SetFont("Helvetica", "", 6.5)
+		for _, row := range b.Rows {
+			pdf.CellFormat(30, 3.6, txt(row[0]), "1", 0, "L", false, 0, "")
+			pdf.CellFormat(14, 3.6, txt(row[1]), "1", 0, "C", false, 0, "")
+			for _, v := range row[2:] {
+				pdf.CellFormat(12, 3.6, txt(v), "1", 0, "R", false, 0, "")
+			}
+			pdf.Ln(3.6)
+		}
+	}
 	section("Summary")
 	for _, r := range s.Rows() {
 		pdf.CellFormat(80, 4.5, txt(r[0]), "", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 4.5, txt(r[1]), "", 1, "L", false, 0, "")
+		pdf.MultiCell(0, 4.5, txt(r[1]), "", "L", false)
 	}
+	section("Case set-up")
+	for _, r := range s.SetupRows() {
+		pdf.CellFormat(80, 4.5, txt(r[0]), "", 0, "L", false, 0, "")
+		pdf.MultiCell(0, 4.5, txt(r[1]), "", "L", false)
+	}
+	pdf.Ln(1)
+	pdf.SetFont("Helvetica", "B", 7)
+	widths := []float64{32, 50, 22, 46, 40}
+	for i, c := range DisposableColumns {
+		pdf.CellFormat(widths[i], 4, txt(c), "1", 0, "L", false, 0, "")
+	}
+	pdf.Ln(4)
+	pdf.SetFont("Helvetica", "", 7)
+	for _, row := range s.DisposableRows() {
+		for i, v := range row {
+			pdf.CellFormat(widths[i], 4, txt(v), "1", 0, "L", false, 0, "")
+		}
+		pdf.Ln(4)
+	}
+	if len(s.Disposables) == 0 {
+		pdf.CellFormat(0, 4, "no disposables recorded", "", 1, "L", false, 0, "")
+	}
+	pdf.SetFont("Helvetica", "", 8)
 	section("Missing record items")
 	if len(s.Missing) == 0 {
 		pdf.CellFormat(0, 4.5, "none", "", 1, "L", false, 0, "")
@@ -89,18 +144,18 @@ func WritePDF(w io.Writer, c *Case, s *CaseSummary) error {
 	}
 	pdf.Ln(4)
 	pdf.SetFont("Helvetica", "", 6)
-	pdf.CellFormat(16, 3, "UTC", "LBR", 0, "C", false, 0, "")
+	pdf.CellFormat(16, 3, txt(s.Start.In(s.Settings.loc()).Format("MST")), "LBR", 0, "C", false, 0, "")
 	pdf.CellFormat(9, 3, "", "LBR", 0, "C", false, 0, "")
-	for _, g := range gasColumns {
-		pdf.CellFormat(12.7, 3, txt(g.unit), "LBR", 0, "C", false, 0, "")
+	for i := range gasColumns {
+		pdf.CellFormat(12.7, 3, txt(s.gasUnit(i)), "LBR", 0, "C", false, 0, "")
 	}
 	pdf.Ln(3)
 	pdf.SetFont("Helvetica", "", 7)
 	for _, g := range s.BloodGases {
-		pdf.CellFormat(16, 4, g.Time.Format("15:04:05"), "1", 0, "C", false, 0, "")
+		pdf.CellFormat(16, 4, s.hms(g.Time), "1", 0, "C", false, 0, "")
 		pdf.CellFormat(9, 4, g.Sample, "1", 0, "C", false, 0, "")
 		for _, col := range gasColumns {
-			pdf.CellFormat(12.7, 4, txt(gasCell(g, col.key)), "1", 0, "C", false, 0, "")
+			pdf.CellFormat(12.7, 4, txt(s.gasCell(g, col.key)), "1", 0, "C", false, 0, "")
 		}
 		pdf.Ln(4)
 	}
@@ -109,7 +164,7 @@ func WritePDF(w io.Writer, c *Case, s *CaseSummary) error {
 	}
 	section("Event and drug log")
 	for _, l := range s.Log {
-		pdf.CellFormat(16, 4, l.Time.Format("15:04:05"), "", 0, "L", false, 0, "")
+		pdf.CellFormat(16, 4, s.hms(l.Time), "", 0, "L", false, 0, "")
 		pdf.CellFormat(26, 4, txt(l.Kind), "", 0, "L", false, 0, "")
 		who := ""
 		if l.Who != "" {

@@ -31,11 +31,11 @@ const (
 	// PeakAbove: the highest value; the case fails when it is above
 	// Threshold.
 	PeakAbove IndicatorKind = "peak_above"
-	// CardioplegiaInterval: during each cross-clamp period, the time from
+	// CardioplegiaRedose: during each cross-clamp period, the time from
 	// each cardioplegia dose to the next (the last one: to clamp off);
 	// the case fails when one is longer than its solution's interval
 	// (Intervals, else Threshold minutes) by more than Duration.
-	CardioplegiaInterval IndicatorKind = "cardioplegia_interval"
+	CardioplegiaRedose IndicatorKind = "cardioplegia_interval"
 )
 
 // Indicator is one quality indicator: a threshold and a duration. A site
@@ -50,10 +50,10 @@ type Indicator struct {
 	// Channels are read in order of preference: at each moment the first
 	// with a usable, fresh value counts (time kinds); every value of every
 	// channel counts for the nadir and the peak. Not used by
-	// CardioplegiaInterval.
+	// CardioplegiaRedose.
 	Channels []string
 	// Threshold is in the channels' unit (minutes for
-	// CardioplegiaInterval). For TimeBelow on derived.do2i, 0 means the
+	// CardioplegiaRedose). For TimeBelow on derived.do2i, 0 means the
 	// summary's DO2i threshold.
 	Threshold float64
 	Unit      string
@@ -63,7 +63,7 @@ type Indicator struct {
 	// the total. A stretch ends where the value is not usable or fresh,
 	// and where bypass ends.
 	Episode bool
-	// Intervals are the re-dose intervals in minutes of CardioplegiaInterval
+	// Intervals are the re-dose intervals in minutes of CardioplegiaRedose
 	// by solution: a key found (case-insensitively) in a dose's solution
 	// applies to the interval after that dose.
 	Intervals map[string]float64
@@ -92,7 +92,7 @@ func (ind Indicator) Validate() error {
 				errs = append(errs, fmt.Errorf("channel %q is not in the vocabulary", ch))
 			}
 		}
-	case CardioplegiaInterval:
+	case CardioplegiaRedose:
 		if ind.Threshold <= 0 {
 			errs = append(errs, errors.New("cardioplegia_interval needs a threshold (minutes) > 0"))
 		}
@@ -157,7 +157,7 @@ func DefaultIndicators() []Indicator {
 		{ID: "outlet_high", Name: "Arterial outlet > 37 °C", Kind: TimeAbove,
 			Channels: []string{"temp.arterial_outlet"}, Threshold: 37, Unit: "°C",
 			Source: "2015 STS/SCA/AmSECT temperature guideline, class I: the arterial outlet blood temperature must not exceed 37 °C"},
-		{ID: "cardioplegia_interval", Name: "Cardioplegia re-dose interval overrun", Kind: CardioplegiaInterval,
+		{ID: "cardioplegia_interval", Name: "Cardioplegia re-dose interval overrun", Kind: CardioplegiaRedose,
 			Threshold: 30, Unit: "min", Intervals: map[string]float64{"nido": 90, "htk": 180, "custodiol": 180},
 			Source: "multidose blood or crystalloid every 20-30 min; del Nido 60-90 min; HTK single dose up to 180 min (Durandy 2015)"},
 	}
@@ -175,7 +175,7 @@ type IndicatorResult struct {
 	Pass      bool
 	// Value is what was measured: minutes beyond the threshold (the total,
 	// or the longest stretch with Episode), the nadir or the peak, or for
-	// CardioplegiaInterval the longest interval's excess over its limit in
+	// CardioplegiaRedose the longest interval's excess over its limit in
 	// minutes (negative: within it).
 	Value float64
 	// At is when the worst happened: the start of the longest stretch,
@@ -210,8 +210,8 @@ func EvaluateQuality(c *Case, s *CaseSummary, inds []Indicator) []IndicatorResul
 	for _, ind := range inds {
 		r := IndicatorResult{Indicator: ind, Threshold: ind.Threshold}
 		switch {
-		case ind.Kind == CardioplegiaInterval:
-			r.cardioplegia(c)
+		case ind.Kind == CardioplegiaRedose:
+			r.cardioplegia(c, s)
 		case len(bypass) == 0:
 			r.Note = "no bypass"
 		case ind.Kind == TimeBelow || ind.Kind == TimeAbove:
@@ -329,7 +329,7 @@ func limitText(d time.Duration) string {
 
 // cardioplegia measures the longest re-dose interval under the clamp
 // against its solution's limit.
-func (r *IndicatorResult) cardioplegia(c *Case) {
+func (r *IndicatorResult) cardioplegia(c *Case, s *CaseSummary) {
 	ind := r.Indicator
 	limitFor := func(solution string) float64 {
 		sol := strings.ToLower(solution)
@@ -376,7 +376,7 @@ func (r *IndicatorResult) cardioplegia(c *Case) {
 				if sol == "" {
 					sol = "solution not stated"
 				}
-				worstText = fmt.Sprintf("longest interval %.1f min from the dose at %s (%s) to %s; limit %g min", gap, clock(d.T), sol, endWhat, lim)
+				worstText = fmt.Sprintf("longest interval %.1f min from the dose at %s (%s) to %s; limit %g min", gap, s.clock(d.T), sol, endWhat, lim)
 			}
 		}
 	}

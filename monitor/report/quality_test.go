@@ -140,7 +140,7 @@ func TestValidateIndicators(t *testing.T) {
 		{ID: "unknown", Name: "x", Kind: PeakAbove, Channels: []string{"no.such"}},
 		{ID: "kind", Name: "x", Kind: "median"},
 		{ID: "neg", Name: "x", Kind: TimeBelow, Channels: []string{"patient.map"}, Duration: -time.Second},
-		{ID: "cp", Name: "x", Kind: CardioplegiaInterval},
+		{ID: "cp", Name: "x", Kind: CardioplegiaRedose},
 	}
 	for _, ind := range bad {
 		if err := ind.Validate(); err == nil {
@@ -155,9 +155,13 @@ func TestValidateIndicators(t *testing.T) {
 
 func TestTeamRole(t *testing.T) {
 	c := loadString(t, reporttest.QualityCase())
-	team := TeamOf(c, map[string]string{"perfusionist": "A. Perfusionist", "procedure": "CABG x3", "ident_name": "ignored"})
-	if team.Procedure != "CABG x3" || team.Trainee != "T. Trainee" || team.Supervisor != "S. Senior" {
-		t.Fatalf("team %+v", team)
+	s, err := Summarize(c, DefaultSettings(), Privacy{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	team := s.Team
+	if s.Procedure != "CABG x3" || team.Perfusionist != "A. Perfusionist" || team.Trainee != "T. Trainee" || team.Supervisor != "S. Senior" {
+		t.Fatalf("procedure %q, team %+v", s.Procedure, team)
 	}
 	for _, tc := range []struct{ name, role, sup string }{
 		{"t. trainee", RoleSupervised, "S. Senior"},
@@ -172,19 +176,15 @@ func TestTeamRole(t *testing.T) {
 	if _, _, ok := team.Role("Someone Else"); ok {
 		t.Error("a stranger has a role")
 	}
+	if _, _, ok := team.Role(""); ok {
+		t.Error("an empty name has a role")
+	}
 	solo := Team{Perfusionist: "P"}
 	if role, _, _ := solo.Role("p"); role != RolePrimary {
 		t.Errorf("alone: %s", role)
 	}
-	tr := Team{Perfusionist: "P", Trainee: "T", TraineeRole: "Primary"}
-	if role, sup, _ := tr.Role("T"); role != RolePrimary || sup != "P" {
-		t.Errorf("trainee primary: %s %s", role, sup)
-	}
-	meta, err := ReadMetaStrings(strings.NewReader(reporttest.QualityCase()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if meta["perfusionist"] != "A. Perfusionist" || meta["procedure"] != "CABG x3" || meta["name"] != "" || meta["ident_name"] != "" {
-		t.Errorf("meta strings %v", meta)
+	tr := Team{Perfusionist: "P", Trainee: "T"}
+	if role, sup, _ := tr.Role("T"); role != RoleSupervised || sup != "P" {
+		t.Errorf("trainee without a supervisor: %s %s", role, sup)
 	}
 }

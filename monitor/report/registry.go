@@ -29,7 +29,6 @@ const (
 type RegistryCase struct {
 	Case    *Case
 	Summary *CaseSummary
-	Team    Team
 	Quality []IndicatorResult
 }
 

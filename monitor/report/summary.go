@@ -11,6 +11,9 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
@@ -43,6 +46,18 @@ type Settings struct {
 	// Quality are the site's quality indicators (quality.go); nil: the
 	// defaults (DefaultIndicators).
 	Quality []Indicator
+	// Zone is the theatre's time zone: every time an output shows is in
+	// it, and says so. Default (nil) UTC; the commands use the site's.
+	Zone *time.Location
+	// Units are the display units of gases, Hb and glucose (stored values
+	// keep their channel's unit). Zero: the channels' units.
+	Units site.Units
+	// GridInterval is the observation grid's interval on bypass: 10 or
+	// 15 min. Default 15 min.
+	GridInterval time.Duration
+	// Solutions are the cardioplegia solutions (crystalloid part, re-dose
+	// interval). Default entry.DefaultSolutions().
+	Solutions []entry.Solution
 }
 
 // DefaultSettings returns the defaults described on each field.
@@ -54,7 +69,16 @@ func DefaultSettings() Settings {
 		RewarmRateHigh:   0.5,
 		DerivedHold:      2 * time.Second,
 		BloodGasInterval: 30 * time.Minute,
+		GridInterval:     site.DefaultGridInterval,
 	}
+}
+
+// loc is the zone outputs show times in.
+func (s *Settings) loc() *time.Location {
+	if s.Zone == nil {
+		return time.UTC
+	}
+	return s.Zone
 }
 
 // Nadir is an extreme value and when and where it was measured.
@@ -132,10 +156,20 @@ type CaseSummary struct {
 
 	// Bypass, CrossClamp and Arrest are the summed durations of the
 	// on_bypass/off_bypass, clamp_on/clamp_off and arrest_start/arrest_end
-	// periods; an unclosed period counts up to the end of the file (and is
-	// a missing item).
+	// periods (the arrest includes its cerebral perfusion); an unclosed
+	// period counts up to the end of the file (and is a missing item).
 	Bypass, CrossClamp, Arrest time.Duration
-	BypassStart, BypassEnd     time.Time // first on_bypass, last off (zero if none)
+	// FullFlow is the time on full bypass: the on-bypass figures below
+	// (nadirs, time below limits, completeness) count over it alone, as the
+	// console's statistics do (monitor/timeline: one definition of "on
+	// bypass"). Weaning (partial bypass), the circulatory arrest without
+	// cerebral perfusion, and antegrade and retrograde cerebral perfusion
+	// are reported on their own.
+	FullFlow, Weaning, ArrestOnly, ACP, RCP time.Duration
+	// acpSpans are the timeline's ACP spans: the perfusion record's ACP
+	// flow and temperature are means over them.
+	acpSpans               []span
+	BypassStart, BypassEnd time.Time // first on_bypass, last off (zero if none)
 
 	LowestTemp Nadir // temp.nasopharyngeal / temp.bladder, on bypass
 	NadirHct   Nadir // inline.hct, abg.hct, vbg.hct, on bypass
@@ -144,25 +178,33 @@ type CaseSummary struct {
 
 	// Durations on bypass with the condition, each from usable, fresh
 	// values only; DO2iAreaBelow in mL/min/m² × min.
-	DO2iBelow          time.Duration
-	DO2iAreaBelow      float64
-	MAPBelow           time.Duration
-	SvO2Below          time.Duration
-	OutletHigh         time.Duration
-	AVGradientHigh     time.Duration // |gradient| > Limits.AVGradientHigh
-	AVGradientWarmHigh time.Duration // |gradient| > AVGradientWarm, outlet ≥ WarmFrom
+	DO2iBelow     time.Duration
+	DO2iAreaBelow float64
+	MAPBelow      time.Duration
+	SvO2Below     time.Duration
+	OutletHigh    time.Duration
+	// AVGradientHigh: the gradient outside the guideline's signed band
+	// (physio.AVGradientOutside): below −Limits.AVGradientHigh (cooling), or
+	// above it, or above AVGradientWarm once the outlet is ≥ WarmFrom
+	// (rewarming): what av_gradient_high alarms on. AVGradientWarmHigh is the
+	// part of it rewarming led by more than AVGradientWarm at ≥ WarmFrom.
+	AVGradientHigh     time.Duration
+	AVGradientWarmHigh time.Duration
 	RewarmRateHigh     time.Duration // rate > RewarmRateHigh, outlet ≥ WarmFrom
 
 	// Fluids in, by fluid kind (prime, crystalloid, colloid, other),
 	// cardioplegia, cell salvage and blood products; out: urine and
 	// haemofiltration. Balance = in − out, mL.
-	FluidsIn        map[string]Volume
-	Cardioplegia    Volume
-	CellSalvage     Volume
-	BloodProducts   map[string]Volume // by product
-	Urine           Volume
-	Haemofiltration Volume
-	Balance         float64
+	FluidsIn     map[string]Volume
+	Cardioplegia Volume // the doses delivered, blood and crystalloid
+	// CardioplegiaCounted is what the balance counts of them, mL: each
+	// dose's crystalloid share less what was discarded (crystalloidIn).
+	CardioplegiaCounted float64
+	CellSalvage         Volume
+	BloodProducts       map[string]Volume // by product
+	Urine               Volume
+	Haemofiltration     Volume
+	Balance             float64
 
 	Drugs []DrugTotal // by name then unit
 
@@ -179,6 +221,12 @@ type CaseSummary struct {
 	BloodGases []BloodGas
 	Log        []LogEntry
 	BadLines   int
+
+	// Record is the rest of the perfusion record: set-up, laboratory
+	// extremes, anticoagulation, cardioplegia, ACP, close and sign-off
+	// (record.go); Grid the observations on bypass (grid.go).
+	Record
+	Grid ObservationGrid
 }
 
 // KeyChannels are the channels whose completeness is reported and whose
@@ -222,24 +270,39 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	// bypass at the latest).
 	tl := timeline.New(len(c.Events) + 1)
 	for _, e := range c.Events {
-		_ = tl.Add(timeline.Event{Time: e.T, Kind: e.Kind, Text: e.Text}) // only events without a time are refused
+		tag := timeline.Qualifier(e.Kind, func(k string) string { return e.Str[k] })
+		_ = tl.Add(timeline.Event{Time: e.T, Kind: e.Kind, Text: e.Text, Tag: tag}) // only events without a time are refused
 	}
 	st := tl.At(c.End)
 	s.Bypass, s.CrossClamp, s.Arrest = st.Bypass, st.Clamp, st.Arrest
+	s.FullFlow, s.Weaning, s.ArrestOnly = st.InPhase[timeline.Bypass], st.InPhase[timeline.Weaning], st.InPhase[timeline.Arrest]
+	s.ACP, s.RCP = st.InPhase[timeline.ACP], st.InPhase[timeline.RCP]
 	if len(bypass) > 0 {
 		s.BypassStart, s.BypassEnd = utc(bypass[0].a), utc(bypass[len(bypass)-1].b)
+	}
+	// The figures of perfusion on bypass count over full flow alone; the
+	// case's temperature and Hct nadirs and the record's completeness
+	// checks over all of the time on the pump.
+	var full []span
+	for _, sp := range tl.Spans(timeline.Bypass, c.End) {
+		full = append(full, span{sp.From, sp.To})
+	}
+	for _, sp := range tl.Spans(timeline.ACP, c.End) {
+		s.acpSpans = append(s.acpSpans, span{sp.From, sp.To})
 	}
 
 	s.LowestTemp = nadir(c, bypass, false, "temp.nasopharyngeal", "temp.bladder")
 	s.NadirHct = nadir(c, bypass, false, "inline.hct", "abg.hct", "vbg.hct")
-	s.NadirDO2i = nadir(c, bypass, false, "derived.do2i")
+	s.NadirDO2i = nadir(c, full, false, "derived.do2i")
 	s.MaxOutlet = nadir(c, bypass, true, "temp.arterial_outlet")
 
-	s.integrate(c, bypass, set, thr)
+	s.integrate(c, full, set, thr)
 	s.records(c, red)
 	s.alarms(c)
 	s.missing(c, bypass, set)
 	s.bloodGases(c)
+	s.record(c, bypass, set, red)
+	s.Grid = observationGrid(c, bypass, set)
 	return s, nil
 }
 
@@ -262,13 +325,13 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 		switch e.Kind {
 		case open:
 			if on {
-				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s while %s already open", open, clock(e.T), what))
+				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s while %s already open", open, s.clock(e.T), what))
 				continue
 			}
 			on, start = true, e.T
 		case close:
 			if !on {
-				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s without %s", close, clock(e.T), open))
+				s.Missing = append(s.Missing, fmt.Sprintf("%s at %s without %s", close, s.clock(e.T), open))
 				continue
 			}
 			on = false
@@ -276,7 +339,7 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 		}
 	}
 	if on {
-		s.Missing = append(s.Missing, fmt.Sprintf("%s from %s not closed (%s missing): counted to the end of the file", what, clock(start), close))
+		s.Missing = append(s.Missing, fmt.Sprintf("%s from %s not closed (%s missing): counted to the end of the file", what, s.clock(start), close))
 		out = append(out, span{start, c.End})
 	}
 	for _, p := range out {
@@ -285,11 +348,14 @@ func (s *CaseSummary) periods(c *Case, open, close, what string, total *time.Dur
 	return out
 }
 
-func clock(ns int64) string { return utc(ns).Format("15:04:05") }
+// clock is a time of day in the summary's zone, for its messages.
+func (s *CaseSummary) clock(ns int64) string { return utc(ns).In(s.Settings.loc()).Format("15:04:05") }
 
+// inSpans reports whether t is in one of the spans, each [a, b): a value
+// taken as the pump stops (at off_bypass) is after bypass.
 func inSpans(sp []span, t int64) bool {
 	for _, p := range sp {
-		if t >= p.a && t <= p.b {
+		if t >= p.a && t < p.b {
 			return true
 		}
 	}
@@ -393,8 +459,9 @@ func (s *CaseSummary) integrate(c *Case, bypass []span, set Settings, thr float6
 			if o >= lim.OutletHigh {
 				s.OutletHigh += dt
 			}
-			g := math.Abs(grad.at(a))
-			if g > lim.AVGradientHigh {
+			g := grad.at(a)
+			if physio.AVGradientOutside(g, o, physio.AVGradientBand{Cooling: lim.AVGradientHigh, Rewarming: lim.AVGradientHigh,
+				Warm: set.AVGradientWarm, WarmFrom: set.WarmFrom}) {
 				s.AVGradientHigh += dt
 			}
 			if o >= set.WarmFrom && g > set.AVGradientWarm {
@@ -410,10 +477,14 @@ func (s *CaseSummary) integrate(c *Case, bypass []span, set Settings, thr float6
 			}
 		}
 	}
+	var full time.Duration
+	for _, p := range bypass {
+		full += time.Duration(p.b - p.a)
+	}
 	for j, k := range KeyChannels {
 		sh := math.NaN()
-		if s.Bypass > 0 {
-			sh = float64(fresh[j]) / float64(s.Bypass)
+		if full > 0 {
+			sh = float64(fresh[j]) / float64(full)
 		}
 		s.Completeness = append(s.Completeness, Completeness{Channel: k, Share: sh})
 	}
@@ -453,6 +524,11 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 			s.FluidsIn[k] = v
 		case "cardioplegia":
 			add(&s.Cardioplegia)
+			in, known := crystalloidIn(e.Num, e.Str, s.Settings.Solutions)
+			s.CardioplegiaCounted += in
+			if !known {
+				s.Missing = append(s.Missing, fmt.Sprintf("cardioplegia at %s: no ratio or crystalloid_ml, counted in full", s.clock(e.T)))
+			}
 		case KindCellSalvage:
 			add(&s.CellSalvage)
 		case "blood_product":
@@ -479,7 +555,7 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 				d.Count++
 			} else {
 				d.Undosed++
-				s.Missing = append(s.Missing, fmt.Sprintf("drug %s at %s: no dose recorded", k[0], clock(e.T)))
+				s.Missing = append(s.Missing, fmt.Sprintf("drug %s at %s: no dose recorded", k[0], s.clock(e.T)))
 			}
 		}
 		s.Log = append(s.Log, LogEntry{Time: utc(e.T), Kind: e.Kind, Text: red(e.Text), Who: red(e.Who), Edited: e.Edited})
@@ -503,7 +579,7 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 		s.Drugs = append(s.Drugs, *d)
 	}
 	slices.SortFunc(s.Drugs, func(a, b DrugTotal) int { return strings.Compare(a.Name+"\x00"+a.Unit, b.Name+"\x00"+b.Unit) })
-	in := s.Cardioplegia.ML + s.CellSalvage.ML
+	in := s.CardioplegiaCounted + s.CellSalvage.ML
 	for _, v := range s.FluidsIn {
 		in += v.ML
 	}
@@ -511,6 +587,77 @@ func (s *CaseSummary) records(c *Case, red func(string) string) {
 		in += v.ML
 	}
 	s.Balance = in - s.Urine.ML - s.Haemofiltration.ML
+}
+
+// crystalloidIn returns what a cardioplegia dose adds to the patient's
+// water, mL: its crystalloid share (crystalloidShare) less the solution
+// discarded to waste, never below 0. known is false when nothing says the
+// share, and the whole dose is counted (the figure errs on the side of more
+// fluid).
+func crystalloidIn(num map[string]float64, str map[string]string, sols []entry.Solution) (ml float64, known bool) {
+	share, known := crystalloidShare(num, str, sols)
+	if !known {
+		vol, hasVol := num["volume_ml"]
+		if !hasVol {
+			return 0, false
+		}
+		share = vol
+	}
+	return max(0, share-num["discarded_ml"]), known
+}
+
+// crystalloidShare is the one definition of a cardioplegia dose's
+// crystalloid share, mL (the blood of a blood cardioplegia is the circuit's
+// own), for the fluid balance and the perfusion record: crystalloid_ml;
+// else from the ratio blood:crystalloid, the ratio field or one written in
+// the solution's name ("blood 4:1"); else the site's solution table
+// (docs/site.md); else the solution's own by name (del Nido 1:4, Matte &
+// del Nido 2012; HTK, Custodiol, St Thomas', "crystalloid": 0:1). known is
+// false when none of these says. Source: physio.CrystalloidShare.
+func crystalloidShare(num map[string]float64, str map[string]string, sols []entry.Solution) (ml float64, known bool) {
+	if v, ok := num["crystalloid_ml"]; ok {
+		return v, true
+	}
+	vol, hasVol := num["volume_ml"]
+	if !hasVol {
+		return 0, false
+	}
+	if b, c, ok := plegiaRatio(str, false); ok {
+		return physio.CrystalloidShare(vol, b, c), true
+	}
+	if sol, ok := entry.LookupSolution(sols, str["solution"]); ok && !math.IsNaN(sol.CrystalloidFraction) {
+		return math.Round(vol * sol.CrystalloidFraction), true
+	}
+	if b, c, ok := plegiaRatio(str, true); ok {
+		return physio.CrystalloidShare(vol, b, c), true
+	}
+	return 0, false
+}
+
+// plegiaRatio finds a cardioplegia's ratio blood:crystalloid written in its
+// ratio field or its solution's name, or, byName, the solution's own.
+func plegiaRatio(str map[string]string, byName bool) (blood, crystalloid float64, ok bool) {
+	sol := strings.ToLower(str["solution"])
+	if !byName {
+		if b, c, err := physio.ParsePlegiaRatio(str["ratio"]); err == nil {
+			return b, c, true
+		}
+		for _, w := range strings.Fields(sol) {
+			if b, c, err := physio.ParsePlegiaRatio(w); err == nil {
+				return b, c, true
+			}
+		}
+		return 0, 0, false
+	}
+	if strings.Contains(sol, "nido") {
+		return 1, 4, true
+	}
+	for _, name := range []string{"htk", "custodiol", "bretschneider", "st thomas", "plegisol", "crystalloid"} {
+		if strings.Contains(sol, name) {
+			return 0, 1, true
+		}
+	}
+	return 0, 0, false
 }
 
 func (s *CaseSummary) alarms(c *Case) {
@@ -575,7 +722,7 @@ func (s *CaseSummary) missing(c *Case, bypass []span, set Settings) {
 				continue
 			}
 			if t-prev > lim {
-				s.Missing = append(s.Missing, fmt.Sprintf("no blood gas on bypass from %s to %s (%.0f min)", clock(prev), clock(t), time.Duration(t-prev).Minutes()))
+				s.Missing = append(s.Missing, fmt.Sprintf("no blood gas on bypass from %s to %s (%.0f min)", s.clock(prev), s.clock(t), time.Duration(t-prev).Minutes()))
 			}
 			prev = t
 		}
@@ -596,7 +743,7 @@ func (s *CaseSummary) bloodGases(c *Case) {
 	assigned := map[int64]bool{}
 	for _, e := range c.Events {
 		if e.Kind == "specimen" {
-			if t, err := strconv.ParseInt(e.Str["target"], 10, 64); err == nil {
+			if t, err := strconv.ParseInt(e.Str["sample_time"], 10, 64); err == nil {
 				assigned[t] = true
 			}
 		}
@@ -631,7 +778,7 @@ func (s *CaseSummary) bloodGases(c *Case) {
 	})
 	for _, r := range s.BloodGases {
 		if r.Sample == "BG?" {
-			s.Missing = append(s.Missing, fmt.Sprintf("blood gas at %s: specimen not stated (listed as BG?; assign it arterial or venous)", r.Time.Format("15:04:05")))
+			s.Missing = append(s.Missing, fmt.Sprintf("blood gas at %s: specimen not stated (listed as BG?; assign it arterial or venous)", s.clock(r.Time.UnixNano())))
 		}
 	}
 }

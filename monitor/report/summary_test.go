@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -97,11 +98,16 @@ func TestSummarizeKnownCase(t *testing.T) {
 		t.Errorf("bypass %v–%v", s.BypassStart, s.BypassEnd)
 	}
 	// Fluids: prime 1400 + crystalloid 500 + cardioplegia 1000 + RBC 300 in;
+	// of the del Nido cardioplegia (1 blood : 4 crystalloid, Matte & del
+	// Nido 2012) only its crystalloid 4/5 counts in the balance, 800 mL;
 	// urine 450 − 100 + haemofiltration 800 out.
 	if s.FluidsIn["prime"].ML != 1400 || s.FluidsIn["crystalloid"].ML != 500 || s.Cardioplegia.ML != 1000 {
 		t.Errorf("fluids in %+v, cardioplegia %+v", s.FluidsIn, s.Cardioplegia)
 	}
-	if s.Urine.ML != 350 || s.Haemofiltration.ML != 800 || s.Balance != 3200-1150 {
+	if s.CardioplegiaCounted != 800 {
+		t.Errorf("cardioplegia counted %v, want 800", s.CardioplegiaCounted)
+	}
+	if s.Urine.ML != 350 || s.Haemofiltration.ML != 800 || s.Balance != 3000-1150 {
 		t.Errorf("urine %v, haemofiltration %v, balance %v", s.Urine, s.Haemofiltration, s.Balance)
 	}
 	if v := s.BloodProducts["RBC"]; v.ML != 300 || v.Count != 1 || s.BloodUnits() != 1 {
@@ -119,19 +125,24 @@ func TestSummarizeKnownCase(t *testing.T) {
 	if s.AlarmsByPriority["medium"] != 1 || s.AlarmsByPriority["high"] != 1 || len(s.AlarmsByPriority) != 2 {
 		t.Errorf("alarms by priority %v", s.AlarmsByPriority)
 	}
-	// pump.flow: 4.5 @600 and 4.4 @1000, each fresh for 5 s, of 3000 s.
+	// pump.flow: 4.5 @600 and 4.4 @1000, each fresh for 5 s, of the 2700 s
+	// of full flow (the arrest 1200–1500 is not: issue 16).
 	for _, c := range s.Completeness {
-		if c.Channel == "pump.flow" && math.Abs(c.Share-10.0/3000) > 1e-12 {
-			t.Errorf("pump.flow completeness %v, want %v", c.Share, 10.0/3000)
+		if c.Channel == "pump.flow" && math.Abs(c.Share-10.0/2700) > 1e-12 {
+			t.Errorf("pump.flow completeness %v, want %v", c.Share, 10.0/2700)
 		}
 	}
+	if s.FullFlow != 2700*time.Second || s.ArrestOnly != 300*time.Second || s.Weaning != 0 || s.ACP != 0 {
+		t.Errorf("phases: full flow %v, arrest %v, weaning %v, ACP %v", s.FullFlow, s.ArrestOnly, s.Weaning, s.ACP)
+	}
 	miss := strings.Join(s.Missing, "\n")
-	for _, want := range []string{"no ACT on bypass", "no blood gas on bypass from 08:10:00 to 08:41:40 (32 min)"} {
+	for _, want := range []string{"no ACT on bypass", "no blood gas on bypass from 08:10:00 to 08:41:40 (32 min)",
+		"no protamine dose recorded", "record not signed off"} {
 		if !strings.Contains(miss, want) {
 			t.Errorf("missing items %q lack %q", miss, want)
 		}
 	}
-	if len(s.Missing) != 2 {
+	if len(s.Missing) != 4 {
 		t.Errorf("missing items: %q", s.Missing)
 	}
 	if len(s.BloodGases) != 1 || s.BloodGases[0].Values["lactate"] != 1.8 || s.BloodGases[0].Sample != "ABG" {
@@ -172,7 +183,7 @@ pump,case=X,source=p flow=4 2000000000000
 			t.Errorf("missing %q lacks %q", miss, want)
 		}
 	}
-	if strings.Contains(miss, "ACT") {
+	if strings.Contains(miss, "no ACT on bypass") {
 		t.Errorf("ACT on bypass reported missing: %q", miss)
 	}
 }
@@ -265,5 +276,39 @@ event,case=N,kind=off_bypass text="Off" 1772352600000000000
 	}
 	if got := s.AlarmText(); !strings.HasPrefix(got, "high 0, medium 1, low 0 (computed from the samples") {
 		t.Errorf("alarm text %q", got)
+	}
+}
+
+// The fluid balance counts a cardioplegia's crystalloid share less what was
+// discarded: worked examples of crystalloidIn.
+func TestCardioplegiaCounted(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		num   map[string]float64
+		str   map[string]string
+		want  float64
+		known bool
+	}{
+		{"blood 4:1 by field", map[string]float64{"volume_ml": 1000}, map[string]string{"ratio": "4:1"}, 200, true},
+		{"blood 4:1 in the name", map[string]float64{"volume_ml": 1000}, map[string]string{"solution": "Blood 4:1"}, 200, true},
+		{"del Nido by name", map[string]float64{"volume_ml": 1000}, map[string]string{"solution": "del Nido"}, 800, true},
+		{"stored share wins", map[string]float64{"volume_ml": 1000, "crystalloid_ml": 150}, map[string]string{"ratio": "4:1"}, 150, true},
+		// HTK 2000 mL, 1500 mL of coronary sinus effluent suctioned to the cell saver.
+		{"HTK with discard", map[string]float64{"volume_ml": 2000, "discarded_ml": 1500}, map[string]string{"solution": "Custodiol HTK"}, 500, true},
+		{"discard beyond the share", map[string]float64{"volume_ml": 1000, "discarded_ml": 400}, map[string]string{"ratio": "4:1"}, 0, true},
+		{"unknown solution: in full", map[string]float64{"volume_ml": 600}, map[string]string{"solution": "house mix"}, 600, false},
+		{"no volume", map[string]float64{}, map[string]string{"solution": "blood 4:1"}, 0, false},
+		// The site's table (entry.DefaultSolutions: del Nido 0.8) before the
+		// built-in names; a site saying 0.75 for its del Nido wins.
+		{"site table", map[string]float64{"volume_ml": 1000}, map[string]string{"solution": "del Nido"}, 750, true},
+	} {
+		sols := []entry.Solution(nil)
+		if c.name == "site table" {
+			sols = []entry.Solution{{Name: "del Nido", CrystalloidFraction: 0.75}}
+		}
+		got, known := crystalloidIn(c.num, c.str, sols)
+		if got != c.want || known != c.known {
+			t.Errorf("%s: %v (known %v), want %v (%v)", c.name, got, known, c.want, c.known)
+		}
 	}
 }

@@ -31,18 +31,46 @@ func dur(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d:%02d (%.1f min)", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60, d.Minutes())
 }
 
-func nadirText(n Nadir, prec int, unit string) string {
+// nadirText is an extreme value with its time and channel, in the site's
+// display unit when the site converts that channel (else prec and unit).
+func (s *CaseSummary) nadirText(n Nadir, prec int, unit string) string {
 	if !n.Valid() {
 		return none
 	}
-	return fmt.Sprintf("%s at %s (%s)", num(n.Value, prec, unit), n.Time.Format("15:04:05"), n.Channel)
+	v := n.Value
+	if d := s.Settings.Units.DisplayName(n.Channel); d.Converted() {
+		v, prec, unit = d.Value(v), d.Precision, d.Unit
+	}
+	return fmt.Sprintf("%s at %s (%s)", num(v, prec, unit), s.hms(n.Time), n.Channel)
 }
 
-func clockText(t time.Time) string {
+// hms is a time of day in the summary's zone, hh:mm:ss.
+func (s *CaseSummary) hms(t time.Time) string {
 	if t.IsZero() {
 		return none
 	}
-	return t.Format("2006-01-02 15:04:05Z")
+	return t.In(s.Settings.loc()).Format("15:04:05")
+}
+
+// stamp is a date and time in the summary's zone, with the zone's
+// abbreviation: "2026-03-01 09:10:00 CET".
+func (s *CaseSummary) stamp(t time.Time) string {
+	if t.IsZero() {
+		return none
+	}
+	return t.In(s.Settings.loc()).Format("2006-01-02 15:04:05 MST")
+}
+
+// ZoneText names the zone the outputs' times are in, with its
+// abbreviation and offset at the case start: "Europe/London (GMT,
+// UTC+00:00)".
+func (s *CaseSummary) ZoneText() string {
+	loc := s.Settings.loc()
+	at := s.Start
+	if at.IsZero() {
+		at = time.Unix(0, 0)
+	}
+	return loc.String() + " (" + at.In(loc).Format("MST, UTC-07:00") + ")"
 }
 
 // Header returns the report header's lines: the case label, patient size
@@ -55,7 +83,10 @@ func (s *CaseSummary) Header() [][2]string {
 		{"BSA", num(s.BSA, 2, "m²")},
 		{"Age", num(s.AgeYears, 0, "years")},
 		{"Sex", orNone(s.Sex)},
-		{"Recorded", clockText(s.Start) + " to " + clockText(s.End)},
+		{"Recorded", s.stamp(s.Start) + " to " + s.stamp(s.End)},
+		{"Times", "local time of the theatre, " + s.ZoneText()},
+		{"Procedure", orNone(joinNonEmpty(", ", s.Procedure, s.Urgency))},
+		{"Record", s.SignOffText()},
 	}
 	if !s.Identified {
 		h[0][0] = "Case (pseudonym)"
@@ -78,13 +109,17 @@ func (s *CaseSummary) Rows() [][2]string {
 	l := s.Settings.Limits
 	r := [][2]string{
 		{"Bypass", dur(s.Bypass)},
-		{"On / off bypass", clockText(s.BypassStart) + " / " + clockText(s.BypassEnd)},
+		{"On / off bypass", s.stamp(s.BypassStart) + " / " + s.stamp(s.BypassEnd)},
 		{"Cross-clamp", dur(s.CrossClamp)},
-		{"Circulatory arrest", dur(s.Arrest)},
-		{"Lowest temperature", nadirText(s.LowestTemp, 1, "°C")},
-		{"Highest arterial outlet", nadirText(s.MaxOutlet, 1, "°C")},
-		{"Nadir Hct", nadirText(s.NadirHct, 1, "%")},
-		{"Nadir DO2i", nadirText(s.NadirDO2i, 0, "mL/min/m²")},
+		{"Circulatory arrest (cerebral perfusion included)", dur(s.Arrest)},
+		{"Full flow (the on-bypass figures count over it)", dur(s.FullFlow)},
+		{"Weaning (partial bypass)", dur(s.Weaning)},
+		{"Antegrade cerebral perfusion", dur(s.ACP)},
+		{"Retrograde cerebral perfusion", dur(s.RCP)},
+		{"Lowest temperature", s.nadirText(s.LowestTemp, 1, "°C")},
+		{"Highest arterial outlet", s.nadirText(s.MaxOutlet, 1, "°C")},
+		{"Nadir Hct", s.nadirText(s.NadirHct, 1, "%")},
+		{"Nadir DO2i", s.nadirText(s.NadirDO2i, 0, "mL/min/m²")},
 		{fmt.Sprintf("DO2i < %g mL/min/m²", s.DO2iThreshold), dur(s.DO2iBelow)},
 		{"DO2i area below threshold", num(s.DO2iAreaBelow, 1, "mL/min/m² × min")},
 		{fmt.Sprintf("MAP < %g mmHg", l.MAPLow), dur(s.MAPBelow)},
@@ -99,6 +134,7 @@ func (s *CaseSummary) Rows() [][2]string {
 	}
 	r = append(r,
 		[2]string{"Cardioplegia", vol(s.Cardioplegia)},
+		[2]string{"Cardioplegia counted (crystalloid, less discarded)", num(s.CardioplegiaCounted, 0, "mL")},
 		[2]string{"Cell salvage returned", vol(s.CellSalvage)},
 	)
 	for _, k := range slices.Sorted(maps.Keys(s.BloodProducts)) {
@@ -112,6 +148,7 @@ func (s *CaseSummary) Rows() [][2]string {
 	for _, d := range s.Drugs {
 		r = append(r, [2]string{"Drug: " + d.Name, d.String()})
 	}
+	r = append(r, s.recordRows()...)
 	r = append(r, [2]string{"Alarm activations", s.AlarmText()})
 	for _, c := range s.Completeness {
 		r = append(r, [2]string{"Fresh data on bypass: " + c.Channel, num(100*c.Share, 1, "%")})
@@ -129,17 +166,29 @@ func vol(v Volume) string {
 	return fmt.Sprintf("%s (%d)", num(v.ML, 0, "mL"), v.Count)
 }
 
-// gasColumns are the blood-gas table's analytes, with units.
+// gasColumns are the blood-gas table's analytes, with their units as
+// stored (the channels').
 var gasColumns = []struct{ key, label, unit string }{
 	{"ph", "pH", ""}, {"pco2", "pCO2", "mmHg"}, {"po2", "pO2", "mmHg"}, {"so2", "sO2", "%"}, {"hb", "Hb", "g/dL"},
 	{"hct", "Hct", "%"}, {"k", "K+", "mmol/L"}, {"na", "Na+", "mmol/L"}, {"ica", "iCa", "mmol/L"},
 	{"glucose", "Glucose", "mmol/L"}, {"lactate", "Lactate", "mmol/L"}, {"be", "BE", "mmol/L"}, {"hco3", "HCO3", "mmol/L"},
 }
 
-func gasCell(g BloodGas, key string) string {
+// gasUnit is the unit a blood-gas column is shown in at the site.
+func (s *CaseSummary) gasUnit(i int) string {
+	if d := s.Settings.Units.DisplayName("abg." + gasColumns[i].key); d.Converted() {
+		return d.Unit
+	}
+	return gasColumns[i].unit
+}
+
+func (s *CaseSummary) gasCell(g BloodGas, key string) string {
 	v, ok := g.Values[key]
 	if !ok {
 		return none
+	}
+	if d := s.Settings.Units.DisplayName("abg." + key); d.Converted() {
+		return num(d.Value(v), d.Precision, "")
 	}
 	p := 1
 	switch key {

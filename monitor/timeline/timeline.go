@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -20,7 +21,37 @@ const (
 	KindArrestEnd    = "arrest_end"
 	KindCardioplegia = "cardioplegia"
 	KindACT          = "act"
+	// KindWeaning starts partial bypass (weaning: flow reduced, the heart
+	// taking over); KindFullFlow returns to full bypass. off_bypass ends
+	// either.
+	KindWeaning  = "weaning"
+	KindFullFlow = "full_flow"
+	// KindACPStart and KindACPEnd bound antegrade selective cerebral
+	// perfusion, KindRCPStart and KindRCPEnd retrograde cerebral
+	// perfusion, each usually within a circulatory arrest (the body's
+	// flow stopped, the brain's not). An arrest_start whose
+	// cerebral_perfusion is antegrade or retrograde starts them too.
+	KindACPStart = "acp_start"
+	KindACPEnd   = "acp_end"
+	KindRCPStart = "rcp_start"
+	KindRCPEnd   = "rcp_end"
+	// KindDrug is a drug given; its Tag is the drug's name (heparin).
+	KindDrug = "drug"
+	// KindNIRSBaseline records the pre-induction cerebral oximetry
+	// baseline.
+	KindNIRSBaseline = "nirs_baseline"
 )
+
+// Qualifier returns the Tag of an event of kind from its fields (field
+// returns a string field of the event, "" if absent): the cardioplegia's
+// solution, the drug's name, an arrest's cerebral perfusion. Lower case.
+func Qualifier(kind string, field func(key string) string) string {
+	key := map[string]string{KindCardioplegia: "solution", KindDrug: "name", KindArrestStart: "cerebral_perfusion"}[kind]
+	if key == "" {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(field(key)))
+}
 
 // DefaultCapacity is enough for the longest case: a 12-hour case with an
 // event a minute is 720.
@@ -52,6 +83,10 @@ type Event struct {
 	// Edited: changed after entry (History has the trail). Void: struck
 	// out: listed, but it implies nothing (At ignores it).
 	Edited, Void bool
+	// Tag qualifies the event (Qualifier): the cardioplegia solution that
+	// sets the re-dose interval, the drug's name, the arrest's cerebral
+	// perfusion.
+	Tag string
 }
 
 // Change is an edit of an event. Fields left nil or zero keep their value.
@@ -73,17 +108,44 @@ type Phase uint8
 
 // The phases. Unknown until the first event: rules that depend on the
 // phase then do not apply.
+//
+// "On bypass" in the statistics of the console and the report is Bypass
+// alone: full flow. Weaning, circulatory arrest and cerebral perfusion are
+// on the pump too, but their flows are low on purpose; they are counted
+// and reported on their own (Spans).
 const (
 	Unknown Phase = iota
 	PreBypass
+	// Bypass is full cardiopulmonary bypass (the aortic cross-clamp, the
+	// cardiac arrest, is State.CrossClamp within it).
 	Bypass
 	// Arrest is circulatory arrest: on bypass with the flow stopped on
-	// purpose.
+	// purpose (deep hypothermic circulatory arrest), no cerebral
+	// perfusion.
 	Arrest
 	OffBypass
+	// Weaning is partial bypass: the flow reduced as the heart takes over
+	// (entered, or inferred from the flow and confirmed).
+	Weaning
+	// ACP is antegrade selective cerebral perfusion, RCP retrograde: the
+	// pump perfuses the brain alone, during a circulatory arrest.
+	ACP
+	RCP
+	NumPhases
 )
 
-var phaseNames = [...]string{"unknown", "pre_bypass", "bypass", "arrest", "off_bypass"}
+var phaseNames = [...]string{"unknown", "pre_bypass", "bypass", "arrest", "off_bypass", "weaning", "acp", "rcp"}
+
+// Label is the phase as a person reads it.
+func (p Phase) Label() string {
+	if int(p) < len(phaseLabels) {
+		return phaseLabels[p]
+	}
+	return p.String()
+}
+
+var phaseLabels = [...]string{"Unknown", "Pre-bypass", "On bypass", "Circulatory arrest", "Off bypass", "Weaning (partial bypass)",
+	"Antegrade cerebral perfusion", "Retrograde cerebral perfusion"}
 
 func (p Phase) String() string {
 	if int(p) < len(phaseNames) {
@@ -96,15 +158,26 @@ func (p Phase) String() string {
 type State struct {
 	Phase      Phase
 	CrossClamp bool
+	// PhaseSince is when Phase began, Unix ns.
+	PhaseSince int64
 	// BypassStart, ClampStart and ArrestStart are the starts of the
 	// current (or, when over, the last) period, Unix ns; 0 if none yet.
 	BypassStart, ClampStart, ArrestStart int64
-	// Bypass, Clamp and Arrest are the total times so far, over every
-	// period (a return to bypass adds to the first).
+	// Bypass is the total time on the pump (from on_bypass to off_bypass:
+	// full flow, weaning, arrest and cerebral perfusion); Clamp and Arrest
+	// the cross-clamp and circulatory arrest (ACP and RCP included) times.
+	// Every period counts (a return to bypass adds to the first).
 	Bypass, Clamp, Arrest time.Duration
+	// InPhase is the total time so far in each phase.
+	InPhase [NumPhases]time.Duration
 	// LastCardioplegia and LastACT are the times of the last dose and
-	// result, Unix ns; 0 if none yet.
+	// result, Unix ns; 0 if none yet. CardioplegiaSolution is the last
+	// dose's solution (lower case), which sets the re-dose interval.
 	LastCardioplegia, LastACT int64
+	CardioplegiaSolution      string
+	// Heparin is the time of the first heparin dose, 0 if none yet;
+	// NIRSBaseline the time of the last NIRS baseline entry.
+	Heparin, NIRSBaseline int64
 }
 
 // Timeline is the case's events in time order.
@@ -300,74 +373,174 @@ func (t *Timeline) Events(dst []Event) []Event {
 func (t *Timeline) At(now int64) State {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	var s State
-	onBypass, inArrest := false, false
-	var bypassFrom, clampFrom, arrestFrom int64
+	var m machine
 	for i := range t.events {
 		e := &t.events[i]
 		if e.Time > now {
 			break
 		}
+		if !e.Void {
+			m.step(e)
+		}
+	}
+	return m.state(now)
+}
+
+// Span is a time range [From, To), Unix ns.
+type Span struct{ From, To int64 }
+
+// Spans returns the ranges in which the case was in phase p, up to end (a
+// phase still open at end is cut there). The report counts its on-bypass
+// figures over the Bypass spans, as the console's statistics count while
+// the phase is Bypass: one definition of "on bypass".
+func (t *Timeline) Spans(p Phase, end int64) []Span {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var m machine
+	var out []Span
+	cur, since := Unknown, int64(0)
+	for i := range t.events {
+		e := &t.events[i]
+		if e.Time > end {
+			break
+		}
 		if e.Void {
 			continue
 		}
-		if s.Phase == Unknown {
-			s.Phase = PreBypass
-		}
-		switch e.Kind {
-		case KindOnBypass:
-			if !onBypass {
-				onBypass, bypassFrom, s.BypassStart = true, e.Time, e.Time
+		m.step(e)
+		if ph := m.phase(); ph != cur {
+			if cur == p && e.Time > since {
+				out = append(out, Span{since, e.Time})
 			}
-		case KindOffBypass:
-			if onBypass {
-				s.Bypass += time.Duration(e.Time - bypassFrom)
-				onBypass = false
-			}
-			if inArrest { // the arrest ends with bypass at the latest
-				s.Arrest += time.Duration(e.Time - arrestFrom)
-				inArrest = false
-			}
-		case KindClampOn:
-			if !s.CrossClamp {
-				s.CrossClamp, clampFrom, s.ClampStart = true, e.Time, e.Time
-			}
-		case KindClampOff:
-			if s.CrossClamp {
-				s.Clamp += time.Duration(e.Time - clampFrom)
-				s.CrossClamp = false
-			}
-		case KindArrestStart:
-			if !inArrest {
-				inArrest, arrestFrom, s.ArrestStart = true, e.Time, e.Time
-			}
-		case KindArrestEnd:
-			if inArrest {
-				s.Arrest += time.Duration(e.Time - arrestFrom)
-				inArrest = false
-			}
-		case KindCardioplegia:
-			s.LastCardioplegia = e.Time
-		case KindACT:
-			s.LastACT = e.Time
-		}
-		switch {
-		case inArrest:
-			s.Phase = Arrest
-		case onBypass:
-			s.Phase = Bypass
-		case s.BypassStart != 0:
-			s.Phase = OffBypass
+			cur, since = ph, e.Time
 		}
 	}
-	if onBypass {
-		s.Bypass += time.Duration(now - bypassFrom)
+	if cur == p && end > since {
+		out = append(out, Span{since, end})
+	}
+	return out
+}
+
+// machine folds events into the case's state.
+type machine struct {
+	s                                     State
+	started                               bool
+	onBypass, inArrest, weaning, acp, rcp bool
+	bypassFrom, clampFrom, arrestFrom     int64
+	cur                                   Phase
+}
+
+func (m *machine) step(e *Event) {
+	s := &m.s
+	if !m.started {
+		m.started, m.cur, s.PhaseSince = true, PreBypass, e.Time
+	}
+	switch e.Kind {
+	case KindOnBypass:
+		if !m.onBypass {
+			m.onBypass, m.bypassFrom, s.BypassStart = true, e.Time, e.Time
+			m.weaning = false
+		}
+	case KindOffBypass:
+		if m.onBypass {
+			s.Bypass += time.Duration(e.Time - m.bypassFrom)
+			m.onBypass = false
+		}
+		if m.inArrest { // the arrest ends with bypass at the latest
+			s.Arrest += time.Duration(e.Time - m.arrestFrom)
+			m.inArrest = false
+		}
+		m.weaning, m.acp, m.rcp = false, false, false
+	case KindWeaning:
+		m.weaning = m.onBypass
+	case KindFullFlow:
+		m.weaning = false
+	case KindClampOn:
+		if !s.CrossClamp {
+			s.CrossClamp, m.clampFrom, s.ClampStart = true, e.Time, e.Time
+		}
+	case KindClampOff:
+		if s.CrossClamp {
+			s.Clamp += time.Duration(e.Time - m.clampFrom)
+			s.CrossClamp = false
+		}
+	case KindArrestStart:
+		if !m.inArrest {
+			m.inArrest, m.arrestFrom, s.ArrestStart = true, e.Time, e.Time
+		}
+		switch e.Tag {
+		case "antegrade":
+			m.acp = true
+		case "retrograde":
+			m.rcp = true
+		}
+	case KindArrestEnd:
+		if m.inArrest {
+			s.Arrest += time.Duration(e.Time - m.arrestFrom)
+			m.inArrest = false
+		}
+		m.acp, m.rcp = false, false
+	case KindACPStart:
+		m.acp, m.rcp = true, false
+	case KindACPEnd:
+		m.acp = false
+	case KindRCPStart:
+		m.rcp, m.acp = true, false
+	case KindRCPEnd:
+		m.rcp = false
+	case KindCardioplegia:
+		s.LastCardioplegia, s.CardioplegiaSolution = e.Time, e.Tag
+	case KindACT:
+		s.LastACT = e.Time
+	case KindDrug:
+		if e.Tag == "heparin" && s.Heparin == 0 {
+			s.Heparin = e.Time
+		}
+	case KindNIRSBaseline:
+		s.NIRSBaseline = e.Time
+	}
+	if ph := m.phase(); ph != m.cur {
+		s.InPhase[m.cur] += time.Duration(e.Time - s.PhaseSince)
+		m.cur, s.PhaseSince = ph, e.Time
+	}
+}
+
+// phase is the phase the events so far imply.
+func (m *machine) phase() Phase {
+	switch {
+	case !m.started:
+		return Unknown
+	case m.acp && (m.onBypass || m.inArrest):
+		return ACP
+	case m.rcp && (m.onBypass || m.inArrest):
+		return RCP
+	case m.inArrest:
+		return Arrest
+	case m.onBypass && m.weaning:
+		return Weaning
+	case m.onBypass:
+		return Bypass
+	case m.s.BypassStart != 0:
+		return OffBypass
+	}
+	return PreBypass
+}
+
+// state is the state at now, with the periods still open counted to now.
+func (m *machine) state(now int64) State {
+	s := m.s
+	s.Phase = m.phase()
+	if m.onBypass {
+		s.Bypass += time.Duration(now - m.bypassFrom)
 	}
 	if s.CrossClamp {
-		s.Clamp += time.Duration(now - clampFrom)
+		s.Clamp += time.Duration(now - m.clampFrom)
 	}
-	if inArrest {
-		s.Arrest += time.Duration(now - arrestFrom)
+	if m.inArrest {
+		s.Arrest += time.Duration(now - m.arrestFrom)
+	}
+	if m.started && now > s.PhaseSince {
+		s.InPhase[s.Phase] += time.Duration(now - s.PhaseSince)
 	}
 	return s
 }

@@ -5,6 +5,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
@@ -132,4 +135,93 @@ func TestConcurrent(t *testing.T) {
 	if tl.Len() != 800 {
 		t.Errorf("len %d", tl.Len())
 	}
+}
+
+// The phases of an aortic arch case: on bypass, clamp, circulatory arrest
+// with antegrade cerebral perfusion started later, back to full flow,
+// weaning, off; the statistics' "on bypass" is the full-flow spans only.
+func TestPhasesOfAnArchCase(t *testing.T) {
+	min := func(m int) int64 { return int64(m) * 60e9 }
+	tl := New(0)
+	for _, e := range []Event{
+		{Time: min(1), Kind: KindDrug, Tag: "heparin"},
+		{Time: min(10), Kind: KindOnBypass},
+		{Time: min(20), Kind: KindClampOn},
+		{Time: min(21), Kind: KindCardioplegia, Tag: "del nido"},
+		{Time: min(60), Kind: KindArrestStart, Tag: "none"},
+		{Time: min(70), Kind: KindACPStart},
+		{Time: min(100), Kind: KindACPEnd},
+		{Time: min(101), Kind: KindArrestEnd},
+		{Time: min(140), Kind: KindClampOff},
+		{Time: min(160), Kind: KindWeaning},
+		{Time: min(165), Kind: KindFullFlow},
+		{Time: min(170), Kind: KindWeaning},
+		{Time: min(180), Kind: KindOffBypass},
+	} {
+		require.NoError(t, tl.Add(e))
+	}
+	for _, c := range []struct {
+		at    int
+		phase Phase
+		since int
+	}{{0, Unknown, 0}, {5, PreBypass, 1}, {15, Bypass, 10}, {65, Arrest, 60}, {80, ACP, 70}, {100, Arrest, 100},
+		{120, Bypass, 101}, {162, Weaning, 160}, {166, Bypass, 165}, {175, Weaning, 170}, {190, OffBypass, 180}} {
+		st := tl.At(min(c.at))
+		assert.Equal(t, c.phase, st.Phase, "at %d min", c.at)
+		if c.phase != Unknown {
+			assert.Equal(t, min(c.since), st.PhaseSince, "at %d min", c.at)
+		}
+	}
+	st := tl.At(min(200))
+	assert.Equal(t, 170*time.Minute, st.Bypass, "on the pump from 10 to 180")
+	assert.Equal(t, 41*time.Minute, st.Arrest, "arrest 60–101, ACP included")
+	assert.Equal(t, 30*time.Minute, st.InPhase[ACP])
+	assert.Equal(t, 11*time.Minute, st.InPhase[Arrest])
+	assert.Equal(t, 15*time.Minute, st.InPhase[Weaning])
+	assert.Equal(t, (50+59+5)*time.Minute, st.InPhase[Bypass], "full flow: 10–60, 101–160, 165–170")
+	assert.Equal(t, min(1), st.Heparin)
+	assert.Equal(t, "del nido", st.CardioplegiaSolution)
+	assert.Equal(t, []Span{{min(10), min(60)}, {min(101), min(160)}, {min(165), min(170)}}, tl.Spans(Bypass, min(200)))
+	assert.Equal(t, []Span{{min(70), min(100)}}, tl.Spans(ACP, min(200)))
+	assert.Equal(t, []Span{{min(10), min(60)}}, tl.Spans(Bypass, min(60)), "cut at end")
+	assert.Equal(t, "Antegrade cerebral perfusion", ACP.Label())
+}
+
+// An arrest entered with antegrade cerebral perfusion is ACP from its
+// start; weaning before bypass means nothing.
+func TestArrestWithCerebralPerfusion(t *testing.T) {
+	tl := New(0)
+	require.NoError(t, tl.Add(Event{Time: 5, Kind: KindWeaning}))
+	require.NoError(t, tl.Add(Event{Time: 10, Kind: KindOnBypass}))
+	assert.Equal(t, Bypass, tl.At(11).Phase)
+	require.NoError(t, tl.Add(Event{Time: 20, Kind: KindArrestStart, Tag: "antegrade"}))
+	assert.Equal(t, ACP, tl.At(21).Phase)
+	require.NoError(t, tl.Add(Event{Time: 30, Kind: KindOffBypass}))
+	assert.Equal(t, OffBypass, tl.At(31).Phase, "off bypass ends the arrest and its perfusion")
+	assert.Equal(t, "antegrade", Qualifier(KindArrestStart, func(k string) string {
+		return map[string]string{"cerebral_perfusion": " Antegrade "}[k]
+	}))
+	assert.Equal(t, "", Qualifier("note", func(string) string { return "x" }))
+}
+
+func TestWeaningDetector(t *testing.T) {
+	var d WeaningDetector
+	sec := int64(time.Second)
+	// Cold: a low flow is no weaning (a low-flow period while cooled).
+	for i := int64(0); i < 120; i++ {
+		require.False(t, d.Observe(i*sec, Bypass, 1.0, 2.0, 30, true))
+	}
+	// Rewarmed, flow index 1.0 against a target of 2.4 (below 60 %):
+	// inferred after 60 s, not before.
+	for i := int64(200); i < 260; i++ {
+		require.False(t, d.Observe(i*sec, Bypass, 1.0, 2.4, 36.2, true), "second %d", i)
+	}
+	assert.True(t, d.Observe(260*sec, Bypass, 1.0, 2.4, 36.2, true))
+	// A blip back to full flow restarts the count; an invalid input too.
+	assert.False(t, d.Observe(261*sec, Bypass, 2.4, 2.4, 36.2, true))
+	assert.False(t, d.Observe(262*sec, Bypass, 1.0, 2.4, 36.2, true))
+	assert.False(t, d.Observe(330*sec, Bypass, 1.0, 2.4, 36.2, false))
+	// Never outside full bypass.
+	assert.False(t, d.Observe(400*sec, Weaning, 1.0, 2.4, 36.2, true))
+	assert.False(t, d.Observe(500*sec, OffBypass, 0, 2.4, 36.2, true))
 }

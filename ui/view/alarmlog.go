@@ -46,10 +46,11 @@ func fmtNum(v float64, prec int) string {
 }
 
 // clockOf formats a Unix ns time as the case clock (since caseStart) or, if
-// unknown, the time of day (UTC).
+// unknown, the time of day in the theatre's zone (the zone of caseStart,
+// set by NewScreens), with the zone's abbreviation.
 func clockOf(t int64, caseStart time.Time) string {
 	if caseStart.IsZero() {
-		return time.Unix(0, t).UTC().Format("15:04:05")
+		return time.Unix(0, t).In(caseStart.Location()).Format("15:04:05 MST")
 	}
 	return string(widget.AppendClock(nil, time.Duration(t-caseStart.UnixNano())))
 }

@@ -40,8 +40,9 @@ type Banner struct {
 	line   widget.Line
 	count  widget.Glyphs
 	buf    []byte
-	shown  []string // ids shown on the last frame, for tests
-	flash  bool     // a chip flashed on the last frame
+	zone   *time.Location // the theatre's (Options.Zone)
+	shown  []string       // ids shown on the last frame, for tests
+	flash  bool           // a chip flashed on the last frame
 	onNext bool
 }
 
@@ -290,7 +291,7 @@ func (b *Banner) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 			ch.buf = append(ch.buf, "was "...)
 			ch.buf = appendAlarmValue(ch.buf, a.Raised, a.Limit, a.Precision)
 			ch.buf = append(ch.buf, " at "...)
-			ch.buf = appendClock(ch.buf, a.Since)
+			ch.buf = appendClock(ch.buf, a.Since, b.zone)
 			if w := ch.glyphs.Width(sh, ch.buf); w < cr.Dx()/2 {
 				ch.glyphs.Paint(gtx, sh, ch.buf, right-w, mid+ch.glyphs.DigitHeight(sh)/2, 1, ink)
 				right -= w + px(8)
@@ -350,7 +351,12 @@ func appendAlarmValue(dst []byte, v, limit float64, prec int) []byte {
 	return dst
 }
 
-// appendClock appends the time of day of t (Unix ns), hh:mm:ss.
-func appendClock(dst []byte, t int64) []byte {
-	return time.Unix(0, t).UTC().AppendFormat(dst, "15:04:05")
+// appendClock appends the time of day of t (Unix ns) in loc, hh:mm:ss and
+// the zone's abbreviation ("09:12:03 CET"): a time of day is never shown
+// without its zone.
+func appendClock(dst []byte, t int64, loc *time.Location) []byte {
+	if loc == nil {
+		loc = time.Local
+	}
+	return time.Unix(0, t).In(loc).AppendFormat(dst, "15:04:05 MST")
 }

@@ -405,6 +405,11 @@ func TestDerive(t *testing.T) {
 	assert.InDelta(t, 29.9, d.PredictedHct, 0.05)
 	assert.InDelta(t, 2.4*1.956, d.TargetFlow[0], 0.01) // 37 °C
 	assert.InDelta(t, 2.0*1.956, d.TargetFlow[2], 0.01) // 32 °C
+	// An obese man: the blood volume from his ideal weight (70.465 kg):
+	// 40 × 4932.5 / (4932.5 + 1400) = 31.2 %, not 33.8 % from 110 kg.
+	d = Derive(SetupView{HeightCm: 175, WeightKg: 110, Sex: physio.Male, HctPre: 40, PrimeML: 1400}, &c)
+	assert.InDelta(t, 31.16, d.PredictedHct, 0.005)
+	assert.Equal(t, "70 mL/kg, ideal weight", d.BloodVolumeBy)
 	// Nothing entered: no numbers.
 	d = Derive(SetupView{}, &c)
 	assert.True(t, math.IsNaN(d.BSA) && math.IsNaN(d.PredictedHct) && math.IsNaN(d.HeparinIU))
@@ -474,7 +479,7 @@ func TestBannerEndedLatchedAlarm(t *testing.T) {
 	h := newHarness(t, st, now)
 	require.Equal(t, []string{"map_critical", "map_low"}, h.s.Banner.Shown())
 	ended := h.s.Banner.ChipText(0)
-	assert.Equal(t, "ENDED *** MAP critically low | was 38 / 40 at "+raised.UTC().Format("15:04:05"), ended)
+	assert.Equal(t, "ENDED *** MAP critically low | was 38 / 40 at "+raised.In(time.Local).Format("15:04:05 MST"), ended, "the machine's zone, with it")
 	assert.NotContains(t, ended, "69", "never the recovered value as the cause")
 	assert.Equal(t, "** MAP low | 48 / 50", h.s.Banner.ChipText(1), "the current value, the channel's decimals")
 }
@@ -489,7 +494,7 @@ func TestSpecimenPrompt(t *testing.T) {
 	r := h.s.Rects()
 	require.False(t, r.Specimen.Empty())
 	assert.Greater(t, r.Body.Min.Y, r.Specimen.Max.Y, "the body moves down for it")
-	assert.Equal(t, "BLOOD GAS "+time.Unix(0, sample).UTC().Format("15:04:05")+" from gem, SPECIMEN NOT STATED: pH 7.38  pO2 212", h.s.Specimen.Text())
+	assert.Equal(t, "BLOOD GAS "+time.Unix(0, sample).In(time.Local).Format("15:04:05 MST")+" from gem, SPECIMEN NOT STATED: pH 7.38  pO2 212", h.s.Specimen.Text())
 
 	h.key("A")
 	require.Len(t, h.actions, 1)

@@ -24,7 +24,8 @@ import (
 var EntryKinds = []EventKind{
 	EventBypassOn, EventBypassOff, EventClampOn, EventClampOff, EventCardioplegia, EventArrestStart,
 	EventArrestEnd, EventDrug, EventFluid, EventBloodProduct, EventACT, EventBloodGas,
-	EventNote, EventArtifact, EventBookmark,
+	EventNote, EventArtifact, EventBookmark, EventWeaning, EventFullFlow, EventACPStart, EventACPEnd,
+	EventRCPStart, EventRCPEnd, EventNIRSBaseline,
 }
 
 // Shortcut is a key that enters an event from any screen (while no text
@@ -46,6 +47,9 @@ var Shortcuts = []Shortcut{
 	{"T", EventACT, EventNone},
 	{"M", EventArtifact, EventNone},
 	{"K", EventBookmark, EventNone},
+	{"W", EventWeaning, EventFullFlow},
+	{"P", EventACPStart, EventACPEnd},
+	{"L", EventInlineRecal, EventNone}, // in-line monitor recalibrated to the Lab
 }
 
 // shortcutFor returns the shortcut key of kind, "" if none.

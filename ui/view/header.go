@@ -99,6 +99,13 @@ func (h *header) layout(gtx layout.Context, th *theme.Theme, sz image.Point, px 
 	if st.AudioUnavailable {
 		badge("NO ALARM SOUND", th.AlarmHigh, th.OnAlarmHigh)
 	}
+	if st.Phase != "" {
+		if st.PhaseHint != "" {
+			badge(st.Phase+"? "+st.PhaseHint, th.Warning, th.OnWarning)
+		} else {
+			badge(st.Phase, th.Tile, th.Text)
+		}
+	}
 
 	// Case time, at the right.
 	h.clockBuf = h.clockBuf[:0]

@@ -11,7 +11,9 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/ui/theme"
 	"github.com/pumpside/pumpside/ui/widget"
 )
@@ -40,10 +42,28 @@ type Options struct {
 	// CardioplegiaInterval is the re-dose interval the cardioplegia timer
 	// counts down to; zero means DefaultCardioplegiaInterval.
 	CardioplegiaInterval time.Duration
+	// GasStrategy is how the arterial blood gas is shown on the patient
+	// temperature's tile while the patient is cooled: alpha-stat (as
+	// measured, at 37 °C; the zero value) or pH-stat (at the patient's
+	// temperature, by GasCorrection).
+	GasStrategy physio.GasStrategy
+	// GasCorrection are the analyser family's temperature coefficients;
+	// nil means physio.DefaultGasCorrection().
+	GasCorrection *physio.GasCorrection
 	// OnAction receives the operator's actions, on the goroutine that
 	// calls Layout, during Layout: it must not block (queue the action and
 	// apply it elsewhere). nil drops them.
 	OnAction func(Action)
+	// Zone is the theatre's time zone: every time of day shown is in it,
+	// with its abbreviation. nil means time.Local.
+	Zone *time.Location
+	// Units are the site's display units of gases, Hb and glucose (the
+	// tiles, trends and forms; stored values keep the channel's unit).
+	// The zero Units shows the channels' units.
+	Units site.Units
+	// Preset are the site's usual set-up entries: the case record form
+	// starts from them (site.Config.Preset).
+	Preset []entry.Entry
 }
 
 // MonitorTrendWindow is the time the monitor screen's short trends show.
@@ -111,11 +131,18 @@ type Monitor struct {
 func NewMonitor(opts Options) *Monitor {
 	opts = opts.withDefaults()
 	m := &Monitor{opts: opts}
+	tile := func(s TileSpec) widget.TileState {
+		ts := widget.NewTileState(s.Channel, s.Group)
+		if d := opts.Units.Display(channel.Get(s.Channel)); d.Converted() {
+			ts.SetDisplay(d.Unit, d.Factor, d.Precision)
+		}
+		return ts
+	}
 	for _, s := range Primary {
-		m.primary = append(m.primary, widget.NewTileState(s.Channel, s.Group))
+		m.primary = append(m.primary, tile(s))
 	}
 	for _, s := range Secondary {
-		m.secondary = append(m.secondary, widget.NewTileState(s.Channel, s.Group))
+		m.secondary = append(m.secondary, tile(s))
 	}
 	m.notes = make([][]byte, len(Primary)+len(Secondary))
 	for i := range m.notes {
@@ -139,7 +166,92 @@ func (o Options) withDefaults() Options {
 	if o.CardioplegiaInterval == 0 {
 		o.CardioplegiaInterval = DefaultCardioplegiaInterval
 	}
+	if o.GasCorrection == nil {
+		g := physio.DefaultGasCorrection()
+		o.GasCorrection = &g
+	}
+	if o.Zone == nil {
+		o.Zone = time.Local
+	}
 	return o
+}
+
+// CooledBelow is the core temperature under which the patient counts as
+// cooled: the patient temperature's tile then shows the arterial gas by
+// the strategy in force.
+const CooledBelow = 35.0
+
+// appendDerivation appends the assumptions a derived value was computed
+// under, so that no flagged value looks like a measured one.
+func appendDerivation(dst []byte, f monitor.DerivationFlags) []byte {
+	for _, x := range [...]struct {
+		f monitor.DerivationFlags
+		s string
+	}{
+		{monitor.FlagSaO2FromSpO2, "SaO2 = SpO2"},
+		{monitor.FlagPaO2Omitted, "no PaO2: dissolved O2 omitted"},
+		{monitor.FlagHbFromAnalyser, "Hb from lab"},
+		{monitor.FlagHbFromHct, "Hb from Hct/3"},
+	} {
+		if f&x.f != 0 {
+			if len(dst) > 0 {
+				dst = append(dst, "  "...)
+			}
+			dst = append(dst, x.s...)
+		}
+	}
+	return dst
+}
+
+// appendCheck appends the comparison of the in-line monitor with the
+// newest analyser result: "lab 24 at 10:42, in-line +3" ("lab 24 in use,
+// in-line +3" while the pipeline prefers it to the in-line reading).
+func appendCheck(dst []byte, c *monitor.InlineCheck, prec int, loc *time.Location) []byte {
+	if c.Lab == 0 {
+		return dst
+	}
+	dst = append(dst, "lab "...)
+	dst = strconv.AppendFloat(dst, c.LabValue, 'f', prec, 64)
+	if c.LabPreferred {
+		dst = append(dst, " in use"...)
+	} else {
+		dst = append(dst, " at "...)
+		dst = appendClock(dst, c.LabTime, loc)
+	}
+	if !math.IsNaN(c.Diff) {
+		dst = append(dst, ", in-line "...)
+		if c.Diff >= 0 {
+			dst = append(dst, '+')
+		}
+		dst = strconv.AppendFloat(dst, c.Diff, 'f', prec, 64)
+	}
+	return dst
+}
+
+// appendGas appends the arterial gas as the strategy shows it at the
+// patient's temperature tempC: "alpha-stat pH 7.40 CO2 40 (37 °C)" or
+// "pH-stat pH 7.53 CO2 27".
+func (m *Monitor) appendGas(dst []byte, snap *monitor.Snapshot, tempC float64) []byte {
+	gas, _, ok := monitor.ArterialGas(snap)
+	if !ok {
+		return dst
+	}
+	show := m.opts.GasCorrection.Display(m.opts.GasStrategy, gas, tempC)
+	if math.IsNaN(show.PH) || math.IsNaN(show.PCO2) {
+		return dst
+	}
+	if m.opts.GasStrategy == physio.PHStat {
+		dst = append(dst, "pH-stat pH "...)
+	} else {
+		dst = append(dst, "alpha-stat pH "...)
+	}
+	dst = strconv.AppendFloat(dst, show.PH, 'f', 2, 64)
+	dst = append(dst, " CO2 "...)
+	dst = strconv.AppendFloat(dst, show.PCO2, 'f', 0, 64)
+	if m.opts.GasStrategy != physio.PHStat {
+		dst = append(dst, " (37 °C)"...)
+	}
+	return dst
 }
 
 // Tile returns the state of the tile showing id, or nil: tests read what a
@@ -353,6 +465,21 @@ func (m *Monitor) appendNote(dst []byte, id channel.ID, snap *monitor.Snapshot, 
 		dst = append(dst, "threshold "...)
 		dst = strconv.AppendFloat(dst, th, 'f', 0, 64)
 		alert = valueOK && r.Value < th
+		if d := snap.Derivation(id); d != nil && valueOK {
+			dst = appendDerivation(dst, d.Flags)
+		}
+	case channel.InlineHct:
+		if snap != nil {
+			dst = appendCheck(dst, &snap.HctCheck, 0, m.opts.Zone)
+		}
+	case channel.InlineHb:
+		if snap != nil {
+			dst = appendCheck(dst, &snap.HbCheck, 1, m.opts.Zone)
+		}
+	case channel.TempNasopharyngeal, channel.TempBladder:
+		if t, tid, ok := monitor.PatientTemp(snap); ok && tid == id && t < CooledBelow && !feedStale {
+			dst = m.appendGas(dst, snap, t)
+		}
 	}
 	lo, hi, ok := limitsFor(st, id)
 	if !ok {

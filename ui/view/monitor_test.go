@@ -12,6 +12,7 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/ui/theme"
 )
 
@@ -190,4 +191,41 @@ func TestLayoutAllocs(t *testing.T) {
 	i := 0
 	allocs := testing.AllocsPerRun(100, func() { i++; frame(i) })
 	assert.Zero(t, allocs)
+}
+
+// The tiles say what a value was computed under, how the in-line monitor
+// compares with the laboratory, and the blood gas by the strategy in force
+// while the patient is cooled.
+func TestInputNotes(t *testing.T) {
+	th := theme.NewDark()
+	at := start.Add(time.Hour)
+	snap := snapshot(at)
+	snap.Readings[channel.DerivedDO2i].Value = 300
+	snap.Derived[channel.DerivedDO2i-channel.DerivedBSA].Flags = monitor.FlagSaO2FromSpO2 | monitor.FlagPaO2Omitted
+	lab := at.Add(-5 * time.Minute).UnixNano()
+	snap.HctCheck = monitor.InlineCheck{Lab: channel.ABGHct, LabValue: 24, LabTime: lab, Inline: 27, Diff: 3, LabPreferred: true}
+	snap.HbCheck = monitor.InlineCheck{Lab: channel.ABGHb, LabValue: 8.1, LabTime: lab, Inline: 8.0, Diff: -0.1, Recalibrated: lab + 1}
+	// Cooled to 28 °C; the in-line gas reads pH 7.40, PCO2 40 at 37 °C.
+	for id, v := range map[channel.ID]float64{channel.TempNasopharyngeal: 28, channel.InlineArtPH: 7.40, channel.InlineArtPCO2: 40} {
+		snap.Readings[id] = monitor.Reading{Value: v, Time: at.UnixNano(), Source: 1}
+	}
+	s := NewScreens(Options{CaseStart: start})
+	layoutScreens(s, th, snap, nil, at, image.Pt(1920, 1080))
+	m := s.Monitor
+	assert.Equal(t, "threshold 280  SaO2 = SpO2  no PaO2: dissolved O2 omitted", m.Note(channel.DerivedDO2i))
+	assert.Equal(t, "lab 24 in use, in-line +3", m.Note(channel.InlineHct))
+	assert.Equal(t, "lab 8.1 at 09:10:00 UTC, in-line -0.1", m.Note(channel.InlineHb))
+	assert.Equal(t, "alpha-stat pH 7.40 CO2 40 (37 °C)", m.Note(channel.TempNasopharyngeal))
+
+	ph := NewScreens(Options{CaseStart: start, GasStrategy: physio.PHStat})
+	layoutScreens(ph, th, snap, nil, at, image.Pt(1920, 1080))
+	// CLSI: 7.40 + 0.0147 × 9 = 7.53; 40 × 10^(−0.171) = 27.
+	assert.Equal(t, "pH-stat pH 7.53 CO2 27", ph.Monitor.Note(channel.TempNasopharyngeal))
+
+	// Warm: no gas on the temperature tile; a flagless DO2i: the threshold.
+	snap.Readings[channel.TempNasopharyngeal].Value = 36.5
+	snap.Derived[channel.DerivedDO2i-channel.DerivedBSA].Flags = 0
+	layoutScreens(ph, th, snap, nil, at, image.Pt(1920, 1080))
+	assert.Equal(t, "", ph.Monitor.Note(channel.TempNasopharyngeal))
+	assert.Equal(t, "threshold 280", ph.Monitor.Note(channel.DerivedDO2i))
 }

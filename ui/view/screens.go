@@ -84,6 +84,11 @@ func NewScreens(opts Options) *Screens {
 		Replay:  NewReplayBar(),
 	}
 	s.emitFn = s.emit
+	s.Banner.zone, s.Specimen.zone = opts.Zone, opts.Zone
+	s.Setup.configure(opts)
+	// Times are shown in the theatre's zone: clockOf reads it from the
+	// case start's location (a zero case start too).
+	s.opts.CaseStart = s.opts.CaseStart.In(opts.Zone)
 	return s
 }
 
@@ -123,12 +128,7 @@ func (s *Screens) editing(gtx layout.Context) bool {
 	if gtx.Focused(&s.Events.Details) {
 		return true
 	}
-	for i := range s.Setup.Fields {
-		if gtx.Focused(&s.Setup.Fields[i]) {
-			return true
-		}
-	}
-	return false
+	return s.Setup.focused(gtx)
 }
 
 // keys handles the keyboard: screens, alarm controls, replay, event
@@ -188,7 +188,8 @@ func (s *Screens) keys(gtx layout.Context, snap *monitor.Snapshot, st *State, no
 			kind := sc.Kind
 			if sc.Off != EventNone {
 				ct := ComputeTimes(st.Events, snap, nowNs)
-				on := map[EventKind]bool{EventBypassOn: ct.BypassOn, EventClampOn: ct.ClampOn, EventArrestStart: ct.ArrestOn}[sc.Kind]
+				on := map[EventKind]bool{EventBypassOn: ct.BypassOn, EventClampOn: ct.ClampOn, EventArrestStart: ct.ArrestOn,
+					EventWeaning: ct.WeaningOn, EventACPStart: ct.ACPOn}[sc.Kind]
 				if on {
 					kind = sc.Off
 				}

@@ -2,6 +2,7 @@ package view
 
 import (
 	"image"
+	"time"
 
 	"gioui.org/io/key"
 	"gioui.org/layout"
@@ -29,6 +30,7 @@ type specimenBar struct {
 	text    text
 	buf     []byte
 	shown   bool
+	zone    *time.Location // the theatre's (Options.Zone)
 }
 
 // assign emits the AssignSpecimen of choice k for the prompt.
@@ -76,7 +78,7 @@ func (b *specimenBar) layout(gtx layout.Context, th *theme.Theme, r image.Rectan
 		x = br.Min.X - gap
 	}
 	b.buf = append(b.buf[:0], "BLOOD GAS "...)
-	b.buf = appendClock(b.buf, p.Sample)
+	b.buf = appendClock(b.buf, p.Sample, b.zone)
 	b.buf = append(b.buf, " from "...)
 	b.buf = append(b.buf, p.Source...)
 	b.buf = append(b.buf, ", SPECIMEN NOT STATED: "...)

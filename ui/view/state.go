@@ -2,6 +2,7 @@ package view
 
 import (
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
 )
 
@@ -49,10 +50,20 @@ type State struct {
 	// Instructor is non-nil on a simulated case: the events screen then
 	// shows the instructor's fault buttons, which send InjectFault.
 	Instructor *InstructorView
+	// Phase is the case's phase as the console knows it ("On bypass",
+	// "Weaning (partial bypass)", ...; "" before the first event), shown
+	// in the header. PhaseHint, when not empty, says the phase was
+	// inferred and how to confirm it ("press W to confirm").
+	Phase, PhaseHint string
 	// Specimen is non-nil while an analyser result whose specimen is not
 	// stated (bg.*) waits to be assigned: every screen then shows it with
 	// the one-key choices, which send AssignSpecimen.
 	Specimen *SpecimenPrompt
+	// Record are the perfusion record's entries as recorded (set-up kinds,
+	// checklist, close, sign-off, manual blood gases), oldest first: the
+	// set-up screen's case record page starts from them and shows who
+	// signed what.
+	Record []entry.Entry
 }
 
 // SpecimenPrompt is an analyser result recorded without its specimen
@@ -267,6 +278,20 @@ const (
 	EventNote
 	EventArtifact
 	EventBookmark
+	// The phases of issue 16: weaning (partial bypass) and back to full
+	// flow; antegrade and retrograde cerebral perfusion.
+	EventWeaning
+	EventFullFlow
+	EventACPStart
+	EventACPEnd
+	EventRCPStart
+	EventRCPEnd
+	// EventNIRSBaseline records the current cerebral oximetry values as
+	// the pre-induction baseline.
+	EventNIRSBaseline
+	// EventInlineRecal: the in-line blood monitor was recalibrated to
+	// the laboratory (case kind inline_recalibration); shortcut L.
+	EventInlineRecal
 	NumEventKinds
 )
 
@@ -275,7 +300,9 @@ var eventNames = [NumEventKinds]string{
 	EventClampOff: "CLAMP OFF", EventCardioplegia: "CARDIOPLEGIA", EventArrestStart: "ARREST START",
 	EventArrestEnd: "ARREST END", EventDrug: "DRUG", EventFluid: "FLUID", EventBloodProduct: "BLOOD PRODUCT",
 	EventACT: "ACT", EventBloodGas: "BLOOD GAS", EventNote: "NOTE", EventArtifact: "ARTIFACT",
-	EventBookmark: "BOOKMARK",
+	EventBookmark: "BOOKMARK", EventWeaning: "WEANING", EventFullFlow: "FULL FLOW", EventACPStart: "ACP START",
+	EventACPEnd: "ACP END", EventRCPStart: "RCP START", EventRCPEnd: "RCP END", EventNIRSBaseline: "NIRS BASELINE",
+	EventInlineRecal: "IN-LINE RECAL",
 }
 
 var eventCodes = [NumEventKinds]string{
@@ -283,6 +310,9 @@ var eventCodes = [NumEventKinds]string{
 	EventCardioplegia: "cardioplegia", EventArrestStart: "arrest_start", EventArrestEnd: "arrest_end",
 	EventDrug: "drug", EventFluid: "fluid", EventBloodProduct: "blood_product", EventACT: "act",
 	EventBloodGas: "blood_gas", EventNote: "note", EventArtifact: "artifact", EventBookmark: "bookmark",
+	EventWeaning: "weaning", EventFullFlow: "full_flow", EventACPStart: "acp_start", EventACPEnd: "acp_end",
+	EventRCPStart: "rcp_start", EventRCPEnd: "rcp_end", EventNIRSBaseline: "nirs_baseline",
+	EventInlineRecal: "inline_recalibration",
 }
 
 // String returns the event's name on screen ("CLAMP ON").

@@ -21,6 +21,9 @@ type CaseTimes struct {
 	// say whether the phase is running now.
 	Bypass, Clamp, Arrest       time.Duration
 	BypassOn, ClampOn, ArrestOn bool
+	// WeaningOn and ACPOn: weaning or antegrade cerebral perfusion now
+	// (the W and P shortcuts toggle them).
+	WeaningOn, ACPOn bool
 	// LastCardioplegia and LastACT are the times of the last dose and the
 	// last ACT, Unix ns; 0 if none.
 	LastCardioplegia, LastACT int64
@@ -49,10 +52,24 @@ func ComputeTimes(events []EventView, snap *monitor.Snapshot, now int64) CaseTim
 		switch e.Kind {
 		case EventBypassOn, EventBypassOff:
 			span(&bypassFrom, &t.BypassOn, &t.Bypass, e.Kind == EventBypassOn, e.Time)
+			if e.Kind == EventBypassOff {
+				t.WeaningOn, t.ACPOn = false, false
+			}
 		case EventClampOn, EventClampOff:
 			span(&clampFrom, &t.ClampOn, &t.Clamp, e.Kind == EventClampOn, e.Time)
 		case EventArrestStart, EventArrestEnd:
 			span(&arrestFrom, &t.ArrestOn, &t.Arrest, e.Kind == EventArrestStart, e.Time)
+			if e.Kind == EventArrestEnd {
+				t.ACPOn = false
+			}
+		case EventWeaning:
+			t.WeaningOn = t.BypassOn
+		case EventFullFlow:
+			t.WeaningOn = false
+		case EventACPStart:
+			t.ACPOn = true
+		case EventACPEnd:
+			t.ACPOn = false
 		case EventCardioplegia:
 			t.LastCardioplegia = max(t.LastCardioplegia, e.Time)
 		case EventACT:

@@ -95,7 +95,8 @@ func (p *trendPanel) layout(gtx layout.Context, th *theme.Theme, r image.Rectang
 	}
 	titleR := image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+titlePx*17/10)
 	p.title.layout(gtx, th, titleR, c.Label, titlePx, th.Tile, th.Groups[spec.Group])
-	p.line.Shape(sh, th.Small, titlePx*85/100, c.Unit, 0)
+	disp := opts.Units.Display(c)
+	p.line.Shape(sh, th.Small, titlePx*85/100, disp.Unit, 0)
 	p.line.Paint(gtx, sh, titleR.Max.X-p.line.Width-px(6), titleR.Min.Y+titlePx*13/10, th.GroupsDim[spec.Group])
 
 	axisPx := px(11)
@@ -171,9 +172,9 @@ func (p *trendPanel) layout(gtx layout.Context, th *theme.Theme, r image.Rectang
 	outline(gtx.Ops, plot, 1, th.Grid)
 	mid := (plot.Min.Y + plot.Max.Y) / 2
 	fillRect(gtx.Ops, image.Rect(plot.Min.X, mid, plot.Max.X, mid+1), th.Grid)
-	p.buf = appendInt(p.buf[:0], int64(spec.Hi))
+	p.buf = appendInt(p.buf[:0], int64(disp.Value(spec.Hi)))
 	p.axis.Paint(gtx, sh, p.buf, r.Min.X+px(3), plot.Min.Y+axisPx, 1, th.TextDim)
-	p.buf = appendInt(p.buf[:0], int64(spec.Lo))
+	p.buf = appendInt(p.buf[:0], int64(disp.Value(spec.Lo)))
 	p.axis.Paint(gtx, sh, p.buf, r.Min.X+px(3), plot.Max.Y, 1, th.TextDim)
 
 	// Event markers: a vertical line at each event; on a large trend its

@@ -2,6 +2,7 @@ package widget
 
 import (
 	"image"
+	"strconv"
 
 	"gioui.org/layout"
 
@@ -25,6 +26,28 @@ type TileState struct {
 
 	numerals, small, note Glyphs
 	line, unit            Line
+
+	// The site's display of the channel (SetDisplay): its unit, the
+	// factor from the stored value and the decimals; factor 0: the
+	// channel's own.
+	dispUnit  string
+	dispScale float64
+	dispPrec  int
+}
+
+// SetDisplay shows the channel's values × factor with prec decimals, in
+// unit (a site that reads gases in kPa, Hb in g/L): the stored value and
+// its checks are the channel's.
+func (s *TileState) SetDisplay(unit string, factor float64, prec int) {
+	s.dispUnit, s.dispScale, s.dispPrec = unit, factor, prec
+}
+
+// Unit returns the unit the tile shows.
+func (s *TileState) Unit() string {
+	if s.dispScale != 0 {
+		return s.dispUnit
+	}
+	return channel.Get(s.Channel).Unit
 }
 
 // NewTileState returns the state of a tile showing channel id in the
@@ -49,7 +72,11 @@ func (s *TileState) Status() Status { return s.status }
 func (s *TileState) Update(r monitor.Reading, now int64, feedStale bool) {
 	c := channel.Get(s.Channel)
 	s.status = Assess(c, r, now, feedStale)
-	s.value = AppendValue(s.value[:0], c, r, s.status)
+	if s.dispScale != 0 && s.status.OK() && c.Classify(r.Value, r.Quality) == channel.OK {
+		s.value = strconv.AppendFloat(s.value[:0], r.Value*s.dispScale, 'f', s.dispPrec, 64)
+	} else {
+		s.value = AppendValue(s.value[:0], c, r, s.status)
+	}
 	s.age = s.age[:0]
 	if s.status.ShowAge && !s.status.NoData {
 		s.age = AppendAge(s.age, s.status.Age)
@@ -147,7 +174,7 @@ func (t TileStyle) Layout(gtx layout.Context) layout.Dimensions {
 	// too long for what is left is shrunk a little, then cut.
 	ln, un := &st.line, &st.unit
 	ln.Shape(sh, th.Label, labelPx, c.Label, 0)
-	un.Shape(sh, th.Small, labelPx*85/100, c.Unit, x1-x0)
+	un.Shape(sh, th.Small, labelPx*85/100, st.Unit(), x1-x0)
 	top := pad + ln.Ascent
 	labelBottom := top + ln.Descent
 	un.Paint(gtx, sh, x1-un.Width, top, th.GroupsDim[st.Group])

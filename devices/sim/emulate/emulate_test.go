@@ -25,6 +25,7 @@ import (
 	_ "github.com/pumpside/pumpside/devices/invos"
 	"github.com/pumpside/pumpside/devices/masimo"
 	_ "github.com/pumpside/pumpside/devices/nonin"
+	_ "github.com/pumpside/pumpside/devices/s5"
 	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/devices/transport"
 	"github.com/pumpside/pumpside/monitor"

@@ -25,8 +25,9 @@ func QualityCase() string {
 	line := func(sec int, format string, a ...any) {
 		fmt.Fprintf(&b, format+" %d\n", append(a, t(sec))...)
 	}
-	line(0, `case,case=%s height_cm=175,weight_kg=80,sex="male",do2i_threshold=280,ident_name="Jane Doe",ident_hospital_number="H1234567",perfusionist="A. Perfusionist",procedure="CABG x3"`, id)
-	line(60, `event,case=%s,kind=team text="Team",trainee="T. Trainee",supervisor="S. Senior"`, id)
+	line(0, `case,case=%s height_cm=175,weight_kg=80,sex="male",do2i_threshold=280,ident_name="Jane Doe",ident_hospital_number="H1234567"`, id)
+	line(50, `event,case=%s,kind=procedure text="CABG x3",procedure="CABG x3"`, id)
+	line(60, `event,case=%s,kind=team text="Team",perfusionist="A. Perfusionist",trainee="T. Trainee",supervisor="S. Senior"`, id)
 	line(600, `event,case=%s,kind=on_bypass text="On bypass"`, id)
 	line(900, `event,case=%s,kind=clamp_on text="Cross-clamp on"`, id)
 	// Cardioplegia: 960 → 2700 is 29 min, 2700 → 4500 exactly 30 min, 4500

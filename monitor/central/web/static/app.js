@@ -156,7 +156,8 @@ function tile(t, now) {
     dd.append(num, el("span", "unit", v.unit));
     if (v.channel === "derived.do2i" && t.do2i_threshold > 0) {
       const below = ok && v.num < t.do2i_threshold;
-      const tgt = el("span", "target", below ? "below " + t.do2i_threshold : "target ≥ " + t.do2i_threshold);
+      const th = Math.round(t.do2i_threshold); // scaled with temperature: a whole mL/min/m², as the console shows it
+      const tgt = el("span", "target", below ? "below " + th : "target ≥ " + th);
       if (below) cell.classList.add("below");
       dd.append(tgt);
     }
