@@ -194,7 +194,7 @@ func buildRecord(cmd, path string, st *sendSite, priv report.Privacy, identified
 	if err != nil {
 		return nil, err
 	}
-	return exchange.Build(c, s, priv, exchange.Options{Identified: identified, PatientIDField: st.PatientIDField, GridInterval: st.GridInterval})
+	return exchange.Build(c, s, priv, exchange.Options{Identified: identified, PatientIDField: st.PatientIDField})
 }
 
 // startSignOffSender starts the background sender a console hands each

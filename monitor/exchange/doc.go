@@ -1,5 +1,6 @@
 // Package exchange gathers what of a recorded case leaves the machine for
-// another system: the case summary, the observation grid, the report PDF,
+// another system: the case summary (with the report's observation grid,
+// CaseSummary.Grid, and the record's team and sign-off), the report PDF,
 // the drugs and fluids given, the quality indicators and the patient's
 // identity as the site's privacy setting allows. The HL7 v2 builder
 // (monitor/hl7out) and the FHIR bundle (monitor/fhirout) are built from a

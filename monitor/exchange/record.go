@@ -34,10 +34,6 @@ func Identified(siteEnabled, asked bool) (bool, error) {
 	return siteEnabled, nil
 }
 
-// DefaultGridInterval is the observation grid's interval: a paper
-// perfusion chart's quarter hour.
-const DefaultGridInterval = 15 * time.Minute
-
 // Options choose what a Record carries.
 type Options struct {
 	// Identified puts the patient's identifiers in the record. Set it
@@ -46,9 +42,6 @@ type Options struct {
 	// PatientIDField is the ident_* key (without the prefix) of the
 	// patient identifier sent when identified; default "hospital_number".
 	PatientIDField string
-	// GridInterval is the observation grid's interval; default
-	// DefaultGridInterval.
-	GridInterval time.Duration
 }
 
 // Patient is the patient as the record names them.
@@ -95,7 +88,6 @@ type Record struct {
 	// pseudonym; the case tag when identified). Stable across versions.
 	RecordID string
 	Patient  Patient
-	Grid     Grid
 	// PDF is the report (report.WritePDF): the same bytes for the same
 	// case and settings.
 	PDF     []byte
@@ -111,9 +103,6 @@ func Build(c *report.Case, s *report.CaseSummary, priv report.Privacy, opt Optio
 	if opt.PatientIDField == "" {
 		opt.PatientIDField = "hospital_number"
 	}
-	if opt.GridInterval <= 0 {
-		opt.GridInterval = DefaultGridInterval
-	}
 	r := &Record{Case: c, Summary: s, RecordID: s.Label}
 	p, err := patient(s, opt)
 	if err != nil {
@@ -121,7 +110,6 @@ func Build(c *report.Case, s *report.CaseSummary, priv report.Privacy, opt Optio
 	}
 	r.Patient = p
 	red := priv.Redactor(c)
-	r.Grid = BuildGrid(c, report.BypassSpans(c), opt.GridInterval, s.Settings.DerivedHold)
 	var pdf bytes.Buffer
 	if err := report.WritePDF(&pdf, c, s); err != nil {
 		return nil, fmt.Errorf("exchange: %w", err)

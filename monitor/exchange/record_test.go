@@ -2,14 +2,12 @@ package exchange
 
 import (
 	"errors"
-	"math"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pumpside/pumpside/monitor/report"
-	"github.com/pumpside/pumpside/monitor/report/reporttest"
 )
 
 const secret = "site-secret-for-tests-only"
@@ -102,49 +100,6 @@ event,case=C-2026-0301-R,kind=edit text="void",target="1772353010000000000",void
 		if a.Kind == "blood_product" && a.Dose != 300 {
 			t.Errorf("blood %+v", a)
 		}
-	}
-}
-
-// TestGridAtItsTimes: each cell of the quality case's grid is the sample
-// at its time, or empty when none is fresh.
-func TestGridAtItsTimes(t *testing.T) {
-	c := load(t, reporttest.QualityCase())
-	g := BuildGrid(c, report.BypassSpans(c), 15*time.Minute, 2*time.Second)
-	if len(g.Rows) != 7 {
-		t.Fatalf("%d rows", len(g.Rows))
-	}
-	for i, row := range g.Rows {
-		want := reporttest.T0.Add(time.Duration(15*(i+1)) * time.Minute)
-		if !row.Time.Equal(want) {
-			t.Errorf("row %d at %s, want %s", i, row.Time, want)
-		}
-		sec := int(row.Time.Sub(reporttest.T0).Seconds())
-		wantMAP := 65.0 // every 4 s from 240: each quarter hour is a sample
-		if v := row.Values["patient.map"]; v != wantMAP {
-			t.Errorf("%s MAP %v", row.Time.Format(time.TimeOnly), v)
-		}
-		hct := 27.0
-		if sec == 3600 {
-			hct = 20.5
-		}
-		if v := row.Values["inline.hct"]; v != hct {
-			t.Errorf("%s Hct %v, want %v", row.Time.Format(time.TimeOnly), v, hct)
-		}
-		if _, ok := row.Values["pump.flow"]; ok {
-			t.Error("a channel the case lacks has a value")
-		}
-	}
-	// A stale channel is empty: no SvO2 sample from 4002 to 4098 s, so at
-	// 4080 s (09:08) there is none; BuildGrid at a 4-minute interval hits it.
-	g = BuildGrid(c, []report.Span{{Start: reporttest.T0.Add(4080 * time.Second), End: reporttest.T0.Add(4080 * time.Second)}}, 4*time.Minute, 0)
-	if len(g.Rows) != 1 {
-		t.Fatalf("rows %d", len(g.Rows))
-	}
-	if v, ok := g.Rows[0].Values["inline.ven_so2"]; ok {
-		t.Errorf("stale SvO2 %v in the grid", v)
-	}
-	if v := valueAt([]report.Point{{T: 10, V: math.NaN()}}, 11, 100); !math.IsNaN(v) {
-		t.Error("an unusable point gave a value")
 	}
 }
 

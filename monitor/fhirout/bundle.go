@@ -242,21 +242,23 @@ func (b *builder) build() error {
 		}
 		b.addObservation("quality/"+q.Indicator.ID, o)
 	}
-	// The grid: one Observation per value, at its time.
-	for _, row := range rec.Grid.Rows {
-		for _, ch := range exchange.GridChannels {
-			v, ok := row.Values[ch]
-			g, known := GridTable[ch]
-			if !ok || !known {
+	// The grid, the report's (CaseSummary.Grid): one Observation per
+	// value, at its time; a cell without a usable, fresh value has none.
+	for i, at := range s.Grid.Times {
+		for _, row := range s.Grid.Rows {
+			g, known := GridTable[row.Channel]
+			v := row.Values[i]
+			if !known || math.IsNaN(v) {
 				continue
 			}
+			ch := row.Channel
 			o := b.observation(g.Codes, g.Category, g.Profile)
-			o.EffectiveDateTime = dateTime(row.Time)
+			o.EffectiveDateTime = dateTime(at)
 			o.ValueQuantity = &quantity{Value: decimal(v, 2), Unit: g.Unit, System: UCUM, Code: g.UCUM}
 			if g.BodySite != "" {
 				o.BodySite = &codeableConcept{Text: g.BodySite}
 			}
-			b.addObservation("grid/"+row.Time.UTC().Format("20060102T150405Z")+"/"+ch, o)
+			b.addObservation("grid/"+at.UTC().Format("20060102T150405Z")+"/"+ch, o)
 		}
 	}
 	for _, a := range rec.Given {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/exchange"
 	"github.com/pumpside/pumpside/monitor/exchange/exchangetest"
 	"github.com/pumpside/pumpside/monitor/hl7out"
@@ -232,12 +233,30 @@ func TestTablesAgree(t *testing.T) {
 			t.Errorf("grid %s: codes %v vs %+v", ch, codes, g.Code)
 		}
 	}
-	for _, ch := range exchange.GridChannels {
-		if _, ok := GridTable[ch]; !ok {
+	// Every channel of the report's grid has its OBX and its Observation,
+	// in the channel's own unit (the grid's values are in it), and the
+	// tables hold nothing else.
+	ucum := strings.NewReplacer("mmHg", "mm[Hg]", "°C", "Cel", "m²", "m2")
+	grid := report.GridChannels()
+	for _, ch := range grid {
+		f, ok := GridTable[ch]
+		if !ok {
 			t.Errorf("grid channel %s has no Observation", ch)
+			continue
 		}
 		if _, ok := hl7out.GridTable[ch]; !ok {
 			t.Errorf("grid channel %s has no OBX", ch)
 		}
+		id, ok := channel.Lookup(ch)
+		if !ok {
+			t.Errorf("grid channel %s is not in the vocabulary", ch)
+			continue
+		}
+		if u := ucum.Replace(channel.Get(id).Unit); f.UCUM != u {
+			t.Errorf("grid %s: UCUM %q, the channel's unit is %q", ch, f.UCUM, u)
+		}
+	}
+	if len(GridTable) != len(grid) || len(hl7out.GridTable) != len(grid) {
+		t.Errorf("tables of %d and %d channels for a grid of %d", len(GridTable), len(hl7out.GridTable), len(grid))
 	}
 }

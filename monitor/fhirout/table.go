@@ -162,29 +162,35 @@ type GridRow struct {
 	BodySite string
 }
 
-// GridTable maps each channel of exchange.GridChannels to its
-// Observation: the vital-signs profile for MAP, heart rate, the patient's
-// temperatures and arterial saturation; the grid's LOINC codes are
-// monitor/hl7out's.
+// GridTable maps each channel of the report's observation grid
+// (report.GridChannels) to its Observation: the vital-signs profile for
+// MAP, the patient's temperatures and arterial saturation; the grid's codes
+// are monitor/hl7out's.
 var GridTable = map[string]GridRow{
 	"pump.flow":            {Codes: []coding{loc("PSD-PUMP-FLOW", "Arterial pump flow")}, Unit: "L/min", UCUM: "L/min", Category: catProcedure},
 	"derived.flow_index":   {Codes: []coding{loc("PSD-FLOW-INDEX", "Pump flow index")}, Unit: "L/min/m²", UCUM: "L/min/m2", Category: catProcedure},
 	"patient.map":          {Codes: []coding{ln("8478-0", "Mean blood pressure")}, Unit: "mmHg", UCUM: "mm[Hg]", Category: catVital, Profile: profileVitalSigns},
 	"patient.cvp":          {Codes: []coding{loc("PSD-CVP", "Central venous pressure")}, Unit: "mmHg", UCUM: "mm[Hg]", Category: catProcedure},
-	"patient.hr":           {Codes: []coding{ln("8867-4", "Heart rate")}, Unit: "/min", UCUM: "/min", Category: catVital, Profile: profileHeartRate},
+	"pump.line_pressure":   {Codes: []coding{loc("PSD-LINE-PRESSURE", "Arterial line pressure")}, Unit: "mmHg", UCUM: "mm[Hg]", Category: catProcedure},
 	"temp.arterial_outlet": {Codes: []coding{loc("PSD-TEMP-ART-OUTLET", "Arterial outlet blood temperature")}, Unit: "°C", UCUM: "Cel", Category: catProcedure},
 	"temp.venous_inlet":    {Codes: []coding{loc("PSD-TEMP-VEN-INLET", "Venous inlet blood temperature")}, Unit: "°C", UCUM: "Cel", Category: catProcedure},
 	"temp.nasopharyngeal":  {Codes: []coding{ln("8310-5", "Body temperature"), loc("PSD-TEMP-NASOPHARYNGEAL", "Nasopharyngeal temperature")}, Unit: "°C", UCUM: "Cel", Category: catVital, Profile: profileBodyTemp, BodySite: "nasopharynx"},
 	"temp.bladder":         {Codes: []coding{ln("8310-5", "Body temperature"), loc("PSD-TEMP-BLADDER", "Bladder temperature")}, Unit: "°C", UCUM: "Cel", Category: catVital, Profile: profileBodyTemp, BodySite: "urinary bladder"},
+	"gas.sweep":            {Codes: []coding{loc("PSD-SWEEP-FLOW", "Oxygenator sweep gas flow")}, Unit: "L/min", UCUM: "L/min", Category: catProcedure},
+	"gas.fio2":             {Codes: []coding{loc("PSD-SWEEP-FIO2", "Oxygenator sweep gas oxygen fraction")}, Unit: "%", UCUM: "%", Category: catProcedure},
+	"gas.exhaust_co2":      {Codes: []coding{loc("PSD-EXHAUST-CO2", "Oxygenator exhaust CO2")}, Unit: "mmHg", UCUM: "mm[Hg]", Category: catProcedure},
+	"inline.art_po2":       {Codes: []coding{loc("PSD-INLINE-ART-PO2", "In-line arterial pO2"), ln("2703-7", "Oxygen [Partial pressure] in Arterial blood")}, Unit: "mmHg", UCUM: "mm[Hg]", Category: catProcedure},
+	"inline.art_pco2":      {Codes: []coding{loc("PSD-INLINE-ART-PCO2", "In-line arterial pCO2"), ln("2019-8", "Carbon dioxide [Partial pressure] in Arterial blood")}, Unit: "mmHg", UCUM: "mm[Hg]", Category: catProcedure},
 	"inline.art_so2":       {Codes: []coding{ln("2708-6", "Oxygen saturation in Arterial blood")}, Unit: "%", UCUM: "%", Category: catVital, Profile: profileOxygenSat},
 	"inline.ven_so2":       {Codes: []coding{ln("19224-5", "Oxygen saturation in Mixed venous blood")}, Unit: "%", UCUM: "%", Category: catProcedure},
 	"inline.hct":           {Codes: []coding{ln("20570-8", "Hematocrit [Volume Fraction] of Blood")}, Unit: "%", UCUM: "%", Category: catProcedure},
 	"inline.hb":            {Codes: []coding{ln("718-7", "Hemoglobin [Mass/volume] in Blood")}, Unit: "g/dL", UCUM: "g/dL", Category: catProcedure},
+	"inline.k":             {Codes: []coding{loc("PSD-INLINE-K", "In-line potassium"), ln("6298-4", "Potassium [Moles/volume] in Blood")}, Unit: "mmol/L", UCUM: "mmol/L", Category: catProcedure},
 	"derived.do2i":         {Codes: []coding{loc("PSD-DO2I", "Indexed oxygen delivery")}, Unit: "mL/min/m²", UCUM: "mL/min/m2", Category: catProcedure},
-	"gas.sweep":            {Codes: []coding{loc("PSD-SWEEP-FLOW", "Oxygenator sweep gas flow")}, Unit: "L/min", UCUM: "L/min", Category: catProcedure},
-	"gas.fio2":             {Codes: []coding{loc("PSD-SWEEP-FIO2", "Oxygenator sweep gas oxygen fraction")}, Unit: "%", UCUM: "%", Category: catProcedure},
 	"nirs.left":            {Codes: []coding{loc("PSD-RSO2-LEFT", "Cerebral regional oxygen saturation, left")}, Unit: "%", UCUM: "%", Category: catProcedure},
 	"nirs.right":           {Codes: []coding{loc("PSD-RSO2-RIGHT", "Cerebral regional oxygen saturation, right")}, Unit: "%", UCUM: "%", Category: catProcedure},
+	"reservoir.level":      {Codes: []coding{loc("PSD-RESERVOIR-LEVEL", "Venous reservoir level")}, Unit: "mL", UCUM: "mL", Category: catProcedure},
+	"urine.volume":         {Codes: []coding{loc("PSD-URINE-CUMULATIVE", "Urine volume since the start (cumulative)")}, Unit: "mL", UCUM: "mL", Category: catProcedure},
 }
 
 // doseUCUM is the UCUM code of a dose unit as the case file stores it.

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pumpside/pumpside/monitor/exchange"
 	"github.com/pumpside/pumpside/monitor/report"
 )
 
@@ -25,7 +24,7 @@ func TestIntegrationDocListsEveryCode(t *testing.T) {
 			need = append(need, "`"+r.Code.AltID+"`")
 		}
 	}
-	for _, ch := range exchange.GridChannels {
+	for _, ch := range report.GridChannels() {
 		need = append(need, "`"+ch+"`", "`"+GridTable[ch].Code.ID+"`")
 	}
 	for _, ind := range report.DefaultIndicators() {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -245,17 +246,17 @@ func buildBody(rec *exchange.Record, cfg MessageConfig, status Status) []byte {
 			seg("NTE", "1", "", escape(q.Text))
 		}
 	}
-	// The observation grid: one group per time, OBX-4 its row number,
-	// OBX-14 its time.
-	for i, row := range rec.Grid.Rows {
+	// The observation grid, the report's (CaseSummary.Grid): one group per
+	// time, OBX-4 its number, OBX-14 its time; a cell without a usable,
+	// fresh value has no OBX.
+	g := s.Grid
+	for i, at := range g.Times {
 		sub := strconv.Itoa(i + 1)
-		for _, ch := range exchange.GridChannels {
-			v, ok := row.Values[ch]
-			gc, known := GridTable[ch]
-			if !ok || !known {
-				continue
+		for _, row := range g.Rows {
+			gc, known := GridTable[row.Channel]
+			if v := row.Values[i]; known && !math.IsNaN(v) {
+				obx("NM", gc.Code, sub, nm(v, gc.Prec), gc.Unit, at, "")
 			}
-			obx("NM", gc.Code, sub, nm(v, gc.Prec), gc.Unit, row.Time, "")
 		}
 	}
 	// The report, base64 (ED: source application ^ type ^ subtype ^

@@ -4,7 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/pumpside/pumpside/monitor/report/reporttest"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pumpside/pumpside/monitor/exchange/exchangetest"
+	"github.com/pumpside/pumpside/monitor/report/reporttest"
 )
 
 var testHeader = Header{ControlID: "PSD0001", Time: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), Status: Final}
@@ -94,12 +96,30 @@ func TestMessageParsedByPythonHL7(t *testing.T) {
 	if drugs["heparin"] != "29000.000 [iU] 2" || drugs["phenylephrine"] != "100.000 ug 1" {
 		t.Errorf("drugs %v", drugs)
 	}
-	// The grid: the quarter hours on bypass (08:10-09:00), all empty: the
-	// case's samples are minutes apart, never fresh at those times.
+	// The grid: the quarter hours on bypass (08:15-09:00). The case's
+	// samples are minutes apart, stale at those times, except the
+	// cumulative urine (fresh for 60 min: 100 mL from 08:10, 450 at
+	// 09:00); what the message carries is the report's grid, cell by cell.
+	grid := map[string]string{}
 	for _, s := range e.Segs("OBX") {
 		if sub := s.Get(4, 1); sub != "" && !strings.ContainsAny(sub, "DFB") {
-			t.Errorf("grid value %s at %s: nothing is fresh then", s.Get(3, 1), s.Get(14, 1))
+			grid[s.Get(3, 1)+" "+s.Get(14, 1)] = s.Get(5, 1) + " " + s.Get(6, 1)
 		}
+	}
+	want := map[string]string{}
+	for i, at := range rec.Summary.Grid.Times {
+		for _, row := range rec.Summary.Grid.Rows {
+			if v := row.Values[i]; !math.IsNaN(v) {
+				gc := GridTable[row.Channel]
+				want[gc.Code.ID+" "+dtm(at)] = nm(v, gc.Prec) + " " + gc.Unit
+			}
+		}
+	}
+	if len(want) != 4 || want["PSD-URINE-CUMULATIVE 20260301081500+0000"] != "100 mL" || want["PSD-URINE-CUMULATIVE 20260301090000+0000"] != "450 mL" {
+		t.Errorf("the report's grid of the known case: %v", want)
+	}
+	if !maps.Equal(grid, want) {
+		t.Errorf("grid OBX %v, the report's grid %v", grid, want)
 	}
 	// The PDF: one ED OBX, decoded by the receiver, the very bytes.
 	sum := sha256.Sum256(rec.PDF)

@@ -187,28 +187,37 @@ type GridCode struct {
 	Prec int
 }
 
-// GridTable maps each channel of exchange.GridChannels to its OBX: LOINC
-// where a term for the measurement exists, else a local code (with the
-// LOINC term of the general concept as alternate, for temperatures).
+// GridTable maps each channel of the report's observation grid
+// (report.GridChannels) to its OBX: LOINC where a term for the measurement
+// exists, else a local code (with the LOINC term of the general concept as
+// alternate, for temperatures and the in-line gases and potassium, which
+// are measured continuously in the circuit rather than on a sample). Units
+// are the channels' (docs/channels.md), in UCUM.
 var GridTable = map[string]GridCode{
 	"pump.flow":            {local("PSD-PUMP-FLOW", "Arterial pump flow"), "L/min", 2},
 	"derived.flow_index":   {local("PSD-FLOW-INDEX", "Pump flow index"), "L/min/m2", 2},
 	"patient.map":          {loinc("8478-0", "Mean blood pressure"), "mm[Hg]", 0},
 	"patient.cvp":          {local("PSD-CVP", "Central venous pressure"), "mm[Hg]", 0},
-	"patient.hr":           {loinc("8867-4", "Heart rate"), "/min", 0},
+	"pump.line_pressure":   {local("PSD-LINE-PRESSURE", "Arterial line pressure"), "mm[Hg]", 0},
 	"temp.arterial_outlet": {local("PSD-TEMP-ART-OUTLET", "Arterial outlet blood temperature"), "Cel", 1},
 	"temp.venous_inlet":    {local("PSD-TEMP-VEN-INLET", "Venous inlet blood temperature"), "Cel", 1},
 	"temp.nasopharyngeal":  {Code{"PSD-TEMP-NASOPHARYNGEAL", "Nasopharyngeal temperature", Local, "8310-5", "Body temperature", LOINC}, "Cel", 1},
 	"temp.bladder":         {Code{"PSD-TEMP-BLADDER", "Bladder temperature", Local, "8310-5", "Body temperature", LOINC}, "Cel", 1},
+	"gas.sweep":            {local("PSD-SWEEP-FLOW", "Oxygenator sweep gas flow"), "L/min", 2},
+	"gas.fio2":             {local("PSD-SWEEP-FIO2", "Oxygenator sweep gas oxygen fraction"), "%", 0},
+	"gas.exhaust_co2":      {local("PSD-EXHAUST-CO2", "Oxygenator exhaust CO2"), "mm[Hg]", 0},
+	"inline.art_po2":       {Code{"PSD-INLINE-ART-PO2", "In-line arterial pO2", Local, "2703-7", "Oxygen [Partial pressure] in Arterial blood", LOINC}, "mm[Hg]", 0},
+	"inline.art_pco2":      {Code{"PSD-INLINE-ART-PCO2", "In-line arterial pCO2", Local, "2019-8", "Carbon dioxide [Partial pressure] in Arterial blood", LOINC}, "mm[Hg]", 0},
 	"inline.art_so2":       {loinc("2708-6", "Oxygen saturation in Arterial blood"), "%", 1},
 	"inline.ven_so2":       {loinc("19224-5", "Oxygen saturation in Mixed venous blood"), "%", 1},
 	"inline.hct":           {loinc("20570-8", "Hematocrit [Volume Fraction] of Blood"), "%", 1},
 	"inline.hb":            {loinc("718-7", "Hemoglobin [Mass/volume] in Blood"), "g/dL", 1},
+	"inline.k":             {Code{"PSD-INLINE-K", "In-line potassium", Local, "6298-4", "Potassium [Moles/volume] in Blood", LOINC}, "mmol/L", 1},
 	"derived.do2i":         {local("PSD-DO2I", "Indexed oxygen delivery"), "mL/min/m2", 0},
-	"gas.sweep":            {local("PSD-SWEEP-FLOW", "Oxygenator sweep gas flow"), "L/min", 2},
-	"gas.fio2":             {local("PSD-SWEEP-FIO2", "Oxygenator sweep gas oxygen fraction"), "%", 0},
 	"nirs.left":            {local("PSD-RSO2-LEFT", "Cerebral regional oxygen saturation, left"), "%", 0},
 	"nirs.right":           {local("PSD-RSO2-RIGHT", "Cerebral regional oxygen saturation, right"), "%", 0},
+	"reservoir.level":      {local("PSD-RESERVOIR-LEVEL", "Venous reservoir level"), "mL", 0},
+	"urine.volume":         {local("PSD-URINE-CUMULATIVE", "Urine volume since the start (cumulative)"), "mL", 0},
 }
 
 // doseUCUM is the UCUM spelling of a dose unit as the case file stores it
