@@ -45,16 +45,16 @@ func exportFormatHandler(args []string) func(ctx context.Context, args []string,
 }
 
 func runExportFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("export", "CASEFILE --format fhir [--out FILE] [--post] [--site FILE] [--identify]",
+	fl := newFlagSet("export", "CASEFILE --format fhir [--out FILE] [--post] [--site-file FILE] [--identify]",
 		"Writes the case's perfusion record as a FHIR R4 transaction Bundle (JSON;\n"+
 			"docs/integration.md): a Patient with an identifier only, the Encounter, the\n"+
 			"cardiopulmonary bypass Procedure with its times, Observations (vital-signs profile for\n"+
 			"MAP, heart rate, temperatures and arterial saturation; the summary figures; the\n"+
 			"observation grid; the quality indicators), a MedicationAdministration per drug, fluid,\n"+
 			"cardioplegia dose and blood product, and a DocumentReference holding the report PDF.\n"+
-			"--post sends it to the site's FHIR server ([fhir] base_url, token_file; or --url and\n"+
-			"--token-file) and prints each entry's status.\n"+
-			"The patient is the case's pseudonym unless the site enables identified sending;\n"+
+			"--post sends it to the site's FHIR server (the site file's [fhir] base_url, token_file;\n"+
+			"or --url and --token-file) and prints each entry's status.\n"+
+			"The patient is the case's pseudonym unless the site file enables identified sending;\n"+
 			"--identify where it does not is refused.\n"+
 			"Exit status: 0 when written (and accepted), 1 on a write error or a refusal by the\n"+
 			"server, 2 on bad usage, a bad site configuration or an unreadable case file.", stdout, stderr)
@@ -63,7 +63,7 @@ func runExportFHIR(ctx context.Context, args []string, stdout, stderr io.Writer)
 	post := fl.Bool("post", false, "POST the bundle to the FHIR server")
 	urlFlag := fl.String("url", "", "the FHIR server's base `URL` (default: [fhir] base_url)")
 	tokenFile := fl.String("token-file", "", "`FILE` holding the bearer token (default: [fhir] token_file)")
-	siteFlag := fl.String("site", "", "site configuration `FILE`")
+	sf := addSiteFlags(fl)
 	identify := fl.Bool("identify", false, "carry the patient's hospital number: refused unless the site enables identified sending")
 	secretFile := fl.String("secret-file", "", "`FILE` holding the site secret for pseudonyms (default: $"+siteSecretEnv+")")
 	pos, code, ok := parseInterspersed(fl, args)
@@ -77,15 +77,15 @@ func runExportFHIR(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if len(pos) != 1 {
 		return fail(2, "one CASEFILE is required, got %d", len(pos))
 	}
-	st, err := loadSite(sitePath(*siteFlag))
-	if err != nil {
-		return fail(2, "site configuration: %v", err)
+	cfg, ok := sf.load("export", stderr)
+	if !ok {
+		return 2
 	}
-	identified, err := st.identified(*identify)
+	identified, err := siteIdentified(cfg, *identify)
 	if err != nil {
 		return fail(2, "%v", err)
 	}
-	base, tokPath := orDefault(*urlFlag, st.FHIRBaseURL), orDefault(*tokenFile, st.FHIRTokenFile)
+	base, tokPath := orDefault(*urlFlag, cfg.FHIR.BaseURL), orDefault(*tokenFile, cfg.FHIR.TokenFile)
 	var token string
 	if *post {
 		if base == "" {
@@ -97,15 +97,17 @@ func runExportFHIR(ctx context.Context, args []string, stdout, stderr io.Writer)
 			}
 		}
 	}
-	priv, ok := sendPrivacy("export", identified, *secretFile, stderr)
+	priv, ok := sendPrivacy("export", cfg, identified, *secretFile, stderr)
 	if !ok {
 		return 2
 	}
-	rec, err := buildRecord("export", pos[0], st, priv, identified, stderr)
+	rec, err := buildRecord("export", pos[0], cfg, priv, identified, stderr)
 	if err != nil {
 		return fail(2, "%s: %v", pos[0], err)
 	}
-	bundle, err := fhirout.Bundle(rec, st.FHIR)
+	f := cfg.FHIR
+	bundle, err := fhirout.Bundle(rec, fhirout.Config{PatientSystem: f.PatientSystem, PseudonymSystem: f.PseudonymSystem,
+		RecordSystem: f.RecordSystem, CodeSystem: f.CodeSystem, EncounterClass: f.EncounterClass})
 	if err != nil {
 		return fail(2, "%v", err)
 	}
@@ -124,8 +126,8 @@ func runExportFHIR(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	if *post {
 		client := &http.Client{Timeout: 2 * time.Minute}
-		if st.FHIRCAFile != "" {
-			pem, err := os.ReadFile(st.FHIRCAFile)
+		if cfg.FHIR.CAFile != "" {
+			pem, err := os.ReadFile(cfg.FHIR.CAFile)
 			if err != nil {
 				return fail(2, "fhir.ca_file: %v", err)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/exchange"
 	"github.com/pumpside/pumpside/monitor/hl7out"
 	"github.com/pumpside/pumpside/monitor/report"
+	"github.com/pumpside/pumpside/monitor/site"
 )
 
 func init() {
@@ -22,7 +23,7 @@ func init() {
 }
 
 func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("send", "CASEFILE... [--site FILE] [--wait 2m] [--identify] [--status]",
+	fl := newFlagSet("send", "CASEFILE... [--site-file FILE] [--wait 2m] [--identify] [--status]",
 		"Sends each case's perfusion record to the site's interface engine as an HL7 v2.5.1\n"+
 			"ORU^R01 message over MLLP (docs/integration.md): the summary as discrete values, the\n"+
 			"observation grid, the quality indicators and the report PDF. The message is first\n"+
@@ -32,14 +33,16 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"the engine's text and sent again after a back-off (held after max_naks refusals); no\n"+
 			"answer is retried with back-off until --wait ends, and what is left stays queued for\n"+
 			"the next pumpside send (or the console).\n"+
-			"The engine and the message fields come from the site configuration (--site, else\n"+
-			"$"+siteConfigEnv+", else site.toml in the user's config directory). The patient is the\n"+
-			"case's pseudonym unless the site enables identified sending; --identify where it does\n"+
-			"not is refused.\n"+
+			"The engine and the message fields come from the site file's [hl7] section\n"+
+			"(docs/site.md: --site-file, else $"+site.EnvFile+", else pumpside/site.toml in the\n"+
+			"user's config directory), with its zone, units, grid interval, cardioplegia solutions\n"+
+			"and quality indicators. The patient is the case's pseudonym unless the site file\n"+
+			"enables identified sending; --identify where it does not is refused. A record not yet\n"+
+			"signed off goes as preliminary (P); the signed record as final, or as a correction.\n"+
 			"Exit status: 0 when every message was acknowledged (or, with --status, listed), 1 when\n"+
 			"some wait in the outbox or were held, 2 on bad usage, a bad site configuration, or a\n"+
 			"case that cannot be read.", stdout, stderr)
-	siteFlag := fl.String("site", "", "site configuration `FILE`")
+	sf := addSiteFlags(fl)
 	identify := fl.Bool("identify", false, "send the patient's identifiers: refused unless the site enables identified sending (it is then the default)")
 	secretFile := fl.String("secret-file", "", "`FILE` holding the site secret for pseudonyms (default: $"+siteSecretEnv+")")
 	wait := fl.Duration("wait", 2*time.Minute, "how long to keep trying; 0 queues only")
@@ -58,26 +61,31 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *status {
 		return sendStatus(pos, stdout, stderr)
 	}
-	st, err := loadSite(sitePath(*siteFlag))
-	if err != nil {
-		return fail(2, "site configuration: %v", err)
-	}
-	if st.HL7Address == "" {
-		return fail(2, "no interface engine: set [hl7] address in the site configuration (%s)", orDefault(st.Path, "none found"))
-	}
-	identified, err := st.identified(*identify)
-	if err != nil {
-		return fail(2, "%v", err)
-	}
-	priv, ok := sendPrivacy("send", identified, *secretFile, stderr)
+	cfg, ok := sf.load("send", stderr)
 	if !ok {
 		return 2
 	}
-	client := &hl7out.Client{Address: st.HL7Address, TLS: st.HL7TLS, AckTimeout: st.AckTimeout}
+	if cfg.HL7.Address == "" {
+		return fail(2, "no interface engine: set [hl7] address in the site file (%s)", orDefault(cfg.Path, "none found"))
+	}
+	tlsCfg, err := cfg.HL7.TLSConfig()
+	if err != nil {
+		return fail(2, "site file %s: %v", cfg.Path, err)
+	}
+	identified, err := siteIdentified(cfg, *identify)
+	if err != nil {
+		return fail(2, "%v", err)
+	}
+	priv, ok := sendPrivacy("send", cfg, identified, *secretFile, stderr)
+	if !ok {
+		return 2
+	}
+	msgCfg := hl7Message(cfg.HL7)
+	client := &hl7out.Client{Address: cfg.HL7.Address, TLS: tlsCfg, AckTimeout: cfg.HL7.AckTimeout}
 	defer client.Close()
 	left := 0
 	for _, path := range pos {
-		rec, err := buildRecord("send", path, st, priv, identified, stderr)
+		rec, err := buildRecord("send", path, cfg, priv, identified, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "pumpside send: %s: %v\n", path, err)
 			return 2
@@ -94,7 +102,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		for _, r := range o.Repaired {
 			fmt.Fprintf(stderr, "pumpside send: %s: outbox: %s\n", path, r)
 		}
-		e, added, err := hl7out.QueueRecord(o, rec, st.HL7Message, time.Now())
+		e, added, err := hl7out.QueueRecord(o, rec, msgCfg, time.Now())
 		if err != nil {
 			o.Close()
 			return fail(1, "%s: %v", path, err)
@@ -109,7 +117,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if *wait > 0 {
 			wctx, cancel := context.WithTimeout(ctx, *wait)
-			snd := &hl7out.Sender{Outbox: o, Client: client, RetryMin: st.RetryMin, RetryMax: st.RetryMax, MaxNAKs: st.MaxNAKs,
+			snd := &hl7out.Sender{Outbox: o, Client: client, RetryMin: cfg.HL7.RetryMin, RetryMax: cfg.HL7.RetryMax, MaxNAKs: cfg.HL7.MaxNAKs,
 				Log: func(l string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().UTC().Format("15:04:05"), l) }}
 			err := snd.Run(wctx)
 			cancel()
@@ -174,27 +182,33 @@ func sendStatus(paths []string, stdout, stderr io.Writer) int {
 
 // sendPrivacy resolves the site secret for a record that leaves the
 // machine: the pseudonym needs it; an identified record does not.
-func sendPrivacy(cmd string, identified bool, secretFile string, stderr io.Writer) (report.Privacy, bool) {
+func sendPrivacy(cmd string, cfg *site.Config, identified bool, secretFile string, stderr io.Writer) (report.Privacy, bool) {
 	zero, mapLow, svo2, outlet := 0.0, 0.0, 0.0, 0.0
-	pf := &privacyFlags{identify: &identified, secretFile: &secretFile, do2i: &zero, mapLow: &mapLow, svo2Low: &svo2, outletHigh: &outlet}
+	pf := &privacyFlags{identify: &identified, secretFile: &secretFile, do2i: &zero, mapLow: &mapLow, svo2Low: &svo2, outletHigh: &outlet, cfg: cfg}
 	return pf.privacy(cmd, stderr)
 }
 
+// hl7Message is the message's own fields from the site file's [hl7].
+func hl7Message(h site.HL7) hl7out.MessageConfig {
+	return hl7out.MessageConfig{SendingApplication: h.SendingApplication, SendingFacility: h.SendingFacility,
+		ReceivingApplication: h.ReceivingApplication, ReceivingFacility: h.ReceivingFacility, ProcessingID: h.ProcessingID,
+		AssigningAuthority: h.AssigningAuthority, IdentifierType: h.IdentifierType, PatientClass: h.PatientClass, LocalSystem: h.LocalSystem}
+}
+
 // buildRecord reads a case file and gathers the record that leaves the
-// machine: the summary with the site's quality indicators, the team, the
-// grid at the site's interval, the PDF. Bad lines go to stderr.
-func buildRecord(cmd, path string, st *sendSite, priv report.Privacy, identified bool, stderr io.Writer) (*exchange.Record, error) {
+// machine: the summary with the site file's settings (zone, units, grid,
+// cardioplegia solutions, quality indicators), the PDF. Bad lines go to
+// stderr.
+func buildRecord(cmd, path string, cfg *site.Config, priv report.Privacy, identified bool, stderr io.Writer) (*exchange.Record, error) {
 	c, ok := loadCaseFile(cmd, path, stderr)
 	if !ok {
 		return nil, errors.New("not read")
 	}
-	set := report.DefaultSettings()
-	set.Quality = st.Quality
-	s, err := report.Summarize(c, set, priv)
+	s, err := report.Summarize(c, siteSettings(cfg), priv)
 	if err != nil {
 		return nil, err
 	}
-	return exchange.Build(c, s, priv, exchange.Options{Identified: identified, PatientIDField: st.PatientIDField})
+	return exchange.Build(c, s, priv, exchange.Options{Identified: identified, PatientIDField: cfg.Privacy.PatientIDField})
 }
 
 // startSignOffSender starts the background sender a console hands each
@@ -202,24 +216,28 @@ func buildRecord(cmd, path string, st *sendSite, priv report.Privacy, identified
 // sending at sign-off; nil otherwise. It first resends what the record
 // directory's outboxes still hold. The GUI's sign-off (issue 17) calls
 // the returned Service's SignedOff; until it exists nothing calls this.
-func startSignOffSender(ctx context.Context, st *sendSite, recordDir string, stderr io.Writer) (*hl7out.Service, error) {
-	if !st.SendOnSignOff {
+func startSignOffSender(ctx context.Context, cfg *site.Config, recordDir string, stderr io.Writer) (*hl7out.Service, error) {
+	if !cfg.HL7.SendOnSignOff {
 		return nil, nil
 	}
-	identified, err := st.identified(false)
+	tlsCfg, err := cfg.HL7.TLSConfig()
+	if err != nil {
+		return nil, fmt.Errorf("site file %s: %w", cfg.Path, err)
+	}
+	identified, err := siteIdentified(cfg, false)
 	if err != nil {
 		return nil, err
 	}
-	priv, ok := sendPrivacy("run", identified, "", stderr)
+	priv, ok := sendPrivacy("run", cfg, identified, "", stderr)
 	if !ok {
 		return nil, errors.New("no site secret for the pseudonyms")
 	}
 	logf := func(l string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().UTC().Format("15:04:05"), l) }
 	build := func(path string) (*exchange.Record, error) {
-		return buildRecord("run", path, st, priv, identified, stderr)
+		return buildRecord("run", path, cfg, priv, identified, stderr)
 	}
-	svc := hl7out.NewService(&hl7out.Client{Address: st.HL7Address, TLS: st.HL7TLS, AckTimeout: st.AckTimeout}, st.HL7Message, build, logf)
-	svc.RetryMin, svc.RetryMax, svc.MaxNAKs = st.RetryMin, st.RetryMax, st.MaxNAKs
+	svc := hl7out.NewService(&hl7out.Client{Address: cfg.HL7.Address, TLS: tlsCfg, AckTimeout: cfg.HL7.AckTimeout}, hl7Message(cfg.HL7), build, logf)
+	svc.RetryMin, svc.RetryMax, svc.MaxNAKs = cfg.HL7.RetryMin, cfg.HL7.RetryMax, cfg.HL7.MaxNAKs
 	var resume []string
 	if recordDir != "" {
 		if resume, err = hl7out.PendingCases(recordDir); err != nil {

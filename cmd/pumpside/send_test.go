@@ -12,6 +12,7 @@ import (
 
 	"github.com/pumpside/pumpside/monitor/exchange/exchangetest"
 	"github.com/pumpside/pumpside/monitor/hl7out"
+	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,7 +22,7 @@ import (
 func exchangeEnv(t *testing.T) (dir, casePath string) {
 	t.Helper()
 	t.Setenv(siteSecretEnv, "a-site-secret-of-enough-length")
-	t.Setenv(siteConfigEnv, "")
+	t.Setenv(site.EnvFile, "")
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	dir = t.TempDir()
 	b, err := os.ReadFile(casesData + "report-summary.case")
@@ -44,14 +45,14 @@ func writeSite(t *testing.T, dir, body string) string {
 func TestSendCommand(t *testing.T) {
 	dir, casePath := exchangeEnv(t)
 	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})
-	site := writeSite(t, dir, fmt.Sprintf("[hl7]\naddress = %q\nreceiving_application = \"EMR\"\nretry_min = \"50ms\"\n", rx.Addr()))
+	siteFile := writeSite(t, dir, fmt.Sprintf("[hl7]\naddress = %q\nreceiving_application = \"EMR\"\nretry_min = \"50ms\"\n", rx.Addr()))
 
-	code, out, errs := run("send", casePath, "--site", site, "--identify")
+	code, out, errs := run("send", casePath, "--site-file", siteFile, "--identify")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, "identified sending is off")
 	assert.Empty(t, out)
 
-	code, out, errs = run("send", casePath, "--site", site)
+	code, out, errs = run("send", casePath, "--site-file", siteFile)
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "queued PSD")
 	assert.Contains(t, out, "acknowledged")
@@ -60,7 +61,7 @@ func TestSendCommand(t *testing.T) {
 	assert.Equal(t, "EMR", e.Segs("MSH")[0].Get(5, 1))
 	assert.Equal(t, "ANON", e.Segs("PID")[0].Get(3, 5))
 
-	code, out, _ = run("send", casePath, "--site", site)
+	code, out, _ = run("send", casePath, "--site-file", siteFile)
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "not sent again")
 	rx.Quiet(300 * time.Millisecond)
@@ -71,11 +72,11 @@ func TestSendCommand(t *testing.T) {
 	assert.Contains(t, out, "acknowledged")
 
 	// Identified where the site enables it: the hospital number goes.
-	site = writeSite(t, dir, fmt.Sprintf("[privacy]\nidentified_sending = true\n[hl7]\naddress = %q\nassigning_authority = \"HOSP\"\n", rx.Addr()))
+	siteFile = writeSite(t, dir, fmt.Sprintf("[privacy]\nidentified_sending = true\n[hl7]\naddress = %q\nassigning_authority = \"HOSP\"\n", rx.Addr()))
 	f, _ := os.OpenFile(casePath, os.O_APPEND|os.O_WRONLY, 0)
 	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=note text=\"edited\" %d\n", time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC).UnixNano())
 	f.Close()
-	code, out, errs = run("send", casePath, "--site", site)
+	code, out, errs = run("send", casePath, "--site-file", siteFile)
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "(correction)")
 	e = rx.Next(10 * time.Second)
@@ -87,55 +88,28 @@ func TestSendCommand(t *testing.T) {
 	f, _ = os.OpenFile(casePath, os.O_APPEND|os.O_WRONLY, 0)
 	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=note text=\"edited again\" %d\n", time.Date(2026, 3, 1, 9, 31, 0, 0, time.UTC).UnixNano())
 	f.Close()
-	code, out, _ = run("send", casePath, "--site", site, "--wait", "300ms")
+	code, out, _ = run("send", casePath, "--site-file", siteFile, "--wait", "300ms")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "1 message(s) wait")
 }
 
-func TestSiteConfig(t *testing.T) {
+// TestSiteFileSending: the sending sections are the site file's, refused
+// with the file's other errors (the cases of monitor/site's tests), and
+// the console's sign-off sender starts only when the site file asks.
+func TestSiteFileSending(t *testing.T) {
 	dir := t.TempDir()
-	for body, want := range map[string]string{
-		"[hl7]\nadress = \"x:1\"\n":                            "unknown keys: hl7.adress",
-		"[hl7]\naddress = \"nohost\"\n":                        "hl7.address",
-		"[hl7]\nca_file = \"x.pem\"\n":                         "need tls = true",
-		"[hl7]\nprocessing_id = \"X\"\n":                       "hl7.processing_id",
-		"[hl7]\nsending_facility = \"A|B\"\n":                  "hl7.sending_facility",
-		"[hl7]\nsend_on_signoff = true\n":                      "needs hl7.address",
-		"[hl7]\ngrid_interval = \"7m\"\n":                      "hl7.grid_interval",
-		"[[quality.indicator]]\nid = \"x\"\nkind = \"nope\"\n": "quality.indicator",
-		"[privacy]\nidentified_sending = true\n[fhir]\nbase_url = \"https://fhir.example/r4\"\n": "fhir.patient_system",
-	} {
-		_, err := loadSite(writeSite(t, dir, body))
-		if assert.Error(t, err, body) {
-			assert.Contains(t, err.Error(), want, body)
-		}
-	}
-	s, err := loadSite(writeSite(t, dir, `[privacy]
-identified_sending = true
-patient_id_field = "ident_nhs_number"
-[hl7]
-address = "engine.example:2575"
-send_on_signoff = true
-grid_interval = "10m"
-[[quality.indicator]]
-id = "map_low"
-name = "MAP < 45 mmHg for more than 10 min"
-kind = "time_below"
-channels = ["patient.map"]
-threshold = 45
-unit = "mmHg"
-duration = "10m"
-episode = true
-`))
-	require.NoError(t, err)
-	assert.True(t, s.IdentifiedSending)
-	assert.Equal(t, "nhs_number", s.PatientIDField)
-	assert.Equal(t, 10*time.Minute, s.GridInterval)
-	require.Len(t, s.Quality, 1)
-	assert.Equal(t, 10*time.Minute, s.Quality[0].Duration)
+	code, _, errs := run("send", "x.case", "--site-file", writeSite(t, dir, "[hl7]\nadress = \"x:1\"\n"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "hl7.adress: unknown key")
+	code, _, errs = run("report", "x.case", "--site-file", writeSite(t, dir, "[[quality.indicator]]\nid = \"x\"\nname = \"x\"\nkind = \"nope\"\n"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "quality.indicator[1]")
+	// The old flag is gone.
+	code, _, errs = run("send", "x.case", "--site", writeSite(t, dir, ""))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "-site")
 
-	// The console's sign-off sender: started only when the site asks.
-	none, err := startSignOffSender(context.Background(), &sendSite{}, "", os.Stderr)
+	none, err := startSignOffSender(context.Background(), site.Default(), "", os.Stderr)
 	assert.NoError(t, err)
 	assert.Nil(t, none)
 }
@@ -150,12 +124,11 @@ func TestSignOffSender(t *testing.T) {
 	b, _ := os.ReadFile(casesData + "example.case")
 	require.NoError(t, os.WriteFile(left, b, 0o600))
 	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})
-	st, err := loadSite(writeSite(t, dir, fmt.Sprintf("[hl7]\naddress = %q\nsend_on_signoff = true\nretry_min = \"50ms\"\n", rx.Addr())))
+	st, err := site.Load(writeSite(t, dir, fmt.Sprintf("[hl7]\naddress = %q\nsend_on_signoff = true\nretry_min = \"50ms\"\n", rx.Addr())))
 	require.NoError(t, err)
-	st.HL7Address = "127.0.0.1:1" // down for the first queueing
-	code, _, errs := run("send", left, "--site", writeSite(t, t.TempDir(), "[hl7]\naddress = \"127.0.0.1:1\"\n"), "--wait", "0")
+	// Queued while the engine is down.
+	code, _, errs := run("send", left, "--site-file", writeSite(t, t.TempDir(), "[hl7]\naddress = \"127.0.0.1:1\"\n"), "--wait", "0")
 	require.Equal(t, 1, code, errs)
-	st.HL7Address = rx.Addr()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	svc, err := startSignOffSender(ctx, st, dir, os.Stderr)
@@ -195,13 +168,15 @@ func TestExportFHIRCommand(t *testing.T) {
 func TestCasebookAndBenchmarkCommands(t *testing.T) {
 	dir, casePath := exchangeEnv(t)
 	f, _ := os.OpenFile(casePath, os.O_APPEND|os.O_WRONLY, 0)
-	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=team text=\"Team\",perfusionist=\"A. Perfusionist\",trainee=\"T. Trainee\",procedure=\"Aortic arch replacement\" %d\n", time.Date(2026, 3, 1, 8, 1, 0, 0, time.UTC).UnixNano())
+	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=procedure text=\"Aortic arch replacement\",procedure=\"Aortic arch replacement\" %d\n", time.Date(2026, 3, 1, 8, 1, 0, 0, time.UTC).UnixNano())
+	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=team text=\"Team\",perfusionist=\"A. Perfusionist\",trainee=\"T. Trainee\" %d\n", time.Date(2026, 3, 1, 8, 1, 0, 0, time.UTC).UnixNano())
 	f.Close()
 	code, out, errs := run("casebook", dir, "--perfusionist", "T. Trainee")
 	require.Equal(t, 0, code, errs)
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, rows, 2)
+	assert.Equal(t, "Aortic arch replacement", rows[1][3])
 	assert.Equal(t, "supervised", rows[1][4])
 	assert.Equal(t, "DHCA; haemofiltration", rows[1][9])
 	code, _, _ = run("casebook", dir, "--perfusionist", "T. Trainee", "--from", "2026-03-02")

@@ -1,136 +1,39 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
-	"strings"
+
 	"time"
 
-	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/site"
 )
 
-// IndicatorKind says how a quality indicator is measured.
-type IndicatorKind string
+// IndicatorKind and Indicator are the site file's (monitor/site): a site
+// sets its own list in [[quality.indicator]] tables, checked as the file
+// is read; DefaultIndicators are the defaults with their sources.
+type (
+	IndicatorKind = site.IndicatorKind
+	Indicator     = site.Indicator
+)
 
-// The kinds of quality indicator. Every kind looks only at the case's time
-// on bypass (BypassSpans, the summary's definition) and only at usable,
-// fresh values, as the summary's durations do.
+// The kinds of quality indicator. Every kind looks only at the summary's
+// time on full flow (the spans its perfusion figures count over,
+// CaseSummary.FullFlowSpans) and only at usable, fresh values, as the
+// summary's durations do; CardioplegiaRedose judges the record's re-dose
+// intervals (Record.CardioplegiaIntervals) by the site's solutions.
 const (
-	// TimeBelow: time with the value below Threshold; the case fails when
-	// it is longer than Duration (the total, or with Episode the longest
-	// continuous stretch).
-	TimeBelow IndicatorKind = "time_below"
-	// TimeAbove: the same with the value above Threshold.
-	TimeAbove IndicatorKind = "time_above"
-	// NadirBelow: the lowest value; the case fails when it is below
-	// Threshold.
-	NadirBelow IndicatorKind = "nadir_below"
-	// PeakAbove: the highest value; the case fails when it is above
-	// Threshold.
-	PeakAbove IndicatorKind = "peak_above"
-	// CardioplegiaRedose: during each cross-clamp period, the time from
-	// each cardioplegia dose to the next (the last one: to clamp off);
-	// the case fails when one is longer than its solution's interval
-	// (Intervals, else Threshold minutes) by more than Duration.
-	CardioplegiaRedose IndicatorKind = "cardioplegia_interval"
+	TimeBelow          = site.TimeBelow
+	TimeAbove          = site.TimeAbove
+	NadirBelow         = site.NadirBelow
+	PeakAbove          = site.PeakAbove
+	CardioplegiaRedose = site.CardioplegiaRedose
 )
-
-// Indicator is one quality indicator: a threshold and a duration. A site
-// sets its own list (docs/report.md, "Quality indicators"); DefaultIndicators
-// are the defaults with their sources.
-type Indicator struct {
-	// ID is short and stable (letters, digits, _): it names the indicator
-	// in the benchmark and the exports.
-	ID   string
-	Name string
-	Kind IndicatorKind
-	// Channels are read in order of preference: at each moment the first
-	// with a usable, fresh value counts (time kinds); every value of every
-	// channel counts for the nadir and the peak. Not used by
-	// CardioplegiaRedose.
-	Channels []string
-	// Threshold is in the channels' unit (minutes for
-	// CardioplegiaRedose). For TimeBelow on derived.do2i, 0 means the
-	// summary's DO2i threshold.
-	Threshold float64
-	Unit      string
-	// Duration is the time tolerated beyond the threshold (0: none).
-	Duration time.Duration
-	// Episode: Duration bounds the longest continuous stretch rather than
-	// the total. A stretch ends where the value is not usable or fresh,
-	// and where bypass ends.
-	Episode bool
-	// Intervals are the re-dose intervals in minutes of CardioplegiaRedose
-	// by solution: a key found (case-insensitively) in a dose's solution
-	// applies to the interval after that dose.
-	Intervals map[string]float64
-	// Source says where the threshold and the duration come from.
-	Source string
-}
-
-// Validate reports what is wrong with the indicator.
-func (ind Indicator) Validate() error {
-	var errs []error
-	if ind.ID == "" || strings.IndexFunc(ind.ID, func(r rune) bool {
-		return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-	}) >= 0 {
-		errs = append(errs, fmt.Errorf("id %q: lower-case letters, digits and _ only", ind.ID))
-	}
-	if ind.Name == "" {
-		errs = append(errs, errors.New("no name"))
-	}
-	switch ind.Kind {
-	case TimeBelow, TimeAbove, NadirBelow, PeakAbove:
-		if len(ind.Channels) == 0 {
-			errs = append(errs, fmt.Errorf("%s needs channels", ind.Kind))
-		}
-		for _, ch := range ind.Channels {
-			if _, ok := channel.Lookup(ch); !ok {
-				errs = append(errs, fmt.Errorf("channel %q is not in the vocabulary", ch))
-			}
-		}
-	case CardioplegiaRedose:
-		if ind.Threshold <= 0 {
-			errs = append(errs, errors.New("cardioplegia_interval needs a threshold (minutes) > 0"))
-		}
-		for k, v := range ind.Intervals {
-			if strings.TrimSpace(k) == "" || !(v > 0) {
-				errs = append(errs, fmt.Errorf("interval %q = %g: a solution and minutes > 0", k, v))
-			}
-		}
-	default:
-		errs = append(errs, fmt.Errorf("kind %q is not one of time_below, time_above, nadir_below, peak_above, cardioplegia_interval", ind.Kind))
-	}
-	if math.IsNaN(ind.Threshold) || math.IsInf(ind.Threshold, 0) {
-		errs = append(errs, errors.New("threshold is not a number"))
-	}
-	if ind.Duration < 0 {
-		errs = append(errs, errors.New("duration is negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("indicator %q: %w", ind.ID, err)
-	}
-	return nil
-}
 
 // ValidateIndicators checks each indicator and that their IDs differ.
-func ValidateIndicators(inds []Indicator) error {
-	seen := map[string]bool{}
-	var errs []error
-	for _, ind := range inds {
-		if err := ind.Validate(); err != nil {
-			errs = append(errs, err)
-		}
-		if seen[ind.ID] {
-			errs = append(errs, fmt.Errorf("indicator %q: id used twice", ind.ID))
-		}
-		seen[ind.ID] = true
-	}
-	return errors.Join(errs...)
-}
+func ValidateIndicators(inds []Indicator) error { return site.ValidateIndicators(inds) }
 
 // DefaultIndicators returns the default set. Each threshold is a hospital
 // setting; Source says where it comes from, and where the duration is a
@@ -157,9 +60,9 @@ func DefaultIndicators() []Indicator {
 		{ID: "outlet_high", Name: "Arterial outlet > 37 °C", Kind: TimeAbove,
 			Channels: []string{"temp.arterial_outlet"}, Threshold: 37, Unit: "°C",
 			Source: "2015 STS/SCA/AmSECT temperature guideline, class I: the arterial outlet blood temperature must not exceed 37 °C"},
-		{ID: "cardioplegia_interval", Name: "Cardioplegia re-dose interval overrun", Kind: CardioplegiaRedose,
-			Threshold: 30, Unit: "min", Intervals: map[string]float64{"nido": 90, "htk": 180, "custodiol": 180},
-			Source: "multidose blood or crystalloid every 20-30 min; del Nido 60-90 min; HTK single dose up to 180 min (Durandy 2015)"},
+		{ID: "cardioplegia_interval", Name: "Cardioplegia re-dose overdue", Kind: CardioplegiaRedose, Unit: "min",
+			Source: "each solution's re-dose interval in the site's cardioplegia table (built in: del Nido 90, blood 4:1 20, " +
+				"HTK 180, any other 20 min): multidose blood or crystalloid every 20-30 min; del Nido 60-90 min; HTK single dose up to 180 min (Durandy 2015)"},
 	}
 }
 
@@ -197,7 +100,8 @@ func (r IndicatorResult) Status() string {
 }
 
 // EvaluateQuality judges the case on each indicator (nil: the summary's
-// Settings.Quality, else DefaultIndicators), on the summary's bypass spans.
+// Settings.Quality, else DefaultIndicators), on the summary's full-flow
+// spans and its record's cardioplegia intervals.
 func EvaluateQuality(c *Case, s *CaseSummary, inds []Indicator) []IndicatorResult {
 	if inds == nil {
 		inds = s.Settings.Quality
@@ -205,15 +109,15 @@ func EvaluateQuality(c *Case, s *CaseSummary, inds []Indicator) []IndicatorResul
 	if inds == nil {
 		inds = DefaultIndicators()
 	}
-	bypass := toSpans(BypassSpans(c))
+	bypass := s.fullSpans
 	out := make([]IndicatorResult, 0, len(inds))
 	for _, ind := range inds {
 		r := IndicatorResult{Indicator: ind, Threshold: ind.Threshold}
 		switch {
 		case ind.Kind == CardioplegiaRedose:
-			r.cardioplegia(c, s)
+			r.cardioplegia(s)
 		case len(bypass) == 0:
-			r.Note = "no bypass"
+			r.Note = "no time on full flow"
 		case ind.Kind == TimeBelow || ind.Kind == TimeAbove:
 			if ind.Kind == TimeBelow && ind.Threshold == 0 && slices.Contains(ind.Channels, "derived.do2i") {
 				r.Threshold = s.DO2iThreshold
@@ -327,66 +231,32 @@ func limitText(d time.Duration) string {
 	return fmt.Sprintf("%g min", d.Minutes())
 }
 
-// cardioplegia measures the longest re-dose interval under the clamp
-// against its solution's limit.
-func (r *IndicatorResult) cardioplegia(c *Case, s *CaseSummary) {
-	ind := r.Indicator
-	limitFor := func(solution string) float64 {
-		sol := strings.ToLower(solution)
-		best, bestKey := ind.Threshold, ""
-		for k, v := range ind.Intervals {
-			if k = strings.ToLower(strings.TrimSpace(k)); strings.Contains(sol, k) && len(k) > len(bestKey) {
-				best, bestKey = v, k
-			}
-		}
-		return best
-	}
-	var doses []Event
-	for _, e := range c.Events {
-		if e.Kind == "cardioplegia" {
-			doses = append(doses, e)
-		}
-	}
-	worst := math.Inf(-1)
-	var worstText string
-	var worstAt int64
-	clamps := ClampSpans(c)
-	if len(clamps) == 0 {
-		r.Note = "no cross-clamp"
-		return
-	}
-	for _, cl := range clamps {
-		a, b := cl.Start.UnixNano(), cl.End.UnixNano()
-		var in []Event
-		for _, d := range doses {
-			if d.T >= a && d.T <= b {
-				in = append(in, d)
-			}
-		}
-		for i, d := range in {
-			end, endWhat := b, "clamp off"
-			if i+1 < len(in) {
-				end, endWhat = in[i+1].T, "the next dose"
-			}
-			gap := time.Duration(end - d.T).Minutes()
-			lim := limitFor(d.Str["solution"])
-			if ex := gap - lim; ex > worst {
-				worst, worstAt = ex, d.T
-				sol := d.Str["solution"]
-				if sol == "" {
-					sol = "solution not stated"
-				}
-				worstText = fmt.Sprintf("longest interval %.1f min from the dose at %s (%s) to %s; limit %g min", gap, s.clock(d.T), sol, endWhat, lim)
-			}
-		}
-	}
-	if math.IsInf(worst, -1) {
+// cardioplegia judges the record's re-dose intervals under the clamp (each
+// from a dose to the next or to clamp off, with its solution's re-dose
+// interval from the site's table): the worst excess over its interval.
+func (r *IndicatorResult) cardioplegia(s *CaseSummary) {
+	if len(s.CardioplegiaIntervals) == 0 {
 		r.Note = "no cardioplegia dose under the cross-clamp"
+		if s.CrossClamp == 0 {
+			r.Note = "no cross-clamp"
+		}
 		return
 	}
-	r.Evaluated, r.Value, r.At = true, worst, utc(worstAt)
-	r.Pass = worst <= ind.Duration.Minutes()
-	r.Text = worstText
+	worst := s.CardioplegiaIntervals[0]
+	for _, iv := range s.CardioplegiaIntervals[1:] {
+		if iv.Length()-iv.Redose > worst.Length()-worst.Redose {
+			worst = iv
+		}
+	}
+	sol := worst.Solution
+	if sol == "" {
+		sol = "solution not stated"
+	}
+	ex := worst.Length() - worst.Redose
+	r.Evaluated, r.Value, r.At = true, ex.Minutes(), worst.From
+	r.Pass = ex <= r.Indicator.Duration
+	r.Text = fmt.Sprintf("longest against its re-dose interval: %.1f min from the dose at %s (%s) to %s; re-dose at %g min",
+		worst.Length().Minutes(), s.hms(worst.From), sol, s.hms(worst.To), worst.Redose.Minutes())
 }
 
 // QualityFailures counts the failed indicators of results.

@@ -2,11 +2,13 @@ package report
 
 import (
 	"fmt"
-	"github.com/pumpside/pumpside/monitor/report/reporttest"
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/report/reporttest"
 )
 
 func loadString(t testing.TB, s string) *Case {
@@ -35,7 +37,7 @@ func TestQualityKnownCase(t *testing.T) {
 		"hct_nadir":             {"fail", 20.5, 3600},
 		"glucose_high":          {"fail", 10.4, 4800},
 		"outlet_high":           {"fail", 20.0 / 60, 6000},
-		"cardioplegia_interval": {"pass", 0, 2700},
+		"cardioplegia_interval": {"fail", 10, 2700},
 	}
 	res := EvaluateQuality(c, s, nil)
 	if len(res) != len(DefaultIndicators()) {
@@ -52,8 +54,19 @@ func TestQualityKnownCase(t *testing.T) {
 				w.status, w.value, at(w.at).Format(time.TimeOnly))
 		}
 	}
-	if got := QualityFailures(res); got != 5 {
-		t.Errorf("failures %d, want 5", got)
+	if got := QualityFailures(res); got != 6 {
+		t.Errorf("failures %d, want 6", got)
+	}
+	// The site's solution table decides the re-dose interval: with blood
+	// 4:1 re-dosed every 30 min the same doses are at their limit, a pass.
+	set := DefaultSettings()
+	set.Solutions = []entry.Solution{{Name: "blood 4:1", CrystalloidFraction: 0.2, Redose: 30 * time.Minute}}
+	s30, err := Summarize(c, set, Privacy{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := EvaluateQuality(c, s30, []Indicator{DefaultIndicators()[6]})[0]; r.Status() != "pass" || r.Value != 0 || !r.At.Equal(at(2700)) {
+		t.Errorf("site table, blood 4:1 every 30 min: %s %v at %s (%s)", r.Status(), r.Value, r.At.Format(time.TimeOnly), r.Text)
 	}
 	// The totals the texts give: MAP 8.0 min in all, SvO2 554 s.
 	if !strings.Contains(res[0].Text, "8.0 min in all") || !strings.Contains(res[1].Text, fmt.Sprintf("%.1f min in all", 554.0/60)) {
@@ -90,15 +103,18 @@ func TestQualityCardioplegiaSolutions(t *testing.T) {
 		status string
 		value  float64
 	}{
+		{"del Nido 90 min is at its limit",
+			ev(0, "on_bypass", "") + ev(60, "clamp_on", "") + ev(120, "cardioplegia", `,solution="del Nido"`) + ev(120+90*60, "clamp_off", "") + ev(9000, "off_bypass", ""),
+			"pass", 0},
 		{"del Nido 80 min is within 90",
 			ev(0, "on_bypass", "") + ev(60, "clamp_on", "") + ev(120, "cardioplegia", `,solution="del Nido"`) + ev(120+80*60, "clamp_off", "") + ev(9000, "off_bypass", ""),
 			"pass", -10},
-		{"blood 40 min overruns 30",
+		{"blood 40 min overruns 20",
 			ev(0, "on_bypass", "") + ev(60, "clamp_on", "") + ev(120, "cardioplegia", `,solution="Blood 4:1"`) + ev(120+40*60, "cardioplegia", `,solution="Custodiol HTK"`) + ev(120+60*60, "clamp_off", "") + ev(9000, "off_bypass", ""),
-			"fail", 10},
-		{"unstated solution takes the default 30",
+			"fail", 20},
+		{"unstated solution takes the default 20",
 			ev(0, "on_bypass", "") + ev(60, "clamp_on", "") + ev(120, "cardioplegia", "") + ev(120+31*60, "clamp_off", "") + ev(9000, "off_bypass", ""),
-			"fail", 1},
+			"fail", 11},
 		{"no clamp", ev(0, "on_bypass", "") + ev(9000, "off_bypass", ""), "no data", 0},
 		{"clamp without cardioplegia", ev(0, "on_bypass", "") + ev(60, "clamp_on", "") + ev(600, "clamp_off", "") + ev(9000, "off_bypass", ""), "no data", 0},
 	}
@@ -140,7 +156,7 @@ func TestValidateIndicators(t *testing.T) {
 		{ID: "unknown", Name: "x", Kind: PeakAbove, Channels: []string{"no.such"}},
 		{ID: "kind", Name: "x", Kind: "median"},
 		{ID: "neg", Name: "x", Kind: TimeBelow, Channels: []string{"patient.map"}, Duration: -time.Second},
-		{ID: "cp", Name: "x", Kind: CardioplegiaRedose},
+		{ID: "cp", Name: "x", Kind: CardioplegiaRedose, Threshold: 30},
 	}
 	for _, ind := range bad {
 		if err := ind.Validate(); err == nil {
@@ -186,5 +202,33 @@ func TestTeamRole(t *testing.T) {
 	tr := Team{Perfusionist: "P", Trainee: "T"}
 	if role, sup, _ := tr.Role("T"); role != RoleSupervised || sup != "P" {
 		t.Errorf("trainee without a supervisor: %s %s", role, sup)
+	}
+}
+
+// TestQualityOnFullFlow: the indicators judge the time on full flow, the
+// spans the summary's perfusion figures count over: MAP low during weaning
+// is the weaning's own, for the indicator as for the summary's time below
+// its MAP limit, and the two agree for the same threshold.
+func TestQualityOnFullFlow(t *testing.T) {
+	// Weaning from 1150 to 1600 s covers the 6-min stretch of MAP 35.
+	extra := fmt.Sprintf("event,case=C-2026-0301-Q,kind=weaning text=\"Weaning\" %d\nevent,case=C-2026-0301-Q,kind=full_flow text=\"Full flow\" %d\n",
+		at(1150).UnixNano(), at(1600).UnixNano())
+	c := loadString(t, reporttest.QualityCase()+extra)
+	s, err := Summarize(c, DefaultSettings(), Privacy{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Weaning != 450*time.Second || len(s.FullFlowSpans()) != 2 {
+		t.Fatalf("weaning %v, full-flow spans %v", s.Weaning, s.FullFlowSpans())
+	}
+	r := EvaluateQuality(c, s, []Indicator{DefaultIndicators()[0]})[0] // map_low, longest stretch
+	if r.Status() != "pass" || math.Abs(r.Value-2.0) > 1e-9 || !r.At.Equal(at(3000)) {
+		t.Errorf("map_low over full flow: %s %v at %s (%s)", r.Status(), r.Value, r.At.Format(time.TimeOnly), r.Text)
+	}
+	total := Indicator{ID: "map_total", Name: "MAP below the summary's limit", Kind: TimeBelow, Channels: []string{"patient.map"},
+		Threshold: s.Settings.Limits.MAPLow}
+	r = EvaluateQuality(c, s, []Indicator{total})[0]
+	if math.Abs(r.Value-s.MAPBelow.Minutes()) > 1e-9 || s.MAPBelow == 0 {
+		t.Errorf("indicator %v min, summary's MAP below %v: one definition of on bypass", r.Value, s.MAPBelow.Minutes())
 	}
 }

@@ -167,8 +167,9 @@ type CaseSummary struct {
 	// are reported on their own.
 	FullFlow, Weaning, ArrestOnly, ACP, RCP time.Duration
 	// acpSpans are the timeline's ACP spans: the perfusion record's ACP
-	// flow and temperature are means over them.
-	acpSpans               []span
+	// flow and temperature are means over them; fullSpans the full-flow
+	// spans (FullFlowSpans).
+	acpSpans, fullSpans    []span
 	BypassStart, BypassEnd time.Time // first on_bypass, last off (zero if none)
 
 	LowestTemp Nadir // temp.nasopharyngeal / temp.bladder, on bypass
@@ -287,6 +288,7 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	for _, sp := range tl.Spans(timeline.Bypass, c.End) {
 		full = append(full, span{sp.From, sp.To})
 	}
+	s.fullSpans = full
 	for _, sp := range tl.Spans(timeline.ACP, c.End) {
 		s.acpSpans = append(s.acpSpans, span{sp.From, sp.To})
 	}

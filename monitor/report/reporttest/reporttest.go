@@ -31,7 +31,9 @@ func QualityCase() string {
 	line(600, `event,case=%s,kind=on_bypass text="On bypass"`, id)
 	line(900, `event,case=%s,kind=clamp_on text="Cross-clamp on"`, id)
 	// Cardioplegia: 960 → 2700 is 29 min, 2700 → 4500 exactly 30 min, 4500
-	// → clamp off 15 min: the longest is at its 30 min limit, a pass.
+	// → clamp off 15 min: blood 4:1 is due again after 20 min (the built-in
+	// solution table), so the interval from 2700 is 10 min overdue; a site
+	// whose blood 4:1 is re-dosed every 30 min sees it at its limit.
 	for _, s := range []int{960, 2700, 4500} {
 		line(s, `event,case=%s,kind=cardioplegia text="Blood cardioplegia",solution="blood 4:1",volume_ml=500`, id)
 	}
