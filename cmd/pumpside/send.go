@@ -58,12 +58,12 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(pos) == 0 {
 		return fail(2, "at least one CASEFILE is required")
 	}
-	if *status {
-		return sendStatus(pos, stdout, stderr)
-	}
 	cfg, ok := sf.load("send", stderr)
 	if !ok {
 		return 2
+	}
+	if *status {
+		return sendStatus(pos, cfg.Location(), stdout, stderr)
 	}
 	if cfg.HL7.Address == "" {
 		return fail(2, "no interface engine: set [hl7] address in the site file (%s)", orDefault(cfg.Path, "none found"))
@@ -111,14 +111,16 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case added:
 			fmt.Fprintf(stdout, "%s: queued %s (%s)\n", path, e.ControlID, statusName(e.Status))
 		case e.State == hl7out.Acknowledged:
-			fmt.Fprintf(stdout, "%s: this version was acknowledged as %s on %s: not sent again\n", path, e.ControlID, e.AckedAt.Format(time.RFC3339))
+			fmt.Fprintf(stdout, "%s: this version was acknowledged as %s on %s: not sent again\n", path, e.ControlID, e.AckedAt.In(cfg.Location()).Format(time.RFC3339))
 		default:
 			fmt.Fprintf(stdout, "%s: this version is queued as %s\n", path, e.ControlID)
 		}
 		if *wait > 0 {
 			wctx, cancel := context.WithTimeout(ctx, *wait)
 			snd := &hl7out.Sender{Outbox: o, Client: client, RetryMin: cfg.HL7.RetryMin, RetryMax: cfg.HL7.RetryMax, MaxNAKs: cfg.HL7.MaxNAKs,
-				Log: func(l string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().UTC().Format("15:04:05"), l) }}
+				Log: func(l string) {
+					fmt.Fprintf(stderr, "%s %s\n", time.Now().In(cfg.Location()).Format("15:04:05 MST"), l)
+				}}
 			err := snd.Run(wctx)
 			cancel()
 			var held *hl7out.HeldError
@@ -153,14 +155,9 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func statusName(s hl7out.Status) string {
-	if s == hl7out.Corrected {
-		return "correction"
-	}
-	return "final"
-}
+func statusName(s hl7out.Status) string { return s.String() }
 
-func sendStatus(paths []string, stdout, stderr io.Writer) int {
+func sendStatus(paths []string, loc *time.Location, stdout, stderr io.Writer) int {
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "case\tseq\tcontrol ID\tstatus\tqueued\tstate\trefusals\tlast refusal")
 	for _, p := range paths {
@@ -173,7 +170,7 @@ func sendStatus(paths []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\tnever queued\t\t\n", p)
 		}
 		for _, e := range es {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", p, e.Seq, e.ControlID, statusName(e.Status), e.Queued.Format(time.RFC3339), e.State, e.NAKs, e.LastNAK)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", p, e.Seq, e.ControlID, statusName(e.Status), e.Queued.In(loc).Format(time.RFC3339), e.State, e.NAKs, e.LastNAK)
 		}
 	}
 	tw.Flush()
@@ -212,10 +209,11 @@ func buildRecord(cmd, path string, cfg *site.Config, priv report.Privacy, identi
 }
 
 // startSignOffSender starts the background sender a console hands each
-// signed-off case to (its SignedOff never blocks), when the site enables
-// sending at sign-off; nil otherwise. It first resends what the record
-// directory's outboxes still hold. The GUI's sign-off (issue 17) calls
-// the returned Service's SignedOff; until it exists nothing calls this.
+// signed-off case to (its SignedOff never blocks), when the site file
+// sends at sign-off ([hl7] send_on_signoff); nil otherwise. It first
+// resends what the record directory's outboxes still hold. The console's
+// signoff entry (record_entries.go, session.signedOff) calls the returned
+// Service's SignedOff.
 func startSignOffSender(ctx context.Context, cfg *site.Config, recordDir string, stderr io.Writer) (*hl7out.Service, error) {
 	if !cfg.HL7.SendOnSignOff {
 		return nil, nil
@@ -232,7 +230,9 @@ func startSignOffSender(ctx context.Context, cfg *site.Config, recordDir string,
 	if !ok {
 		return nil, errors.New("no site secret for the pseudonyms")
 	}
-	logf := func(l string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().UTC().Format("15:04:05"), l) }
+	logf := func(l string) {
+		fmt.Fprintf(stderr, "%s %s\n", time.Now().In(cfg.Location()).Format("15:04:05 MST"), l)
+	}
 	build := func(path string) (*exchange.Record, error) {
 		return buildRecord("run", path, cfg, priv, identified, stderr)
 	}

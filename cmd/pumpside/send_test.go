@@ -10,9 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pumpside/pumpside/alarms"
+	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/exchange/exchangetest"
 	"github.com/pumpside/pumpside/monitor/hl7out"
 	"github.com/pumpside/pumpside/monitor/site"
+	"github.com/pumpside/pumpside/ui"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,9 +59,11 @@ func TestSendCommand(t *testing.T) {
 	code, out, errs = run("send", casePath, "--site-file", siteFile)
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "queued PSD")
+	assert.Contains(t, out, "(preliminary)", "not signed off")
 	assert.Contains(t, out, "acknowledged")
 	e := rx.Next(10 * time.Second)
 	require.Equal(t, "message", e.Event)
+	assert.Equal(t, "P", e.Segs("OBR")[0].Get(25, 1))
 	assert.Equal(t, "EMR", e.Segs("MSH")[0].Get(5, 1))
 	assert.Equal(t, "ANON", e.Segs("PID")[0].Get(3, 5))
 
@@ -71,22 +77,33 @@ func TestSendCommand(t *testing.T) {
 	assert.Contains(t, out, e.ControlID)
 	assert.Contains(t, out, "acknowledged")
 
-	// Identified where the site enables it: the hospital number goes.
+	// Signed off, and identified where the site enables it: the hospital
+	// number goes, the record final.
 	siteFile = writeSite(t, dir, fmt.Sprintf("[privacy]\nidentified_sending = true\n[hl7]\naddress = %q\nassigning_authority = \"HOSP\"\n", rx.Addr()))
 	f, _ := os.OpenFile(casePath, os.O_APPEND|os.O_WRONLY, 0)
-	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=note text=\"edited\" %d\n", time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC).UnixNano())
+	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=signoff text=\"Signed off\",name=\"A. Perfusionist\" %d\n", time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC).UnixNano())
+	f.Close()
+	code, out, errs = run("send", casePath, "--site-file", siteFile)
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "(final)")
+	e = rx.Next(10 * time.Second)
+	assert.Equal(t, "H1234567", e.Segs("PID")[0].Get(3, 1))
+	assert.Equal(t, "F", e.Segs("OBR")[0].Get(25, 1))
+
+	// Edited after it was sent: a correction.
+	f, _ = os.OpenFile(casePath, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=note text=\"edited\" %d\n", time.Date(2026, 3, 1, 9, 31, 0, 0, time.UTC).UnixNano())
 	f.Close()
 	code, out, errs = run("send", casePath, "--site-file", siteFile)
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "(correction)")
 	e = rx.Next(10 * time.Second)
-	assert.Equal(t, "H1234567", e.Segs("PID")[0].Get(3, 1))
 	assert.Equal(t, "C", e.Segs("OBR")[0].Get(25, 1))
 
 	// The engine down: the message waits in the outbox, exit 1.
 	rx.Stop()
 	f, _ = os.OpenFile(casePath, os.O_APPEND|os.O_WRONLY, 0)
-	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=note text=\"edited again\" %d\n", time.Date(2026, 3, 1, 9, 31, 0, 0, time.UTC).UnixNano())
+	fmt.Fprintf(f, "event,case=C-2026-0301-R,kind=note text=\"edited again\" %d\n", time.Date(2026, 3, 1, 9, 32, 0, 0, time.UTC).UnixNano())
 	f.Close()
 	code, out, _ = run("send", casePath, "--site-file", siteFile, "--wait", "300ms")
 	assert.Equal(t, 1, code)
@@ -198,4 +215,71 @@ func TestCasebookAndBenchmarkCommands(t *testing.T) {
 	code, out, errs = run("export", casePath, "--format", "registry-csv", "--registry", "scts")
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "cpb_time_min")
+}
+
+// TestConsoleSignOffSends: end to end on the console's path. A session
+// whose site file sends at sign-off records the team and the procedure
+// (nothing is sent), then the perfusionist's signoff entry from the set-up
+// screen (RecordEntries): python-hl7's MLLP server receives the record as
+// final (OBR-25 F), with who signed it, and the outbox beside the case file
+// holds it acknowledged.
+func TestConsoleSignOffSends(t *testing.T) {
+	dir, _ := exchangeEnv(t)
+	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})
+	cfg, err := site.Parse([]byte(fmt.Sprintf("timezone = \"Europe/London\"\n[hl7]\naddress = %q\nsend_on_signoff = true\nretry_min = \"50ms\"\n", rx.Addr())), "site.toml")
+	require.NoError(t, err)
+	clk := clock.NewManual(builtinCaseStart)
+	var logs syncBuffer
+	s, err := newSession(sessionOptions{clk: clk, recordDir: dir, caseID: "C-sign", profile: alarms.DefaultProfile(), stderr: &logs, site: cfg})
+	require.NoError(t, err)
+	require.NoError(t, s.sealSources(nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.sender, err = startSignOffSender(ctx, cfg, dir, &logs)
+	require.NoError(t, err)
+	require.NotNil(t, s.sender)
+
+	at := builtinCaseStart.Add(5 * time.Minute)
+	clk.Set(at)
+	mk := func(kind string, set func(*entry.Entry)) entry.Entry {
+		e := entry.Entry{Kind: kind, Time: clk.Now().UnixNano()}
+		set(&e)
+		return e
+	}
+	// The patient's size, through the pipeline into the case file.
+	s.onAction(ui.ApplySetup{Setup: ui.SetupView{HeightCm: 175, WeightKg: 80}, Time: clk.Now().UnixNano()})
+	for i := range 3 {
+		s.p.Step(at.Add(time.Duration(i+1) * time.Second))
+	}
+	s.onAction(ui.RecordEntries{Entries: []entry.Entry{
+		mk(entry.KindProcedure, func(e *entry.Entry) { e.SetStr("procedure", "CABG x3") }),
+		mk(entry.KindTeam, func(e *entry.Entry) { e.SetStr("perfusionist", "A. Perfusionist") }),
+	}})
+	require.Empty(t, s.LastError())
+	rx.Quiet(300 * time.Millisecond) // no sign-off, nothing sent
+
+	clk.Set(at.Add(time.Hour))
+	s.onAction(ui.RecordEntries{Entries: []entry.Entry{mk(entry.KindSignOff, func(e *entry.Entry) { e.SetStr("name", "A. Perfusionist") })}})
+	require.Empty(t, s.LastError())
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("console log:\n%s", logs.String())
+		}
+	})
+	e := rx.Next(30 * time.Second)
+	require.Equal(t, "message", e.Event, logs.String())
+	assert.Equal(t, "F", e.Segs("OBR")[0].Get(25, 1), "a signed record is final")
+	assert.Equal(t, "ANON", e.Segs("PID")[0].Get(3, 5))
+	var signed []string
+	for _, o := range e.Segs("OBX") {
+		if o.Get(3, 1) == "PSD-SIGNED-OFF-BY" {
+			signed = append(signed, o.Get(5, 1), o.Get(14, 1))
+		}
+	}
+	assert.Equal(t, []string{"A. Perfusionist", at.Add(time.Hour).UTC().Format("20060102150405") + "+0000"}, signed, "who signed, at UTC")
+	require.Eventually(t, func() bool {
+		es, _ := hl7out.OutboxStatus(s.rec.Path())
+		return len(es) == 1 && es[0].State == hl7out.Acknowledged && es[0].Status == hl7out.Final
+	}, 10*time.Second, 20*time.Millisecond, logs.String())
+	require.NoError(t, s.rec.Close())
 }

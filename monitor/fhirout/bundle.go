@@ -166,6 +166,11 @@ func (b *builder) build() error {
 	if p := s.Procedure; p != "" {
 		proc.Note = append(proc.Note, annotation{Text: "Surgical procedure: " + p})
 	}
+	if so := s.SignOff; so.Signed() {
+		proc.Note = append(proc.Note, annotation{Text: "Perfusion record signed off by " + so.Name, Time: dateTime(so.Time)})
+	} else {
+		proc.Note = append(proc.Note, annotation{Text: "Perfusion record not signed off: its observations are preliminary."})
+	}
 	b.procedure = b.add("Procedure", "procedure", proc)
 
 	def := s.BypassEnd
@@ -291,7 +296,13 @@ func (b *builder) build() error {
 }
 
 func (b *builder) observation(codes []coding, cat, profile string) observation {
-	o := observation{ResourceType: "Observation", Status: "final", Category: category(cat),
+	// A record not signed off is what is known so far (FHIR
+	// observation-status preliminary), as in HL7 (OBR-25 P).
+	status := "final"
+	if !b.rec.Summary.SignOff.Signed() {
+		status = "preliminary"
+	}
+	o := observation{ResourceType: "Observation", Status: status, Category: category(cat),
 		Code: codeableConcept{Coding: b.codes(codes)}, Subject: b.patient, Encounter: &b.encounter, PartOf: []reference{b.procedure}}
 	if len(codes) > 0 {
 		o.Code.Text = codes[0].Display

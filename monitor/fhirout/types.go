@@ -42,6 +42,7 @@ type quantity struct {
 }
 
 type annotation struct {
+	Time string `json:"time,omitempty"`
 	Text string `json:"text"`
 }
 

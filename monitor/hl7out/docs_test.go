@@ -17,7 +17,7 @@ func TestIntegrationDocListsEveryCode(t *testing.T) {
 	}
 	doc := string(b)
 	need := []string{codeRecord.ID, codePDF.ID, codeDrugName.ID, codeDrugTotal.ID, codeDrugDoses.ID, codeDrugUndosed.ID,
-		codeFluidKind.ID, codeFluidVol.ID, codeFluidEntries.ID, codeProduct.ID, codeProductVol.ID, codeProductUnits.ID}
+		codeFluidKind.ID, codeFluidVol.ID, codeFluidEntries.ID, codeProduct.ID, codeProductVol.ID, codeProductUnits.ID, codeSignedBy.ID}
 	for _, r := range SummaryTable {
 		need = append(need, "`"+r.Key+"`", "`"+r.Code.ID+"`")
 		if r.Code.AltID != "" {

@@ -129,7 +129,7 @@ func FuzzOutboxJournal(f *testing.F) {
 				t.Fatalf("seq %d twice", e.Seq)
 			}
 			seen[e.Seq] = true
-			if e.Status != Final && e.Status != Corrected {
+			if e.Status != Final && e.Status != Corrected && e.Status != Preliminary {
 				t.Fatalf("status %q", e.Status)
 			}
 			if e.State == Pending {
@@ -139,7 +139,7 @@ func FuzzOutboxJournal(f *testing.F) {
 			}
 		}
 		// The outbox stays usable: a new version can be queued.
-		if _, _, err := o.Queue("P-1", "fuzz-version", t0, fakeBuild("OBX|1")); err != nil && !strings.Contains(err.Error(), "already used") {
+		if _, _, err := o.Queue("P-1", "fuzz-version", true, t0, fakeBuild("OBX|1")); err != nil && !strings.Contains(err.Error(), "already used") {
 			t.Fatalf("queue after open: %v", err)
 		}
 	})

@@ -1,10 +1,12 @@
 package hl7out
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pumpside/pumpside/monitor/exchange"
 	"github.com/pumpside/pumpside/monitor/record"
@@ -59,6 +61,20 @@ func copyCase(t testing.TB, src, dir string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// signOff appends the perfusionist's signoff entry to a case file, as the
+// console records it (docs/format/case.md).
+func signOff(t testing.TB, path, caseID string, at time.Time) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "event,case=%s,kind=signoff text=\"Record signed off\",name=\"A. Perfusionist\",who=\"ap\" %d\n", caseID, at.UnixNano()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // segments splits a message into its segments.

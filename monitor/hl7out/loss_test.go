@@ -110,6 +110,8 @@ func TestEngineDownForTheWholeCase(t *testing.T) {
 	dir := t.TempDir()
 	caseA := copyCase(t, knownCase, dir)
 	caseB := writeCase(t, dir, "Q.case", reporttest.QualityCase())
+	signOff(t, caseA, "C-2026-0301-R", time.Date(2026, 3, 1, 9, 2, 0, 0, time.UTC))
+	signOff(t, caseB, "C-2026-0301-Q", reporttest.T0.Add(7200*time.Second))
 	port := exchangetest.FreePort(t)
 	var log logLines
 	svc := NewService(&Client{Address: fmt.Sprintf("127.0.0.1:%d", port), AckTimeout: 5 * time.Second}, testConfig, buildFile, log.add)

@@ -23,11 +23,26 @@ type Status byte
 
 // The statuses Pumpside sends.
 const (
-	// Final: the first version of a record.
+	// Preliminary: a record the perfusionist has not signed off (no
+	// signoff entry): what is known so far.
+	Preliminary Status = 'P'
+	// Final: the first signed-off version of a record.
 	Final Status = 'F'
-	// Corrected: a later version, replacing what was sent before.
+	// Corrected: a signed-off version after an earlier final or
+	// corrected one, replacing it.
 	Corrected Status = 'C'
 )
+
+// String is the status in words.
+func (s Status) String() string {
+	switch s {
+	case Preliminary:
+		return "preliminary"
+	case Corrected:
+		return "correction"
+	}
+	return "final"
+}
 
 // MessageConfig is what a site sets for the message itself
 // (docs/integration.md, "What the interface team configures").
@@ -98,8 +113,8 @@ func Build(rec *exchange.Record, cfg MessageConfig, h Header) ([]byte, error) {
 	if !validControlID(h.ControlID) {
 		return nil, ErrControlID
 	}
-	if h.Status != Final && h.Status != Corrected {
-		return nil, fmt.Errorf("hl7out: status %q is not F or C", h.Status)
+	if h.Status != Final && h.Status != Corrected && h.Status != Preliminary {
+		return nil, fmt.Errorf("hl7out: status %q is not P, F or C", h.Status)
 	}
 	cfg = cfg.withDefaults()
 	var b bytes.Buffer
@@ -233,6 +248,11 @@ func buildBody(rec *exchange.Record, cfg MessageConfig, status Status) []byte {
 		obx("ST", codeProduct, sub, escape(k), "", def, "")
 		obx("NM", codeProductVol, sub, nm(v.ML, 0), "mL", def, "")
 		obx("NM", codeProductUnits, sub, strconv.Itoa(v.Count), "{#}", def, "")
+	}
+	// The sign-off (the last signoff entry): who signed the record as
+	// complete, and when. Without one the record goes as preliminary.
+	if so := s.SignOff; so.Signed() {
+		obx("ST", codeSignedBy, "", escape(so.Name), "", so.Time, "")
 	}
 	// Quality indicators: pass, fail or no data; a failure is flagged
 	// abnormal (OBX-8 A); what was measured follows in an NTE.

@@ -158,7 +158,7 @@ func (o *Outbox) load() error {
 		good += i + 1
 		switch l.Op {
 		case "queued":
-			if bySeq[l.Seq] != nil || (l.Status != "F" && l.Status != "C") || !validFileName(l.File) {
+			if bySeq[l.Seq] != nil || (l.Status != "F" && l.Status != "C" && l.Status != "P") || !validFileName(l.File) {
 				j.Close()
 				return fmt.Errorf("hl7out: outbox %s: line %d: bad queued line", path, lineNo)
 			}
@@ -271,11 +271,11 @@ func ControlID(recordID, version string) string {
 
 // Queue adds the message of a version of the record, unless that version
 // is already in the outbox (queued, sent or acknowledged: a version is
-// never sent twice once acknowledged, and never queued twice). The first
-// version of a record is Final; every later one Corrected. build makes the
-// message for the header Queue chooses. It returns the entry and whether
-// it was added.
-func (o *Outbox) Queue(recordID, version string, now time.Time, build func(Header) ([]byte, error)) (Entry, bool, error) {
+// never sent twice once acknowledged, and never queued twice). A version
+// not signed off is Preliminary; the first signed one Final; a signed one
+// after a Final or Corrected one Corrected. build makes the message for the
+// header Queue chooses. It returns the entry and whether it was added.
+func (o *Outbox) Queue(recordID, version string, signed bool, now time.Time, build func(Header) ([]byte, error)) (Entry, bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, e := range o.entries {
@@ -287,9 +287,14 @@ func (o *Outbox) Queue(recordID, version string, now time.Time, build func(Heade
 	if n := len(o.entries); n > 0 {
 		seq = o.entries[n-1].Seq + 1
 	}
-	h := Header{ControlID: ControlID(recordID, version), Time: now.UTC(), Status: Final}
-	if len(o.entries) > 0 {
-		h.Status = Corrected
+	h := Header{ControlID: ControlID(recordID, version), Time: now.UTC(), Status: Preliminary}
+	if signed {
+		h.Status = Final
+		for _, e := range o.entries {
+			if e.Status != Preliminary {
+				h.Status = Corrected
+			}
+		}
 	}
 	for _, e := range o.entries {
 		if e.ControlID == h.ControlID {

@@ -24,12 +24,12 @@ func TestOutboxQueueOnceAndCorrect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e1, added, err := o.Queue("P-1", "v1", t0, fakeBuild("OBX|1"))
+	e1, added, err := o.Queue("P-1", "v1", true, t0, fakeBuild("OBX|1"))
 	if err != nil || !added || e1.Status != Final || e1.Seq != 1 {
 		t.Fatalf("first: %+v %v %v", e1, added, err)
 	}
 	// The same version again: not added, same entry.
-	again, added, err := o.Queue("P-1", "v1", t0.Add(time.Hour), fakeBuild("OBX|1"))
+	again, added, err := o.Queue("P-1", "v1", true, t0.Add(time.Hour), fakeBuild("OBX|1"))
 	if err != nil || added || again.ControlID != e1.ControlID {
 		t.Fatalf("again: %+v %v %v", again, added, err)
 	}
@@ -37,11 +37,11 @@ func TestOutboxQueueOnceAndCorrect(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Acknowledged: still never queued again.
-	if _, added, _ := o.Queue("P-1", "v1", t0, fakeBuild("OBX|1")); added {
+	if _, added, _ := o.Queue("P-1", "v1", true, t0, fakeBuild("OBX|1")); added {
 		t.Fatal("an acknowledged version was queued again")
 	}
 	// An edit: a new version, a correction with a new control ID.
-	e2, added, err := o.Queue("P-1", "v2", t0, fakeBuild("OBX|2"))
+	e2, added, err := o.Queue("P-1", "v2", true, t0, fakeBuild("OBX|2"))
 	if err != nil || !added || e2.Status != Corrected || e2.ControlID == e1.ControlID || e2.Seq != 2 {
 		t.Fatalf("correction: %+v %v %v", e2, added, err)
 	}
@@ -99,7 +99,7 @@ func TestOutboxRepair(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := o.Queue("P-1", "v1", t0, fakeBuild("OBX|1")); err != nil {
+	if _, _, err := o.Queue("P-1", "v1", true, t0, fakeBuild("OBX|1")); err != nil {
 		t.Fatal(err)
 	}
 	o.Close()
@@ -149,5 +149,44 @@ func TestOutboxCorruptJournal(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, journalName), []byte("not json\n{}\n"), 0o600)
 	if _, err := OpenOutbox(casePath); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("corrupt journal: %v", err)
+	}
+}
+
+// TestOutboxPreliminaryUntilSignedOff: a record not signed off goes as
+// preliminary, however often; the first signed version is final (a
+// preliminary one before it is not replaced by a correction but completed),
+// and a signed version after it a correction. The journal keeps P.
+func TestOutboxPreliminaryUntilSignedOff(t *testing.T) {
+	casePath := filepath.Join(t.TempDir(), "C.case")
+	o, err := OpenOutbox(casePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range []struct {
+		version string
+		signed  bool
+		want    Status
+	}{{"v1", false, Preliminary}, {"v2", false, Preliminary}, {"v3", true, Final}, {"v4", false, Preliminary}, {"v5", true, Corrected}} {
+		e, added, err := o.Queue("P-1", step.version, step.signed, t0.Add(time.Duration(i)*time.Minute), fakeBuild("OBX|"+step.version))
+		if err != nil || !added || e.Status != step.want {
+			t.Fatalf("%s signed %v: %+v %v %v, want %c", step.version, step.signed, e, added, err, step.want)
+		}
+		msg, _ := o.Message(e)
+		if !strings.Contains(string(msg), "|"+string(step.want)+"\r") {
+			t.Errorf("%s: OBR-25 of %q", step.version, msg)
+		}
+	}
+	o.Close()
+	es, err := OutboxStatus(casePath)
+	if err != nil || len(es) != 5 || es[0].Status != Preliminary || es[2].Status != Final || es[4].Status != Corrected {
+		t.Fatalf("journal: %+v %v", es, err)
+	}
+	o, err = OpenOutbox(casePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if n := len(o.Pending()); n != 5 {
+		t.Errorf("reopened: %d pending", n)
 	}
 }

@@ -126,12 +126,7 @@ func (s *Sender) Step(ctx context.Context) (Outcome, error) {
 	}
 }
 
-func statusWord(st Status) string {
-	if st == Corrected {
-		return "correction"
-	}
-	return "final"
-}
+func statusWord(st Status) string { return st.String() }
 
 // Wait returns how long to wait after an outcome: nothing after a
 // delivery, the back-off (doubling from RetryMin to RetryMax) after a
@@ -198,7 +193,7 @@ func (s *Sender) Run(ctx context.Context) error {
 // whether it was added.
 func QueueRecord(o *Outbox, rec *exchange.Record, cfg MessageConfig, now time.Time) (Entry, bool, error) {
 	v := Version(rec, cfg)
-	return o.Queue(rec.RecordID, v, now, func(h Header) ([]byte, error) { return Build(rec, cfg, h) })
+	return o.Queue(rec.RecordID, v, rec.Summary.SignOff.Signed(), now, func(h Header) ([]byte, error) { return Build(rec, cfg, h) })
 }
 
 // PendingCases returns the case files under dir whose outbox holds a

@@ -164,6 +164,7 @@ var (
 	codeProductUnits = local("PSD-BLOOD-PRODUCT-UNITS", "Blood product units")
 	codePDF          = local("PSD-REPORT-PDF", "Perfusion record (PDF)")
 	codeRecord       = local("PSD-PERFUSION-RECORD", "Perfusion record")
+	codeSignedBy     = local("PSD-SIGNED-OFF-BY", "Perfusion record signed off by")
 )
 
 // qualityCode is the OBX-3 of a quality indicator: PSD-QI- and its ID in

@@ -175,7 +175,7 @@ type Receiver struct {
 	stdin  io.WriteCloser
 	events chan Event
 	Port   int
-	stderr *bytes.Buffer
+	stderr *lockedBuffer
 }
 
 // StartReceiver starts the engine and waits until it listens. It is
@@ -199,7 +199,7 @@ func StartReceiver(t testing.TB, opt ReceiverOptions) *Receiver {
 	if opt.RcvBuf > 0 {
 		args = append(args, "--rcvbuf", strconv.Itoa(opt.RcvBuf))
 	}
-	r := &Receiver{t: t, events: make(chan Event, 1024), stderr: &bytes.Buffer{}}
+	r := &Receiver{t: t, events: make(chan Event, 1024), stderr: &lockedBuffer{}}
 	r.cmd = exec.Command(py, args...)
 	r.cmd.Stderr = r.stderr
 	var err error
@@ -338,4 +338,23 @@ func ParseHL7Redox(t testing.TB, msg []byte) map[string]any {
 		t.Fatalf("hl7check: %v", err)
 	}
 	return v
+}
+
+// lockedBuffer is the receiver's stderr: the process writes it while a
+// failing test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
