@@ -54,17 +54,17 @@ func runAuditBenchmark(ctx context.Context, args []string, stdout, stderr io.Wri
 	if *format != "html" && *format != "csv" {
 		return fail(2, "unknown --format %q (html, csv)", *format)
 	}
-	fromT, err := parseDay(*from, false)
-	if err != nil {
-		return fail(2, "--from: %v", err)
-	}
-	toT, err := parseDay(*to, true)
-	if err != nil {
-		return fail(2, "--to: %v", err)
-	}
 	priv, ok := pf.privacy("audit", stderr)
 	if !ok {
 		return 2
+	}
+	fromT, err := parseDay(*from, false, pf.cfg.Location())
+	if err != nil {
+		return fail(2, "--from: %v", err)
+	}
+	toT, err := parseDay(*to, true, pf.cfg.Location())
+	if err != nil {
+		return fail(2, "--to: %v", err)
 	}
 	paths, err := caseFiles(pos[0])
 	if err != nil {
@@ -84,7 +84,7 @@ func runAuditBenchmark(ctx context.Context, args []string, stdout, stderr io.Wri
 		if !ok {
 			continue
 		}
-		start := time.Unix(0, c.Start).UTC()
+		start := time.Unix(0, c.Start)
 		if !fromT.IsZero() && start.Before(fromT) || !toT.IsZero() && !start.Before(toT) {
 			continue
 		}

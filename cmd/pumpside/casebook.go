@@ -22,13 +22,13 @@ func init() {
 	})
 }
 
-// parseDay reads a --from/--to date (YYYY-MM-DD, UTC); to is inclusive,
-// so its end is the next midnight.
-func parseDay(s string, end bool) (time.Time, error) {
+// parseDay reads a --from/--to date (YYYY-MM-DD, a day of the theatre's
+// zone loc); to is inclusive, so its end is the next midnight.
+func parseDay(s string, end bool, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, err := time.ParseInLocation(time.DateOnly, s, loc)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a date YYYY-MM-DD", s)
 	}
@@ -95,17 +95,17 @@ func runCasebook(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if *format != "csv" && *format != "pdf" {
 		return fail(2, "unknown --format %q (csv, pdf)", *format)
 	}
-	fromT, err := parseDay(*from, false)
-	if err != nil {
-		return fail(2, "--from: %v", err)
-	}
-	toT, err := parseDay(*to, true)
-	if err != nil {
-		return fail(2, "--to: %v", err)
-	}
 	priv, ok := pf.privacy("casebook", stderr)
 	if !ok {
 		return 2
+	}
+	fromT, err := parseDay(*from, false, pf.cfg.Location())
+	if err != nil {
+		return fail(2, "--from: %v", err)
+	}
+	toT, err := parseDay(*to, true, pf.cfg.Location())
+	if err != nil {
+		return fail(2, "--to: %v", err)
 	}
 	paths, err := caseFiles(pos[0])
 	if err != nil {
@@ -123,7 +123,7 @@ func runCasebook(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if !ok {
 			continue
 		}
-		start := time.Unix(0, c.Start).UTC()
+		start := time.Unix(0, c.Start)
 		if !fromT.IsZero() && start.Before(fromT) || !toT.IsZero() && !start.Before(toT) {
 			continue
 		}
@@ -141,7 +141,7 @@ func runCasebook(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(1, "%v", err)
 	}
 	if *format == "pdf" {
-		err = report.WriteCasebookPDF(w, cb, time.Now().UTC().Truncate(time.Second))
+		err = report.WriteCasebookPDF(w, cb, time.Now().In(pf.cfg.Location()).Truncate(time.Second))
 	} else {
 		err = report.WriteCasebookCSV(w, cb)
 	}

@@ -99,7 +99,7 @@ func CasebookEntryFor(c *Case, s *CaseSummary, name string) (CasebookEntry, bool
 	if !ok {
 		return CasebookEntry{}, false
 	}
-	return CasebookEntry{Case: s.Label, Date: s.Start, Procedure: s.Procedure, Role: role, Supervisor: sup,
+	return CasebookEntry{Case: s.Label, Date: s.Start.In(s.Settings.loc()), Procedure: s.Procedure, Role: role, Supervisor: sup,
 		Bypass: s.Bypass, CrossClamp: s.CrossClamp, Arrest: s.Arrest, Techniques: Techniques(c, s)}, true
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pumpside/pumpside/monitor/report/reporttest"
 )
@@ -96,6 +97,31 @@ func TestCasebook(t *testing.T) {
 	}
 }
 
+// TestCasebookDateInTheatreZone: a case's date is the theatre's day: the
+// quality case starts 2026-03-01 08:00 UTC, 23:00 the day before in
+// Anchorage (UTC-9).
+func TestCasebookDateInTheatreZone(t *testing.T) {
+	loc, err := time.LoadLocation("America/Anchorage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := loadString(t, reporttest.QualityCase())
+	set := DefaultSettings()
+	set.Zone = loc
+	s, err := Summarize(c, set, Privacy{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := CasebookEntryFor(c, s, "T. Trainee")
+	if !ok || e.Date.Format(time.DateOnly) != "2026-02-28" {
+		t.Errorf("date %s (%v)", e.Date, ok)
+	}
+	rc := RegistryCase{Case: c, Summary: s}
+	if got := fDate.Value(rc); got != "2026-02-28" {
+		t.Errorf("registry operation_date %s", got)
+	}
+}
+
 func TestBenchmark(t *testing.T) {
 	var cases []BenchmarkCase
 	priv := Privacy{Secret: []byte(testSecret)}
@@ -163,6 +189,9 @@ func TestRegistryCSV(t *testing.T) {
 		}
 		if got["cpb_time_min"] != "50" || got["cross_clamp_time_min"] != "30" || got["lowest_temp_c"] != "18.0" || got["case"] != s.Label {
 			t.Errorf("%s: %v", name, got)
+		}
+		if name == "perform" && (got["rap_ml"] != "" || got["checklist_before_bypass"] != "") {
+			t.Errorf("perform: RAP and checklist not recorded must be empty, not 0 or no: %v", got)
 		}
 		if name == "perform" && (got["ultrafiltration_ml"] != "800" || got["cell_salvage_ml"] != "400" || got["rbc_units_intraop"] != "1" || got["prime_volume_ml"] != "1400" || got["nadir_hct_pct"] != "21.0") {
 			t.Errorf("perform: %v", got)

@@ -103,7 +103,7 @@ func primeVolume(r RegistryCase) string { return volCell(r.Summary.FluidsIn["pri
 
 var (
 	fCase      = RegistryField{Column: "case", Field: "Pumpside record (pseudonym; the case tag with --identify)", Source: FromPumpside, Value: func(r RegistryCase) string { return r.Summary.Label }}
-	fDate      = RegistryField{Column: "operation_date", Field: "Date of operation", Source: FromPumpside, Value: func(r RegistryCase) string { return r.Summary.Start.Format(time.DateOnly) }, Note: "the day the recording started (UTC)"}
+	fDate      = RegistryField{Column: "operation_date", Field: "Date of operation", Source: FromPumpside, Value: func(r RegistryCase) string { return r.Summary.Start.In(r.Summary.Settings.loc()).Format(time.DateOnly) }, Note: "the day the recording started, in the theatre's zone"}
 	fHeight    = RegistryField{Column: "height_cm", Field: "Height", Source: FromPumpside, Value: func(r RegistryCase) string { return f(r.Summary.HeightCm, 0) }}
 	fWeight    = RegistryField{Column: "weight_kg", Field: "Weight", Source: FromPumpside, Value: func(r RegistryCase) string { return f(r.Summary.WeightKg, 1) }}
 	fSex       = RegistryField{Column: "", Field: "Sex", Source: FromSpec, Note: "Pumpside has female/male; the registry's code list applies"}
@@ -131,13 +131,18 @@ var (
 	fIdent     = RegistryField{Column: "", Field: "Patient identifiers (NHS number, hospital number, date of birth)", Source: FromUser, Note: "never in Pumpside's exports without --identify; the registry's submission system holds them"}
 	fRisk      = RegistryField{Column: "", Field: "Risk factors and EuroSCORE variables", Source: FromUser}
 	fOutcomes  = RegistryField{Column: "", Field: "Outcomes (mortality, stroke, renal failure, re-operation for bleeding)", Source: FromUser}
-	fSurgeon   = RegistryField{Column: "", Field: "Consultant surgeon", Source: FromUser, Note: "the team field surgeon once recorded (issue 17); registries use their own surgeon codes"}
-	fEquipment = RegistryField{Column: "", Field: "Equipment: pump type, oxygenator, reservoir, arterial filter, circuit coating, tubing", Source: FromUser, Note: "the disposables and their lot numbers once recorded (issue 17)"}
-	fRAP       = RegistryField{Column: "", Field: "Retrograde autologous priming volume", Source: FromUser, Note: "a case metadata field once recorded (issue 17)"}
-	fChecklist = RegistryField{Column: "", Field: "Perfusion checklist used", Source: FromUser, Note: "the pre-bypass checklist sign-off once recorded (issue 17)"}
-	fLastHct   = RegistryField{Column: "", Field: "Last haematocrit on bypass; pre-operative and post-operative haematocrit", Source: FromUser}
-	fSucker    = RegistryField{Column: "", Field: "Pump suckers stopped before protamine", Source: FromUser}
-	fTriggers  = RegistryField{Column: "", Field: "Transfusion triggers and decision-making", Source: FromUser}
+	fSurgeon   = RegistryField{Column: "", Field: "Consultant surgeon", Source: FromSpec, Note: "the team entry's surgeon (a name); registries use their own surgeon codes"}
+	fEquipment = RegistryField{Column: "", Field: "Equipment: pump type, oxygenator, reservoir, arterial filter, circuit coating, tubing", Source: FromSpec, Note: "the circuit and disposable entries (machine, item, product, size, lot) are in the record and the report; the registry's equipment categories apply"}
+	fRAP       = RegistryField{Column: "rap_ml", Field: "Retrograde autologous priming volume", Source: FromPumpside, Value: func(r RegistryCase) string { return f(r.Summary.RAPML, 0) }, Note: "the circuit entry's rap_ml; empty when not entered"}
+	fChecklist = RegistryField{Column: "checklist_before_bypass", Field: "Perfusion checklist used", Source: FromPumpside, Value: func(r RegistryCase) string {
+		if !r.Summary.Checklist.Signed() {
+			return "" // not recorded is not "no"
+		}
+		return yesNo(r.Summary.ChecklistBeforeBypass)
+	}, Note: "yes when the checklist entry was signed before the first on-bypass, no when after; empty when none was recorded"}
+	fLastHct  = RegistryField{Column: "", Field: "Last haematocrit on bypass; pre-operative and post-operative haematocrit", Source: FromUser}
+	fSucker   = RegistryField{Column: "", Field: "Pump suckers stopped before protamine", Source: FromUser}
+	fTriggers = RegistryField{Column: "", Field: "Transfusion triggers and decision-making", Source: FromUser}
 )
 
 // Registries are the registries registry-csv maps to, each the fields of
