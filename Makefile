@@ -18,6 +18,7 @@ deps-run:
 deps:
 	@.ci/install-deps test
 	@.ci/install-influxd
+	@.ci/install-checkers
 
 build: deps-run
 	$(GO) build -o $(BIN) ./cmd/pumpside

@@ -15,12 +15,15 @@ import (
 func init() {
 	register(command{
 		name:    "audit",
-		summary: "audit many case files: blood use, DO2i compliance, temperature, alarms, completeness",
+		summary: "audit many case files: blood use, DO2i compliance, temperature, alarms, completeness; --benchmark: each perfusionist against the department",
 		run:     runAudit,
 	})
 }
 
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if auditBenchmarkRequested(args) { // audit_bench.go
+		return runAuditBenchmark(ctx, args, stdout, stderr)
+	}
 	fl := newFlagSet("audit", "DIR --out audit.html|audit.csv [--identify] [--secret-file FILE]",
 		"Reads every *.case file under DIR and writes the practice audit: blood use,\n"+
 			"goal-directed perfusion compliance (time below the DO2i target), temperature\n"+

@@ -14,12 +14,15 @@ import (
 func init() {
 	register(command{
 		name:    "export",
-		summary: "export a case file: --format csv (one row per second) or summary-csv (one row per case)",
+		summary: "export a case file: --format csv (one row per second), summary-csv (one row per case), fhir (a FHIR R4 Bundle), registry-csv",
 		run:     runExport,
 	})
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if h := exportFormatHandler(args); h != nil { // fhir, registry-csv: export_more.go
+		return h(ctx, args, stdout, stderr)
+	}
 	fl := newFlagSet("export", "CASEFILE --format csv|summary-csv [--out FILE]",
 		"Writes a case file as CSV: one row per second of case time, from the first sample to\n"+
 			"the last; column time (RFC 3339, UTC), then one column per channel in the file\n"+

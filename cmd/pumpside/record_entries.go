@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
 	"github.com/pumpside/pumpside/ui"
@@ -62,9 +64,34 @@ func (s *session) recordEntries(a ui.RecordEntries) {
 			s.operator.Put(monitor.Sample{Time: e.Time, Channel: r.Channel, Value: r.Value, Quality: channel.OK})
 		}
 		s.noteRecord(e)
+		if e.Kind == entry.KindSignOff {
+			s.signedOff()
+		}
 	}
 	s.lastError.Store(nil)
 	s.poke()
+}
+
+// signedOff hands the case file to the site's sign-off sender once the
+// writer has put the signoff line on disk (the sender builds the record
+// from the file). Flush blocks, so both run on a goroutine of their own:
+// the GUI goroutine never waits for the disk or the network, and
+// Service.SignedOff never blocks. A case file that failed to flush is not
+// sent: pumpside send sends it once the file is whole.
+func (s *session) signedOff() {
+	if s.sender == nil || s.rec == nil {
+		return
+	}
+	w, svc, stderr := s.rec, s.sender, s.stderr
+	go func() {
+		if err := w.Flush(); err != nil && !errors.Is(err, record.ErrClosed) {
+			fmt.Fprintf(stderr, "pumpside: sign-off: the case file is failing (%v): not sent; pumpside send %s sends it\n", err, w.Path())
+			return
+		}
+		if !svc.SignedOff(w.Path()) {
+			fmt.Fprintf(stderr, "pumpside: sign-off: the sender's queue is full: %s not queued now; pumpside send sends it\n", w.Path())
+		}
+	}()
 }
 
 // noteRecord keeps the entries the set-up screen shows (State.Record): a

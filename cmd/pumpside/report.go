@@ -56,28 +56,38 @@ func addPrivacyFlags(fl *flagSet) *privacyFlags {
 }
 
 func (p *privacyFlags) settings() report.Settings {
-	s := report.DefaultSettings()
+	s := siteSettings(p.cfg)
 	s.DO2iThreshold = *p.do2i
 	s.Limits.MAPLow, s.Limits.SvO2Low, s.Limits.OutletHigh = *p.mapLow, *p.svo2Low, *p.outletHigh
-	cfg := p.cfg
-	if cfg == nil {
-		cfg = site.Default()
-	}
-	s.Zone, s.Units, s.GridInterval, s.Solutions = cfg.Location(), cfg.Units, cfg.GridInterval, cfg.Solutions
 	return s
 }
 
-// privacy reads the site file (--site-file, --tz) and resolves the site
-// secret: --secret-file, else the environment, else the site secret file
-// under the user's config directory, created on first use (siteSecret;
-// docs/report.md).
+// siteSettings are the summary's default settings with the site file's
+// zone, units, grid interval, cardioplegia solutions and quality
+// indicators (nil cfg: the defaults of a site without a file).
+func siteSettings(cfg *site.Config) report.Settings {
+	if cfg == nil {
+		cfg = site.Default()
+	}
+	s := report.DefaultSettings()
+	s.Zone, s.Units, s.GridInterval, s.Solutions = cfg.Location(), cfg.Units, cfg.GridInterval, cfg.Solutions
+	s.Quality = cfg.Quality
+	return s
+}
+
+// privacy reads the site file (--site-file, --tz) unless the command has
+// read it already, and resolves the site secret: --secret-file, else the
+// environment, else the site secret file under the user's config
+// directory, created on first use (siteSecret; docs/report.md).
 func (p *privacyFlags) privacy(cmd string, stderr io.Writer) (report.Privacy, bool) {
 	pr := report.Privacy{Identify: *p.identify}
-	cfg, ok := p.site.load(cmd, stderr)
-	if !ok {
-		return pr, false
+	if p.cfg == nil {
+		cfg, ok := p.site.load(cmd, stderr)
+		if !ok {
+			return pr, false
+		}
+		p.cfg = cfg
 	}
-	p.cfg = cfg
 	if *p.secretFile != "" {
 		b, err := os.ReadFile(*p.secretFile)
 		if err != nil {

@@ -155,6 +155,15 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The site file's sign-off sender: a signoff entry on the set-up
+	// screen sends the case to the interface engine (docs/integration.md);
+	// what earlier consoles left in the record directory's outboxes goes
+	// first.
+	if s.rec != nil {
+		if s.sender, err = startSignOffSender(ctx, siteCfg, *recordDir, stderr); err != nil {
+			return fail(2, "%v", err)
+		}
+	}
 	var feeders sync.WaitGroup
 	if cfg != nil {
 		sinks, prods, err := s.addDevices(cfg)

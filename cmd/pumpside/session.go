@@ -27,6 +27,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/hl7out"
 	"github.com/pumpside/pumpside/monitor/livestate"
 	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/record"
@@ -100,6 +101,10 @@ type session struct {
 	// record_entries.go.
 	site   *site.Config
 	record atomic.Pointer[[]entry.Entry]
+	// sender is the site's sign-off sender (send.go, startSignOffSender):
+	// a signoff entry hands it the case file; nil when the site file does
+	// not send at sign-off. Set before the window starts.
+	sender *hl7out.Service
 }
 
 // watch is what the alarm engine and the devices panel know of a source.

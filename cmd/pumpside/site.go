@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pumpside/pumpside/monitor/exchange"
 	"github.com/pumpside/pumpside/monitor/site"
 )
 
@@ -20,7 +21,7 @@ type siteFlags struct {
 
 func addSiteFlags(fl *flagSet) siteFlags {
 	return siteFlags{
-		file: fl.String("site-file", "", "the site `FILE` (TOML, docs/site.md: units, time zone, preset; default: $"+site.EnvFile+", else pumpside/site.toml in the user's config directory)"),
+		file: fl.String("site-file", "", "the site `FILE` (TOML, docs/site.md: units, time zone, preset, sending, quality indicators; default: $"+site.EnvFile+", else pumpside/site.toml in the user's config directory)"),
 		tz:   fl.String("tz", "", "the theatre's time `ZONE` for the times shown (IANA name such as Europe/London, UTC, Local; default: the site file's, else the machine's)"),
 	}
 }
@@ -63,4 +64,16 @@ func clockAt(s string, now time.Time, loc *time.Location, skew time.Duration) (i
 		t = t.AddDate(0, 0, -1)
 	}
 	return t.UnixNano(), true
+}
+
+// siteIdentified applies the site's rule to a command's --identify:
+// records that leave the machine carry identifiers exactly when the site
+// file enables identified sending ([privacy] identified_sending); asking
+// without that is refused.
+func siteIdentified(cfg *site.Config, asked bool) (bool, error) {
+	id, err := exchange.Identified(cfg.Privacy.IdentifiedSending, asked)
+	if err != nil && cfg.Path == "" {
+		return false, fmt.Errorf("%w; no site file was found (--site-file, $%s, or pumpside/site.toml in the user's config directory)", err, site.EnvFile)
+	}
+	return id, err
 }

@@ -58,6 +58,16 @@ var gridChannels = []struct{ channel, label string }{
 	{"urine.volume", "Urine (total)"},
 }
 
+// GridChannels returns the grid's channels in chart order: the channels a
+// row may have (a row is left out when it has no value at any time).
+func GridChannels() []string {
+	out := make([]string, len(gridChannels))
+	for i, gc := range gridChannels {
+		out[i] = gc.channel
+	}
+	return out
+}
+
 // gridTimes are the times of the theatre's clock that are multiples of
 // interval from its midnight and fall in a bypass span (ends included).
 func gridTimes(bypass []span, interval time.Duration, loc *time.Location) []int64 {

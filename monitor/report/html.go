@@ -25,6 +25,8 @@ th{background:#eee}img{max-width:100%}
 <section id="chart"><h2>Timeline</h2>
 <img alt="timeline of flow, MAP, DO2i, temperatures, SvO2 and Hct with events and alarms" src="{{.Chart}}">
 <p>Grey dashed lines: events. Red lines: alarm activations. Gaps: no usable, fresh value. Times: {{.S.ZoneText}}.</p></section>
+<section id="quality"><h2>Quality indicators on bypass</h2>
+<table><tr><th>status</th><th>indicator</th><th>measured</th><th>source</th></tr>{{range .Quality}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td><td>{{index . 2}}</td><td>{{index . 3}}</td></tr>{{end}}</table></section>
 <section id="observations"><h2>Observations</h2>
 <p>{{.S.GridTitle}}: each value is the channel's last usable value at that minute, if still fresh; empty: none.</p>
 {{range .Grid}}<table><tr><th>parameter</th><th>unit</th>{{range .Times}}<th>{{.}}</th>{{end}}</tr>
@@ -114,6 +116,7 @@ func WriteHTML(w io.Writer, c *Case, s *CaseSummary) error {
 		"Grid":     s.gridBlocks(),
 		"DispCols": DisposableColumns,
 		"Log":      log,
+		"Quality":  qualityRows(c, s),
 	})
 	if err != nil {
 		return fmt.Errorf("report: html: %w", err)

@@ -64,6 +64,7 @@ func WritePDF(w io.Writer, c *Case, s *CaseSummary) error {
 	pdf.SetY(ChartY + ChartH + 1)
 	pdf.SetFont("Helvetica", "I", 7)
 	pdf.MultiCell(0, 3.5, txt("Grey dashed lines: events (bypass, clamp, arrest, cardioplegia, drugs, blood products). Red lines: alarm activations. Gaps: no usable, fresh value. Times: "+s.ZoneText()+"."), "", "L", false)
+	writeQualityPDF(pdf, txt, c, s)
 
 	section := func(title string) {
 		pdf.Ln(2)

@@ -43,6 +43,9 @@ type Settings struct {
 	// BloodGasInterval: a longer stretch of bypass without a blood gas is a
 	// missing record item. Default 30 min.
 	BloodGasInterval time.Duration
+	// Quality are the site's quality indicators (quality.go); nil: the
+	// defaults (DefaultIndicators).
+	Quality []Indicator
 	// Zone is the theatre's time zone: every time an output shows is in
 	// it, and says so. Default (nil) UTC; the commands use the site's.
 	Zone *time.Location
@@ -164,8 +167,9 @@ type CaseSummary struct {
 	// are reported on their own.
 	FullFlow, Weaning, ArrestOnly, ACP, RCP time.Duration
 	// acpSpans are the timeline's ACP spans: the perfusion record's ACP
-	// flow and temperature are means over them.
-	acpSpans               []span
+	// flow and temperature are means over them; fullSpans the full-flow
+	// spans (FullFlowSpans).
+	acpSpans, fullSpans    []span
 	BypassStart, BypassEnd time.Time // first on_bypass, last off (zero if none)
 
 	LowestTemp Nadir // temp.nasopharyngeal / temp.bladder, on bypass
@@ -285,6 +289,7 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	for _, sp := range timeline.Settled(tl.Spans(timeline.Bypass, c.End)) {
 		full = append(full, span{sp.From, sp.To})
 	}
+	s.fullSpans = full
 	for _, sp := range tl.Spans(timeline.ACP, c.End) {
 		s.acpSpans = append(s.acpSpans, span{sp.From, sp.To})
 	}

@@ -62,6 +62,15 @@ type Config struct {
 	// Preset are the usual set-up entries (no time, no who), in file
 	// order: see Preset.
 	Preset []entry.Entry
+	// Privacy, HL7 and FHIR say what leaves the machine and how
+	// (exchange.go; docs/integration.md): identified sending, the
+	// interface engine, the FHIR server.
+	Privacy Privacy
+	HL7     HL7
+	FHIR    FHIR
+	// Quality are the site's quality indicators; nil: monitor/report's
+	// defaults.
+	Quality []Indicator
 }
 
 // Default returns the configuration of a site without a site file: units
@@ -69,7 +78,7 @@ type Config struct {
 // built-in cardioplegia solutions, no preset.
 func Default() *Config {
 	return &Config{Units: Units{Gas: defaultGas, Hb: defaultHb, Glucose: defaultGlucose}, Zone: time.Local, ZoneName: "Local",
-		GridInterval: DefaultGridInterval, Solutions: entry.DefaultSolutions()}
+		GridInterval: DefaultGridInterval, Solutions: entry.DefaultSolutions(), Privacy: Privacy{PatientIDField: "hospital_number"}}
 }
 
 // Location returns the zone times are shown in (time.Local if none).
@@ -160,6 +169,10 @@ type file struct {
 	Units               Units        `toml:"units"`
 	Cardioplegia        []solution   `toml:"cardioplegia"`
 	Preset              []presetItem `toml:"preset"`
+	Privacy             privacyFile  `toml:"privacy"`
+	HL7                 hl7File      `toml:"hl7"`
+	FHIR                fhirFile     `toml:"fhir"`
+	Quality             qualityFile  `toml:"quality"`
 }
 
 type solution struct {
@@ -189,9 +202,10 @@ func Load(path string) (*Config, error) {
 // Parse checks a site file read from path (named in errors). Unknown keys,
 // a unit that is not one of the choices, a zone the zone database does not
 // know, a grid interval other than 10 or 15 min, a solution without a
-// name or with a crystalloid fraction outside 0..1, and a preset entry its
+// name or with a crystalloid fraction outside 0..1, a preset entry its
 // kind would refuse (an unknown field, a lot number with a control
-// character, a value out of range) are errors naming the key.
+// character, a value out of range), and a sending setting or quality
+// indicator that does not check (exchange.go) are errors naming the key.
 func Parse(data []byte, path string) (*Config, error) {
 	fail := func(key string, err error) (*Config, error) { return nil, &Error{File: path, Key: key, Err: err} }
 	if len(data) > maxFile {
@@ -267,6 +281,9 @@ func Parse(data []byte, path string) (*Config, error) {
 		}
 		c.Preset = append(c.Preset, e)
 	}
+	if key, err := parseSending(c, &f, path); err != nil {
+		return fail(key, err)
+	}
 	return c, nil
 }
 
@@ -334,7 +351,7 @@ func presetEntry(p presetItem) (entry.Entry, error) {
 // presetModel checks presets: the built-in formulary, as entries are.
 var presetModel = entry.Model{Formulary: entry.DefaultFormulary()}
 
-// Locate returns the site file to read: flag (a --site FILE) if set, else
+// Locate returns the site file to read: flag (a --site-file FILE) if set, else
 // the environment variable PUMPSIDE_SITE, else site.toml in the user's
 // pumpside config directory when it exists; "" for none (Default).
 func Locate(flag string, getenv func(string) string) string {
