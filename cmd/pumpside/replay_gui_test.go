@@ -62,16 +62,19 @@ func simReplayCase(t testing.TB, start time.Time, length time.Duration, seed uin
 func straightTo(t testing.TB, c *replay.Case, to int64) (*monitor.Snapshot, []alarms.Status) {
 	t.Helper()
 	s0 := floorSecond(c.Start) * int64(time.Second)
-	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(0, s0)), Settings: monitor.DefaultSettings()})
+	tl := timeline.New(0)
+	for _, e := range c.Events {
+		require.NoError(t, tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Tag: e.Tag}))
+	}
+	// The phase from the case's timeline, as every replay gives it: the
+	// case statistics count full flow from its first settled minute.
+	p, err := monitor.New(monitor.Config{Clock: clock.NewManual(time.Unix(0, s0)), Settings: monitor.DefaultSettings(),
+		Phase: func(t int64) (timeline.Phase, int64) { st := tl.At(t); return st.Phase, st.PhaseSince }})
 	require.NoError(t, err)
 	pl, err := replay.NewPlayer(c, p)
 	require.NoError(t, err)
 	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{})
 	require.NoError(t, err)
-	tl := timeline.New(0)
-	for _, e := range c.Events {
-		require.NoError(t, tl.Add(timeline.Event{Time: e.Time, Kind: e.Kind, Tag: e.Tag}))
-	}
 	pc := newPhaseContext(alarms.DefaultProfile(), monitor.DefaultSettings().Constants)
 	actx := alarms.Context{Unprovided: c.Unprovided()}
 	var snap *monitor.Snapshot

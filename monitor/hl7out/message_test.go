@@ -71,7 +71,7 @@ func TestMessageParsedByPythonHL7(t *testing.T) {
 		"PSD-CIRC-ARREST-TIME":    {value: "5.0", unit: "min"},
 		"PSD-TEMP-LOWEST":         {value: "18.0", unit: "Cel", at: "20260301082410+0000"},
 		"PSD-HCT-NADIR":           {value: "21.0", unit: "%", at: "20260301084140+0000"},
-		"PSD-DO2I-LOW-TIME":       {value: "0.1", unit: "min"},
+		"PSD-DO2I-LOW-TIME":       {value: "0.0", unit: "min"}, // 2 s once the first minute of full flow is left out
 		"PSD-MAP-LOW-TIME":        {value: "0.2", unit: "min"},
 		"PSD-CPB-START":           {value: "20260301081000+0000"},
 		"8302-2":                  {value: "175", unit: "cm"},
