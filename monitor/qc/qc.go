@@ -497,3 +497,18 @@ func maxStore(a *atomic.Int64, t int64) {
 		}
 	}
 }
+
+// SiteTolerances returns the default tolerances with those a site file
+// sets (monitor/site's InlineQC: analyte key → abs, rel) in their place.
+// An unknown key is an error (the site file refuses it already).
+func SiteTolerances(set map[string][2]float64) (Tolerances, error) {
+	tol := DefaultTolerances()
+	for k, v := range set {
+		a, ok := ParseAnalyte(k)
+		if !ok {
+			return tol, fmt.Errorf("qc: unknown analyte %q", k)
+		}
+		tol[a] = Tolerance{Abs: v[0], Rel: v[1]}
+	}
+	return tol, nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/site"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -272,4 +273,14 @@ func TestDrift(t *testing.T) {
 	d.Reset()
 	_, ok = d.LastFailed()
 	assert.False(t, ok)
+}
+
+// The site file's [inline_qc] keys are the checker's analytes.
+func TestSiteKeysAreAnalytes(t *testing.T) {
+	require.Len(t, site.InlineQCAnalytes, int(NumAnalytes))
+	for _, k := range site.InlineQCAnalytes {
+		a, ok := ParseAnalyte(k)
+		require.True(t, ok, k)
+		assert.Equal(t, k, a.Key())
+	}
 }
