@@ -289,6 +289,7 @@ func (r *replayer) catchUp(rs *replaySession, t int64) {
 		}
 		if e.Kind == entry.KindInlineRecalibration {
 			rs.s.p.Recalibrated(e.Time)
+			rs.s.drift.Recalibrated(e.Time)
 		}
 	}
 	for len(rs.bms) > 0 && rs.bms[0].Time <= t {
