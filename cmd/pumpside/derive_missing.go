@@ -17,9 +17,11 @@ import (
 
 // completeFromReplay gives c what a case file another tool wrote (or
 // pumpside sim --out) may lack and a replay computes: derived.* series when
-// the file has none, the alarm transitions when it has no alarm line, and
-// the in-line monitor checks (monitor/qc, default tolerances) when it has
-// no inline_check event.
+// the file has none, the alarm transitions when it has no alarm line, and,
+// with either, the in-line monitor checks (monitor/qc, default tolerances)
+// when it has no inline_check event. A console's recording has derived
+// values and an alarm log: it is not replayed for its checks alone (one
+// made before the console checked has none, and the report says so).
 // It replays the file's samples once, second by second, through the
 // pipeline and the default alarm profile exactly as pumpside replay does,
 // so that report, export and audit state the figures a replay shows
@@ -35,10 +37,10 @@ func completeFromReplay(c *report.Case, path string) (derived, alarmsDone bool, 
 		}
 	}
 	needAlarms := c.AlarmLog == report.AlarmLogNone
-	needChecks := !c.HasRecordedInlineChecks()
-	if !needDerived && !needAlarms && !needChecks {
+	if !needDerived && !needAlarms {
 		return false, false, nil
 	}
+	needChecks := !c.HasRecordedInlineChecks()
 	rc, err := replay.Open(path, nil) // bad lines: reported by the first read
 	if err != nil {
 		return false, false, fmt.Errorf("replaying the case: %w", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 
+	"github.com/pumpside/pumpside/devices/replay"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/qc"
@@ -12,11 +13,14 @@ import (
 
 // The in-line monitor check (monitor/qc, docs/qc.md) in a console: the live
 // session checks every analyser result on the alarm goroutine, records the
-// check as an inline_check event and sets the inline_drift condition, which
-// the recalibration entry clears. A replay recomputes the checks from the
-// replayed pipeline the same way, second by second, with the recorded
-// recalibrations, so it raises and clears the condition at the case times
-// the live console did; it shows the recorded checks, not its own.
+// check as an inline_check event (at the time the result reached it) and
+// sets the inline_drift condition, which the recalibration entry clears. A
+// replay reads the recorded checks and recalibrations back as it reaches
+// them, so it raises and clears the condition at the case times the live
+// console did: it cannot recompute them, since a case file keeps a result
+// at its draw time, not at the minute it arrived. A file with no recorded
+// check (written without a console: pumpside sim --out) has its checks
+// recomputed from the replayed pipeline.
 
 // siteTolerances returns the check's tolerances of a site file (nil:
 // the defaults).
@@ -58,6 +62,29 @@ func qcRecordFields(ck *qc.Check) []record.Field {
 		out[i] = record.Field{Key: f.Key, Num: f.Num, Str: f.Str, IsStr: f.IsStr}
 	}
 	return out
+}
+
+// recordedChecks reports whether the case file holds checks of its own.
+func recordedChecks(c *replay.Case) bool {
+	for i := range c.Events {
+		if c.Events[i].Kind == qc.Kind {
+			return true
+		}
+	}
+	return false
+}
+
+// feedDrift tells d about a recorded event as a replay reaches it: a
+// recalibration, and with checks a recorded check.
+func feedDrift(d *qc.Drift, e *replay.Event, checks bool) {
+	switch {
+	case e.Kind == entry.KindInlineRecalibration:
+		d.Recalibrated(e.Time)
+	case e.Kind == qc.Kind && checks:
+		if ck, ok := qc.FromFields(e.Time, e.Num, e.Str); ok {
+			d.Checked(&ck)
+		}
+	}
 }
 
 // inlineRecalDefaults fills a recalibration entry's values the operator

@@ -262,9 +262,14 @@ func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, to
 	}
 	pc := newPhaseContext(alarms.DefaultProfile(), c.Settings(monitor.DefaultSettings()).Constants)
 	actx := alarms.Context{Unprovided: c.Unprovided()}
-	// inline_drift: the checks recomputed as the console made them, the
-	// recalibrations as recorded.
-	checker, drift := qc.New(tol), &qc.Drift{}
+	// inline_drift: from the checks the console recorded (at the times
+	// the results reached it) and the recalibrations; a file without any
+	// recorded check (pumpside sim --out) has them recomputed.
+	drift := &qc.Drift{}
+	var checker *qc.Checker
+	if !recordedChecks(c) {
+		checker = qc.New(tol)
+	}
 	var checks []qc.Check
 	next := 0 // the next event whose settings to apply
 	st.unknown, err = replaySeconds(ctx, c, func(now time.Time, snap *monitor.Snapshot) error {
@@ -273,15 +278,15 @@ func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, to
 			for _, err := range applyRecorded(e.Kind, e.Num, e.Str, engineAt{eng, now}) {
 				st.settingErrs = append(st.settingErrs, fmt.Errorf("%s at %s: %w", e.Kind, time.Unix(0, e.Time).UTC().Format(time.RFC3339), err))
 			}
-			if e.Kind == entry.KindInlineRecalibration {
-				drift.Recalibrated(e.Time)
-			}
+			feedDrift(drift, e, checker == nil)
 		}
 		pc.apply(tl.At(now.UnixNano()), now.UnixNano(), snap, &actx)
-		n := len(checks)
-		checks = checker.Check(checks, snap)
-		for i := n; i < len(checks); i++ {
-			drift.Checked(&checks[i])
+		if checker != nil {
+			n := len(checks)
+			checks = checker.Check(checks, snap)
+			for i := n; i < len(checks); i++ {
+				drift.Checked(&checks[i])
+			}
 		}
 		if len(checks) > maxReplayChecks {
 			checks = checks[:copy(checks, checks[len(checks)-maxReplayChecks:])]
