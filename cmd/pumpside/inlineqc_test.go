@@ -18,6 +18,7 @@ import (
 	"github.com/pumpside/pumpside/devices/astm"
 	"github.com/pumpside/pumpside/devices/devicetest"
 	"github.com/pumpside/pumpside/devices/hl7"
+	"github.com/pumpside/pumpside/devices/replay"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
@@ -199,6 +200,22 @@ func TestInlineDriftCheckOnTheConsole(t *testing.T) {
 	}
 	assert.Equal(t, []string{"active 08:06:00", "cleared 08:08:01"}, replayed)
 	assert.Equal(t, replayed, live, "replay reproduces live")
+
+	// The replay console, seeking, sets the condition from the recorded
+	// checks too.
+	rc, err := replay.Open(files[0], nil)
+	require.NoError(t, err)
+	defer rc.Close()
+	r := newReplayer(rc, alarms.DefaultProfile(), io.Discard)
+	for _, c := range []struct {
+		at time.Time
+		on bool
+	}{{at("08:05").Add(59 * time.Second), false}, {at("08:06"), true}, {at("08:08"), true}, {at("08:08").Add(time.Second), false}} {
+		rs, err := r.build(c.at.UnixNano())
+		require.NoError(t, err)
+		assert.Nil(t, rs.s.qcCheck, "the recorded checks, not recomputed ones")
+		assert.Equal(t, c.on, rs.s.drift.Active(), "replay console at %v", c.at)
+	}
 
 	// The report and the audit list every comparison.
 	out := filepath.Join(dir, "r.html")
