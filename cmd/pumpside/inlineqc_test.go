@@ -235,3 +235,23 @@ func TestInlineDriftCheckOnTheConsole(t *testing.T) {
 	assert.Equal(t, 13, strings.Count(sec, "<tr><td>"), "the audit lists every comparison")
 	assert.Contains(t, string(page), "<td>9/1/3</td>")
 }
+
+// The recalibration entry takes the failed check's analyser values, but a
+// value the operator typed wins; SO2 has no field; without a failed check
+// nothing is filled.
+func TestInlineRecalDefaults(t *testing.T) {
+	var d qc.Drift
+	e := entry.Entry{Kind: entry.KindInlineRecalibration}
+	inlineRecalDefaults(&e, &d)
+	assert.Empty(t, e.Num)
+	d.Checked(&qc.Check{Time: 10, Side: qc.Venous, Items: []qc.Comparison{
+		{Analyte: qc.SO2, LabValue: 70, Outcome: qc.Failed},
+		{Analyte: qc.Hct, LabValue: 27, Outcome: qc.Passed},
+		{Analyte: qc.PO2, LabValue: 41, Outcome: qc.Passed},
+		{Analyte: qc.K, LabValue: math.NaN(), Reason: qc.ReasonNoVenousK},
+	}})
+	e.SetNum("hct", 26)
+	inlineRecalDefaults(&e, &d)
+	assert.Equal(t, map[string]float64{"hct": 26, "po2": 41}, e.Num)
+	assert.Equal(t, "venous", e.Str["side"])
+}
