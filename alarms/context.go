@@ -138,6 +138,10 @@ type Context struct {
 	RingDrops uint64
 	// RecordingFailed is true while the case record cannot be written.
 	RecordingFailed bool
+	// InlineDrift is true while an analyser result differed from the
+	// in-line blood monitor by more than the site's tolerance and the
+	// monitor has not been recalibrated since (monitor/qc).
+	InlineDrift bool
 	// AudioUnavailable is true while no alarm sound can be played.
 	AudioUnavailable bool
 	// UploadFailed is true while the case cannot be shipped to InfluxDB

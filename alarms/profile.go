@@ -616,7 +616,7 @@ func (c *checker) rule1(rr *rawRule) (Rule, bool) {
 		r.Class = Technical
 	case Flag:
 		if !inOK || !in.isFlag() {
-			c.add("input", "%q: flag needs health.recording_failed, health.audio_unavailable, health.upload_failed or prompt.nirs_baseline_missing", rr.Input)
+			c.add("input", "%q: flag needs health.recording_failed, health.audio_unavailable, health.upload_failed, qc.inline_drift or prompt.nirs_baseline_missing", rr.Input)
 		}
 		r.Class = Technical
 		if in.kind == inNIRSBaselineMissing {
@@ -904,6 +904,10 @@ const (
 	// InputNIRSBaselineMissing is 1 while a cerebral oximeter sends and no
 	// pre-induction baseline is recorded: a prompt, not an alarm.
 	InputNIRSBaselineMissing = "prompt.nirs_baseline_missing"
+	// InputInlineDrift is 1 while the in-line blood monitor differs from
+	// the analyser beyond the site's tolerance and is not recalibrated
+	// since (monitor/qc).
+	InputInlineDrift = "qc.inline_drift"
 )
 
 type inputKind uint8
@@ -918,6 +922,7 @@ const (
 	inAudioUnavailable
 	inUploadFailed
 	inNIRSBaselineMissing
+	inInlineDrift
 )
 
 type input struct {
@@ -926,7 +931,8 @@ type input struct {
 }
 
 func (in input) isFlag() bool {
-	return in.kind == inRecordingFailed || in.kind == inAudioUnavailable || in.kind == inUploadFailed || in.kind == inNIRSBaselineMissing
+	return in.kind == inRecordingFailed || in.kind == inAudioUnavailable || in.kind == inUploadFailed || in.kind == inNIRSBaselineMissing ||
+		in.kind == inInlineDrift
 }
 
 func resolveInput(name string) (input, bool) {
@@ -945,6 +951,8 @@ func resolveInput(name string) (input, bool) {
 		return input{kind: inUploadFailed}, true
 	case InputNIRSBaselineMissing:
 		return input{kind: inNIRSBaselineMissing}, true
+	case InputInlineDrift:
+		return input{kind: inInlineDrift}, true
 	}
 	if id, ok := channel.Lookup(name); ok {
 		return input{kind: inChannel, ch: id}, true

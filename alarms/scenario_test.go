@@ -67,6 +67,7 @@ type scEvent struct {
 	RecordingFailed  *bool     `toml:"recording_failed"`
 	AudioUnavailable *bool     `toml:"audio_unavailable"`
 	UploadFailed     *bool     `toml:"upload_failed"`
+	InlineDrift      *bool     `toml:"inline_drift"`
 	Device           string    `toml:"device"`
 	DeviceState      string    `toml:"device_state"`
 	Acknowledge      string    `toml:"acknowledge"`
@@ -331,6 +332,9 @@ func applyContext(t *testing.T, ctx *alarms.Context, ev scEvent, now time.Time, 
 	}
 	if ev.AudioUnavailable != nil {
 		ctx.AudioUnavailable = *ev.AudioUnavailable
+	}
+	if ev.InlineDrift != nil {
+		ctx.InlineDrift = *ev.InlineDrift
 	}
 	if ev.UploadFailed != nil {
 		ctx.UploadFailed = *ev.UploadFailed

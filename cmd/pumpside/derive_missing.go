@@ -11,12 +11,17 @@ import (
 	"github.com/pumpside/pumpside/devices/replay"
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/qc"
 	"github.com/pumpside/pumpside/monitor/report"
 )
 
 // completeFromReplay gives c what a case file another tool wrote (or
 // pumpside sim --out) may lack and a replay computes: derived.* series when
-// the file has none, and the alarm transitions when it has no alarm line.
+// the file has none, the alarm transitions when it has no alarm line, and,
+// with either, the in-line monitor checks (monitor/qc, default tolerances)
+// when it has no inline_check event. A console's recording has derived
+// values and an alarm log: it is not replayed for its checks alone (one
+// made before the console checked has none, and the report says so).
 // It replays the file's samples once, second by second, through the
 // pipeline and the default alarm profile exactly as pumpside replay does,
 // so that report, export and audit state the figures a replay shows
@@ -35,6 +40,7 @@ func completeFromReplay(c *report.Case, path string) (derived, alarmsDone bool, 
 	if !needDerived && !needAlarms {
 		return false, false, nil
 	}
+	needChecks := !c.HasRecordedInlineChecks()
 	rc, err := replay.Open(path, nil) // bad lines: reported by the first read
 	if err != nil {
 		return false, false, fmt.Errorf("replaying the case: %w", err)
@@ -48,7 +54,7 @@ func completeFromReplay(c *report.Case, path string) (derived, alarmsDone bool, 
 		}
 	}
 	var log alarmCollector
-	_, err = replayWithAlarms(context.Background(), rc, &log, func(now time.Time, snap *monitor.Snapshot) error {
+	st, err := replayWithAlarms(context.Background(), rc, &log, qc.DefaultTolerances(), func(now time.Time, snap *monitor.Snapshot) error {
 		if !needDerived {
 			return nil
 		}
@@ -71,6 +77,9 @@ func completeFromReplay(c *report.Case, path string) (derived, alarmsDone bool, 
 	}
 	if needAlarms {
 		c.SetComputedAlarms(log.got)
+	}
+	if needChecks {
+		c.SetComputedInlineChecks(st.checks)
 	}
 	return needDerived, needAlarms, nil
 }

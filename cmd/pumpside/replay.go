@@ -17,6 +17,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/qc"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -170,7 +171,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return fail(1, "%v", err)
 	}
-	st, err := headlessReplay(ctx, c, dw, aw)
+	st, err := headlessReplay(ctx, c, siteTolerances(siteCfg), dw, aw)
 	if err == nil {
 		err = dw.Flush()
 	}
@@ -204,10 +205,17 @@ type replayStats struct {
 	// settingErrs are the recorded settings (limit changes, NIRS
 	// baselines) the replay could not apply.
 	settingErrs []error
+	// checks are the in-line monitor checks the replay made (monitor/qc),
+	// the newest maxReplayChecks.
+	checks []qc.Check
 }
 
+// maxReplayChecks bounds the checks a replay keeps: a blood gas every 10
+// minutes for a month, both sides.
+const maxReplayChecks = 10000
+
 // headlessReplay steps the pipeline once per second of case time.
-func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (replayStats, error) {
+func headlessReplay(ctx context.Context, c *replay.Case, tol qc.Tolerances, dw, aw io.Writer) (replayStats, error) {
 	jl := alarms.NewJSONLines(aw)
 	line := []byte("time")
 	for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
@@ -218,7 +226,7 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 	if _, err := dw.Write(line); err != nil {
 		return replayStats{}, err
 	}
-	st, err := replayWithAlarms(ctx, c, jl, func(now time.Time, snap *monitor.Snapshot) error {
+	st, err := replayWithAlarms(ctx, c, jl, tol, func(now time.Time, snap *monitor.Snapshot) error {
 		line = now.UTC().AppendFormat(line[:0], time.RFC3339)
 		for id := channel.DerivedBSA; id <= channel.DerivedRewarmRate; id++ {
 			line = append(line, ',')
@@ -240,7 +248,7 @@ func headlessReplay(ctx context.Context, c *replay.Case, dw, aw io.Writer) (repl
 // through the default alarm profile, its events setting the phase, the
 // cross-clamp and the last cardioplegia and ACT, as a console would. The
 // alarm log goes to log; each is called after each evaluation.
-func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, each func(now time.Time, snap *monitor.Snapshot) error) (replayStats, error) {
+func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, tol qc.Tolerances, each func(now time.Time, snap *monitor.Snapshot) error) (replayStats, error) {
 	var st replayStats
 	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{Logger: log})
 	if err != nil {
@@ -254,6 +262,15 @@ func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, ea
 	}
 	pc := newPhaseContext(alarms.DefaultProfile(), c.Settings(monitor.DefaultSettings()).Constants)
 	actx := alarms.Context{Unprovided: c.Unprovided()}
+	// inline_drift: from the checks the console recorded (at the times
+	// the results reached it) and the recalibrations; a file without any
+	// recorded check (pumpside sim --out) has them recomputed.
+	drift := &qc.Drift{}
+	var checker *qc.Checker
+	if !recordedChecks(c) {
+		checker = qc.New(tol)
+	}
+	var checks []qc.Check
 	next := 0 // the next event whose settings to apply
 	st.unknown, err = replaySeconds(ctx, c, func(now time.Time, snap *monitor.Snapshot) error {
 		for ; next < len(c.Events) && c.Events[next].Time <= now.UnixNano(); next++ {
@@ -261,11 +278,24 @@ func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, ea
 			for _, err := range applyRecorded(e.Kind, e.Num, e.Str, engineAt{eng, now}) {
 				st.settingErrs = append(st.settingErrs, fmt.Errorf("%s at %s: %w", e.Kind, time.Unix(0, e.Time).UTC().Format(time.RFC3339), err))
 			}
+			feedDrift(drift, e, checker == nil)
 		}
 		pc.apply(tl.At(now.UnixNano()), now.UnixNano(), snap, &actx)
+		if checker != nil {
+			n := len(checks)
+			checks = checker.Check(checks, snap)
+			for i := n; i < len(checks); i++ {
+				drift.Checked(&checks[i])
+			}
+		}
+		if len(checks) > maxReplayChecks {
+			checks = checks[:copy(checks, checks[len(checks)-maxReplayChecks:])]
+		}
+		actx.InlineDrift = drift.Active()
 		st.transitions += len(eng.Eval(now, snap, &actx))
 		return each(now, snap)
 	})
+	st.checks = checks
 	return st, err
 }
 

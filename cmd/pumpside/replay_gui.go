@@ -221,6 +221,9 @@ func (r *replayer) newSession(carry *replay.Carry) (*replaySession, error) {
 	// cost a sound bank per seek).
 	s := newSessionState(sessionOptions{clk: clk, profile: r.profile, stderr: r.stderr, caseStart: time.Unix(0, start)})
 	s.phase = newPhaseContext(r.profile, r.replaySettings().Constants) // the case's own constants
+	if recordedChecks(r.c) {
+		s.qcCheck = nil // the recorded checks set inline_drift (catchUp)
+	}
 	p, err := monitor.New(monitor.Config{Clock: clk, Settings: r.replaySettings(), OnPublish: s.onPublish, Phase: s.phaseAt})
 	if err != nil {
 		return nil, err
@@ -290,6 +293,7 @@ func (r *replayer) catchUp(rs *replaySession, t int64) {
 		if e.Kind == entry.KindInlineRecalibration {
 			rs.s.p.Recalibrated(e.Time)
 		}
+		feedDrift(&rs.s.drift, e, rs.s.qcCheck == nil)
 	}
 	for len(rs.bms) > 0 && rs.bms[0].Time <= t {
 		b := rs.bms[0]

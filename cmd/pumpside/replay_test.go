@@ -28,6 +28,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/qc"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/timeline"
 )
@@ -190,7 +191,7 @@ func BenchmarkReplayHeadless(b *testing.B) {
 	require.NoError(b, err)
 	b.ResetTimer()
 	for range b.N {
-		_, err := headlessReplay(b.Context(), c, discard{}, discard{})
+		_, err := headlessReplay(b.Context(), c, qc.DefaultTolerances(), discard{}, discard{})
 		require.NoError(b, err)
 	}
 	b.StopTimer()

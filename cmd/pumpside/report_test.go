@@ -23,6 +23,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/pumpside/pumpside/devices/replay"
+	"github.com/pumpside/pumpside/monitor/qc"
 	"github.com/pumpside/pumpside/monitor/report"
 )
 
@@ -375,7 +376,7 @@ func TestReportDerivesMissingValues(t *testing.T) {
 	rc, err := replay.Load(f, nil)
 	require.NoError(t, err)
 	var csvOut bytes.Buffer
-	_, err = headlessReplay(t.Context(), rc, &csvOut, io.Discard)
+	_, err = headlessReplay(t.Context(), rc, qc.DefaultTolerances(), &csvOut, io.Discard)
 	require.NoError(t, err)
 	rows, err := csv.NewReader(&csvOut).ReadAll()
 	require.NoError(t, err)

@@ -30,6 +30,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/hl7out"
 	"github.com/pumpside/pumpside/monitor/livestate"
 	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/qc"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/site"
 	"github.com/pumpside/pumpside/monitor/timeline"
@@ -105,6 +106,15 @@ type session struct {
 	// a signoff entry hands it the case file; nil when the site file does
 	// not send at sign-off. Set before the window starts.
 	sender *hl7out.Service
+	// qcCheck compares the analyser results with the in-line monitor
+	// (inlineqc.go); alarm goroutine only. qcRecord: the checks go to the
+	// timeline and the record (a live console; a replay recomputes them
+	// for its alarms and shows the recorded ones). drift is the
+	// inline_drift condition.
+	qcCheck  *qc.Checker
+	qcRecord bool
+	qcBuf    []qc.Check
+	drift    qc.Drift
 }
 
 // watch is what the alarm engine and the devices panel know of a source.
@@ -156,7 +166,8 @@ type sessionOptions struct {
 func newSessionState(o sessionOptions) *session {
 	s := &session{clk: o.clk, tl: timeline.New(0), profile: o.profile, wake: make(chan struct{}, 1),
 		stderr: o.stderr, alog: alarms.NewMemoryLog(500), redraw: func() {},
-		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}, site: o.site}
+		caseStart: o.clk.Now().UnixNano(), entries: map[int64]entry.Entry{}, site: o.site,
+		qcCheck: qc.New(siteTolerances(o.site))}
 	if !o.caseStart.IsZero() {
 		s.caseStart = o.caseStart.UnixNano()
 	}
@@ -183,6 +194,7 @@ func newSession(o sessionOptions) (*session, error) {
 		return nil, err
 	}
 	s.p = p
+	s.qcRecord = true
 	if o.resume != "" {
 		id, events, err := readCaseForResume(o.resume)
 		if err != nil {
@@ -370,6 +382,8 @@ func (s *session) poke() {
 func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.Context) {
 	s.phase.apply(s.tl.At(now.UnixNano()), now.UnixNano(), snap, c)
 	c.Unprovided = s.unprovided(snap)
+	s.checkInline(snap)
+	c.InlineDrift = s.drift.Active()
 	c.RecordingFailed = s.rec != nil && s.rec.Failed()
 	if s.shipper != nil {
 		st := s.shipper.Status()
@@ -690,6 +704,9 @@ func (s *session) onAction(a ui.Action) {
 		if kind == entry.KindNIRSBaseline {
 			nirsBaselineDefaults(&e, s.p.Latest())
 		}
+		if kind == entry.KindInlineRecalibration {
+			inlineRecalDefaults(&e, &s.drift)
+		}
 		entry.Normalize(&e)
 		if err := entry.Validate(e, s.caseStart, s.clk.Now().UnixNano()); err != nil {
 			s.refuse(err)
@@ -715,6 +732,7 @@ func (s *session) onAction(a ui.Action) {
 		}
 		if kind == entry.KindInlineRecalibration {
 			s.p.Recalibrated(e.Time)
+			s.drift.Recalibrated(e.Time)
 		}
 		s.poke()
 	case ui.AssignSpecimen:

@@ -98,6 +98,7 @@ func newSessionSimFeed(s *session, c *sim.Case) (*simFeed, error) {
 		}
 		if e.Kind == entry.KindInlineRecalibration {
 			s.p.Recalibrated(e.Time)
+			s.drift.Recalibrated(e.Time)
 		}
 	})
 	return f, nil

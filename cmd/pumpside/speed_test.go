@@ -20,6 +20,7 @@ import (
 	"github.com/pumpside/pumpside/devices/replay"
 	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/monitor/clock"
+	"github.com/pumpside/pumpside/monitor/qc"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -100,7 +101,7 @@ func TestSpedUpRunMatchesItsReplay(t *testing.T) {
 			}
 
 			var aw bytes.Buffer
-			_, err = headlessReplay(context.Background(), c, &bytes.Buffer{}, &aw)
+			_, err = headlessReplay(context.Background(), c, qc.DefaultTolerances(), &bytes.Buffer{}, &aw)
 			require.NoError(t, err)
 			trs, err := alarms.ReadJSONLines(&aw)
 			require.NoError(t, err)

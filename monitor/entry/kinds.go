@@ -229,10 +229,17 @@ var kindSpecs = []KindSpec{
 		{Key: "end", Unit: "ns", Required: true, Help: "end of the marked range, Unix ns"},
 	}},
 	// The values the monitor was set to are optional: the audit trail of
-	// what the perfusionist matched it to.
+	// what the perfusionist matched it to. The console fills them from the
+	// analyser result of the last failed in-line check (docs/qc.md). In
+	// typed text the first mmHg value is pO2, the second pCO2; SO2 has no
+	// field (its % would be taken for Hct's).
 	{Kind: KindInlineRecalibration, Label: "In-line recalibrated", Fields: []FieldSpec{
 		{Key: "hct", Unit: "%", Min: 5, Max: 70, Help: "Hct the monitor was set to, %"},
 		{Key: "hb", Unit: "g/dL", Min: 1.5, Max: 25, Help: "Hb the monitor was set to, g/dL"},
+		{Key: "po2", Unit: "mmHg", Min: 10, Max: 800, Help: "pO2 the monitor was set to, mmHg"},
+		{Key: "pco2", Unit: "mmHg", Min: 5, Max: 150, Help: "pCO2 the monitor was set to, mmHg"},
+		{Key: "k", Unit: "mmol/L", Min: 1, Max: 12, Help: "K+ the monitor was set to, mmol/L"},
+		{Key: "side", Str: true, MaxLen: 20, Help: "the sample the values are from: arterial or venous"},
 		{Key: "device", Str: true, Help: "the monitor (device name)"},
 	}},
 }

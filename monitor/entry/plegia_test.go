@@ -61,3 +61,15 @@ func TestInlineRecalibrationText(t *testing.T) {
 	_, err = ParseText(KindInlineRecalibration, "24 % 25 %")
 	assert.Error(t, err, "a second Hct has no field")
 }
+
+// The recalibration's blood-gas values: in typed text the first mmHg is
+// pO2, the second pCO2, mmol/L is K+.
+func TestInlineRecalibrationGasText(t *testing.T) {
+	e, err := ParseText(KindInlineRecalibration, "to the gas 212 mmHg 41 mmHg 4.1 mmol/L 24 %")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"po2": 212, "pco2": 41, "k": 4.1, "hct": 24}, e.Num)
+	e.Time = at(time.Hour)
+	e.SetStr("side", "arterial")
+	Normalize(&e)
+	require.NoError(t, Validate(e, caseStart, at(2*time.Hour)))
+}

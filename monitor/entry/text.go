@@ -98,7 +98,7 @@ func isUnit(s string) bool {
 		return true
 	}
 	switch strings.ToLower(s) {
-	case "°c", "c", "°", "s", "sec", "ml", "g/dl":
+	case "°c", "c", "°", "s", "sec", "ml", "g/dl", "mmhg", "mmol/l":
 		return true
 	}
 	return false

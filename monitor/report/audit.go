@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -202,9 +203,13 @@ th{background:#eee}img{max-width:100%}
 <table>{{range .A.Rows}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>{{end}}</table></section>
 <section id="chart"><h2>By case</h2><img alt="DO2i below target and alarm burden by case" src="{{.Chart}}"></section>
 <section id="cases"><h2>Cases</h2>
-<table><tr><th>#</th><th>case</th><th>bypass</th><th>DO2i &lt; target</th><th>DO2i area</th><th>lowest temp</th><th>outlet &ge; limit</th><th>blood entries</th><th>alarms h/m/l</th><th>fresh data (worst channel)</th><th>missing items</th></tr>
-{{range $i, $s := .A.Cases}}<tr><td>{{inc $i}}</td><td>{{$s.Label}}</td><td>{{mins $s.Bypass}} min</td><td>{{mins $s.DO2iBelow}} min</td><td>{{area $s.DO2iAreaBelow}}</td><td>{{temp $s.LowestTemp}}</td><td>{{mins $s.OutletHigh}} min</td><td>{{$s.BloodUnits}}</td><td>{{if eq $s.AlarmLog 0}}not recorded{{else}}{{index $s.AlarmsByPriority "high"}}/{{index $s.AlarmsByPriority "medium"}}/{{index $s.AlarmsByPriority "low"}}{{end}}</td><td>{{compl $s}}</td><td>{{len $s.Missing}}</td></tr>
+<table><tr><th>#</th><th>case</th><th>bypass</th><th>DO2i &lt; target</th><th>DO2i area</th><th>lowest temp</th><th>outlet &ge; limit</th><th>blood entries</th><th>alarms h/m/l</th><th>fresh data (worst channel)</th><th>missing items</th><th>in-line checks passed/failed/not compared</th></tr>
+{{range $i, $s := .A.Cases}}<tr><td>{{inc $i}}</td><td>{{$s.Label}}</td><td>{{mins $s.Bypass}} min</td><td>{{mins $s.DO2iBelow}} min</td><td>{{area $s.DO2iAreaBelow}}</td><td>{{temp $s.LowestTemp}}</td><td>{{mins $s.OutletHigh}} min</td><td>{{$s.BloodUnits}}</td><td>{{if eq $s.AlarmLog 0}}not recorded{{else}}{{index $s.AlarmsByPriority "high"}}/{{index $s.AlarmsByPriority "medium"}}/{{index $s.AlarmsByPriority "low"}}{{end}}</td><td>{{compl $s}}</td><td>{{len $s.Missing}}</td><td>{{if eq $s.InlineChecksFrom 0}}none recorded{{else}}{{$s.InlinePassed}}/{{$s.InlineFailed}}/{{$s.InlineNotCompared}}{{end}}</td></tr>
 {{end}}</table></section>
+<section id="inline-checks"><h2>In-line monitor checks</h2>
+<p>Every analyser result compared with the in-line monitor at its draw time (docs/qc.md); difference = in-line − analyser.</p>
+{{if .Checks}}<table><tr><th>#</th><th>case</th>{{range .CheckCols}}<th>{{.}}</th>{{end}}</tr>
+{{range .Checks}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>{{else}}<p>none recorded</p>{{end}}</section>
 </body></html>
 `))
 
@@ -215,9 +220,17 @@ func WriteAuditHTML(w io.Writer, a *Audit) error {
 	if err != nil {
 		return err
 	}
+	var checks [][]string
+	for i, s := range a.Cases {
+		for _, r := range s.InlineChecks {
+			checks = append(checks, append([]string{strconv.Itoa(i + 1), s.Label}, s.InlineCheckCells(r)...))
+		}
+	}
 	err = auditHTML.Execute(w, map[string]any{
-		"A":     a,
-		"Chart": template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		"Checks":    checks,
+		"CheckCols": InlineCheckColumns,
+		"A":         a,
+		"Chart":     template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 	})
 	if err != nil {
 		return fmt.Errorf("report: audit html: %w", err)

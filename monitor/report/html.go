@@ -44,6 +44,10 @@ th{background:#eee}img{max-width:100%}
 <section id="blood-gases"><h2>Blood gases</h2>
 <table><tr><th>time</th><th>sample</th>{{range .GasCols}}<th>{{.}}</th>{{end}}</tr>
 {{range .Gases}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table></section>
+<section id="inline-checks"><h2>In-line monitor checks</h2>
+<p>{{.S.InlineCheckText}}</p>
+{{if .Checks}}<table><tr>{{range .CheckCols}}<th>{{.}}</th>{{end}}</tr>
+{{range .Checks}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>{{end}}</section>
 <section id="log"><h2>Event and drug log</h2>
 <table><tr><th>time</th><th>kind</th><th>text</th><th>who</th></tr>
 {{range .Log}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table></section>
@@ -104,19 +108,25 @@ func WriteHTML(w io.Writer, c *Case, s *CaseSummary) error {
 		}
 		gases = append(gases, row)
 	}
+	var checks [][]string
+	for _, r := range s.InlineChecks {
+		checks = append(checks, s.InlineCheckCells(r))
+	}
 	var log [][]string
 	for _, l := range s.Log {
 		log = append(log, []string{s.hms(l.Time), l.Kind, l.Text, l.Who})
 	}
 	err = caseHTML.Execute(w, map[string]any{
-		"S":        s,
-		"Chart":    template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
-		"GasCols":  cols,
-		"Gases":    gases,
-		"Grid":     s.gridBlocks(),
-		"DispCols": DisposableColumns,
-		"Log":      log,
-		"Quality":  qualityRows(c, s),
+		"S":         s,
+		"Chart":     template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		"GasCols":   cols,
+		"Gases":     gases,
+		"Grid":      s.gridBlocks(),
+		"DispCols":  DisposableColumns,
+		"Log":       log,
+		"Quality":   qualityRows(c, s),
+		"Checks":    checks,
+		"CheckCols": InlineCheckColumns,
 	})
 	if err != nil {
 		return fmt.Errorf("report: html: %w", err)

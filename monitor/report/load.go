@@ -13,6 +13,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
+	"github.com/pumpside/pumpside/monitor/qc"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -88,6 +89,10 @@ type Case struct {
 	AlarmLog AlarmLog
 	// BadLines counts lines that did not follow the format.
 	BadLines int
+	// computedChecks are the in-line monitor checks a replay computed
+	// (SetComputedInlineChecks), for a file that records none.
+	computedChecks []qc.Check
+	checksComputed bool
 }
 
 // AlarmLog is where a case's alarm transitions come from.

@@ -162,6 +162,24 @@ func WritePDF(w io.Writer, c *Case, s *CaseSummary) error {
 	if len(s.BloodGases) == 0 {
 		pdf.CellFormat(0, 4.5, "none recorded", "", 1, "L", false, 0, "")
 	}
+	section("In-line monitor checks")
+	pdf.SetFont("Helvetica", "", 8)
+	pdf.CellFormat(0, 4.5, txt(s.InlineCheckText()), "", 1, "L", false, 0, "")
+	if len(s.InlineChecks) > 0 {
+		widths := []float64{15, 15, 17, 13, 15, 15, 17, 17, 14, 52}
+		pdf.SetFont("Helvetica", "B", 7)
+		for i, h := range InlineCheckColumns {
+			pdf.CellFormat(widths[i], 4, txt(h), "1", 0, "C", false, 0, "")
+		}
+		pdf.Ln(4)
+		pdf.SetFont("Helvetica", "", 7)
+		for _, r := range s.InlineChecks {
+			for i, cell := range s.InlineCheckCells(r) {
+				pdf.CellFormat(widths[i], 4, txt(cell), "1", 0, "C", false, 0, "")
+			}
+			pdf.Ln(4)
+		}
+	}
 	section("Event and drug log")
 	for _, l := range s.Log {
 		pdf.CellFormat(16, 4, s.hms(l.Time), "", 0, "L", false, 0, "")

@@ -220,8 +220,15 @@ type CaseSummary struct {
 	Missing      []string
 
 	BloodGases []BloodGas
-	Log        []LogEntry
-	BadLines   int
+	// InlineChecks are the in-line monitor's checks against the analyser
+	// (monitor/qc, docs/qc.md), one row per analyte of each result, in
+	// time order; InlineChecksFrom says where they come from, and the
+	// counts sum them by outcome.
+	InlineChecks                                  []InlineCheckRow
+	InlineChecksFrom                              InlineChecks
+	InlinePassed, InlineFailed, InlineNotCompared int
+	Log                                           []LogEntry
+	BadLines                                      int
 
 	// Record is the rest of the perfusion record: set-up, laboratory
 	// extremes, anticoagulation, cardioplegia, ACP, close and sign-off
@@ -304,6 +311,7 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	s.alarms(c)
 	s.missing(c, bypass, set)
 	s.bloodGases(c)
+	s.inlineChecks(c)
 	s.record(c, bypass, set, red)
 	s.Grid = observationGrid(c, bypass, set)
 	return s, nil

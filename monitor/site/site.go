@@ -71,6 +71,10 @@ type Config struct {
 	// Quality are the site's quality indicators; nil: monitor/report's
 	// defaults.
 	Quality []Indicator
+	// InlineQC are the site's tolerances of the in-line monitor check by
+	// analyte key (InlineQCAnalytes); an analyte it does not set keeps
+	// monitor/qc's default (docs/qc.md).
+	InlineQC map[string]InlineTolerance
 }
 
 // Default returns the configuration of a site without a site file: units
@@ -164,15 +168,16 @@ func (c *Config) Fill(e *entry.Entry) bool {
 
 // file is the TOML layout of a site file.
 type file struct {
-	Timezone            string       `toml:"timezone"`
-	ObservationInterval string       `toml:"observation_interval"`
-	Units               Units        `toml:"units"`
-	Cardioplegia        []solution   `toml:"cardioplegia"`
-	Preset              []presetItem `toml:"preset"`
-	Privacy             privacyFile  `toml:"privacy"`
-	HL7                 hl7File      `toml:"hl7"`
-	FHIR                fhirFile     `toml:"fhir"`
-	Quality             qualityFile  `toml:"quality"`
+	Timezone            string                     `toml:"timezone"`
+	ObservationInterval string                     `toml:"observation_interval"`
+	Units               Units                      `toml:"units"`
+	Cardioplegia        []solution                 `toml:"cardioplegia"`
+	Preset              []presetItem               `toml:"preset"`
+	Privacy             privacyFile                `toml:"privacy"`
+	HL7                 hl7File                    `toml:"hl7"`
+	FHIR                fhirFile                   `toml:"fhir"`
+	Quality             qualityFile                `toml:"quality"`
+	InlineQC            map[string]InlineTolerance `toml:"inline_qc"`
 }
 
 type solution struct {
@@ -284,6 +289,11 @@ func Parse(data []byte, path string) (*Config, error) {
 	if key, err := parseSending(c, &f, path); err != nil {
 		return fail(key, err)
 	}
+	qc, key, err := parseInlineQC(f.InlineQC)
+	if err != nil {
+		return fail(key, err)
+	}
+	c.InlineQC = qc
 	return c, nil
 }
 

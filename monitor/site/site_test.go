@@ -105,6 +105,8 @@ func TestParseExample(t *testing.T) {
 	cl.SetStr("signed_by", "A. Perfusionist")
 	require.True(t, c.Fill(&cl))
 	assert.Equal(t, "pre-bypass", cl.Str["checklist"])
+
+	assert.Equal(t, map[string]InlineTolerance{"po2": {Abs: 20, Rel: 0.10}, "k": {Abs: 0.4}}, c.InlineQC)
 }
 
 func TestParseErrors(t *testing.T) {
@@ -126,6 +128,11 @@ func TestParseErrors(t *testing.T) {
 		{"preset lot with control", "[[preset]]\nkind = \"disposable\"\nitem = \"oxygenator\"\nlot = \"A\\u0007B\"\n", "preset[1]", []string{"lot has a control character"}},
 		{"preset out of range", "[[preset]]\nkind = \"circuit\"\nrap_ml = 6000\n", "preset[1]", []string{"0–3000 mL"}},
 		{"preset dose", "[[preset]]\nkind = \"drug\"\nname = \"heparin\"\ndose = 900000\nunit = \"IU\"\n", "preset[1]", []string{"100–100000 IU"}},
+		{"inline_qc analyte", "[inline_qc]\nph = { abs = 0.05 }\n", "inline_qc.ph", []string{"po2, pco2"}},
+		{"inline_qc abs", "[inline_qc]\nk = { abs = -1 }\n", "inline_qc.k.abs", []string{"≥ 0"}},
+		{"inline_qc rel", "[inline_qc]\npo2 = { rel = 10 }\n", "inline_qc.po2.rel", []string{"0 to 1"}},
+		{"inline_qc zero", "[inline_qc]\nhct = { abs = 0 }\n", "inline_qc.hct", []string{"no difference would pass"}},
+		{"inline_qc key", "[inline_qc]\nk = { abs = 1, limit = 2 }\n", "inline_qc.k.limit", []string{"unknown key"}},
 		{"syntax", "units = [\n", "", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
