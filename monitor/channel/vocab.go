@@ -286,7 +286,7 @@ var builtin = [numBuiltin]Channel{
 	DerivedAVGradient:    {Name: "derived.av_gradient", Unit: Celsius, Label: "A–V gradient", Precision: 1, Min: -35, Max: 35, Freshness: derivedFreshness, Description: "arterial outlet minus venous inlet temperature"},
 	DerivedOxyDP:         {Name: "derived.oxy_dp", Unit: MMHg, Label: "Oxy ΔP", Precision: 0, Min: -50, Max: 500, Freshness: derivedFreshness, Description: "pressure drop across the oxygenator: pre- minus post-oxygenator pressure"},
 	DerivedOxyResistance: {Name: "derived.oxy_resistance", Unit: MMHgPerLPM, Label: "Oxy ΔP/flow", Precision: 1, Min: -20, Max: 200, Freshness: derivedFreshness, Description: "oxygenator pressure drop per L/min of blood flow (not below 1 L/min): its rise at any flow is clot"},
-	DerivedOxyPF:         {Name: "derived.oxy_pf_ratio", Unit: MMHg, Label: "Post-oxy P/F", Precision: 0, Min: 0, Max: 1000, Freshness: derivedFreshness, Description: "post-oxygenator (arterial) PaO2 over the sweep gas FiO2 as a fraction"},
+	DerivedOxyPF:         {Name: "derived.oxy_pf_ratio", Unit: MMHg, Label: "Oxy P/F", Precision: 0, Min: 0, Max: 1000, Freshness: derivedFreshness, Description: "post-oxygenator (arterial) PaO2 over the sweep gas FiO2 as a fraction"},
 	DerivedRewarmRate:    {Name: "derived.rewarm_rate", Unit: CelsiusPerMin, Label: "Rewarm rate", Precision: 2, Min: -10, Max: 10, Freshness: derivedFreshness, Description: "rate of change of the patient's core temperature (nasopharyngeal, else bladder), fitted over 5 min"},
 }
 
