@@ -26,6 +26,8 @@ var requiredRules = []string{
 	"acp_flow_stopped", "acp_flow_low", "gas_supply_failure", "fio2_low", "nirs_baseline_prompt",
 	// the circuit and after bypass (the teaching faults' alarms)
 	"map_critical_off_bypass", "line_pressure_high", "reservoir_low", "cvp_high", "spo2_low_off_bypass",
+	// issue 14: the oxygenator
+	"oxy_clotting", "oxy_pf_low",
 }
 
 func TestAlarmDefaultProfileLoads(t *testing.T) {

@@ -65,6 +65,12 @@ const (
 	// temperature, whose rise is the rewarming rate (the alarm's, the
 	// tile's and the report's: one definition).
 	RoleCoreTemp
+	// RolePreOxy: pump.pre_oxy_pressure.
+	RolePreOxy
+	// RolePostOxy: pump.post_oxy_pressure.
+	RolePostOxy
+	// RoleFiO2: gas.fio2, the sweep gas oxygen fraction.
+	RoleFiO2
 
 	numRoles
 )
@@ -74,7 +80,7 @@ var roleNames = [numRoles]string{
 	RoleMAP: "map", RoleCVP: "cvp", RoleHb: "hb", RoleSaO2: "sao2", RolePaO2: "pao2",
 	RoleSvO2: "svo2", RolePvO2: "pvo2", RoleSweep: "sweep", RoleExhaustCO2: "exhaust_co2",
 	RoleArterialOutlet: "arterial_outlet", RoleVenousInlet: "venous_inlet", RoleHct: "hct",
-	RoleCoreTemp: "core_temp",
+	RoleCoreTemp: "core_temp", RolePreOxy: "pre_oxy", RolePostOxy: "post_oxy", RoleFiO2: "fio2",
 }
 
 // String returns the role's name ("hb", "sao2", …).
@@ -116,6 +122,9 @@ var candidates = [numRoles][]candidate{
 	RoleVenousInlet:    {{ch: channel.TempVenousInlet}},
 	RoleHct:            {{ch: channel.InlineHct}, {ch: channel.ABGHct, lab: true}, {ch: channel.VBGHct, lab: true}},
 	RoleCoreTemp:       {{ch: channel.TempNasopharyngeal}, {ch: channel.TempBladder}},
+	RolePreOxy:         {{ch: channel.PumpPreOxyPressure}},
+	RolePostOxy:        {{ch: channel.PumpPostOxyPressure}},
+	RoleFiO2:           {{ch: channel.GasFiO2}},
 }
 
 // Priority returns the channels of r in order of preference; estimated
@@ -159,7 +168,12 @@ var derivedInputs = [NumDerived][]Role{
 	channel.DerivedDO2iVCO2i - channel.DerivedBSA:  {RoleFlow, RoleHeight, RoleWeight, RoleHb, RoleSaO2, RolePaO2, RoleSweep, RoleExhaustCO2},
 	channel.DerivedRQ - channel.DerivedBSA:         {RoleSweep, RoleExhaustCO2, RoleFlow, RoleHb, RoleSaO2, RolePaO2, RoleSvO2, RolePvO2},
 	channel.DerivedAVGradient - channel.DerivedBSA: {RoleArterialOutlet, RoleVenousInlet},
-	channel.DerivedRewarmRate - channel.DerivedBSA: {RoleCoreTemp},
+	// The oxygenator: the post-oxygenator PO2 is the arterial line's
+	// (RolePaO2), as the arterial blood on bypass is the oxygenator's outlet.
+	channel.DerivedOxyDP - channel.DerivedBSA:         {RolePreOxy, RolePostOxy},
+	channel.DerivedOxyResistance - channel.DerivedBSA: {RolePreOxy, RolePostOxy, RoleFlow},
+	channel.DerivedOxyPF - channel.DerivedBSA:         {RolePaO2, RoleFiO2},
+	channel.DerivedRewarmRate - channel.DerivedBSA:    {RoleCoreTemp},
 }
 
 // optionalFor reports whether the derived value i (id − DerivedBSA) is
@@ -431,24 +445,28 @@ func (p *Pipeline) derive(now int64, readings []Reading, prov *[NumDerived]Deriv
 		HctPre: math.NaN(), PrimeML: math.NaN(), FluidsML: math.NaN(), CardioplegiaML: math.NaN(), RapML: math.NaN(),
 	}
 	res := physio.Compute(in, p.set.Constants)
+	dp := physio.OxyPressureDrop(v(RolePreOxy), v(RolePostOxy))
 	values := [NumDerived]float64{
-		channel.DerivedBSA - channel.DerivedBSA:        res.BSA,
-		channel.DerivedFlowIndex - channel.DerivedBSA:  res.FlowIndex,
-		channel.DerivedSVR - channel.DerivedBSA:        res.SVR,
-		channel.DerivedSVRI - channel.DerivedBSA:       res.SVRI,
-		channel.DerivedCaO2 - channel.DerivedBSA:       res.CaO2,
-		channel.DerivedCvO2 - channel.DerivedBSA:       res.CvO2,
-		channel.DerivedDO2 - channel.DerivedBSA:        res.DO2,
-		channel.DerivedDO2i - channel.DerivedBSA:       res.DO2i,
-		channel.DerivedVO2 - channel.DerivedBSA:        res.VO2,
-		channel.DerivedVO2i - channel.DerivedBSA:       res.VO2i,
-		channel.DerivedO2ER - channel.DerivedBSA:       res.O2ERPct,
-		channel.DerivedVCO2 - channel.DerivedBSA:       res.VCO2,
-		channel.DerivedVCO2i - channel.DerivedBSA:      res.VCO2i,
-		channel.DerivedDO2iVCO2i - channel.DerivedBSA:  res.DO2iVCO2i,
-		channel.DerivedRQ - channel.DerivedBSA:         res.RQ,
-		channel.DerivedAVGradient - channel.DerivedBSA: physio.AVGradient(v(RoleArterialOutlet), v(RoleVenousInlet)),
-		channel.DerivedRewarmRate - channel.DerivedBSA: p.rewarmRate(now),
+		channel.DerivedBSA - channel.DerivedBSA:           res.BSA,
+		channel.DerivedFlowIndex - channel.DerivedBSA:     res.FlowIndex,
+		channel.DerivedSVR - channel.DerivedBSA:           res.SVR,
+		channel.DerivedSVRI - channel.DerivedBSA:          res.SVRI,
+		channel.DerivedCaO2 - channel.DerivedBSA:          res.CaO2,
+		channel.DerivedCvO2 - channel.DerivedBSA:          res.CvO2,
+		channel.DerivedDO2 - channel.DerivedBSA:           res.DO2,
+		channel.DerivedDO2i - channel.DerivedBSA:          res.DO2i,
+		channel.DerivedVO2 - channel.DerivedBSA:           res.VO2,
+		channel.DerivedVO2i - channel.DerivedBSA:          res.VO2i,
+		channel.DerivedO2ER - channel.DerivedBSA:          res.O2ERPct,
+		channel.DerivedVCO2 - channel.DerivedBSA:          res.VCO2,
+		channel.DerivedVCO2i - channel.DerivedBSA:         res.VCO2i,
+		channel.DerivedDO2iVCO2i - channel.DerivedBSA:     res.DO2iVCO2i,
+		channel.DerivedRQ - channel.DerivedBSA:            res.RQ,
+		channel.DerivedAVGradient - channel.DerivedBSA:    physio.AVGradient(v(RoleArterialOutlet), v(RoleVenousInlet)),
+		channel.DerivedOxyDP - channel.DerivedBSA:         dp,
+		channel.DerivedOxyResistance - channel.DerivedBSA: physio.OxyResistance(dp, v(RoleFlow)),
+		channel.DerivedOxyPF - channel.DerivedBSA:         physio.PFRatio(v(RolePaO2), v(RoleFiO2)),
+		channel.DerivedRewarmRate - channel.DerivedBSA:    p.rewarmRate(now),
 	}
 
 	for i := range NumDerived {

@@ -33,6 +33,9 @@ var caseInputs = []struct {
 	{"heater", channel.TempArterialOutlet, 36.2},
 	{"heater", channel.TempVenousInlet, 33.0},
 	{"monitor", channel.TempNasopharyngeal, 35.8},
+	{"pump", channel.PumpPreOxyPressure, 258},
+	{"pump", channel.PumpPostOxyPressure, 214},
+	{"gas", channel.GasFiO2, 60},
 }
 
 func casePhysioInputs() physio.Inputs {
@@ -452,5 +455,49 @@ func TestAddDerived(t *testing.T) {
 		if s.Has(id) {
 			t.Errorf("%s: an input has no source (MAP, sweep, exhaust CO2 or temperatures), added", id)
 		}
+	}
+}
+
+// The oxygenator's values from the case inputs, worked by hand: pre 258 −
+// post 214 = 44 mmHg; 44 / 4.4 L/min = 10 mmHg/(L/min); PaO2 250 / FiO2
+// 0.60 = 416.67 mmHg. A stale pressure gives no pressure drop; a flow below
+// 1 L/min no resistance, but still a pressure drop.
+func TestOxygenatorDerived(t *testing.T) {
+	tp := newTest(t, nil, allSources...)
+	tp.putCase(0)
+	s := tp.step(time.Second)
+	for _, c := range []struct {
+		id   channel.ID
+		want float64
+	}{{channel.DerivedOxyDP, 44}, {channel.DerivedOxyResistance, 10}, {channel.DerivedOxyPF, 416.67}} {
+		r := s.Reading(c.id)
+		if !r.OK() || !near(r.Value, c.want, 0.01) {
+			t.Errorf("%v = %+v, want %v", c.id, r, c.want)
+		}
+	}
+
+	// Only the post-oxygenator pressure keeps coming: the pre-oxygenator
+	// one goes stale after 5 s.
+	for sec := 2; sec <= 8; sec++ {
+		tp.putCase(time.Duration(sec)*time.Second, channel.PumpPreOxyPressure)
+	}
+	s = tp.step(8 * time.Second)
+	for _, id := range []channel.ID{channel.DerivedOxyDP, channel.DerivedOxyResistance} {
+		if r := s.Reading(id); r.OK() || r.Quality != channel.Stale || !math.IsNaN(r.Value) {
+			t.Errorf("%v with a stale pre-oxygenator pressure: %+v, want no value (stale)", id, r)
+		}
+	}
+	if r := s.Reading(channel.DerivedOxyPF); !r.OK() {
+		t.Errorf("P/F does not use the pressures: %+v", r)
+	}
+
+	tp.putCase(9 * time.Second)
+	tp.put("pump", channel.PumpFlow, 9*time.Second, 0.5)
+	s = tp.step(9 * time.Second)
+	if r := s.Reading(channel.DerivedOxyResistance); r.OK() || !math.IsNaN(r.Value) {
+		t.Errorf("resistance at 0.5 L/min: %+v, want no value", r)
+	}
+	if r := s.Reading(channel.DerivedOxyDP); !r.OK() || !near(r.Value, 44, 1e-9) {
+		t.Errorf("pressure drop at 0.5 L/min: %+v, want 44", r)
 	}
 }

@@ -97,6 +97,9 @@ type Options struct {
 	Zone   *time.Location
 	Units  site.Units
 	Preset []entry.Entry
+	// Oxygenator shows the oxygenator's tile group (view.Options): for
+	// ECMO and long runs.
+	Oxygenator bool
 }
 
 // Console is the console's state across frames: the theme and the screens.
@@ -123,7 +126,7 @@ func NewConsole(opts Options) *Console {
 			CaseStart: opts.CaseStart, StaleAfter: opts.StaleAfter, Constants: opts.Constants,
 			CardioplegiaInterval: opts.CardioplegiaInterval, OnAction: opts.OnAction,
 			GasStrategy: opts.GasStrategy, GasCorrection: opts.GasCorrection,
-			Zone: opts.Zone, Units: opts.Units, Preset: opts.Preset,
+			Zone: opts.Zone, Units: opts.Units, Preset: opts.Preset, Oxygenator: opts.Oxygenator,
 		}),
 	}
 }

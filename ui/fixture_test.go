@@ -82,6 +82,10 @@ func buildFixture() (*monitor.Snapshot, time.Time) {
 		put(inline, t, channel.InlineArtSO2, 99, ok)
 		put(inline, t, channel.InlineArtPO2, 220, ok)
 		put(pump, t, channel.GasExhaustCO2, 30+2*w, ok)
+		if flow > 0 { // the oxygenator: 10 mmHg per L/min
+			put(pump, t, channel.PumpPostOxyPressure, 180+10*w, ok)
+			put(pump, t, channel.PumpPreOxyPressure, 180+10*w+10*flow, ok)
+		}
 		put(nirs, t, channel.NIRSLeft, 62+4*w, ok)
 		put(nirs, t, channel.NIRSRight, 64+3*w, ok)
 		if t.Equal(at) {

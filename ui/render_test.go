@@ -75,10 +75,12 @@ func TestGolden(t *testing.T) {
 		// a preset, gases in kPa and Hb in g/L (goldenSite).
 		{"setup-record-1920x1080", snap, st, view.ScreenSetup, false, now, image.Pt(1920, 1080)},
 		{"setup-gas-1280x800", snap, st, view.ScreenSetup, false, now, image.Pt(1280, 800)},
+		// The oxygenator's tile group (ECMO, long runs).
+		{"monitor-oxygenator-1920x1080", snap, st, view.ScreenMonitor, false, now, image.Pt(1920, 1080)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			opts := Options{CaseStart: caseStart, Zone: time.UTC}
+			opts := Options{CaseStart: caseStart, Zone: time.UTC, Oxygenator: strings.Contains(tc.name, "oxygenator")}
 			if tc.light {
 				opts.Theme = theme.NewLight()
 			}

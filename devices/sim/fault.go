@@ -11,7 +11,7 @@ type Fault uint8
 
 // The faults.
 const (
-	OxygenatorFailure      Fault = iota // oxygenator transfer falls: PaO2 and SaO2 fall
+	OxygenatorFailure      Fault = iota // oxygenator clots: pressure drop rises, gas transfer falls: PaO2, exhaust CO2, then SaO2 and SvO2 fall
 	LowReservoir                        // venous drainage obstructed: reservoir level falls
 	Vasoplegia                          // SVR halves over 5 min: MAP falls at constant flow
 	InadequateHeparin                   // heparin resistance: ACT falls below target
@@ -28,7 +28,7 @@ const (
 )
 
 var faultInfo = [numFaults]struct{ name, about string }{
-	OxygenatorFailure:      {"oxygenator-failure", "oxygenator gas transfer fails over ~8 min: PaO2 and SaO2 fall"},
+	OxygenatorFailure:      {"oxygenator-failure", "oxygenator clots and fails over ~8 min: pressure drop rises, post-oxygenator PaO2 and exhaust CO2 fall, then SaO2 and SvO2"},
 	LowReservoir:           {"low-reservoir", "venous drainage obstructed: reservoir level falls ~80 mL/min"},
 	Vasoplegia:             {"vasoplegia", "SVR falls to half over 5 min: MAP falls at constant flow"},
 	InadequateHeparin:      {"inadequate-heparin", "heparin resistance: ACT falls below target; top-ups help little"},

@@ -23,7 +23,9 @@ type State struct {
 	MAP, Sys, Dia float64 // mmHg
 	CVP, HR       float64
 	SVR           float64 // dyn·s·cm⁻⁵, the model's vascular resistance
-	LinePressure  float64 // mmHg
+	LinePressure  float64 // mmHg, post-oxygenator
+	PreOxy        float64 // mmHg, pre-oxygenator blood pressure
+	OxyDP         float64 // mmHg, pressure drop across the oxygenator (PreOxy − LinePressure)
 	CPPressure    float64 // cardioplegia line, mmHg
 	PumpSpeed     float64 // rpm
 
@@ -78,6 +80,8 @@ type model struct {
 	acpFlow     float64 // mL/kg/min while ACP
 	tSet, tRate float64 // heater-cooler target outlet temperature, °C/min
 	oxyEff      float64 // oxygenator efficiency, 0–1
+	clot        float64 // oxygenator thrombosis, 0–1 (the oxygenator-failure fault)
+	co2Oxy      float64 // mmHg PaCO2 has risen with a failing oxygenator
 	nextSweep   float64 // s; next sweep adjustment
 	svrWalk     float64 // log-SVR random walk (OU)
 	bolus       float64 // vasoconstrictor bolus effect, fraction
@@ -108,7 +112,21 @@ const (
 	normalOxyEff = 0.6   // fraction of the ideal alveolar PO2 an intact oxygenator delivers
 	rqNormal     = 0.8
 	hbPerHct     = 1 / 3.0 // g/dL per % (MCHC about 33 g/dL)
-	actBase      = 125.0   // s, ACT without heparin
+	// oxyR is a healthy adult oxygenator's pressure drop per L/min of
+	// blood flow, mmHg/(L/min): 50 mmHg at 5 L/min, the order of the
+	// adult hollow-fibre oxygenators' pressure-drop curves in their
+	// instructions for use (a few tens of mmHg at 4-6 L/min; about
+	// linear in flow). docs/simulator.md.
+	oxyR = 10.0
+	// clotGain is how many times the healthy pressure drop a fully
+	// clotted oxygenator adds (the oxygenator-failure fault triples it).
+	clotGain = 2.0
+	// clotTau is the time constant of the clot's growth, s.
+	clotTau = 240.0
+	// co2Loss is the fraction of CO2 removal a fully failed oxygenator
+	// loses (fibres clotted or wetted: gas without blood, dead space).
+	co2Loss = 0.6
+	actBase = 125.0 // s, ACT without heparin
 )
 
 func newModel(sc *Scenario, rng *rand.Rand) *model {
@@ -307,6 +325,15 @@ func (m *model) stepGas(now float64) {
 	default:
 		m.oxyEff += (normalOxyEff - m.oxyEff) * dt / 60
 	}
+	// The clot grows while the oxygenator fails (and dissolves from the
+	// model when it is changed: the fault cleared). The CO2 it no longer
+	// removes accumulates as with no sweep, in proportion.
+	m.clot = ramp(m.clot, m.faults[OxygenatorFailure], clotTau)
+	if m.clot > 0.01 && s.OnBypass {
+		m.co2Oxy = math.Min(40, m.co2Oxy+4*co2Loss*m.clot*m.tempFactor(s.TCore)*dt/60)
+	} else {
+		m.co2Oxy = math.Max(0, m.co2Oxy-10*dt/60)
+	}
 	m.co2Acc = math.Max(0, m.co2Acc-10*dt/60) // washed out once the gas is back
 	// Sweep: the perfusionist titrates it every 5 min for a PaCO2 of 40
 	// mmHg (exhaust pCO2 about 0.85 × PaCO2), in 0.1 L/min steps.
@@ -373,12 +400,16 @@ func (m *model) stepPressure(now float64) {
 	default:
 		s.HR = 72 + 12*math.Min(1, now/3600)*boolf(m.bypassSince > 0)
 	}
-	s.LinePressure = 0
+	s.LinePressure, s.PreOxy, s.OxyDP = 0, 0, 0
 	s.PumpSpeed = 0
 	if s.FlowLpm > 0 {
-		// Oxygenator, arterial filter and cannula: about 8 mmHg per (L/min)²;
-		// a dissection at the cannula adds the false lumen's resistance.
+		// The line pressure is measured after the oxygenator: arterial
+		// filter, line and cannula, about 8 mmHg per (L/min)²; a
+		// dissection at the cannula adds the false lumen's resistance.
 		s.LinePressure = s.MAP + 8*s.FlowLpm*s.FlowLpm + 180*m.dissect
+		// The oxygenator before it: oxyR per L/min, more as clot grows.
+		s.OxyDP = oxyR * s.FlowLpm * (1 + clotGain*m.clot)
+		s.PreOxy = s.LinePressure + s.OxyDP
 		s.PumpSpeed = 1100 + 380*s.FlowLpm // a centrifugal head
 	}
 	s.CPPressure = 0
@@ -524,8 +555,11 @@ func (m *model) derive() {
 	s.RQ = rqNormal + 0.25*clamp((crit-m.do2iTotal)/crit, 0, 1)
 	s.VCO2 = s.RQ * s.VO2
 	if s.OnBypass && s.Sweep > 0 {
-		s.ExhaustCO2 = s.VCO2 / (s.Sweep * k.VCO2Factor)
-		s.PaCO2 = clamp(s.ExhaustCO2/0.85, 15, 120)
+		// A clotting oxygenator removes less CO2 (co2Loss at most): the
+		// exhaust carries less, the rest accumulates in the blood.
+		ideal := s.VCO2 / (s.Sweep * k.VCO2Factor)
+		s.ExhaustCO2 = ideal * (1 - co2Loss*m.clot)
+		s.PaCO2 = clamp(ideal/0.85+m.co2Oxy, 15, 120)
 		if s.Arrest {
 			s.PaCO2 = 38 // little blood meets the gas: the exhaust no longer reflects the blood
 		}

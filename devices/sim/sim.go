@@ -56,7 +56,7 @@ func Sources() []string {
 // sourceChannels are the channels each source sends (TestSourceChannels
 // checks them against whole cases).
 var sourceChannels = [numSources][]channel.ID{
-	Pump: {channel.PumpFlow, channel.PumpSpeed, channel.PumpLinePressure, channel.PumpCardioplegiaPressure,
+	Pump: {channel.PumpFlow, channel.PumpSpeed, channel.PumpLinePressure, channel.PumpPreOxyPressure, channel.PumpPostOxyPressure, channel.PumpCardioplegiaPressure,
 		channel.TempArterialOutlet, channel.TempVenousInlet, channel.GasSweep, channel.GasFiO2, channel.GasExhaustCO2,
 		channel.ReservoirLevel},
 	Monitor: {channel.PatientMAP, channel.PatientSys, channel.PatientDia, channel.PatientCVP, channel.PatientHR,
@@ -125,6 +125,7 @@ type Case struct {
 	sc    *Scenario
 	start time.Time
 	rng   *rand.Rand
+	orng  *rand.Rand // the oxygenator pressures' noise
 	m     *model
 
 	sec     int64 // next second of case time to process
@@ -176,7 +177,7 @@ func New(start time.Time, seed uint64) *Case {
 // is used).
 func NewScenario(sc *Scenario, start time.Time, seed uint64) *Case {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	return &Case{sc: sc, start: start, rng: rng, m: newModel(sc, rng),
+	return &Case{sc: sc, start: start, rng: rng, orng: rand.New(rand.NewPCG(seed^0x6f7879, seed)), m: newModel(sc, rng),
 		lastACT: -1, lastGas: -1, lastHep: -1, lastFl: -1e9, lastBolus: -1e9}
 }
 
@@ -713,6 +714,12 @@ func (c *Case) report(sec int64, emit func(Source, monitor.Sample)) {
 	put(Pump, channel.PumpFlow, flow)
 	put(Pump, channel.PumpSpeed, math.Max(0, s.PumpSpeed+n(4)*boolf(s.PumpSpeed > 0)))
 	put(Pump, channel.PumpLinePressure, s.LinePressure+n(2)*boolf(s.FlowLpm > 0))
+	// The oxygenator's transducers: their noise comes from a stream of
+	// their own, so that adding them left every other value of a seed as
+	// it was.
+	on := boolf(s.FlowLpm > 0)
+	put(Pump, channel.PumpPreOxyPressure, s.PreOxy+2*c.orng.NormFloat64()*on)
+	put(Pump, channel.PumpPostOxyPressure, s.LinePressure+2*c.orng.NormFloat64()*on)
 	put(Pump, channel.PumpCardioplegiaPressure, math.Max(0, s.CPPressure+n(4)*boolf(s.CPPressure > 0)))
 	put(Pump, channel.TempArterialOutlet, s.TOutlet+n(0.03))
 	put(Pump, channel.TempVenousInlet, s.TVenous+n(0.03))

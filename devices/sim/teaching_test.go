@@ -29,6 +29,8 @@ type consoleRun struct {
 	active map[string][]time.Duration
 	snap   *monitor.Snapshot
 	state  []State // the model's state at each second run
+	// each, if set, sees every second's snapshot.
+	each func(at time.Duration, s *monitor.Snapshot)
 }
 
 func newConsoleRun(t *testing.T, sc *Scenario) *consoleRun {
@@ -62,6 +64,9 @@ func (r *consoleRun) runTo(d time.Duration) {
 		now := t0.Add(at)
 		r.c.AdvanceTo(now, emit)
 		r.snap = r.p.Advance(now)
+		if r.each != nil {
+			r.each(at, r.snap)
+		}
 		st := r.c.State()
 		r.state = append(r.state, st)
 		switch {
@@ -166,6 +171,8 @@ var teachingFaults = []struct {
 			// With no sweep the VCO2 is 0 and DO2i/VCO2i has no value:
 			// a value the console should show and cannot.
 			"no_data/derived.do2i_vco2i": time.Minute,
+			// No gas, no transfer: the oxygenator's PaO2/FiO2 falls too.
+			"oxy_pf_low": 3 * time.Minute,
 		},
 		needs: nil,
 		coherent: func(t *testing.T, b, a State) {
@@ -174,6 +181,28 @@ var teachingFaults = []struct {
 			assert.Less(t, a.SaO2, 80.0)
 			assert.Greater(t, a.PaCO2, b.PaCO2+15, "CO2 accumulates")
 			assert.InDelta(t, b.FlowLpm, a.FlowLpm, 0.3, "the pump runs on")
+		},
+	},
+	{
+		// The oxygenator clots: its pressure drop rises (oxy_clotting),
+		// its O2 transfer fails (post-oxygenator PaO2 and the ratio to
+		// FiO2: oxy_pf_low, pao2_low), it removes less CO2 (PaCO2 rises);
+		// then the arterial and venous saturations fall, DO2i with them.
+		fault: "oxygenator-failure", at: 35 * time.Minute, window: 12 * time.Minute,
+		alarms: map[string]time.Duration{
+			"oxy_clotting": 3 * time.Minute, // the rate over 5 min past 1 per min, and its 30-s delay
+			"oxy_pf_low":   5 * time.Minute, "pao2_low": 5 * time.Minute,
+			"nirs_drop_left": 9 * time.Minute, "nirs_drop_right": 9 * time.Minute,
+			"nirs_low_left": 10 * time.Minute, "nirs_low_right": 10 * time.Minute,
+			"paco2_band": 10 * time.Minute, "do2i_low": 12 * time.Minute,
+		},
+		coherent: func(t *testing.T, b, a State) {
+			assert.Greater(t, a.OxyDP, 2*b.OxyDP, "the pressure drop rises")
+			assert.InDelta(t, b.FlowLpm, a.FlowLpm, 0.3, "at the same flow")
+			assert.Less(t, a.PaO2, 80.0, "post-oxygenator PaO2 falls")
+			assert.Less(t, a.Sweep*a.ExhaustCO2, 0.7*b.Sweep*b.ExhaustCO2, "less CO2 removed")
+			assert.Greater(t, a.PaCO2, b.PaCO2+5, "the CO2 not removed accumulates")
+			assert.Less(t, a.SvO2, b.SvO2-10, "the venous saturation follows")
 		},
 	},
 	{
@@ -227,7 +256,7 @@ func TestTeachingFaults(t *testing.T) {
 	sc := builtin(t, DefaultScenario)
 	base := newConsoleRun(t, sc)
 	base.runTo(115 * time.Minute)
-	require.Len(t, teachingFaults, 5)
+	require.Len(t, teachingFaults, 6)
 	for _, tf := range teachingFaults {
 		t.Run(tf.fault, func(t *testing.T) {
 			r := newConsoleRun(t, sc)
@@ -276,4 +305,79 @@ func TestLowReservoirRaisesCVP(t *testing.T) {
 	require.NoError(t, c.Clear("low-reservoir"))
 	after := stateAt(c, 55*time.Minute)
 	assert.Less(t, after.CVP, during.CVP-6, "drainage back: the pooled blood returns")
+}
+
+// TestOxygenatorFailureOrder: as the console sees it (the pipeline's
+// values from the devices' noisy samples), a failing oxygenator shows
+// first in the oxygenator's own figures, the pressure drop up and the
+// post-oxygenator pO2 down, and only later in the patient's venous
+// saturation. Each sign is the first time a value stays 10 s past its mark
+// against its mean over the minute before the trigger: the pressure drop
+// 20 % above, the arterial (post-oxygenator) pO2 20 % below, SvO2 5 points
+// below.
+func TestOxygenatorFailureOrder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the default case through the pipeline")
+	}
+	const at = 35 * time.Minute
+	r := newConsoleRun(t, builtin(t, DefaultScenario))
+	type sign struct {
+		ch      channel.ID
+		rel     float64 // mark as a fraction of the baseline (0: absolute)
+		abs     float64
+		base    []float64
+		run     int
+		firstAt time.Duration
+	}
+	signs := []*sign{
+		{ch: channel.DerivedOxyDP, rel: 1.2},
+		{ch: channel.InlineArtPO2, rel: 0.8},
+		{ch: channel.InlineVenSO2, abs: -5},
+	}
+	r.each = func(now time.Duration, s *monitor.Snapshot) {
+		for _, g := range signs {
+			rd := s.Reading(g.ch)
+			if !rd.OK() {
+				continue
+			}
+			if now <= at {
+				if now > at-time.Minute {
+					g.base = append(g.base, rd.Value)
+				}
+				continue
+			}
+			var m float64
+			for _, v := range g.base {
+				m += v
+			}
+			m /= float64(len(g.base))
+			past := false
+			switch {
+			case g.rel > 1:
+				past = rd.Value > g.rel*m
+			case g.rel > 0:
+				past = rd.Value < g.rel*m
+			default:
+				past = rd.Value < m+g.abs
+			}
+			if !past {
+				g.run = 0
+				continue
+			}
+			g.run++
+			if g.run == 10 && g.firstAt == 0 {
+				g.firstAt = now - 9*time.Second - at
+			}
+		}
+	}
+	r.runTo(at)
+	require.NoError(t, r.c.Trigger("oxygenator_failure"))
+	r.runTo(at + 15*time.Minute)
+	dp, po2, svo2 := signs[0].firstAt, signs[1].firstAt, signs[2].firstAt
+	t.Logf("from the trigger: pressure drop +20 %% at %v, post-oxygenator pO2 -20 %% at %v, SvO2 -5 at %v", dp, po2, svo2)
+	require.NotZero(t, dp, "the pressure drop rises")
+	require.NotZero(t, po2, "the post-oxygenator pO2 falls")
+	require.NotZero(t, svo2, "SvO2 falls in the end")
+	assert.Less(t, dp, svo2, "the pressure drop rises before SvO2 falls")
+	assert.Less(t, po2, svo2, "the post-oxygenator pO2 falls before SvO2")
 }

@@ -25,6 +25,7 @@ var contract = map[string]string{
 	"derived.vo2": "mL/min", "derived.vo2i": "mL/min/m²", "derived.o2er": "%", "derived.vco2": "mL/min",
 	"derived.vco2i": "mL/min/m²", "derived.do2i_vco2i": "ratio", "derived.rq": "ratio",
 	"derived.av_gradient": "°C", "derived.rewarm_rate": "°C/min",
+	"derived.oxy_dp": "mmHg", "derived.oxy_resistance": "mmHg/(L/min)", "derived.oxy_pf_ratio": "mmHg",
 }
 
 func init() {

@@ -33,6 +33,7 @@ const (
 	MLPerMinPerM2      = "mL/min/m²"
 	Ratio              = "ratio"
 	CelsiusPerMin      = "°C/min"
+	MMHgPerLPM         = "mmHg/(L/min)"
 	Index              = "index"
 	noFreshness        = 0
 	pumpFreshness      = 5 * time.Second
@@ -191,6 +192,9 @@ const (
 	DerivedDO2iVCO2i
 	DerivedRQ
 	DerivedAVGradient
+	DerivedOxyDP
+	DerivedOxyResistance
+	DerivedOxyPF
 	DerivedRewarmRate
 
 	numBuiltin
@@ -264,23 +268,26 @@ var builtin = [numBuiltin]Channel{
 	ReservoirLevel:      {Name: "reservoir.level", Unit: MilliLitre, Label: "Reservoir", Precision: 0, Min: 0, Max: 6000, Freshness: slowFreshness, Description: "venous reservoir level"},
 	UrineVolume:         {Name: "urine.volume", Unit: MilliLitre, Label: "Urine", Precision: 0, Min: 0, Max: 20000, Freshness: urineFreshness, Description: "cumulative urine"},
 
-	DerivedBSA:        {Name: "derived.bsa", Unit: SquareMetre, Label: "BSA", Precision: 2, Min: 0.1, Max: 4, Freshness: derivedFreshness, Description: "body surface area"},
-	DerivedFlowIndex:  {Name: "derived.flow_index", Unit: LitrePerMinPerM2, Label: "Flow index", Precision: 2, Min: 0, Max: 8, Freshness: derivedFreshness, Description: "pump flow per m² BSA"},
-	DerivedSVR:        {Name: "derived.svr", Unit: DynSCm5, Label: "SVR", Precision: 0, Min: 0, Max: 10000, Freshness: derivedFreshness, Description: "systemic vascular resistance"},
-	DerivedSVRI:       {Name: "derived.svri", Unit: DynSCm5M2, Label: "SVRI", Precision: 0, Min: 0, Max: 20000, Freshness: derivedFreshness, Description: "systemic vascular resistance index"},
-	DerivedCaO2:       {Name: "derived.cao2", Unit: MLPerDL, Label: "CaO2", Precision: 1, Min: 0, Max: 40, Freshness: derivedFreshness, Description: "arterial oxygen content"},
-	DerivedCvO2:       {Name: "derived.cvo2", Unit: MLPerDL, Label: "CvO2", Precision: 1, Min: 0, Max: 40, Freshness: derivedFreshness, Description: "venous oxygen content"},
-	DerivedDO2:        {Name: "derived.do2", Unit: MLPerMin, Label: "DO2", Precision: 0, Min: 0, Max: 5000, Freshness: derivedFreshness, Description: "oxygen delivery"},
-	DerivedDO2i:       {Name: "derived.do2i", Unit: MLPerMinPerM2, Label: "DO2i", Precision: 0, Min: 0, Max: 2500, Freshness: derivedFreshness, Description: "indexed oxygen delivery"},
-	DerivedVO2:        {Name: "derived.vo2", Unit: MLPerMin, Label: "VO2", Precision: 0, Min: 0, Max: 2000, Freshness: derivedFreshness, Description: "oxygen consumption"},
-	DerivedVO2i:       {Name: "derived.vo2i", Unit: MLPerMinPerM2, Label: "VO2i", Precision: 0, Min: 0, Max: 1000, Freshness: derivedFreshness, Description: "indexed oxygen consumption"},
-	DerivedO2ER:       {Name: "derived.o2er", Unit: Percent, Label: "O2ER", Precision: 0, Min: 0, Max: 100, Freshness: derivedFreshness, Description: "oxygen extraction ratio"},
-	DerivedVCO2:       {Name: "derived.vco2", Unit: MLPerMin, Label: "VCO2", Precision: 0, Min: 0, Max: 2000, Freshness: derivedFreshness, Description: "carbon dioxide production"},
-	DerivedVCO2i:      {Name: "derived.vco2i", Unit: MLPerMinPerM2, Label: "VCO2i", Precision: 0, Min: 0, Max: 1000, Freshness: derivedFreshness, Description: "indexed carbon dioxide production"},
-	DerivedDO2iVCO2i:  {Name: "derived.do2i_vco2i", Unit: Ratio, Label: "DO2i/VCO2i", Precision: 2, Min: 0, Max: 100, Freshness: derivedFreshness, Description: "oxygen delivery to CO2 production ratio"},
-	DerivedRQ:         {Name: "derived.rq", Unit: Ratio, Label: "RQ", Precision: 2, Min: 0, Max: 5, Freshness: derivedFreshness, Description: "respiratory quotient VCO2/VO2"},
-	DerivedAVGradient: {Name: "derived.av_gradient", Unit: Celsius, Label: "A–V gradient", Precision: 1, Min: -35, Max: 35, Freshness: derivedFreshness, Description: "arterial outlet minus venous inlet temperature"},
-	DerivedRewarmRate: {Name: "derived.rewarm_rate", Unit: CelsiusPerMin, Label: "Rewarm rate", Precision: 2, Min: -10, Max: 10, Freshness: derivedFreshness, Description: "rate of change of the patient's core temperature (nasopharyngeal, else bladder), fitted over 5 min"},
+	DerivedBSA:           {Name: "derived.bsa", Unit: SquareMetre, Label: "BSA", Precision: 2, Min: 0.1, Max: 4, Freshness: derivedFreshness, Description: "body surface area"},
+	DerivedFlowIndex:     {Name: "derived.flow_index", Unit: LitrePerMinPerM2, Label: "Flow index", Precision: 2, Min: 0, Max: 8, Freshness: derivedFreshness, Description: "pump flow per m² BSA"},
+	DerivedSVR:           {Name: "derived.svr", Unit: DynSCm5, Label: "SVR", Precision: 0, Min: 0, Max: 10000, Freshness: derivedFreshness, Description: "systemic vascular resistance"},
+	DerivedSVRI:          {Name: "derived.svri", Unit: DynSCm5M2, Label: "SVRI", Precision: 0, Min: 0, Max: 20000, Freshness: derivedFreshness, Description: "systemic vascular resistance index"},
+	DerivedCaO2:          {Name: "derived.cao2", Unit: MLPerDL, Label: "CaO2", Precision: 1, Min: 0, Max: 40, Freshness: derivedFreshness, Description: "arterial oxygen content"},
+	DerivedCvO2:          {Name: "derived.cvo2", Unit: MLPerDL, Label: "CvO2", Precision: 1, Min: 0, Max: 40, Freshness: derivedFreshness, Description: "venous oxygen content"},
+	DerivedDO2:           {Name: "derived.do2", Unit: MLPerMin, Label: "DO2", Precision: 0, Min: 0, Max: 5000, Freshness: derivedFreshness, Description: "oxygen delivery"},
+	DerivedDO2i:          {Name: "derived.do2i", Unit: MLPerMinPerM2, Label: "DO2i", Precision: 0, Min: 0, Max: 2500, Freshness: derivedFreshness, Description: "indexed oxygen delivery"},
+	DerivedVO2:           {Name: "derived.vo2", Unit: MLPerMin, Label: "VO2", Precision: 0, Min: 0, Max: 2000, Freshness: derivedFreshness, Description: "oxygen consumption"},
+	DerivedVO2i:          {Name: "derived.vo2i", Unit: MLPerMinPerM2, Label: "VO2i", Precision: 0, Min: 0, Max: 1000, Freshness: derivedFreshness, Description: "indexed oxygen consumption"},
+	DerivedO2ER:          {Name: "derived.o2er", Unit: Percent, Label: "O2ER", Precision: 0, Min: 0, Max: 100, Freshness: derivedFreshness, Description: "oxygen extraction ratio"},
+	DerivedVCO2:          {Name: "derived.vco2", Unit: MLPerMin, Label: "VCO2", Precision: 0, Min: 0, Max: 2000, Freshness: derivedFreshness, Description: "carbon dioxide production"},
+	DerivedVCO2i:         {Name: "derived.vco2i", Unit: MLPerMinPerM2, Label: "VCO2i", Precision: 0, Min: 0, Max: 1000, Freshness: derivedFreshness, Description: "indexed carbon dioxide production"},
+	DerivedDO2iVCO2i:     {Name: "derived.do2i_vco2i", Unit: Ratio, Label: "DO2i/VCO2i", Precision: 2, Min: 0, Max: 100, Freshness: derivedFreshness, Description: "oxygen delivery to CO2 production ratio"},
+	DerivedRQ:            {Name: "derived.rq", Unit: Ratio, Label: "RQ", Precision: 2, Min: 0, Max: 5, Freshness: derivedFreshness, Description: "respiratory quotient VCO2/VO2"},
+	DerivedAVGradient:    {Name: "derived.av_gradient", Unit: Celsius, Label: "A–V gradient", Precision: 1, Min: -35, Max: 35, Freshness: derivedFreshness, Description: "arterial outlet minus venous inlet temperature"},
+	DerivedOxyDP:         {Name: "derived.oxy_dp", Unit: MMHg, Label: "Oxy ΔP", Precision: 0, Min: -50, Max: 500, Freshness: derivedFreshness, Description: "pressure drop across the oxygenator: pre- minus post-oxygenator pressure"},
+	DerivedOxyResistance: {Name: "derived.oxy_resistance", Unit: MMHgPerLPM, Label: "Oxy ΔP/flow", Precision: 1, Min: -20, Max: 200, Freshness: derivedFreshness, Description: "oxygenator pressure drop per L/min of blood flow (not below 1 L/min): its rise at any flow is clot"},
+	DerivedOxyPF:         {Name: "derived.oxy_pf_ratio", Unit: MMHg, Label: "Oxy P/F", Precision: 0, Min: 0, Max: 1000, Freshness: derivedFreshness, Description: "post-oxygenator (arterial) PaO2 over the sweep gas FiO2 as a fraction"},
+	DerivedRewarmRate:    {Name: "derived.rewarm_rate", Unit: CelsiusPerMin, Label: "Rewarm rate", Precision: 2, Min: -10, Max: 10, Freshness: derivedFreshness, Description: "rate of change of the patient's core temperature (nasopharyngeal, else bladder), fitted over 5 min"},
 }
 
 // bloodGasAnalytes is the analyser panel shared by abg.* and vbg.*.

@@ -57,6 +57,10 @@ type Options struct {
 	// Zone is the theatre's time zone: every time of day shown is in it,
 	// with its abbreviation. nil means time.Local.
 	Zone *time.Location
+	// Oxygenator puts the oxygenator's tile group on the screen
+	// (OxygenatorSecondary): for ECMO and long runs, where the oxygenator
+	// is what is watched. False (the bypass console) keeps Secondary.
+	Oxygenator bool
 	// Units are the site's display units of gases, Hb and glucose (the
 	// tiles, trends and forms; stored values keep the channel's unit).
 	// The zero Units shows the channels' units.
@@ -112,6 +116,28 @@ var Secondary = []TileSpec{
 	{channel.DerivedAVGradient, theme.Temperature},
 }
 
+// OxygenatorSecondary returns the small tiles with the oxygenator's group:
+// its pressure drop (derived.oxy_dp) and post-oxygenator PaO2/FiO2
+// (derived.oxy_pf_ratio) take the places of DO2i/VCO2i and O2ER, the
+// goal-directed perfusion figures (which mean little when the native heart
+// and lungs work beside the circuit, as on ECMO), next to VCO2i, its CO2
+// removal, and VO2i, its O2 transfer (on the circuit the same quantities:
+// docs/physiology.md). The same number of tiles: a third row would shrink
+// every numeral below what the screen must keep (TestGeometry). A new
+// slice each call.
+func OxygenatorSecondary() []TileSpec {
+	out := append([]TileSpec(nil), Secondary...)
+	for i, s := range out {
+		switch s.Channel {
+		case channel.DerivedDO2iVCO2i:
+			out[i] = TileSpec{channel.DerivedOxyDP, theme.Flow}
+		case channel.DerivedO2ER:
+			out[i] = TileSpec{channel.DerivedOxyPF, theme.Oxygen}
+		}
+	}
+	return out
+}
+
 // Monitor is the monitor screen's body: the case timers, the grid of
 // numeric tiles and a strip of six short trends. Its state lives across
 // frames; create it once with NewMonitor.
@@ -119,6 +145,7 @@ type Monitor struct {
 	opts      Options
 	primary   []widget.TileState
 	secondary []widget.TileState
+	secSpecs  []TileSpec      // Secondary or OxygenatorSecondary
 	notes     [][]byte        // per tile, primary then secondary
 	body      image.Rectangle // of the last Layout
 	scale     float32
@@ -141,10 +168,14 @@ func NewMonitor(opts Options) *Monitor {
 	for _, s := range Primary {
 		m.primary = append(m.primary, tile(s))
 	}
-	for _, s := range Secondary {
+	m.secSpecs = Secondary
+	if opts.Oxygenator {
+		m.secSpecs = OxygenatorSecondary()
+	}
+	for _, s := range m.secSpecs {
 		m.secondary = append(m.secondary, tile(s))
 	}
-	m.notes = make([][]byte, len(Primary)+len(Secondary))
+	m.notes = make([][]byte, len(Primary)+len(m.secSpecs))
 	for i := range m.notes {
 		m.notes[i] = make([]byte, 0, 64)
 	}
@@ -274,7 +305,7 @@ func (m *Monitor) Note(id channel.ID) string {
 			return string(m.notes[i])
 		}
 	}
-	for i, s := range Secondary {
+	for i, s := range m.secSpecs {
 		if s.Channel == id {
 			return string(m.notes[len(Primary)+i])
 		}

@@ -229,3 +229,33 @@ func TestInputNotes(t *testing.T) {
 	assert.Equal(t, "", ph.Monitor.Note(channel.TempNasopharyngeal))
 	assert.Equal(t, "threshold 280", ph.Monitor.Note(channel.DerivedDO2i))
 }
+
+// The oxygenator's tile group: its pressure drop and PaO2/FiO2 on the
+// screen, beside its CO2 removal (VCO2i) and O2 transfer (VO2i), in as many
+// tiles as the bypass console's (so the geometry is the same); the bypass
+// console shows neither.
+func TestOxygenatorTiles(t *testing.T) {
+	th := theme.NewDark()
+	oxy := OxygenatorSecondary()
+	require.Len(t, oxy, len(Secondary))
+	snap := snapshot(start)
+	snap.Readings[channel.DerivedOxyDP] = monitor.Reading{Value: 52, Time: start.UnixNano(), Source: 1}
+	snap.Readings[channel.DerivedOxyPF] = monitor.Reading{Value: 378, Time: start.UnixNano(), Source: 1}
+
+	s := NewScreens(Options{CaseStart: start, Oxygenator: true})
+	layoutScreens(s, th, snap, nil, start, image.Pt(1920, 1080))
+	for id, want := range map[channel.ID]string{channel.DerivedOxyDP: "52", channel.DerivedOxyPF: "378"} {
+		tile := s.Monitor.Tile(id)
+		require.NotNil(t, tile, id.String())
+		value, _, _ := tile.Shown()
+		assert.Equal(t, want, value, id.String())
+	}
+	for _, id := range []channel.ID{channel.DerivedVO2i, channel.DerivedVCO2i} {
+		assert.NotNil(t, s.Monitor.Tile(id), "%s: the oxygenator's O2 transfer and CO2 removal", id)
+	}
+
+	bypass := NewScreens(Options{CaseStart: start})
+	assert.Nil(t, bypass.Monitor.Tile(channel.DerivedOxyDP))
+	assert.Nil(t, bypass.Monitor.Tile(channel.DerivedOxyPF))
+	assert.NotNil(t, bypass.Monitor.Tile(channel.DerivedDO2iVCO2i))
+}

@@ -47,6 +47,12 @@ var TrendChannels = []TrendSpec{
 	{channel.PatientCVP, theme.Pressure, -5, 30},
 	{channel.PumpLinePressure, theme.Flow, 0, 400},
 	{channel.ACTSeconds, theme.Blood, 0, 1000},
+	// The oxygenator.
+	{channel.DerivedOxyDP, theme.Flow, 0, 200},
+	{channel.DerivedOxyResistance, theme.Flow, 0, 40},
+	{channel.DerivedOxyPF, theme.Oxygen, 0, 600},
+	{channel.DerivedVO2, theme.Oxygen, 0, 400},
+	{channel.DerivedVCO2, theme.CO2, 0, 400},
 }
 
 // DefaultTrends are the indexes in TrendChannels of the six trends shown
