@@ -148,6 +148,32 @@ func TestSimPumpLine(t *testing.T) {
 	assert.NotContains(t, string(out), "level", "an optional field without a sample is left out")
 }
 
+// TestSimPumpOxygenatorPressures: a pump with pre- and post-oxygenator
+// transducers adds pre= and post= (docs/format/sim-pump.md); the check
+// worked by hand over the bytes before '*' is 0x15.
+func TestSimPumpOxygenatorPressures(t *testing.T) {
+	line := "PUMP,flow=4.40,rpm=2450,line=180,cpg=---,sweep=2.5,fio2=60,tart=36.5,tven=35.2,level=1200,pre=226,post=180*15\r\n"
+	rec, err := devicetest.Decode(generic.New(), strings.NewReader(line))
+	require.NoError(t, err)
+	require.Equal(t, 1, rec.OK, rec.Frames())
+	got := map[channel.ID]monitor.Sample{}
+	for _, s := range rec.Samples {
+		got[s.Channel] = s
+	}
+	assert.Len(t, got, 11)
+	assert.Equal(t, 226.0, got[channel.PumpPreOxyPressure].Value)
+	assert.Equal(t, 180.0, got[channel.PumpPostOxyPressure].Value)
+	assert.Equal(t, channel.OK, got[channel.PumpPreOxyPressure].Quality)
+	out, err := generic.AppendPump(nil, rec.Samples)
+	require.NoError(t, err)
+	assert.Equal(t, line, string(out))
+	// A damaged check makes the whole line bad: no pressure from it.
+	rec, err = devicetest.Decode(generic.New(), strings.NewReader(strings.Replace(line, "*15", "*16", 1)))
+	require.NoError(t, err)
+	assert.Zero(t, rec.OK)
+	assert.Empty(t, rec.Samples)
+}
+
 // The annotated sample.conf and examples/sim-pump.toml describe the same
 // device: they encode and decode alike.
 func TestSampleConfigIsSimPump(t *testing.T) {
