@@ -148,6 +148,9 @@ type sessionOptions struct {
 	stepped bool
 	// settings are the pipeline's; nil means monitor.DefaultSettings().
 	settings *monitor.Settings
+	// segment, if positive, records a long run (--mode ecmo) in segments
+	// of this much case time (record.Options.Segment).
+	segment time.Duration
 }
 
 // newSessionState returns a session with its own state and none of its
@@ -184,7 +187,7 @@ func newSession(o sessionOptions) (*session, error) {
 	}
 	s.p = p
 	if o.resume != "" {
-		id, events, err := readCaseForResume(o.resume)
+		id, events, origin, err := readCaseForResume(o.resume)
 		if err != nil {
 			return nil, err
 		}
@@ -193,7 +196,11 @@ func newSession(o sessionOptions) (*session, error) {
 				return nil, fmt.Errorf("resume %s: %w", o.resume, err)
 			}
 		}
-		s.rec, err = record.Open(o.resume, record.Options{Case: id, Channels: p.Channels()})
+		first, _ := record.FirstSegment(o.resume)
+		if seg := o.segment; seg == 0 && len(record.Segments(first)) > 1 {
+			o.segment = record.DefaultSegment // a long run goes on in its last segment
+		}
+		s.rec, err = record.Open(first, record.Options{Case: id, Channels: p.Channels(), Segment: o.segment, Origin: origin})
 		if err != nil {
 			return nil, fmt.Errorf("case record: %w", err)
 		}
@@ -206,7 +213,8 @@ func newSession(o sessionOptions) (*session, error) {
 			return nil, fmt.Errorf("case record: %w", err)
 		}
 		name := o.clk.Now().UTC().Format("20060102-150405") + "-" + o.caseID + ".case"
-		s.rec, err = record.Open(filepath.Join(o.recordDir, name), record.Options{Case: o.caseID, Channels: p.Channels()})
+		s.rec, err = record.Open(filepath.Join(o.recordDir, name), record.Options{Case: o.caseID, Channels: p.Channels(),
+			Segment: o.segment, Origin: s.caseStart})
 		if err != nil {
 			return nil, fmt.Errorf("case record: %w", err)
 		}
@@ -909,15 +917,20 @@ func (s *session) noteFault(e sim.Event) {
 // readCaseForResume reads a case file's case id and events, for a console
 // that continues the case after a restart: the phase, the clamp and the
 // timers pick up where they were, and the record goes on in the same file.
-func readCaseForResume(path string) (caseID string, events []timeline.Event, err error) {
-	f, err := os.Open(path)
+// A long run is read whole (its segments: record.OpenRun); origin is the
+// time of its earliest line, from which its segments count.
+func readCaseForResume(path string) (caseID string, events []timeline.Event, origin int64, err error) {
+	f, err := record.OpenRun(path)
 	if err != nil {
-		return "", nil, fmt.Errorf("resume: %w", err)
+		return "", nil, 0, fmt.Errorf("resume: %w", err)
 	}
 	defer f.Close()
 	r := record.NewReader(f)
 	for r.Next() {
 		e := r.Entry()
+		if origin == 0 || e.Time < origin {
+			origin = e.Time
+		}
 		if caseID == "" {
 			caseID = e.Tag("case")
 		}
@@ -926,12 +939,12 @@ func readCaseForResume(path string) (caseID string, events []timeline.Event, err
 		}
 	}
 	if err := r.Err(); err != nil {
-		return "", nil, fmt.Errorf("resume %s: %w", path, err)
+		return "", nil, 0, fmt.Errorf("resume %s: %w", path, err)
 	}
 	if caseID == "" {
-		return "", nil, fmt.Errorf("resume %s: no case in the file", path)
+		return "", nil, 0, fmt.Errorf("resume %s: no case in the file", path)
 	}
-	return caseID, events, nil
+	return caseID, events, origin, nil
 }
 
 // artifactWindow is what the console's ARTIFACT button marks when the entry
