@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pumpside/pumpside/devices/replay"
+	"github.com/pumpside/pumpside/devices/sim"
+	"github.com/pumpside/pumpside/monitor/record"
+)
+
+func TestRunModeFlags(t *testing.T) {
+	m, err := parseRunMode("", 0)
+	require.NoError(t, err)
+	require.Equal(t, runMode{name: "bypass"}, m)
+	m, err = parseRunMode("ecmo", 0)
+	require.NoError(t, err)
+	require.Equal(t, record.DefaultSegment, m.segment)
+	m, err = parseRunMode("ecmo", 30*time.Second)
+	require.NoError(t, err)
+	require.Equal(t, 30*time.Second, m.segment)
+	for _, c := range []struct {
+		mode string
+		seg  time.Duration
+	}{{"", time.Hour}, {"bypass", time.Hour}, {"ecmo", time.Millisecond}, {"ecls", 0}} {
+		_, err := parseRunMode(c.mode, c.seg)
+		require.Error(t, err, "%q %v", c.mode, c.seg)
+	}
+	code, _, errs := run("run", "--mode", "ecls")
+	require.Equal(t, 2, code)
+	require.Contains(t, errs, "unknown --mode")
+}
+
+// TestECMOSegmentsSurviveKill9 runs the real console in ECMO mode with a
+// segment of 20 s of case time at 10× (a new segment every 2 s of wall
+// time), kills it with SIGKILL after several boundaries, and reads the run:
+// every series of every periodic simulated source is whole across the
+// segment boundaries (each sample once, none missing between the first and
+// the last), and replay, report and cases take the segments as one case.
+func TestECMOSegmentsSurviveKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary")
+	}
+	c := newChaos(t)
+	runs := pick(c, 3, 1)
+	for i := range runs {
+		dir := t.TempDir()
+		g := c.console(t, "run", "--mode", "ecmo", "--segment", "20s", "--speed", "10", "--no-sound", "--control", "", "--record", dir)
+		time.Sleep(time.Duration(6500+1500*i) * time.Millisecond)
+		require.NoError(t, g.cmd.Process.Kill()) // SIGKILL
+		<-g.exited
+
+		files, err := filepath.Glob(filepath.Join(dir, "*.case"))
+		require.NoError(t, err)
+		var first string
+		for _, f := range files {
+			if isFirstSegment(f) {
+				require.Empty(t, first, "one run in %s: %v", dir, files)
+				first = f
+			}
+		}
+		segs := record.Segments(first)
+		require.Equal(t, len(files), len(segs), "every file is a segment of the run")
+		require.GreaterOrEqual(t, len(segs), 3, "at least two boundaries crossed: %v", segs)
+
+		// Per series (source, channel): its sample times across the run.
+		type key struct{ src, ch string }
+		series := map[key][]int64{}
+		perSeg := make([]int, len(segs))
+		bounds := make([]int64, len(segs)) // the first sample time of each segment
+		var joined []byte                  // the segments one after another
+		for k, p := range segs {
+			data, err := os.ReadFile(p)
+			require.NoError(t, err)
+			joined = append(joined, data...)
+			bounds[k] = -1
+			for _, s := range segmentSamples(t, data) {
+				series[key{s.Source, s.Channel}] = append(series[key{s.Source, s.Channel}], s.Time)
+				perSeg[k]++
+				if bounds[k] < 0 || s.Time < bounds[k] {
+					bounds[k] = s.Time
+				}
+			}
+		}
+		checked, boundaryCrossings := 0, 0
+		for idx, name := range sim.Sources() {
+			iv := int64(sim.Source(idx).Interval())
+			if iv == 0 {
+				continue // sporadic: nothing to count on
+			}
+			for _, ch := range sim.Source(idx).Channels() {
+				ts := series[key{name, ch.String()}]
+				if len(ts) < 2 {
+					continue
+				}
+				checked++
+				slices.Sort(ts)
+				for j := 1; j < len(ts); j++ {
+					require.NotEqual(t, ts[j-1], ts[j], "%s %s: a duplicate at %d", name, ch, ts[j])
+					require.Equal(t, iv, ts[j]-ts[j-1], "%s %s: a hole after %s", name, ch, time.Unix(0, ts[j-1]).UTC().Format(time.RFC3339Nano))
+					for _, b := range bounds[1:] {
+						if b > 0 && ts[j-1] < b && ts[j] >= b {
+							boundaryCrossings++
+						}
+					}
+				}
+			}
+		}
+		require.Greater(t, checked, 10, "periodic series checked")
+		require.Greater(t, boundaryCrossings, checked, "the series run across the boundaries")
+
+		// Replay takes the run as one case: as the segments joined in one
+		// file (a torn last line cut off, as the writer would on reopening).
+		if cut := bytes.LastIndexByte(joined, '\n'); cut+1 < len(joined) {
+			joined = joined[:cut+1]
+		}
+		one := filepath.Join(t.TempDir(), "joined.case")
+		require.NoError(t, os.WriteFile(one, joined, 0o600))
+		cs, err := replay.Open(first, nil)
+		require.NoError(t, err)
+		cj, err := replay.Open(one, nil)
+		require.NoError(t, err)
+		require.Equal(t, cj.NumSamples(), cs.NumSamples(), "replay reads every segment")
+		require.Equal(t, cj.Start, cs.Start)
+		require.Equal(t, cj.End, cs.End)
+		require.NoError(t, cs.Close())
+		require.NoError(t, cj.Close())
+		alarmsOf := func(path string) string {
+			out := filepath.Join(t.TempDir(), "alarms.jsonl")
+			code, _, errs := run("replay", path, "--headless", "--speed", "max", "--alarms-out", out)
+			require.Equal(t, 0, code, "%s", errs)
+			b, err := os.ReadFile(out)
+			require.NoError(t, err)
+			return string(b)
+		}
+		require.Equal(t, alarmsOf(one), alarmsOf(first), "headless replay of the run = of the joined file")
+		total := 0
+		for _, k := range perSeg {
+			total += k
+		}
+		code, out, errs := run("cases", dir)
+		require.Equal(t, 0, code, "%s", errs)
+		assert.Contains(t, out, filepath.Base(first))
+		assert.NotContains(t, out, filepath.Base(segs[1]), "a later segment is not listed as a case")
+		t.Logf("ECMO kill -9 run %d: %d segments (samples per segment %v), %d periodic series whole, %d boundary crossings, %d samples in the run",
+			i+1, len(segs), perSeg, checked, boundaryCrossings, total)
+	}
+}
+
+// segmentSamples reads the raw samples (derived values left out) of one
+// segment's bytes.
+func segmentSamples(t *testing.T, data []byte) []record.ChannelSample {
+	t.Helper()
+	var out, smp []record.ChannelSample
+	rd := record.NewReader(bytes.NewReader(data))
+	for rd.Next() {
+		e := rd.Entry()
+		if e.Kind() != record.KindSamples || e.Tag(record.TagSource) == record.DerivedSource {
+			continue
+		}
+		smp = e.Samples(smp[:0])
+		out = append(out, smp...)
+	}
+	require.NoError(t, rd.Err())
+	return out
+}
