@@ -408,6 +408,8 @@ func (e *Engine) measure(t int64, r *crule, a *instance, snap *monitor.Snapshot,
 			on = ctx.UploadFailed
 		case inNIRSBaselineMissing:
 			on = ctx.NIRSBaselineMissing
+		case inDiskLow:
+			on = ctx.DiskLow
 		}
 		a.value, a.limit = 0, math.NaN()
 		if on {

@@ -67,6 +67,7 @@ type scEvent struct {
 	RecordingFailed  *bool     `toml:"recording_failed"`
 	AudioUnavailable *bool     `toml:"audio_unavailable"`
 	UploadFailed     *bool     `toml:"upload_failed"`
+	DiskLow          *bool     `toml:"disk_low"`
 	Device           string    `toml:"device"`
 	DeviceState      string    `toml:"device_state"`
 	Acknowledge      string    `toml:"acknowledge"`
@@ -325,6 +326,9 @@ func applyContext(t *testing.T, ctx *alarms.Context, ev scEvent, now time.Time, 
 	}
 	if ev.RingDrops != nil {
 		ctx.RingDrops = *ev.RingDrops
+	}
+	if ev.DiskLow != nil {
+		ctx.DiskLow = *ev.DiskLow
 	}
 	if ev.RecordingFailed != nil {
 		ctx.RecordingFailed = *ev.RecordingFailed

@@ -379,6 +379,7 @@ func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.C
 	s.phase.apply(s.tl.At(now.UnixNano()), now.UnixNano(), snap, c)
 	c.Unprovided = s.unprovided(snap)
 	c.RecordingFailed = s.rec != nil && s.rec.Failed()
+	c.DiskLow = s.rec != nil && s.rec.DiskLow()
 	if s.shipper != nil {
 		st := s.shipper.Status()
 		c.UploadFailed = st.Retrying || st.Quarantined > 0
