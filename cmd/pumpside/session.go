@@ -565,6 +565,10 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 		}
 		v.Devices = append(v.Devices, dv)
 	}
+	if s.rec != nil { // the record's disk (docs/ecmo.md)
+		rs := s.rec.Status()
+		v.Disk = &ui.DiskView{RunBytes: rs.RunBytes, Segments: rs.Segment, Free: rs.Free, Low: rs.DiskLow}
+	}
 	for _, e := range s.tl.Events(nil) {
 		k, ok := viewKinds[e.Kind]
 		if !ok {
