@@ -26,8 +26,9 @@ const DefaultSegment = 24 * time.Hour
 
 // DefaultMinFree is the free space of the record's file system under which
 // the writer reports the disk as low (Status.DiskLow, the disk_low technical
-// condition): 1 GiB, about twelve days of a long run at the realistic rate
-// (docs/ecmo.md), time enough to free space or change the disk.
+// condition): 1 GiB, under four days of a long run at the built-in devices'
+// rates (about 280 MiB a day: make soak-ecmo, docs/ecmo.md), time enough to
+// free space or change the disk.
 const DefaultMinFree = 1 << 30
 
 // SegmentPath returns the path of segment n (1-based) of the run whose
