@@ -171,3 +171,65 @@ func segmentSamples(t *testing.T, data []byte) []record.ChannelSample {
 	require.NoError(t, rd.Err())
 	return out
 }
+
+// TestLongRunReadAsOneCase splits a recorded case into three segments at
+// line boundaries (as the writer does) and requires every reader to give
+// what it gives for the case in one file: cases, report, audit, export,
+// event list and the headless replay's alarms.
+func TestLongRunReadAsOneCase(t *testing.T) {
+	withSecret(t)
+	simCase := filepath.Join(t.TempDir(), "sim.case")
+	code, _, errs := run("sim", "--duration", "40m", "--out", simCase)
+	require.Equal(t, 0, code, errs)
+	for _, src := range []string{reportCase, simCase} {
+		t.Run(filepath.Base(src), func(t *testing.T) { readAsOneCase(t, src) })
+	}
+}
+
+func readAsOneCase(t *testing.T, src string) {
+	whole, err := os.ReadFile(src)
+	require.NoError(t, err)
+	oneDir, segDir := t.TempDir(), t.TempDir()
+	one, first := filepath.Join(oneDir, "run.case"), filepath.Join(segDir, "run.case")
+	require.NoError(t, os.WriteFile(one, whole, 0o600))
+	lines := bytes.SplitAfter(whole, []byte("\n"))
+	cuts := []int{0, len(lines) / 3, 2 * len(lines) / 3, len(lines)}
+	for k := range 3 {
+		seg := bytes.Join(lines[cuts[k]:cuts[k+1]], nil)
+		require.NoError(t, os.WriteFile(record.SegmentPath(first, k+1), seg, 0o600))
+	}
+	require.Len(t, record.Segments(first), 3)
+
+	same := func(args func(path, dir string) []string, what string) {
+		t.Helper()
+		c1, o1, e1 := run(args(one, oneDir)...)
+		c2, o2, e2 := run(args(first, segDir)...)
+		require.Equal(t, 0, c1, "%s: %s", what, e1)
+		require.Equal(t, 0, c2, "%s: %s", what, e2)
+		require.NotEmpty(t, o1, what)
+		require.Equal(t, o1, o2, what)
+	}
+	same(func(p, d string) []string { return []string{"cases", d} }, "cases")
+	same(func(p, d string) []string { return []string{"report", p, "--format", "html"} }, "report")
+	same(func(p, d string) []string { return []string{"export", p, "--format", "csv"} }, "export")
+	same(func(p, d string) []string { return []string{"event", "list", p} }, "event list")
+	// Any segment names the run.
+	same(func(p, d string) []string {
+		if d == segDir {
+			p = record.SegmentPath(first, 2)
+		}
+		return []string{"export", p, "--format", "csv"}
+	}, "export by the second segment")
+	fileOut := func(args ...string) string {
+		out := filepath.Join(t.TempDir(), "out")
+		code, _, errs := run(append(args, out)...)
+		require.Equal(t, 0, code, "%v: %s", args, errs)
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		require.NotEmpty(t, b)
+		return string(b)
+	}
+	require.Equal(t, fileOut("audit", oneDir, "--format", "csv", "--out"), fileOut("audit", segDir, "--format", "csv", "--out"), "audit: the run is one case")
+	require.Equal(t, fileOut("replay", one, "--headless", "--speed", "max", "--alarms-out"),
+		fileOut("replay", first, "--headless", "--speed", "max", "--alarms-out"), "headless replay")
+}
