@@ -330,3 +330,43 @@ func TestShipLongRunToInfluxDB(t *testing.T) {
 	require.Equal(t, uint64(lines), sh.Status().Lines, "every line of every segment sent once")
 	comparePoints(t, file, dbPoints(t, s, db))
 }
+
+// FuzzRunFile splits bytes into three segments and reads them back as a
+// run: every byte once, in order, with one newline put after a segment
+// (not the last) that lacks it; ReadAt agrees with Read.
+func FuzzRunFile(f *testing.F) {
+	f.Add([]byte("a 1\nb 2\nc 3\n"), uint8(4), uint8(8))
+	f.Add([]byte("a 1\nb 2c 3"), uint8(3), uint8(3))
+	f.Add([]byte(""), uint8(0), uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, a, b uint8) {
+		i, j := min(int(a), len(data)), min(int(b), len(data))
+		if i > j {
+			i, j = j, i
+		}
+		dir := t.TempDir()
+		first := filepath.Join(dir, "f.case")
+		parts := [][]byte{data[:i], data[i:j], data[j:]}
+		var want []byte
+		for k, p := range parts {
+			require.NoError(t, os.WriteFile(SegmentPath(first, k+1), p, 0o600))
+			want = append(want, p...)
+			if k < 2 && len(p) > 0 && p[len(p)-1] != '\n' {
+				want = append(want, '\n')
+			}
+		}
+		r, err := OpenRun(first)
+		require.NoError(t, err)
+		defer r.Close()
+		require.Equal(t, int64(len(want)), r.Size())
+		got, err := io.ReadAll(r)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got))
+		if len(want) > 0 {
+			off := int(a) % len(want)
+			buf := make([]byte, len(want)-off)
+			n, err := r.ReadAt(buf, int64(off))
+			require.NoError(t, err)
+			require.Equal(t, want[off:], buf[:n])
+		}
+	})
+}
