@@ -197,7 +197,7 @@ func newSession(o sessionOptions) (*session, error) {
 			}
 		}
 		first, _ := record.FirstSegment(o.resume)
-		if seg := o.segment; seg == 0 && len(record.Segments(first)) > 1 {
+		if o.segment == 0 && len(record.Segments(first)) > 1 {
 			o.segment = record.DefaultSegment // a long run goes on in its last segment
 		}
 		s.rec, err = record.Open(first, record.Options{Case: id, Channels: p.Channels(), Segment: o.segment, Origin: origin})
