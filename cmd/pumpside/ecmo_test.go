@@ -2,18 +2,23 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pumpside/pumpside/alarms"
 	"github.com/pumpside/pumpside/devices/replay"
 	"github.com/pumpside/pumpside/devices/sim"
+	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 func TestRunModeFlags(t *testing.T) {
@@ -232,4 +237,52 @@ func readAsOneCase(t *testing.T, src string) {
 	require.Equal(t, fileOut("audit", oneDir, "--format", "csv", "--out"), fileOut("audit", segDir, "--format", "csv", "--out"), "audit: the run is one case")
 	require.Equal(t, fileOut("replay", one, "--headless", "--speed", "max", "--alarms-out"),
 		fileOut("replay", first, "--headless", "--speed", "max", "--alarms-out"), "headless replay")
+}
+
+// TestResumeLongRun: a console restarted on a long run (--resume naming any
+// segment) reads the whole run back (the case is on bypass again) and goes
+// on in its last segment, the earlier ones untouched.
+func TestResumeLongRun(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewManual(builtinCaseStart)
+	s, err := newSession(sessionOptions{clk: clk, recordDir: dir, caseID: "C-ecmo", profile: alarms.DefaultProfile(), stderr: io.Discard,
+		caseStart: builtinCaseStart, segment: 10 * time.Minute})
+	require.NoError(t, err)
+	f, err := newSessionSimFeed(s, sim.New(builtinCaseStart, 1))
+	require.NoError(t, err)
+	for m := 1; m <= 35; m++ {
+		f.stepTo(time.Duration(m) * time.Minute)
+		require.NoError(t, s.rec.Flush()) // a commit a minute, as the group commit would
+	}
+	require.NoError(t, s.rec.Close())
+	first := s.rec.Path()
+	segs := record.Segments(first)
+	require.Len(t, segs, 4, "segments of 10 min over 35 min")
+	before := make([][]byte, len(segs))
+	for i, p := range segs {
+		before[i], err = os.ReadFile(p)
+		require.NoError(t, err)
+		require.NotEmpty(t, before[i], p)
+	}
+
+	at := builtinCaseStart.Add(36 * time.Minute)
+	clk.Set(at)
+	r, err := newSession(sessionOptions{clk: clk, resume: segs[1], caseID: "C-other", profile: alarms.DefaultProfile(), stderr: io.Discard})
+	require.NoError(t, err)
+	st := r.tl.At(at.UnixNano())
+	assert.Equal(t, timeline.Bypass, st.Phase, "the events of every segment are read back")
+	r.addEvent(at.UnixNano(), "note", "console restarted")
+	require.NoError(t, r.rec.Close())
+	require.Equal(t, segs, record.Segments(first), "no new segment")
+	for i, p := range segs {
+		after, err := os.ReadFile(p)
+		require.NoError(t, err)
+		if i < len(segs)-1 {
+			require.Equal(t, before[i], after, "segment %d untouched", i+1)
+			continue
+		}
+		require.True(t, bytes.HasPrefix(after, before[i]))
+		tail := string(after[len(before[i]):])
+		assert.True(t, strings.Contains(tail, "case=C-ecmo") && strings.Contains(tail, "console restarted"), tail)
+	}
 }
