@@ -370,3 +370,37 @@ func FuzzRunFile(f *testing.F) {
 		}
 	})
 }
+
+// TestShipDirLongRun: `pumpside ship DIR` after a long run recorded with no
+// server: the run is one result (its later segments are not cases of their
+// own), shipped whole, every line once.
+func TestShipDirLongRun(t *testing.T) {
+	db := "pumpside"
+	s := startInfluxd(t, db)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.case")
+	opt := simOpts("C-run-2")
+	opt.Segment, opt.Origin = 5*time.Minute, simStart.UnixNano()
+	w, err := Open(path, opt)
+	require.NoError(t, err)
+	c := sim.New(simStart, 1)
+	for m := 1; m <= 12; m++ {
+		recordSim(t, w, c, simStart.Add(time.Duration(m)*time.Minute))
+		require.NoError(t, w.Flush())
+	}
+	require.NoError(t, w.Close())
+	require.Len(t, Segments(path), 3)
+	var results []DirResult
+	require.NoError(t, ShipDir(context.Background(), dir, shipOpts(s, db), nil, func(r DirResult) { results = append(results, r) }))
+	require.Len(t, results, 1, "one run, one result")
+	r := results[0]
+	require.Equal(t, path, r.Path)
+	require.True(t, r.UpToDate(), "%+v", r)
+	require.Equal(t, RunBytes(path), r.Size)
+	file, lines := filePoints(t, path)
+	require.Equal(t, uint64(lines), r.Lines, "every line of every segment sent once")
+	comparePoints(t, file, dbPoints(t, s, db))
+	results = nil
+	require.NoError(t, ShipDir(context.Background(), dir, shipOpts(s, db), nil, func(r DirResult) { results = append(results, r) }))
+	require.Empty(t, results, "nothing left to ship")
+}
