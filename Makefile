@@ -8,7 +8,7 @@ BIN := bin/pumpside
 FUZZTIME ?= 15s
 BENCHTIME ?= 1s
 
-.PHONY: all build deps deps-run run test bench fuzz lint soak soak-console chaos screenshots central-screenshot clean
+.PHONY: all build deps deps-run run test bench fuzz lint soak soak-console soak-ecmo chaos screenshots central-screenshot clean
 
 all: build
 
@@ -56,6 +56,12 @@ soak: deps
 # (about 16 minutes): its resident memory flat once the history is full.
 soak-console: deps
 	PUMPSIDE_SOAK=1 $(GO) test -run '^TestConsoleSoak$$' -count=1 -timeout 30m -v ./cmd/pumpside/
+
+# A simulated 7-day ECMO run through the pipeline and the recorder (daily
+# segments) as fast as it goes: heap at day 1 and day 7, samples dropped,
+# segments and their sizes (docs/ecmo.md). A few minutes; not part of make test.
+soak-ecmo: deps
+	PUMPSIDE_SOAK=1 $(GO) test -run '^TestECMOSoak$$' -count=1 -timeout 60m -v ./monitor/record/
 
 # Issue 22's experiments by hand, on the real binary (cmd/pumpside TestChaos):
 # pty unplugs of 2, 20 and 60 s, line noise through every driver, sped-up

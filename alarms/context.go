@@ -148,6 +148,9 @@ type Context struct {
 	// (server unreachable, or a batch refused and quarantined); the case
 	// file is unaffected.
 	UploadFailed bool
+	// DiskLow is true while the case record's file system has less free
+	// space than the recorder's threshold (record.DefaultMinFree).
+	DiskLow bool
 	// Unprovided are the channels no source of the case provides: not a
 	// configured device's (live) or a recorded source's (replay), never
 	// entered by hand, and for a derived value, missing a required input

@@ -410,6 +410,8 @@ func (e *Engine) measure(t int64, r *crule, a *instance, snap *monitor.Snapshot,
 			on = ctx.NIRSBaselineMissing
 		case inInlineDrift:
 			on = ctx.InlineDrift
+		case inDiskLow:
+			on = ctx.DiskLow
 		}
 		a.value, a.limit = 0, math.NaN()
 		if on {

@@ -616,7 +616,7 @@ func (c *checker) rule1(rr *rawRule) (Rule, bool) {
 		r.Class = Technical
 	case Flag:
 		if !inOK || !in.isFlag() {
-			c.add("input", "%q: flag needs health.recording_failed, health.audio_unavailable, health.upload_failed, qc.inline_drift or prompt.nirs_baseline_missing", rr.Input)
+			c.add("input", "%q: flag needs health.recording_failed, health.audio_unavailable, health.upload_failed, qc.inline_drift, health.disk_low or prompt.nirs_baseline_missing", rr.Input)
 		}
 		r.Class = Technical
 		if in.kind == inNIRSBaselineMissing {
@@ -901,6 +901,7 @@ const (
 	InputRecordingFailed   = "health.recording_failed"  // 1 while the case record fails
 	InputAudioUnavailable  = "health.audio_unavailable" // 1 while no sound can play
 	InputUploadFailed      = "health.upload_failed"     // 1 while the case cannot reach InfluxDB
+	InputDiskLow           = "health.disk_low"          // 1 while the record's disk has less free space than its threshold
 	// InputNIRSBaselineMissing is 1 while a cerebral oximeter sends and no
 	// pre-induction baseline is recorded: a prompt, not an alarm.
 	InputNIRSBaselineMissing = "prompt.nirs_baseline_missing"
@@ -923,6 +924,7 @@ const (
 	inUploadFailed
 	inNIRSBaselineMissing
 	inInlineDrift
+	inDiskLow
 )
 
 type input struct {
@@ -932,7 +934,7 @@ type input struct {
 
 func (in input) isFlag() bool {
 	return in.kind == inRecordingFailed || in.kind == inAudioUnavailable || in.kind == inUploadFailed || in.kind == inNIRSBaselineMissing ||
-		in.kind == inInlineDrift
+		in.kind == inInlineDrift || in.kind == inDiskLow
 }
 
 func resolveInput(name string) (input, bool) {
@@ -953,6 +955,8 @@ func resolveInput(name string) (input, bool) {
 		return input{kind: inNIRSBaselineMissing}, true
 	case InputInlineDrift:
 		return input{kind: inInlineDrift}, true
+	case InputDiskLow:
+		return input{kind: inDiskLow}, true
 	}
 	if id, ok := channel.Lookup(name); ok {
 		return input{kind: inChannel, ch: id}, true

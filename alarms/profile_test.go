@@ -19,6 +19,8 @@ var requiredRules = []string{
 	"art_outlet_temp_high", "av_gradient_high", "rewarm_rate_high", "act_low", "lactate_high",
 	"nirs_drop_left", "nirs_drop_right", "flow_stopped", "cardioplegia_due", "act_due",
 	"blood_gas_stale", "device_lost", "ring_overflow", "recording_failed", "upload_failed", "audio_unavailable", "inline_drift",
+	// issue 14: long runs
+	"disk_low",
 	// issue 16: phases, the missing rules
 	"flow_index_low", "acp_pressure", "rcp_pressure_high", "pao2_low", "pao2_high", "abg_po2_low", "paco2_band",
 	"abg_pco2_band", "k_high_rewarmed", "abg_k_high_rewarmed", "naso_temp_high", "act_low_pre_bypass",

@@ -68,6 +68,7 @@ type scEvent struct {
 	AudioUnavailable *bool     `toml:"audio_unavailable"`
 	UploadFailed     *bool     `toml:"upload_failed"`
 	InlineDrift      *bool     `toml:"inline_drift"`
+	DiskLow          *bool     `toml:"disk_low"`
 	Device           string    `toml:"device"`
 	DeviceState      string    `toml:"device_state"`
 	Acknowledge      string    `toml:"acknowledge"`
@@ -326,6 +327,9 @@ func applyContext(t *testing.T, ctx *alarms.Context, ev scEvent, now time.Time, 
 	}
 	if ev.RingDrops != nil {
 		ctx.RingDrops = *ev.RingDrops
+	}
+	if ev.DiskLow != nil {
+		ctx.DiskLow = *ev.DiskLow
 	}
 	if ev.RecordingFailed != nil {
 		ctx.RecordingFailed = *ev.RecordingFailed

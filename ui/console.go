@@ -22,6 +22,7 @@ type (
 	AlarmLogView = view.AlarmLogView
 	LimitView    = view.LimitView
 	DeviceView   = view.DeviceView
+	DiskView     = view.DiskView
 	EventView    = view.EventView
 	ReplayView   = view.ReplayView
 	SetupView    = view.SetupView

@@ -49,6 +49,8 @@ func TestGolden(t *testing.T) {
 	replay := *st
 	replay.Replay = &ReplayView{Start: caseStart.UnixNano(), End: caseStart.Add(2 * time.Hour).UnixNano(), Position: now.UnixNano(),
 		Playing: true, Speed: 8, Bookmarks: []int64{caseStart.Add(20 * time.Minute).UnixNano()}}
+	disk := *st // a long run's record on a nearly full disk (docs/ecmo.md)
+	disk.Disk = &view.DiskView{RunBytes: 3 * 287 << 20, Segments: 3, Free: 900 << 20, Low: true}
 	cases := []struct {
 		name   string
 		snap   *monitor.Snapshot
@@ -67,6 +69,7 @@ func TestGolden(t *testing.T) {
 		{"trends-1920x1080", snap, st, view.ScreenTrends, false, now, image.Pt(1920, 1080)},
 		{"alarms-1920x1080", snap, st, view.ScreenAlarms, false, now, image.Pt(1920, 1080)},
 		{"devices-1920x1080", snap, st, view.ScreenDevices, false, now, image.Pt(1920, 1080)},
+		{"devices-disk-1920x1080", snap, &disk, view.ScreenDevices, false, now, image.Pt(1920, 1080)},
 		{"events-1920x1080", snap, st, view.ScreenEvents, false, now, image.Pt(1920, 1080)},
 		{"setup-1920x1080", snap, st, view.ScreenSetup, false, now, image.Pt(1920, 1080)},
 		{"replay-1920x1080", snap, &replay, view.ScreenMonitor, false, now, image.Pt(1920, 1080)},

@@ -65,8 +65,8 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && strings.HasSuffix(d.Name(), ".case") {
-			paths = append(paths, p)
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".case") && isFirstSegment(p) {
+			paths = append(paths, p) // a long run once, by its first segment
 		}
 		return nil
 	})

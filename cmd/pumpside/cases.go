@@ -69,6 +69,9 @@ func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 		path := filepath.Join(dir, e.Name())
+		if !isFirstSegment(path) {
+			continue // a later segment of a long run: listed with its first
+		}
 		sum, size, err := summarize(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "pumpside cases: %v\n", err)
@@ -98,21 +101,25 @@ func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return code
 }
 
+// summarize reads a case file (a long run: all its segments) for the list.
 func summarize(path string) (record.Summary, int64, error) {
-	f, err := os.Open(path)
+	f, err := record.OpenRun(path)
 	if err != nil {
 		return record.Summary{}, 0, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return record.Summary{}, 0, err
-	}
 	sum, err := record.Summarize(f, nil)
 	if err != nil {
 		return sum, 0, fmt.Errorf("%s: %w", path, err)
 	}
-	return sum, fi.Size(), nil
+	return sum, f.Size(), nil
+}
+
+// isFirstSegment reports whether path is a case file or the first segment
+// of a long run, not one of its later segments (docs/format/case.md).
+func isFirstSegment(path string) bool {
+	first, _ := record.FirstSegment(path)
+	return first == path
 }
 
 func humanBytes(n int64) string {
@@ -129,20 +136,20 @@ func humanBytes(n int64) string {
 }
 
 // openCase opens a case file for a subcommand: a missing, unreadable or
-// empty file is bad input (exit 2) with a clear message.
-func openCase(cmd, path string, stderr io.Writer) (*os.File, bool) {
-	f, err := os.Open(path)
+// empty file is bad input (exit 2) with a clear message. A long run's
+// segments are read as one file (record.OpenRun; path: any segment).
+func openCase(cmd, path string, stderr io.Writer) (*record.RunFile, bool) {
+	fi, err := os.Stat(path)
+	if err == nil && fi.IsDir() {
+		err = &fs.PathError{Op: "open", Path: path, Err: errors.New("is a directory")}
+	}
+	var f *record.RunFile
 	if err == nil {
-		var fi os.FileInfo
-		if fi, err = f.Stat(); err == nil && fi.IsDir() {
-			err = errors.New("is a directory")
-		} else if err == nil && fi.Size() == 0 {
-			err = errors.New("empty file: not a case")
-		}
-		if err != nil {
-			f.Close()
-			err = &fs.PathError{Op: "open", Path: path, Err: err}
-		}
+		f, err = record.OpenRun(path)
+	}
+	if err == nil && f.Size() == 0 {
+		f.Close()
+		err = &fs.PathError{Op: "open", Path: path, Err: errors.New("empty file: not a case")}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pumpside %s: %v\n", cmd, err)

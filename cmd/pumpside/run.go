@@ -68,6 +68,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	recordDir := fs.String("record", defaultCaseDir(), "directory for the case record (\"\" records nothing)")
 	resume := fs.String("resume", "", "with --config: continue the case of this case file after a restart (its events, timers and record)")
 	quiet := fs.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
+	mode := fs.String("mode", "", "`MODE` of the run: bypass (a case of hours) or ecmo (ECMO, ECCO2R: days, recorded in daily segments, docs/ecmo.md); default: the console config's mode, else bypass")
+	segment := fs.Duration("segment", 0, "with --mode ecmo: case time per record segment (default 24h; shorter for tests and drills, at least 1s)")
 	sf := addSiteFlags(fs)
 	if code, ok := fs.parse(args); !ok {
 		return code
@@ -114,6 +116,16 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else if sc, err = sim.Builtin(*scenario); err != nil {
 		return fail(2, "%v", err)
 	}
+	if cfg != nil && *mode == "" {
+		*mode = cfg.Run.Mode
+	}
+	if cfg != nil && *segment == 0 && cfg.Run.Segment != "" && *mode == "ecmo" {
+		*segment, _ = time.ParseDuration(cfg.Run.Segment) // checked by console.Load
+	}
+	rm, err := parseRunMode(*mode, *segment)
+	if err != nil {
+		return fail(2, "%v", err)
+	}
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Fprint(stderr, noDisplayHelp)
 		return 1
@@ -148,7 +160,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		uiOpts.GasStrategy, uiOpts.GasCorrection = gs, &gc
 	}
 	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
-		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil, settings: &set, site: siteCfg})
+		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil, settings: &set, site: siteCfg,
+		segment: rm.segment})
 	if err != nil {
 		return fail(1, "%v", err)
 	}

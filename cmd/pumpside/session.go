@@ -158,6 +158,9 @@ type sessionOptions struct {
 	stepped bool
 	// settings are the pipeline's; nil means monitor.DefaultSettings().
 	settings *monitor.Settings
+	// segment, if positive, records a long run (--mode ecmo) in segments
+	// of this much case time (record.Options.Segment).
+	segment time.Duration
 }
 
 // newSessionState returns a session with its own state and none of its
@@ -196,7 +199,7 @@ func newSession(o sessionOptions) (*session, error) {
 	s.p = p
 	s.qcRecord = true
 	if o.resume != "" {
-		id, events, err := readCaseForResume(o.resume)
+		id, events, origin, err := readCaseForResume(o.resume)
 		if err != nil {
 			return nil, err
 		}
@@ -205,7 +208,11 @@ func newSession(o sessionOptions) (*session, error) {
 				return nil, fmt.Errorf("resume %s: %w", o.resume, err)
 			}
 		}
-		s.rec, err = record.Open(o.resume, record.Options{Case: id, Channels: p.Channels()})
+		first, _ := record.FirstSegment(o.resume)
+		if o.segment == 0 && len(record.Segments(first)) > 1 {
+			o.segment = record.DefaultSegment // a long run goes on in its last segment
+		}
+		s.rec, err = record.Open(first, record.Options{Case: id, Channels: p.Channels(), Segment: o.segment, Origin: origin})
 		if err != nil {
 			return nil, fmt.Errorf("case record: %w", err)
 		}
@@ -218,7 +225,8 @@ func newSession(o sessionOptions) (*session, error) {
 			return nil, fmt.Errorf("case record: %w", err)
 		}
 		name := o.clk.Now().UTC().Format("20060102-150405") + "-" + o.caseID + ".case"
-		s.rec, err = record.Open(filepath.Join(o.recordDir, name), record.Options{Case: o.caseID, Channels: p.Channels()})
+		s.rec, err = record.Open(filepath.Join(o.recordDir, name), record.Options{Case: o.caseID, Channels: p.Channels(),
+			Segment: o.segment, Origin: s.caseStart})
 		if err != nil {
 			return nil, fmt.Errorf("case record: %w", err)
 		}
@@ -385,6 +393,7 @@ func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.C
 	s.checkInline(snap)
 	c.InlineDrift = s.drift.Active()
 	c.RecordingFailed = s.rec != nil && s.rec.Failed()
+	c.DiskLow = s.rec != nil && s.rec.DiskLow()
 	if s.shipper != nil {
 		st := s.shipper.Status()
 		c.UploadFailed = st.Retrying || st.Quarantined > 0
@@ -569,6 +578,10 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 			dv.State = ui.DeviceState(devices.Silent)
 		}
 		v.Devices = append(v.Devices, dv)
+	}
+	if s.rec != nil { // the record's disk (docs/ecmo.md)
+		rs := s.rec.Status()
+		v.Disk = &ui.DiskView{RunBytes: rs.RunBytes, Segments: rs.Segment, Free: rs.Free, Low: rs.DiskLow}
 	}
 	for _, e := range s.tl.Events(nil) {
 		k, ok := viewKinds[e.Kind]
@@ -927,15 +940,20 @@ func (s *session) noteFault(e sim.Event) {
 // readCaseForResume reads a case file's case id and events, for a console
 // that continues the case after a restart: the phase, the clamp and the
 // timers pick up where they were, and the record goes on in the same file.
-func readCaseForResume(path string) (caseID string, events []timeline.Event, err error) {
-	f, err := os.Open(path)
+// A long run is read whole (its segments: record.OpenRun); origin is the
+// time of its earliest line, from which its segments count.
+func readCaseForResume(path string) (caseID string, events []timeline.Event, origin int64, err error) {
+	f, err := record.OpenRun(path)
 	if err != nil {
-		return "", nil, fmt.Errorf("resume: %w", err)
+		return "", nil, 0, fmt.Errorf("resume: %w", err)
 	}
 	defer f.Close()
 	r := record.NewReader(f)
 	for r.Next() {
 		e := r.Entry()
+		if origin == 0 || e.Time < origin {
+			origin = e.Time
+		}
 		if caseID == "" {
 			caseID = e.Tag("case")
 		}
@@ -944,12 +962,12 @@ func readCaseForResume(path string) (caseID string, events []timeline.Event, err
 		}
 	}
 	if err := r.Err(); err != nil {
-		return "", nil, fmt.Errorf("resume %s: %w", path, err)
+		return "", nil, 0, fmt.Errorf("resume %s: %w", path, err)
 	}
 	if caseID == "" {
-		return "", nil, fmt.Errorf("resume %s: no case in the file", path)
+		return "", nil, 0, fmt.Errorf("resume %s: no case in the file", path)
 	}
-	return caseID, events, nil
+	return caseID, events, origin, nil
 }
 
 // artifactWindow is what the console's ARTIFACT button marks when the entry

@@ -29,7 +29,9 @@ type Config struct {
 	Pipeline Pipeline
 	// Display is the [display] table.
 	Display Display
-	used    bool
+	// Run is the [run] table.
+	Run  Run
+	used bool
 }
 
 // Pipeline is the [pipeline] table: pointers are "not set" (the default
@@ -163,6 +165,18 @@ type file struct {
 	Devices  []rawDevice `toml:"device"`
 	Pipeline Pipeline    `toml:"pipeline"`
 	Display  Display     `toml:"display"`
+	Run      Run         `toml:"run"`
+}
+
+// Run is the [run] table: the kind of run the console is for
+// (docs/ecmo.md). Flags of `pumpside run` override it.
+type Run struct {
+	// Mode is "bypass" (default) or "ecmo": a long run (ECMO, ECCO2R)
+	// recorded in daily segments.
+	Mode string `toml:"mode"`
+	// Segment is the case time per record segment of a long run, as a Go
+	// duration ("24h", the default).
+	Segment string `toml:"segment"`
 }
 
 type rawDevice struct {
@@ -252,7 +266,17 @@ func Parse(data []byte, path string) (*Config, error) {
 	if len(f.Devices) > 1<<15 {
 		return nil, &Error{File: path, Field: "device", Err: errors.New("too many devices")}
 	}
-	c := &Config{Pipeline: f.Pipeline, Display: f.Display}
+	c := &Config{Pipeline: f.Pipeline, Display: f.Display, Run: f.Run}
+	switch f.Run.Mode {
+	case "", "bypass", "ecmo":
+	default:
+		return nil, &Error{File: path, Field: "run.mode", Err: fmt.Errorf("%q: want bypass or ecmo", f.Run.Mode)}
+	}
+	if f.Run.Segment != "" {
+		if d, err := time.ParseDuration(f.Run.Segment); err != nil || d < time.Second {
+			return nil, &Error{File: path, Field: "run.segment", Err: fmt.Errorf("%q: want a duration of at least 1s", f.Run.Segment)}
+		}
+	}
 	if _, err := c.Pipeline.Settings(monitor.DefaultSettings()); err != nil {
 		return nil, &Error{File: path, Field: "pipeline", Err: err}
 	}

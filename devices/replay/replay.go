@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 
@@ -310,9 +309,10 @@ func Load(r io.Reader, onBad func(*record.LineError)) (*Case, error) {
 // minutes before they arrive, are kept in memory), and a Player reads a
 // few minutes of case time at a time. Memory is then bounded by the case's
 // events and stragglers, not its length. A file in no time order at all is
-// loaded whole, as Load does. The caller closes the Case.
+// loaded whole, as Load does. The caller closes the Case. A long run's
+// segments (record.Segments; path: any of them) are read as one file.
 func Open(path string, onBad func(*record.LineError)) (*Case, error) {
-	f, err := os.Open(path)
+	f, err := record.OpenRun(path)
 	if err != nil {
 		return nil, err
 	}

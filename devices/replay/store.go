@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 
@@ -96,7 +95,7 @@ type block struct {
 // fileStore reads samples from the case file through a block index; the
 // stragglers, and the samples made from the metadata, are in memory.
 type fileStore struct {
-	f      *os.File
+	f      *record.RunFile
 	blocks []block
 	// maxTo[k] is the largest maxT of blocks 0..k: the first block that
 	// can hold a time t is the first with maxTo >= t.
@@ -275,7 +274,7 @@ func (it *fileIter) readBlock(bl *block, a, b int64) {
 // file. It reports false when the file's sample lines are in too little
 // time order to index (more stragglers than maxStragglers): Open then loads
 // it whole.
-func indexFile(f *os.File, b *Builder, rd *record.Reader, bad *int) (ok bool) {
+func indexFile(f *record.RunFile, b *Builder, rd *record.Reader, bad *int) (ok bool) {
 	fs := &fileStore{f: f}
 	cur := block{off: 0, hi: minTime, minT: maxTime, maxT: minTime}
 	hi := int64(minTime)

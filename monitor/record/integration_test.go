@@ -49,7 +49,7 @@ func recordSim(t testing.TB, w *Writer, c *sim.Case, to time.Time) {
 // store it: "measurement|tags|field|time" -> value.
 func filePoints(t testing.TB, path string) (map[string]string, int) {
 	t.Helper()
-	f, err := os.Open(path)
+	f, err := OpenRun(path) // a long run: all its segments
 	require.NoError(t, err)
 	defer f.Close()
 	r := NewReader(f)

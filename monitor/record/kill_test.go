@@ -24,6 +24,10 @@ func TestMain(m *testing.M) {
 		recordUntilKilled(path)
 		return
 	}
+	if path := os.Getenv(segChildEnv); path != "" {
+		recordSegmentsUntilKilled(path)
+		return
+	}
 	// No goroutine of the writer, the shipper or its HTTP client outlives
 	// the tests.
 	goleak.VerifyTestMain(m)

@@ -12,7 +12,8 @@ import (
 // DirResult is what ShipDir did with one case file.
 type DirResult struct {
 	Path string
-	// Cursor is the file's cursor before and after; Size the file's size.
+	// Cursor is the file's cursor before and after; Size the file's size
+	// (for a long run, summed over its segments: Behind).
 	Before, After, Size int64
 	// Lines counts the lines the server accepted.
 	Lines uint64
@@ -25,7 +26,8 @@ type DirResult struct {
 // UpToDate reports whether the whole file is on the server.
 func (r DirResult) UpToDate() bool { return r.Err == nil && r.After >= r.Size }
 
-// ShipDir drains, one after another, every case file (*.case) of dir that
+// ShipDir drains, one after another, every case file (*.case; a long run's
+// segments together, as one) of dir that
 // want accepts (nil: every one) and whose cursor is behind its end, and
 // calls done for each of them. A file another shipper holds is left to it
 // (ErrBusy). It returns when every file is done or ctx ends, with an error
@@ -43,6 +45,9 @@ func ShipDir(ctx context.Context, dir string, opt ShipperOptions, want func(path
 	for _, p := range paths {
 		if ctx.Err() != nil {
 			return nil
+		}
+		if first, _ := FirstSegment(p); first != p {
+			continue // a later segment of a long run: shipped with its first
 		}
 		if want != nil && !want(p) {
 			continue
@@ -71,6 +76,6 @@ func drainOne(ctx context.Context, path string, opt ShipperOptions) (uint64, int
 	if err == nil && st.Quarantined > 0 {
 		err = fmt.Errorf("%d batches refused by the server, set aside in %s: %w", st.Quarantined, QuarantinePath(path), st.LastErr)
 	}
-	cur, rerr := ReadCursor(path)
+	cur, _, rerr := Behind(path)
 	return st.Lines, cur, errors.Join(err, rerr)
 }

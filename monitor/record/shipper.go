@@ -163,6 +163,9 @@ type ShipStatus struct {
 	// unreachable or failing); LastErr is the last error.
 	Retrying bool
 	LastErr  error
+	// Segment is the segment being shipped (the case file itself when it
+	// is not a long run); Cursor and Size are its.
+	Segment string
 }
 
 // Shipper feeds InfluxDB from a case file: see the package documentation.
@@ -286,7 +289,20 @@ func (s *Shipper) Drain(ctx context.Context) error { return s.ship(ctx, false) }
 
 // Behind returns the cursor of a case file and the file's size: the bytes
 // between them are not on the server yet.
+// For a long run (casePath its first segment), they are summed over its
+// segments: the run is shipped when cursor reaches size.
 func Behind(casePath string) (cursor, size int64, err error) {
+	for _, p := range Segments(casePath) {
+		c, n, err := behindOne(p)
+		if err != nil {
+			return 0, 0, err
+		}
+		cursor, size = cursor+min(c, n), size+n
+	}
+	return cursor, size, nil
+}
+
+func behindOne(casePath string) (cursor, size int64, err error) {
 	cursor, err = ReadCursor(casePath)
 	if err != nil {
 		return 0, 0, err
@@ -298,56 +314,86 @@ func Behind(casePath string) (cursor, size int64, err error) {
 	return cursor, fi.Size(), nil
 }
 
+// ship ships the segments of the run one after the other (a case file that
+// is not a long run is its only segment), each with its own cursor and
+// lock. It moves to segment n+1 once it exists and segment n is shipped to
+// its end: the writer creates segment n+1 only after segment n is complete.
 func (s *Shipper) ship(ctx context.Context, follow bool) error {
-	f, err := os.Open(s.path)
+	first, n := FirstSegment(s.path)
+	for ; ; n++ {
+		path := SegmentPath(first, n)
+		if n > 1 {
+			if _, err := os.Stat(path); err != nil {
+				return nil // the end of the run (Drain only: Run waited for it)
+			}
+		}
+		s.update(func(st *ShipStatus) { st.Segment = path })
+		next, err := s.shipSegment(ctx, path, SegmentPath(first, n+1), follow)
+		if err != nil || !next {
+			return err
+		}
+	}
+}
+
+// shipSegment ships one segment; next says it is done and the next segment
+// (nextPath) is there.
+func (s *Shipper) shipSegment(ctx context.Context, path, nextPath string, follow bool) (next bool, err error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("record: ship: %w", err)
+		return false, fmt.Errorf("record: ship: %w", err)
 	}
 	defer f.Close()
 	if !lockShip(f) {
-		return fmt.Errorf("%w: %s", ErrBusy, s.path)
+		return false, fmt.Errorf("%w: %s", ErrBusy, path)
 	}
-	cur, err := ReadCursor(s.path)
+	cur, err := ReadCursor(path)
 	if err != nil {
-		return err
+		return false, err
 	}
 	s.update(func(st *ShipStatus) { st.Cursor = cur })
 	buf := make([]byte, s.opt.BatchBytes)
 	var body []byte
 	for {
+		// Whether the next segment exists is asked before the size: once
+		// it does, this one is complete, and the size read after is its
+		// last.
+		_, nerr := os.Lstat(nextPath)
 		fi, err := f.Stat()
 		if err != nil {
-			return fmt.Errorf("record: ship: %w", err)
+			return false, fmt.Errorf("record: ship: %w", err)
 		}
 		size := fi.Size()
 		s.update(func(st *ShipStatus) { st.Size = size })
 		if cur > size {
-			return fmt.Errorf("%w: cursor %d is past the end of %s (%d bytes): not the file the cursor belongs to", ErrFormat, cur, s.path, size)
+			return false, fmt.Errorf("%w: cursor %d is past the end of %s (%d bytes): not the file the cursor belongs to", ErrFormat, cur, path, size)
 		}
 		chunk, lines, err := s.readBatch(f, cur, size, buf)
 		if err != nil {
-			return err
+			return false, err
 		}
 		n := len(chunk)
 		if n == 0 {
+			if nerr == nil {
+				return true, nil // on to the next segment
+			}
 			if !follow {
-				return nil // everything up to the end is on the server
+				return false, nil // everything up to the end is on the server
 			}
 			if !sleep(ctx, s.opt.Poll) {
-				return nil
+				return false, nil
 			}
 			continue
 		}
 		body = appendShippable(body[:0], chunk)
 		if len(body) > 0 && !s.send(ctx, body, lines) {
 			if follow {
-				return nil
+				return false, nil
 			}
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 		cur += int64(n)
-		if err := writeCursor(s.path, cur); err != nil {
-			return err
+		if err := writeCursor(path, cur); err != nil {
+			return false, err
 		}
 		s.update(func(st *ShipStatus) { st.Cursor = cur })
 	}

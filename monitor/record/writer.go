@@ -64,6 +64,19 @@ type Options struct {
 	RetryInterval time.Duration
 	// WrapFile, if set, wraps the opened file (fault injection in tests).
 	WrapFile func(File) File
+	// Segment, if positive, records a long run (ECMO) in segments of this
+	// much case time (DefaultSegment: a day), docs/format/case.md "Long
+	// runs": the path given to Open is the first segment; a new segment
+	// begins at the first group commit after the newest recorded time
+	// reaches Origin + k × Segment. Zero: one file, as for a bypass case.
+	Segment time.Duration
+	// Origin is the run's start (ns), from which segments are counted.
+	// Zero: the time of the first line recorded.
+	Origin int64
+	// MinFree is the free space (bytes) of the record's file system under
+	// which Status.DiskLow is set (the disk_low technical condition).
+	// Default DefaultMinFree; negative: never low.
+	MinFree int64
 }
 
 func (o *Options) defaults() error {
@@ -87,6 +100,12 @@ func (o *Options) defaults() error {
 	}
 	if o.RetryInterval <= 0 {
 		o.RetryInterval = time.Second
+	}
+	if o.Segment < 0 || o.Segment > 0 && o.Segment < time.Second {
+		return fmt.Errorf("%w: segment length %v (want 0 or at least 1 s)", ErrInvalid, o.Segment)
+	}
+	if o.MinFree == 0 {
+		o.MinFree = DefaultMinFree
 	}
 	return nil
 }
@@ -132,6 +151,18 @@ type Status struct {
 	Samples, Dropped, Rejected uint64
 	// Repaired is what Open cut from the end of the file.
 	Repaired Repair
+	// Segment is the number of the segment being written (1 for a case
+	// that is not a long run), SegmentPath its path; Written and Synced
+	// are its sizes. RunBytes is the size of every segment of the run
+	// together, as written.
+	Segment     int
+	SegmentPath string
+	RunBytes    int64
+	// Free is the free space of the record's file system (bytes; -1
+	// unknown), checked every 10 s; DiskLow is true while it is under
+	// Options.MinFree.
+	Free    int64
+	DiskLow bool
 }
 
 type names struct{ group, field, fieldQ string }
@@ -167,9 +198,16 @@ type derivedRow struct {
 
 // Writer appends a case to its file: see the package documentation.
 type Writer struct {
-	path string
+	path string // the first segment: the run's name
 	opt  Options
 	f    File
+	cur  string // the segment being written (writer goroutine)
+	// segment state, owned by the writer goroutine
+	seg      int
+	boundary int64 // the time that starts the next segment (0: not yet known)
+	before   int64 // bytes of the segments before this one
+	free     int64
+	low      atomic.Bool
 
 	samples chan monitor.Sample
 	items   chan item
@@ -217,20 +255,33 @@ func Open(path string, opt Options) (*Writer, error) {
 	if err := opt.defaults(); err != nil {
 		return nil, err
 	}
-	f, rep, created, err := openRepair(path)
+	// A long run goes on in its last segment (after a restart, the one a
+	// crash left): the earlier ones are complete.
+	cur, seg, before := path, 1, int64(0)
+	if opt.Segment > 0 {
+		if first, _ := FirstSegment(path); first != path {
+			return nil, fmt.Errorf("%w: %s is not the first segment of its run (%s)", ErrInvalid, path, first)
+		}
+		segs := Segments(path)
+		seg = len(segs)
+		cur = segs[seg-1]
+		for _, p := range segs[:seg-1] {
+			if fi, err := os.Stat(p); err == nil {
+				before += fi.Size()
+			}
+		}
+	}
+	f, rep, created, err := openRepair(cur)
 	if err != nil {
 		return nil, err
 	}
 	if created {
-		if d, err := os.Open(filepath.Dir(path)); err == nil {
-			_ = d.Sync() // the new name durable too; best effort on odd filesystems
-			d.Close()
-		}
+		syncDir(cur)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("record: open %s: %w", path, err)
+		return nil, fmt.Errorf("record: open %s: %w", cur, err)
 	}
 	var file File = f
 	if opt.WrapFile != nil {
@@ -240,6 +291,9 @@ func Open(path string, opt Options) (*Writer, error) {
 		path:    path,
 		opt:     opt,
 		f:       file,
+		cur:     cur,
+		seg:     seg,
+		before:  before,
 		samples: make(chan monitor.Sample, opt.Queue),
 		items:   make(chan item, 1024),
 		snaps:   make(chan derivedRow, 1024),
@@ -258,9 +312,66 @@ func Open(path string, opt Options) (*Writer, error) {
 	}
 	w.srcs = append([]string(nil), opt.Sources...)
 	w.enc.SetBuffer(make([]byte, 0, 1<<20))
+	if opt.Segment > 0 && opt.Origin != 0 {
+		w.boundary = opt.Origin + int64(seg)*int64(opt.Segment)
+	}
+	w.checkFree()
 	w.status = Status{Written: w.written, Synced: w.synced, Repaired: rep}
+	w.publish()
 	go w.run()
 	return w, nil
+}
+
+// syncDir makes a new file's name durable: best effort on odd file systems.
+func syncDir(path string) {
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
+
+// checkFree measures the free space of the record's file system.
+func (w *Writer) checkFree() {
+	w.free = -1
+	if n, ok := freeBytes(filepath.Dir(w.cur)); ok {
+		w.free = n
+	}
+	w.low.Store(w.opt.MinFree > 0 && w.free >= 0 && w.free < w.opt.MinFree)
+}
+
+// DiskLow reports whether the record's file system has less free space
+// than Options.MinFree (disk_low). One atomic load: any goroutine.
+func (w *Writer) DiskLow() bool { return w.low.Load() }
+
+// roll ends the segment (everything encoded is written and fsync'd: the
+// caller checked) and goes on in the next one. A crash in between leaves at
+// most an empty next segment, which the next Open goes on in.
+func (w *Writer) roll() {
+	next := SegmentPath(w.path, w.seg+1)
+	f, _, created, err := openRepair(next)
+	if err != nil {
+		w.fail(err) // retried at the next commit; the lines wait in the backlog
+		return
+	}
+	if created {
+		syncDir(next)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		w.fail(fmt.Errorf("record: open %s: %w", next, err))
+		return
+	}
+	var file File = f
+	if w.opt.WrapFile != nil {
+		file = w.opt.WrapFile(f)
+	}
+	_ = w.f.Close() // everything in it was fsync'd: the segment is complete
+	w.before += w.written
+	w.f, w.cur, w.seg = file, next, w.seg+1
+	w.written, w.synced = fi.Size(), fi.Size()
+	L := int64(w.opt.Segment)
+	w.boundary = w.opt.Origin + ((w.lastTime-w.opt.Origin)/L+1)*L
 }
 
 // openRepair opens path and cuts a torn tail.
@@ -329,7 +440,8 @@ func TornTail(r io.ReaderAt, size int64) (int64, error) {
 	return start, nil
 }
 
-// Path returns the file's path.
+// Path returns the file's path: for a long run, its first segment's (the
+// run's name); Status says which segment is being written.
 func (w *Writer) Path() string { return w.path }
 
 // Sample queues one sample. It never blocks and never allocates: when the
@@ -501,7 +613,7 @@ func (w *Writer) Close() error {
 	<-w.exited
 	err := w.err
 	if cerr := w.f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("record: close %s: %w", w.path, cerr)
+		err = fmt.Errorf("record: close %s: %w", w.cur, cerr)
 	}
 	return err
 }
@@ -515,6 +627,7 @@ func (w *Writer) run() {
 	var retryAt int64 // monotonic ticks count, to pace retries
 	ticks := int64(0)
 	retryEvery := max(1, int64(w.opt.RetryInterval/w.opt.SyncInterval))
+	freeEvery := max(1, int64(10*time.Second/w.opt.SyncInterval))
 	for {
 		select {
 		case s := <-w.samples:
@@ -541,6 +654,9 @@ func (w *Writer) run() {
 			w.derived(&row)
 		case <-tick.C:
 			ticks++
+			if ticks%freeEvery == 0 {
+				w.checkFree()
+			}
 			if w.err != nil && ticks < retryAt {
 				w.publish()
 				continue
@@ -749,7 +865,7 @@ func (w *Writer) write() bool {
 		w.enc.SetBuffer(buf[:rest])
 	}
 	if err != nil {
-		w.fail(fmt.Errorf("record: write %s: %w", w.path, err))
+		w.fail(fmt.Errorf("record: write %s: %w", w.cur, err))
 		return false
 	}
 	return true
@@ -764,10 +880,21 @@ func (w *Writer) commit() {
 	}
 	if w.write() && (w.synced != w.written || w.err != nil) {
 		if err := w.f.Sync(); err != nil {
-			w.fail(fmt.Errorf("record: fsync %s: %w", w.path, err))
+			w.fail(fmt.Errorf("record: fsync %s: %w", w.cur, err))
 		} else {
 			w.synced = w.written
 			w.ok()
+		}
+	}
+	if w.opt.Segment > 0 && w.lastTime != 0 {
+		if w.boundary == 0 { // the run's origin: its first line
+			if w.opt.Origin == 0 {
+				w.opt.Origin = w.lastTime
+			}
+			w.boundary = w.opt.Origin + int64(w.seg)*int64(w.opt.Segment)
+		}
+		if w.lastTime >= w.boundary && w.err == nil && len(w.enc.Bytes()) == 0 && w.synced == w.written {
+			w.roll()
 		}
 	}
 	w.publish()
@@ -794,6 +921,9 @@ func (w *Writer) publish() {
 	w.status.Samples = w.nSamples
 	w.status.Dropped = w.nDropped // the queues' drops are added live by Status
 	w.status.Rejected = w.nRejected
+	w.status.Segment, w.status.SegmentPath = w.seg, w.cur
+	w.status.RunBytes = w.before + w.written
+	w.status.Free, w.status.DiskLow = w.free, w.low.Load()
 	w.mu.Unlock()
 }
 

@@ -44,7 +44,7 @@ type readBack struct {
 
 func readCase(t testing.TB, path string) readBack {
 	t.Helper()
-	f, err := os.Open(path)
+	f, err := OpenRun(path) // a long run: all its segments
 	require.NoError(t, err)
 	defer f.Close()
 	var rb readBack

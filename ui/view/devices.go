@@ -31,6 +31,59 @@ var deviceColumns = [...]struct {
 	{"DEVICE", 0}, {"STATE", 0.25}, {"LAST DATA", 0.43}, {"FRAMES OK", 0.56}, {"BAD", 0.67}, {"DROPS", 0.75}, {"LAST ERROR", 0.83},
 }
 
+// DiskView is the case record's disk: what the run (every segment of a long
+// run) takes and what is left (docs/ecmo.md).
+type DiskView struct {
+	// RunBytes is the size of the record; Segments how many files it is in.
+	RunBytes int64
+	Segments int
+	// Free is the file system's free space in bytes, -1 when unknown; Low
+	// is the disk_low condition.
+	Free int64
+	Low  bool
+}
+
+// appendBytes appends n as "12.3 GiB" (binary units, one decimal).
+func appendBytes(dst []byte, n int64) []byte {
+	const units = "KMGT"
+	if n < 1024 {
+		dst = appendInt(dst, n)
+		return append(dst, " B"...)
+	}
+	v, i := n*10/1024, 0 // tenths
+	for v >= 10240 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	dst = appendInt(dst, v/10)
+	dst = append(dst, '.', byte('0'+v%10), ' ', units[i], 'i', 'B')
+	return dst
+}
+
+// layoutDisk draws the record's disk line at baseline y.
+func (d *Devices) layoutDisk(gtx layout.Context, th *theme.Theme, x, y int, disk *DiskView) {
+	sh := th.Shaper
+	d.buf = append(d.buf[:0], "RECORD  "...)
+	d.buf = appendBytes(d.buf, disk.RunBytes)
+	if disk.Segments > 1 {
+		d.buf = append(d.buf, " in "...)
+		d.buf = appendInt(d.buf, int64(disk.Segments))
+		d.buf = append(d.buf, " segments"...)
+	}
+	d.buf = append(d.buf, "  |  disk free "...)
+	if disk.Free < 0 {
+		d.buf = append(d.buf, "unknown"...)
+	} else {
+		d.buf = appendBytes(d.buf, disk.Free)
+	}
+	c := th.TextDim
+	if disk.Low {
+		d.buf = append(d.buf, "  LOW"...)
+		c = th.Warning
+	}
+	d.num.Paint(gtx, sh, d.buf, x, y, 1, c)
+}
+
 // Layout draws the panel in r.
 func (d *Devices) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, px func(float32) int, st *State, now time.Time) {
 	sh := th.Shaper
@@ -44,6 +97,11 @@ func (d *Devices) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle,
 		d.line.Paint(gtx, sh, col(i), y+px(24), th.TextDim)
 	}
 	y += px(36)
+	d.num.Size(th.Label, textPx)
+	if st.Disk != nil {
+		d.layoutDisk(gtx, th, col(0), r.Max.Y-pad, st.Disk)
+		r.Max.Y -= px(40)
+	}
 	if len(st.Devices) == 0 {
 		d.line.Shape(sh, th.Label, textPx, "No devices configured", 0)
 		d.line.Paint(gtx, sh, col(0), y+px(36), th.TextDim)

@@ -34,6 +34,9 @@ type State struct {
 	Settings []LimitSetting
 	// Devices are the configured devices (devices.Supervisor.AppendStatus).
 	Devices []DeviceView
+	// Disk is the case record's use of its disk, shown under the devices;
+	// nil when nothing is recorded.
+	Disk *DiskView
 	// Events are the case events, oldest first: they drive the timers and
 	// the markers on trends and on the replay timeline.
 	Events []EventView
