@@ -37,7 +37,17 @@ type history struct {
 	series []atomic.Pointer[series]
 }
 
-type series struct{ slots []atomic.Uint64 }
+// series is one channel's store: the 1 Hz circle and the coarse trend
+// levels (trend.go) the seconds are folded into.
+type series struct {
+	slots []atomic.Uint64
+	lv    [numLevels]level
+	// pend is the newest second stored in slots and not yet folded into
+	// the levels: its value may still change (the running mean of the
+	// current second). It is folded when a later second is stored. Written
+	// by the writer; readers use it to add that second from slots.
+	pend atomic.Int64
+}
 
 func newHistory(channels int, size int64) *history {
 	return &history{size: size, series: make([]atomic.Pointer[series], channels)}
@@ -51,23 +61,39 @@ func pack(sec int64, v float64) uint64 {
 func (h *history) slot(id channel.ID, sec int64) *atomic.Uint64 {
 	s := h.series[id].Load()
 	if s == nil {
-		s = &series{slots: make([]atomic.Uint64, h.size)}
+		s = newSeries(h.size)
 		h.series[id].Store(s)
 	}
 	return &s.slots[sec%h.size]
 }
 
-// store sets the value of second sec. Writer only.
+// store sets the value of second sec, the channel's newest second (the
+// pipeline stores a channel's seconds in order). A second is folded into
+// the trend levels once a later one is stored, so the levels see each
+// second's final value once. Writer only.
 func (h *history) store(id channel.ID, sec int64, v float64) {
-	h.slot(id, sec).Store(pack(sec, v))
+	sl := h.slot(id, sec)
+	s := h.series[id].Load()
+	if p := s.pend.Load(); p != sec {
+		if p != 0 {
+			if pv, ok := s.get(p, h.size); ok {
+				s.fold(p, float32(pv))
+			}
+		}
+		s.pend.Store(sec)
+	}
+	sl.Store(pack(sec, v))
 }
 
 // fill sets the value of second sec unless that second already has one: a
-// late sample fills a gap but never rewrites what was shown. Writer only.
+// late sample fills a gap but never rewrites what was shown. A filled
+// second is older than the channel's newest, so final: it is folded into
+// the trend levels at once. Writer only.
 func (h *history) fill(id channel.ID, sec int64, v float64) {
 	sl := h.slot(id, sec)
 	if w := sl.Load(); w == 0 || uint32(w>>32) != uint32(sec) {
 		sl.Store(pack(sec, v))
+		h.series[id].Load().fold(sec, float32(v))
 	}
 }
 
