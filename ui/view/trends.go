@@ -59,24 +59,28 @@ var TrendChannels = []TrendSpec{
 // first.
 var DefaultTrends = [6]int{0, 1, 2, 3, 4, 5}
 
-// TrendWindows are the selectable time windows; 0 is the whole case.
-var TrendWindows = [...]time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 4 * time.Hour, 0}
+// TrendWindows are the selectable time windows; 0 is the whole run (the
+// case, or every day of a long run: up to monitor.TrendRetention).
+var TrendWindows = [...]time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 4 * time.Hour, 6 * time.Hour, 24 * time.Hour, 0}
 
 // trendPanel is one trend: its channel (cycled by clicking the title), and
 // buffers reused from frame to frame.
 type trendPanel struct {
 	spec  int
 	title button
-	pts   []monitor.Point
-	lo    []float32
-	hi    []float32
+	dec   monitor.Decimated
 	line  widget.Line
 	axis  widget.Glyphs
 	buf   []byte
 }
 
+// maxTrendCols bounds the columns of a panel (a 2-pixel column of a panel
+// up to 2 000 pixels wide, and Decimate's two extra): the buffer is made
+// once, so a frame allocates nothing.
+const maxTrendCols = 1024
+
 func newTrendPanel(spec int) trendPanel {
-	return trendPanel{spec: spec, pts: make([]monitor.Point, 0, 4*3600), buf: make([]byte, 0, 32)}
+	return trendPanel{spec: spec, dec: monitor.Decimated{Cols: make([]monitor.Column, 0, maxTrendCols)}, buf: make([]byte, 0, 32)}
 }
 
 // Channel returns the channel the panel shows.
@@ -121,7 +125,7 @@ func (p *trendPanel) layout(gtx layout.Context, th *theme.Theme, r image.Rectang
 	}
 	nowNs := now.UnixNano()
 	from := nowNs - int64(window)
-	if window == 0 { // whole case
+	if window == 0 { // the whole run
 		from = opts.CaseStart.UnixNano()
 		if st.Replay != nil {
 			from = st.Replay.Start
@@ -210,53 +214,42 @@ func (p *trendPanel) layout(gtx layout.Context, th *theme.Theme, r image.Rectang
 		priorityMarker(gtx.Ops, e.Priority, f32.Pt(xOf(e.Time), float32(plot.Max.Y-px(5))), float32(px(5)), bg)
 	}
 
-	// The series, one column per 2 px: its minimum and maximum in that
-	// time, joined, so that 4 hours of seconds draw in a few hundred
-	// segments.
-	cols := max(1, plot.Dx()/max(1, px(2)))
-	if cap(p.lo) < cols {
-		p.lo, p.hi = make([]float32, cols), make([]float32, cols)
-	}
-	lo, hi := p.lo[:cols], p.hi[:cols]
-	for i := range lo {
-		lo[i], hi[i] = float32(math.Inf(1)), float32(math.Inf(-1))
-	}
-	p.pts = snap.History(spec.Channel, from, nowNs, p.pts[:0])
-	for _, pt := range p.pts {
-		i := int(float32(pt.Time-from) / span * float32(cols))
-		if i < 0 || i >= cols {
-			continue
-		}
-		v := float32(pt.Value)
-		lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
+	// The series in columns of about 2 px: each column's minimum and
+	// maximum (monitor.Decimate: never a mean, so an excursion shows at any
+	// window), joined, so that days of seconds draw in a few hundred
+	// segments. The columns are whole multiples of the store's resolution:
+	// the first may begin left of the plot and the last end right of it.
+	cols := min(maxTrendCols-2, max(1, plot.Dx()/max(1, px(2))))
+	snap.Decimate(spec.Channel, from, nowNs, cols, &p.dec)
+	dc := p.dec.Cols
+	colX := func(i int) float32 {
+		return min(float32(plot.Max.X), max(float32(plot.Min.X), xOf(p.dec.Start+int64(i)*p.dec.Step)))
 	}
 	// One filled outline per run of columns with data: along the maxima
 	// left to right, back along the minima, at least lw thick. A fill, not
 	// a stroke: Gio strokes on the CPU and allocates per segment.
 	lw := float32(max(1, px(2)))
-	cw := float32(plot.Dx()) / float32(cols)
 	var path clip.Path
 	path.Begin(gtx.Ops)
 	drawn := false
-	for i := 0; i < cols; {
-		if lo[i] > hi[i] {
+	for i := 0; i < len(dc); {
+		if dc[i].N == 0 || colX(i+1) <= colX(i) { // a gap, or outside the plot
 			i++
 			continue
 		}
 		j := i
-		for j < cols && lo[j] <= hi[j] {
+		for j < len(dc) && dc[j].N > 0 && colX(j+1) > colX(j) {
 			j++
 		}
-		x0 := float32(plot.Min.X) + float32(i)*cw
-		top := func(k int) float32 { return yOf(float64(hi[k])) - lw/2 }
-		bot := func(k int) float32 { return max(yOf(float64(lo[k]))+lw/2, top(k)+lw) }
-		path.MoveTo(f32.Pt(x0, top(i)))
+		top := func(k int) float32 { return yOf(float64(dc[k].Max)) - lw/2 }
+		bot := func(k int) float32 { return max(yOf(float64(dc[k].Min))+lw/2, top(k)+lw) }
+		path.MoveTo(f32.Pt(colX(i), top(i)))
 		for k := i; k < j; k++ {
-			path.LineTo(f32.Pt(float32(plot.Min.X)+(float32(k)+1)*cw, top(k)))
+			path.LineTo(f32.Pt(colX(k+1), top(k)))
 		}
 		for k := j - 1; k >= i; k-- {
-			path.LineTo(f32.Pt(float32(plot.Min.X)+(float32(k)+1)*cw, bot(k)))
-			path.LineTo(f32.Pt(float32(plot.Min.X)+float32(k)*cw, bot(k)))
+			path.LineTo(f32.Pt(colX(k+1), bot(k)))
+			path.LineTo(f32.Pt(colX(k), bot(k)))
 		}
 		path.Close()
 		drawn = true
@@ -292,7 +285,7 @@ func NewTrends() *Trends {
 	return t
 }
 
-// Window returns the selected window (0: the whole case).
+// Window returns the selected window (0: the whole run).
 func (t *Trends) Window() time.Duration { return TrendWindows[t.window] }
 
 // Channels returns the channels shown.
@@ -304,7 +297,7 @@ func (t *Trends) Channels() []channel.ID {
 	return ids
 }
 
-var windowLabels = [...]string{"15 min", "30 min", "60 min", "240 min", "CASE"}
+var windowLabels = [len(TrendWindows)]string{"15 min", "30 min", "60 min", "240 min", "6 h", "24 h", "WHOLE RUN"}
 
 // Layout draws the screen in r.
 func (t *Trends) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, px func(float32) int,
