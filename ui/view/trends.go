@@ -288,6 +288,18 @@ func NewTrends() *Trends {
 // Window returns the selected window (0: the whole run).
 func (t *Trends) Window() time.Duration { return TrendWindows[t.window] }
 
+// SetWindow selects the window w (one of TrendWindows; 0: the whole run)
+// and reports whether it is one.
+func (t *Trends) SetWindow(w time.Duration) bool {
+	for i, x := range TrendWindows {
+		if x == w {
+			t.window = i
+			return true
+		}
+	}
+	return false
+}
+
 // Channels returns the channels shown.
 func (t *Trends) Channels() []channel.ID {
 	ids := make([]channel.ID, len(t.panels))
