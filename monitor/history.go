@@ -47,6 +47,11 @@ type series struct {
 	// current second). It is folded when a later second is stored. Written
 	// by the writer; readers use it to add that second from slots.
 	pend atomic.Int64
+	// from is, per level, the first second from which the level is whole
+	// (0: from the pipeline's start); seeded, the first second the level
+	// takes from this pipeline: earlier ones came whole from an archive
+	// (SeedTrends). Both are set before the series is published.
+	from, seeded [numLevels]int64
 }
 
 func newHistory(channels int, size int64) *history {

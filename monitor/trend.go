@@ -72,7 +72,9 @@ func newSeries(size int64) *series {
 // fold adds the value v of second sec to every level. Writer only.
 func (s *series) fold(sec int64, v float32) {
 	for i := range s.lv {
-		s.lv[i].fold(trendLevels[i].dur, trendLevels[i].n, sec, v)
+		if sec >= s.seeded[i] {
+			s.lv[i].fold(trendLevels[i].dur, trendLevels[i].n, sec, v)
+		}
 	}
 }
 
@@ -233,7 +235,7 @@ func (s *Snapshot) Decimate(id channel.ID, from, to int64, cols int, d *Decimate
 			return last - h.size + 1
 		}
 		L := trendLevels[lv]
-		return (last/L.dur - L.n + 1) * L.dur
+		return max((last/L.dur-L.n+1)*L.dur, ser.from[lv])
 	}
 	if f = max(f, min(oldest(-1), oldest(numLevels-1))); f > t { // older than any store holds: cut
 		return
@@ -348,6 +350,101 @@ func (s *Snapshot) Buckets(id channel.ID, res time.Duration, from, to int64, dst
 		}
 	}
 	return dst
+}
+
+// load reads the bucket's words whole. Any goroutine.
+func (b *bucket) load() (head, vals, times uint64) {
+	for spins := 0; ; spins++ {
+		h1 := b.head.Load()
+		if h1&1 == 0 {
+			vals, times = b.vals.Load(), b.times.Load()
+			if b.head.Load() == h1 {
+				return h1, vals, times
+			}
+		}
+		if spins > 8 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// TrendArchive is a copy of a pipeline's trend levels (not its 1 Hz
+// history) at one time: what a later pipeline over the same case starts
+// from (Pipeline.SeedTrends). Read-only once made; any goroutine.
+type TrendArchive struct {
+	last   int64     // the Unix second it was taken at
+	series []*series // by channel; levels only
+}
+
+// TrendArchive copies the trend levels as they are at the snapshot's time.
+// It allocates about 270 KiB per channel with a value. Any goroutine.
+func (s *Snapshot) TrendArchive() *TrendArchive {
+	if s == nil || s.hist == nil {
+		return nil
+	}
+	a := &TrendArchive{last: floorSec(s.Time), series: make([]*series, len(s.hist.series))}
+	for id := range s.hist.series {
+		src := s.hist.series[id].Load()
+		if src == nil {
+			continue
+		}
+		dst := &series{from: src.from}
+		for k := range src.lv {
+			dst.lv[k].b = make([]bucket, len(src.lv[k].b))
+			for i := range src.lv[k].b {
+				h, v, t := src.lv[k].b[i].load()
+				dst.lv[k].b[i].set(h, v, t)
+			}
+		}
+		a.series[id] = dst
+	}
+	return a
+}
+
+func (b *bucket) set(head, vals, times uint64) {
+	b.head.Store(head &^ 0xffff)
+	b.vals.Store(vals)
+	b.times.Store(times)
+}
+
+// SeedTrends starts the trend levels from a's buckets that begin before
+// before (Unix ns): for a pipeline that replays a case from before onward
+// (a replay's seek), so that its trends still show the whole run. A level
+// is whole from the oldest bucket a holds when that is before before (else
+// from its first bucket after before: Decimate reads a coarser level for
+// what lies earlier); the seconds of a seeded bucket are not folded again.
+// It must be called before the first sample is put; it panics after the
+// first publish (a programmer error).
+func (p *Pipeline) SeedTrends(a *TrendArchive, before int64) {
+	if p.seq != 0 {
+		panic("monitor: SeedTrends after the pipeline has published")
+	}
+	if a == nil {
+		return
+	}
+	b := floorSec(before)
+	for id, src := range a.series {
+		if src == nil || id >= len(p.hist.series) {
+			continue
+		}
+		dst := newSeries(p.hist.size)
+		for k, L := range trendLevels {
+			oldest := max((a.last/L.dur-L.n+1)*L.dur, src.from[k])
+			end := floorDiv(b+L.dur-1, L.dur) // buckets before end begin before b
+			if oldest >= b {
+				dst.from[k] = end * L.dur // nothing to take
+				continue
+			}
+			for num := oldest / L.dur; num < end && num <= a.last/L.dur; num++ {
+				h, v, t := src.lv[k].b[num%L.n].load()
+				if h != 0 && int64(h>>16)-1 == num {
+					dst.lv[k].b[num%L.n].set(h, v, t)
+				}
+			}
+			dst.from[k], dst.seeded[k] = oldest, end*L.dur
+		}
+		p.hist.series[id].Store(dst)
+	}
 }
 
 // floorDiv is a/b rounded down (b > 0).

@@ -410,3 +410,60 @@ func TestTrendReadWhileWriting(t *testing.T) {
 		t.Fatal("no bucket read")
 	}
 }
+
+// TestSeedTrends: a pipeline that starts at a seek's carry point from an
+// archive of the whole run (a replay's opening pass) and takes the run on
+// from there has the trend of the straight run: every column of the whole
+// run and of 24 h is the naive minimum and maximum of all the run's seconds
+// up to the seek, none counted twice.
+func TestSeedTrends(t *testing.T) {
+	tr := newTrendRun(t, 5, 3*86400, 1, 12*3600)
+	a := tr.snap().TrendArchive()
+	tp := newTest(t, nil) // 1 h of 1 Hz history
+	before := trendT0 + 60*3600 + 7
+	tp.SeedTrends(a, before*nsPerSec)
+	at := before + 6*3600 // the seek's target
+	for sec := before; sec <= at; sec++ {
+		if v, ok := tr.vals[sec]; ok {
+			tp.hist.store(tr.id, sec, float64(v))
+		}
+	}
+	s := &Snapshot{Time: at * nsPerSec, hist: tp.hist}
+	var d Decimated
+	for _, w := range []struct {
+		from int64
+		res  time.Duration
+	}{{trendT0, 10 * time.Minute}, {at - 86400 + 1, time.Minute}} {
+		s.Decimate(tr.id, w.from*nsPerSec, at*nsPerSec, 450, &d)
+		if d.Res != w.res {
+			t.Fatalf("window from %d h read at %v, want %v", (w.from-trendT0)/3600, d.Res, w.res)
+		}
+		step := d.Step / nsPerSec
+		total := 0
+		for i, c := range d.Cols {
+			a := d.Start/nsPerSec + int64(i)*step
+			lo, hi, n := tr.naive(a, min(a+step-1, at))
+			if c.N != n || n > 0 && (c.Min != lo || c.Max != hi) {
+				t.Fatalf("window from %d h: column %d (%d s) = %+v, want %v %v %d", (w.from-trendT0)/3600, i, a-trendT0, c, lo, hi, n)
+			}
+			total += c.N
+		}
+		if _, _, n := tr.naive(d.Start/nsPerSec, at); total != n || n < 20_000 {
+			t.Fatalf("%d seconds in the columns, %d in the run", total, n)
+		}
+	}
+	// A level is not read where it is not whole: the archive's 10-s level
+	// held the run's last 12 h (from 60 h), so a window from 59 h reads a
+	// coarser one.
+	s.Decimate(tr.id, (at-6*3600-3600)*nsPerSec, (at-3600)*nsPerSec, 1000, &d)
+	if d.Res == 10*time.Second {
+		t.Fatalf("a window before the 10-s level is whole read it")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("SeedTrends after a publish did not panic")
+		}
+	}()
+	tp.step(time.Second)
+	tp.SeedTrends(a, before*nsPerSec)
+}

@@ -103,7 +103,12 @@ type replayer struct {
 	// by time, for a case longer than the trend history; read-only after
 	// newReplayer.
 	carries []replay.Carry
-	ring    int // ring size of each replay source
+	// trends are the opening pass's trend levels at the case's end, for
+	// a case longer than the trend history: a seek that starts from a
+	// carry takes the trends before it from them (monitor.SeedTrends), so
+	// that the whole run shows. Read-only after newReplayer.
+	trends *monitor.TrendArchive
+	ring   int // ring size of each replay source
 	// redraw and onSnap are the window's (set before the first build).
 	redraw, onSnap func()
 	// bookmark appends a bookmark to the case file; nil: not kept.
@@ -188,6 +193,9 @@ func (r *replayer) takeCheckpoints() error {
 			r.carries = append(r.carries, pl.Carry(x))
 		}
 	}
+	if long {
+		r.trends = p.Latest().TrendArchive()
+	}
 	return nil
 }
 
@@ -231,6 +239,7 @@ func (r *replayer) newSession(carry *replay.Carry) (*replaySession, error) {
 	s.p = p
 	var pl *replay.Player
 	if carry != nil {
+		p.SeedTrends(r.trends, carry.At)
 		pl, err = replay.NewPlayerAt(r.c, p, r.ring, *carry)
 	} else {
 		pl, err = replay.NewPlayerSize(r.c, p, r.ring)
@@ -263,7 +272,7 @@ func (r *replayer) newSession(carry *replay.Carry) (*replaySession, error) {
 	r.bmu.Lock()
 	bms := slices.Clone(r.bms)
 	r.bmu.Unlock()
-	return &replaySession{s: s, pl: pl, clk: clk, pos: start, bms: bms}, nil
+	return &replaySession{s: s, pl: pl, clk: clk, pos: pos, bms: bms}, nil
 }
 
 // step replays the case into rs up to t: samples, events and bookmarks up
