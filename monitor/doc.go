@@ -29,8 +29,9 @@
 //     OnPublish callback that keeps its snapshot calls Retain (and Release
 //     later). Latest and Step pin the snapshot instead: it is never reused,
 //     and the caller may keep it with no Release. No reader ever blocks the
-//     pipeline, and none takes a lock. Snapshot.History reads the shared
-//     trend store without locks.
+//     pipeline, and none takes a lock. Snapshot.History and
+//     Snapshot.Decimate read the shared trend store (the 1 Hz history and
+//     its min/max levels, trend.go) without locks.
 //
 // # Quality
 //
