@@ -166,6 +166,9 @@ const (
 	// co2Slope is the blood CO2 content per mmHg PCO2 used for the
 	// veno-arterial CO2 differences, mL/dL per mmHg (as the bypass model).
 	co2Slope = 0.5
+	// ecmoOutletC is the heater-cooler's setting on ECMO, °C: normothermia
+	// (the patient settles at about 36.7 °C).
+	ecmoOutletC = 36.8
 )
 
 func newECMOState(cfg ECMO, seed uint64) *ecmoState {
@@ -234,10 +237,10 @@ func (m *model) stepECMO(now float64) {
 	}
 	e.recircSev = ramp(e.recircSev, m.faults[Recirculation] && e.cfg.Mode == "vv" && s.OnECMO, 60)
 
-	// Temperature: the heater-cooler holds the return at 37 °C; the body
-	// loses heat to the room (time constant 2 h toward 36.2 °C).
+	// Temperature: the heater-cooler holds the return at ecmoOutletC;
+	// the body loses heat to the room (time constant 2 h toward 36.2 °C).
 	if s.OnECMO {
-		s.TOutlet += (37.0 - s.TOutlet) * dt / 300
+		s.TOutlet += (ecmoOutletC - s.TOutlet) * dt / 300
 	} else {
 		s.TOutlet += (36.5 - s.TOutlet) * dt / 900 // the primed circuit, warmed while it waits
 	}
@@ -318,7 +321,11 @@ func (m *model) stepECMO(now float64) {
 	// the return cannula into a vein (VV) or an artery (VA).
 	s.InletPressure, s.LinePressure, s.PreOxy, s.OxyDP = 0, 0, 0, 0
 	if s.FlowLpm > 0 {
-		s.InletPressure = s.CVP - drainK*s.FlowLpm*s.FlowLpm*(1+2.5*e.drain)
+		// At its speed the pump draws the suction of the flow set; as the
+		// vein collapses round the cannula its resistance rises and the
+		// inlet falls toward the pump's shut-off suction.
+		set := e.flowSet * math.Min(1, (now-e.since)/120)
+		s.InletPressure = s.CVP - drainK*set*set*(1+e.drain)
 		if e.dipLeft > 0 {
 			s.InletPressure -= 40 * e.drain // the cannula sucks the wall: the line chatters
 		}
@@ -428,17 +435,15 @@ func (m *model) deriveECMO() {
 	d := s.VO2 / (10 * systemic)
 	var ca float64
 	if va {
-		w := s.FlowLpm / systemic
-		ca = (w*cpost - (1-w)*sh*d + (1-w)*(1-sh)*ccap) / (1 - (1-w)*sh)
+		ca = vaArterialContent(cpost, ccap, sh, s.FlowLpm/systemic, d)
 	} else {
-		a := math.Min(1, s.FlowLpm*(1-r)/qn)
-		ca = (sh*a*cpost - sh*(1-a)*d + (1-sh)*ccap) / (1 - sh*(1-a))
+		ca = vvArterialContent(cpost, ccap, sh, math.Min(1, s.FlowLpm*(1-r)/qn), d)
 	}
 	ca = math.Max(ca, d+1) // the venous blood keeps some oxygen: the supply limit above holds it
 	cv := ca - d
 	cpre := cv
 	if !va {
-		cpre = r*cpost + (1-r)*cv
+		cpre = preOxyContent(cpost, cv, r)
 	}
 	s.CaO2, s.CvO2 = ca, cv
 	s.SaO2, s.PaO2 = m.satOf(ca)
@@ -492,6 +497,27 @@ func (m *model) deriveECMO() {
 		s.SpO2, s.PI = math.NaN(), math.NaN()
 	}
 }
+
+// vvArterialContent is the patient's arterial O2 content on VV ECMO
+// (deriveECMO): cpost the return blood's, ccap the lungs' end-capillary
+// blood's (mL/dL), sh the lungs' shunt fraction, a the effective ECMO
+// flow's share of the cardiac output, Qe(1−R)/Qn (0–1), d = VO2/(10·Qn)
+// the arterio-venous difference (mL/dL).
+func vvArterialContent(cpost, ccap, sh, a, d float64) float64 {
+	return (sh*a*cpost - sh*(1-a)*d + (1-sh)*ccap) / (1 - sh*(1-a))
+}
+
+// vaArterialContent is the patient's arterial O2 content on VA ECMO,
+// complete mixing in the aorta: w = Qe/(Qe+Qn) the pump's share of the
+// systemic flow, d = VO2/(10·(Qe+Qn)); the rest as vvArterialContent.
+func vaArterialContent(cpost, ccap, sh, w, d float64) float64 {
+	return (w*cpost - (1-w)*sh*d + (1-w)*(1-sh)*ccap) / (1 - (1-w)*sh)
+}
+
+// preOxyContent is the drainage (pre-oxygenator) blood's O2 content on
+// VV ECMO: the fraction r of the return flow recirculated mixes with the
+// venous blood cv.
+func preOxyContent(cpost, cv, r float64) float64 { return r*cpost + (1-r)*cv }
 
 // satOf returns the saturation (%) and PO2 (mmHg) of blood of O2 content
 // c (mL/dL) at the model's Hb: the PO2 at which the bound (Severinghaus)

@@ -72,7 +72,9 @@ func (r *consoleRun) runTo(d time.Duration) {
 		switch {
 		case st.Arrest:
 			r.ctx.Phase = alarms.Arrest
-		case st.OnBypass:
+		case st.OnBypass, st.OnECMO:
+			// An ECMO run's circuit taken as the bypass phase: what the
+			// default profile's rules know of a running circuit.
 			r.ctx.Phase = alarms.Bypass
 		case st.Elapsed > 0 && r.ctx.Phase >= alarms.Bypass:
 			r.ctx.Phase = alarms.OffBypass
