@@ -384,9 +384,11 @@ func (m *model) co2Efficiency() float64 {
 //
 // The drainage (pre-oxygenator) blood is Cpre = R·Cpost + (1−R)·Cv:
 // recirculation makes it look well oxygenated while the patient is not
-// (Abrams et al., ASAIO J 2015;61:4-13, the VV physiology and the
-// recirculation fraction; Bartlett RH, "Physiology of gas exchange during
-// ECMO", in ELSO Red Book 5th ed., 2017).
+// (Abrams D, Bacchetta M, Brodie D, Recirculation in venovenous ECMO, ASAIO
+// J 2015;61:115-121; Schmidt M et al., Blood oxygenation and
+// decarboxylation determinants during venovenous ECMO, Intensive Care Med
+// 2013;39:838-846: SaO2 follows the ECMO flow / cardiac output ratio;
+// the ELSO Red Book, 5th ed., 2017).
 //
 // VA (in parallel): the pump's Qe of post-oxygenator blood and the
 // heart's Qn of lung blood (Sh·Cv + (1−Sh)·Ccap) mix in the aorta
