@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/physio"
 )
 
 // The ECMO gas-exchange formulas of deriveECMO on numbers worked by hand.
@@ -67,7 +69,7 @@ func TestECMOModesDiffer(t *testing.T) {
 	require.True(t, vaLo.OnECMO && vaHi.OnECMO)
 	// MAP − CVP = systemic flow × SVR / 80 at each flow (perfusion.md §2);
 	// the same seed walks the same SVR.
-	k := 79.92 // physio.DefaultConstants().SVRFactor
+	k := physio.DefaultConstants().SVRFactor
 	for _, s := range []State{vaLo, vaHi} {
 		systemic := s.FlowLpm + 1.1*s.BSA*math.Max(0.2, 1-nativeAfterload*s.FlowLpm)
 		assert.InDelta(t, systemic*s.SVR/k, s.MAP-s.CVP, 0.01*s.MAP, "VA: the pump's flow is in the MAP")
@@ -389,18 +391,84 @@ func TestECMOFaultAlarms(t *testing.T) {
 					assert.LessOrEqual(t, got[id]-at, limit, "%s raised %v after the trigger", id, got[id]-at)
 				}
 			}
-			ids := slices.Sorted(func(yield func(string) bool) {
-				for id := range got {
-					if !yield(id) {
-						return
-					}
-				}
-			})
-			for _, id := range ids {
+			for _, id := range slices.Sorted(maps.Keys(got)) {
 				// Every other alarm it raises is one of its consequences'.
 				assert.True(t, strings.HasPrefix(id, "nirs_") || slices.Contains([]string{"paco2_band", "do2i_low", "do2i_vco2i_low", "pao2_low", "oxy_pf_low", "oxy_clotting"}, id),
 					"%s raises %s", c.fault, id)
 			}
 		})
+	}
+}
+
+const ecmoHead = `
+name = "x"
+duration = "2h"
+[patient]
+height_cm = 170
+weight_kg = 70
+sex = "female"
+hct_pre_pct = 30
+[circuit]
+prime_ml = 600
+`
+
+// An ECMO scenario is checked whole: its configuration as the case
+// set-up's entry would be, and its timeline (one ecmo_start, no bypass).
+func TestECMOScenarioValidation(t *testing.T) {
+	ecmo := func(mode, dr, rt, extra string) string {
+		return ecmoHead + "[ecmo]\nmode = \"" + mode + "\"\ndrainage = \"" + dr + "\"\nreturn = \"" + rt + "\"\nflow_lpm = 4\nsweep_lpm = 3\nnative_ci = 2\n" + extra
+	}
+	start := "[[event]]\nat = \"5m\"\nkind = \"ecmo_start\"\n"
+	for _, c := range []struct {
+		name, file, want string // want: "" valid, else a fragment of the error
+	}{
+		{"vv", ecmo("vv", "femoral_vein", "jugular_vein", "recirculation_pct = 15\n") + start, ""},
+		{"va central", ecmo("va", "right_atrium", "aorta", "") + start, ""},
+		{"no mode", ecmo("", "femoral_vein", "jugular_vein", "") + start, "ecmo.mode: missing"},
+		{"vv into an artery", ecmo("vv", "femoral_vein", "femoral_artery", "") + start, "ecmo.return"},
+		{"va into a vein", ecmo("va", "femoral_vein", "jugular_vein", "") + start, "ecmo.return"},
+		{"dual lumen at one end", ecmo("vv", "dual_lumen_jugular", "jugular_vein", "") + start, "dual-lumen"},
+		{"recirculation in va", ecmo("va", "femoral_vein", "femoral_artery", "recirculation_pct = 10\n") + start, "ecmo.recirculation_pct"},
+		{"act range upside down", ecmo("vv", "femoral_vein", "jugular_vein", "act_low_s = 220\nact_high_s = 180\n") + start, "ecmo.act_high_s"},
+		{"no ecmo_start", ecmo("vv", "femoral_vein", "jugular_vein", ""), "needs an ecmo_start"},
+		{"two starts", ecmo("vv", "femoral_vein", "jugular_vein", "") + start + start, "already on ECMO"},
+		{"bypass in an ECMO run", ecmo("vv", "femoral_vein", "jugular_vein", "") + start + "[[event]]\nat = \"9m\"\nkind = \"bypass_on\"\n", "bypass_on in an ECMO scenario"},
+		{"ecmo_start without [ecmo]", ecmoHead + start, "needs an [ecmo] table"},
+		{"fio2 before the start", ecmo("vv", "femoral_vein", "jugular_vein", "") + "[[event]]\nat = \"1m\"\nkind = \"fio2\"\nfio2_pct = 80\n" + start, "fio2 needs bypass or ECMO"},
+		{"unknown key", ecmo("vv", "femoral_vein", "jugular_vein", "flow = 3\n") + start, "ecmo.flow: unknown key"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sc, err := ParseScenario("x.toml", []byte(c.file))
+			if c.want == "" {
+				require.NoError(t, err)
+				require.NotNil(t, sc.ECMO)
+				return
+			}
+			require.Error(t, err)
+			assert.Nil(t, sc)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+// The extremes the format allows run without a value turning into NaN.
+func TestECMOExtremesStayNumbers(t *testing.T) {
+	for _, extra := range []string{
+		"mode = \"vv\"\ndrainage = \"femoral_vein\"\nreturn = \"jugular_vein\"\nflow_lpm = 7\nsweep_lpm = 10\nnative_ci = 0.5\nlung_shunt_pct = 80\nrecirculation_pct = 50\n",
+		"mode = \"va\"\ndrainage = \"femoral_vein\"\nreturn = \"femoral_artery\"\nflow_lpm = 1\nsweep_lpm = 0.5\nnative_ci = 5\nlung_shunt_pct = 0\npaco2_pre = 100\n",
+		"mode = \"va\"\ndrainage = \"femoral_vein\"\nreturn = \"femoral_artery\"\nflow_lpm = 7\nsweep_lpm = 0.5\nnative_ci = 0.5\nlung_shunt_pct = 80\n",
+	} {
+		sc, err := ParseScenario("x.toml", []byte(ecmoHead+"[ecmo]\n"+extra+"[[event]]\nat = \"5m\"\nkind = \"ecmo_start\"\n"))
+		require.NoError(t, err)
+		c := NewScenario(sc, t0, 1)
+		for _, f := range []string{"", "recirculation", "drainage-insufficiency", "oxygenator-failure", "gas-supply-failure"} {
+			if f != "" {
+				require.NoError(t, c.Trigger(f))
+			}
+			s := stateAt(c, c.Now().Sub(t0)+30*time.Minute)
+			for name, v := range map[string]float64{"SaO2": s.SaO2, "SvO2": s.SvO2, "pre-oxygenator SO2": s.PreSO2, "PaCO2": s.PaCO2, "MAP": s.MAP, "inlet": s.InletPressure, "lactate": s.Lactate} {
+				require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "%s with %q: %s = %v", sc.ECMO.Mode, f, name, v)
+			}
+		}
 	}
 }
