@@ -345,7 +345,8 @@ func TestECMOFaults(t *testing.T) {
 
 // TestECMOFaultAlarms: the alarms each ECMO fault raises under the
 // default profile, with an ECMO run's circuit taken as the bypass phase
-// (what the default rules know of a running circuit), beyond what the
+// (what the default rules know of a running circuit) and the NIRS
+// baselines from the run's pre-ECMO nirs_baseline entry, beyond what the
 // same run raises without it. The default profile is a bypass console's:
 // it raises the oxygenator's alarms, and for the other faults only their
 // consequences (cerebral oximetry, PaCO2, DO2i); needs lists what an ECMO
@@ -360,7 +361,7 @@ func TestECMOFaultAlarms(t *testing.T) {
 		alarms          map[string]time.Duration // each must be raised within its time
 		needs           []string
 	}{
-		{"ecmo-vv", "recirculation", map[string]time.Duration{"nirs_drop_right": 3 * time.Minute},
+		{"ecmo-vv", "recirculation", map[string]time.Duration{"nirs_low_right": 3 * time.Minute},
 			[]string{"patient SpO2 low on the circuit", "pre-oxygenator SO2 rising while SaO2 falls (recirculation)"}},
 		{"ecmo-vv", "drainage-insufficiency", map[string]time.Duration{"do2i_low": 3 * time.Minute},
 			[]string{"inlet pressure below its limit", "flow below the set flow at the same pump speed", "flow variability (chatter)"}},
@@ -373,11 +374,13 @@ func TestECMOFaultAlarms(t *testing.T) {
 	for _, c := range cases {
 		if bases[c.scenario] == nil {
 			b := newConsoleRun(t, builtin(t, c.scenario))
+			b.baselines = true
 			b.runTo(at + window)
 			bases[c.scenario] = b
 		}
 		t.Run(c.scenario+"/"+c.fault, func(t *testing.T) {
 			r := newConsoleRun(t, builtin(t, c.scenario))
+			r.baselines = true // the pre-ECMO baseline: a run's NIRS is judged against it
 			r.runTo(at)
 			require.NoError(t, r.c.Trigger(c.fault))
 			r.runTo(at + window)
