@@ -475,3 +475,31 @@ func TestECMOExtremesStayNumbers(t *testing.T) {
 		}
 	}
 }
+
+// The bypass faults that act on an ECMO run too (docs/format/scenario.md)
+// do; the bypass circuit's own change nothing.
+func TestECMOSharedFaults(t *testing.T) {
+	const at = 90 * time.Minute
+	run := func(name, fault string, d time.Duration) (b, a State) {
+		c := NewScenario(builtin(t, name), t0, 2)
+		b = stateAt(c, at)
+		require.NoError(t, c.Trigger(fault))
+		return b, stateAt(c, at+d)
+	}
+	b, a := run("ecmo-vv", "gas-supply-failure", 10*time.Minute)
+	assert.Zero(t, a.Sweep)
+	assert.Less(t, a.PostPO2, 60.0, "no fresh gas, no transfer")
+	assert.Less(t, a.SaO2, b.SaO2-5)
+	assert.Greater(t, a.PaCO2, b.PaCO2+10, "the membrane no longer removes CO2")
+	b, a = run("ecmo-va", "vasoplegia", 15*time.Minute)
+	assert.Less(t, a.MAP, b.MAP*0.75, "VA: SVR halves at the same flow")
+	assert.InDelta(t, b.FlowLpm, a.FlowLpm, 0.1)
+	b, a = run("ecmo-vv", "inadequate-heparin", time.Minute)
+	assert.Less(t, a.ACT, b.ACT-25)
+	for _, f := range []string{"venous-air-lock", "low-reservoir", "rewarm-too-fast", "hypoperfusion"} {
+		b, a = run("ecmo-vv", f, 10*time.Minute)
+		assert.InDelta(t, b.FlowLpm, a.FlowLpm, 0.1, "%s on ECMO", f)
+		assert.InDelta(t, b.TCore, a.TCore, 0.1, "%s on ECMO", f)
+		assert.InDelta(t, b.SaO2, a.SaO2, 0.5, "%s on ECMO", f)
+	}
+}
