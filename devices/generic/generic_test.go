@@ -174,6 +174,28 @@ func TestSimPumpOxygenatorPressures(t *testing.T) {
 	assert.Empty(t, rec.Samples)
 }
 
+// TestSimPumpInletPressure: an ECMO circuit's pump adds its inlet
+// (drainage) pressure, negative, as inlet= (docs/format/sim-pump.md); it
+// has no reservoir (no level=) and no cardioplegia line (cpg=---). The
+// XOR of the bytes before '*' is 0x0B.
+func TestSimPumpInletPressure(t *testing.T) {
+	line := "PUMP,flow=4.50,rpm=3300,line=172,cpg=---,sweep=3.0,fio2=100,tart=36.8,tven=36.7,pre=217,post=172,inlet=-51*0B\r\n"
+	rec, err := devicetest.Decode(generic.New(), strings.NewReader(line))
+	require.NoError(t, err)
+	require.Equal(t, 1, rec.OK, rec.Frames())
+	got := map[channel.ID]monitor.Sample{}
+	for _, s := range rec.Samples {
+		got[s.Channel] = s
+	}
+	assert.Len(t, got, 11)
+	assert.Equal(t, -51.0, got[channel.PumpInletPressure].Value)
+	assert.Equal(t, channel.OK, got[channel.PumpInletPressure].Quality)
+	assert.NotContains(t, got, channel.ReservoirLevel)
+	out, err := generic.AppendPump(nil, rec.Samples)
+	require.NoError(t, err)
+	assert.Equal(t, line, string(out))
+}
+
 // The annotated sample.conf and examples/sim-pump.toml describe the same
 // device: they encode and decode alike.
 func TestSampleConfigIsSimPump(t *testing.T) {

@@ -8,7 +8,10 @@
 //
 // A case follows a Scenario: a TOML file (docs/format/scenario.md; the
 // built-in ones are embedded from scenarios/) describing the patient, the
-// circuit and a timeline of phases, actions and faults. Faults and some
+// circuit and a timeline of phases, actions and faults; with an [ecmo]
+// table, an ECMO run (VV or VA, ecmo.go) that goes on for days instead of
+// a bypass case, its randomness from a stream of its own so that the
+// bypass scenarios' output is unchanged for every seed. Faults and some
 // actions can also be triggered live (Case.Trigger), locally or through
 // the instructor control server (ServeControl, SendControl). The model, its
 // equations, sources and limits are in docs/simulator.md; the derived

@@ -24,6 +24,8 @@ const (
 	GasSupplyFailure                    // sweep gas supply lost: sweep 0, PaO2 and SaO2 fall, PaCO2 rises
 	ProtamineReaction                   // catastrophic protamine reaction: SVR collapses, CVP rises, SpO2 falls
 	AorticDissection                    // dissection at the aortic cannula: line pressure jumps, radial MAP and right NIRS fall, lactate rises
+	Recirculation                       // ECMO VV: the return jet is drawn back into the drainage cannula: pre-oxygenator saturation up, patient SaO2 down
+	DrainageInsufficiency               // ECMO: drainage short of the pump: inlet pressure more negative, flow falls and chatters
 	numFaults
 )
 
@@ -41,6 +43,8 @@ var faultInfo = [numFaults]struct{ name, about string }{
 	GasSupplyFailure:       {"gas-supply-failure", "sweep gas supply lost: sweep 0, PaO2 and SaO2 fall within minutes, PaCO2 rises"},
 	ProtamineReaction:      {"protamine-reaction", "catastrophic protamine reaction: SVR collapses, pulmonary vasoconstriction raises CVP, SpO2 falls"},
 	AorticDissection:       {"aortic-dissection-malperfusion", "aortic dissection at the cannula: line pressure jumps, radial MAP and right NIRS fall, urine stops, lactate rises"},
+	Recirculation:          {"recirculation", "ECMO VV: the return jet is drawn back into the drainage cannula (+30 % of the flow): pre-oxygenator saturation rises, the patient's SaO2 and SpO2 fall at the same flow"},
+	DrainageInsufficiency:  {"drainage-insufficiency", "ECMO: drainage short of the pump (hypovolaemia, cannula against the vessel wall): inlet pressure more negative, flow falls by a third and chatters"},
 }
 
 // String returns the fault's name, as used in scenario files and triggers.

@@ -52,6 +52,18 @@ type State struct {
 	SpO2, PI            float64 // %; SpO2 NaN when the oximeter finds no pulse
 	Reservoir           float64 // mL
 	Urine               float64 // mL, cumulative
+
+	// ECMO scenarios only (zero in a bypass case): the circuit runs, the
+	// drainage line's suction, the fraction of the return recirculated,
+	// the return (post-oxygenator) and drainage (pre-oxygenator) blood —
+	// in ECMO not the patient's arterial and mixed venous blood — and the
+	// heparin infusion.
+	OnECMO                             bool
+	InletPressure                      float64 // mmHg, negative
+	Recirculation                      float64 // 0–1
+	PostPO2, PostSO2, PostPCO2, PostPH float64
+	PrePO2, PreSO2, PrePCO2, PrePH     float64
+	HeparinRate                        float64 // IU/kg/h
 }
 
 // model is the physiology. It steps in 1-s increments of simulated time and
@@ -96,14 +108,15 @@ type model struct {
 	ufLeft      float64 // mL still to remove
 	ufRate      float64 // mL/s
 	faults      [numFaults]bool
-	nirsL       float64 // cerebral rSO2 state, left hemisphere
-	nirsR       float64 // and right: each side has its own perfusion
-	pooled      float64 // mL of blood held back in the patient by impaired venous drainage (raises CVP)
-	co2Acc      float64 // mmHg PaCO2 has risen with no sweep gas
-	protamine   float64 // severity of a protamine reaction, 0–1
-	dissect     float64 // severity of an aortic dissection, 0–1
-	kExtra      float64 // K+ above baseline, mmol/L
-	do2iTotal   float64 // pump + heart, mL/min/m²
+	nirsL       float64    // cerebral rSO2 state, left hemisphere
+	nirsR       float64    // and right: each side has its own perfusion
+	pooled      float64    // mL of blood held back in the patient by impaired venous drainage (raises CVP)
+	co2Acc      float64    // mmHg PaCO2 has risen with no sweep gas
+	protamine   float64    // severity of a protamine reaction, 0–1
+	dissect     float64    // severity of an aortic dissection, 0–1
+	kExtra      float64    // K+ above baseline, mmol/L
+	do2iTotal   float64    // pump + heart, mL/min/m²
+	e           *ecmoState // an ECMO scenario's circuit; nil in a bypass case
 }
 
 const (
@@ -163,6 +176,10 @@ func (m *model) tempFactor(t float64) float64 { return math.Pow(m.p.Q10, (t-37)/
 
 // step advances the physiology by dt seconds to time now (s since start).
 func (m *model) step(now float64) {
+	if m.e != nil {
+		m.stepECMO(now)
+		return
+	}
 	s := &m.s
 	s.Elapsed = now
 	m.stepFlow(now)

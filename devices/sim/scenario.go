@@ -39,6 +39,8 @@ type Scenario struct {
 	Duration time.Duration
 	Patient  Patient
 	Circuit  Circuit
+	// ECMO is the ECMO run of an ECMO scenario; nil for a bypass case.
+	ECMO *ECMO
 	// Actions are in time order (stable for equal times: file order).
 	Actions []Action
 }
@@ -166,6 +168,7 @@ var actionKinds = map[string][]string{
 	"fluid":         {"volume_ml!"},
 	"transfuse":     {"volume_ml!", "hct_pct"},
 	"ultrafiltrate": {"volume_ml!", "over"},
+	"ecmo_start":    {},
 	"fault":         {"fault!", "over"},
 	"clear":         {"fault!"},
 }
@@ -207,6 +210,7 @@ type fileScenario struct {
 	Duration    string      `toml:"duration"`
 	Patient     filePatient `toml:"patient"`
 	Circuit     fileCircuit `toml:"circuit"`
+	ECMO        *fileECMO   `toml:"ecmo"`
 	Events      []fileEvent `toml:"event"`
 }
 
@@ -445,6 +449,9 @@ func ParseScenario(file string, data []byte) (*Scenario, error) {
 		sc.Circuit.BloodGasInterval = dur("circuit.bloodgas_interval", *fc.BloodGasInterval, 0, 4*time.Hour)
 	}
 
+	if fsc.ECMO != nil {
+		sc.ECMO = parseECMO(fsc.ECMO, fail, dur, num)
+	}
 	for i, fe := range fsc.Events {
 		sc.Actions = append(sc.Actions, parseAction(i, fe, kl, sc, fail, dur, num))
 	}
@@ -568,7 +575,7 @@ func paramList(params []string) string {
 // checkTimeline checks the order of the case: the pump must be on bypass
 // for the actions that need it, and the phases must nest.
 func checkTimeline(sc *Scenario, fail func(field, format string, a ...any)) {
-	on, clamp, arrest := false, false, false
+	on, clamp, arrest, ecmo := false, false, false, false
 	at := func(a Action, format string, args ...any) {
 		fail(fmt.Sprintf("event[%d].kind", a.index), "at %v: "+format, append([]any{a.At}, args...)...)
 	}
@@ -578,7 +585,18 @@ func checkTimeline(sc *Scenario, fail func(field, format string, a ...any)) {
 			if on {
 				at(a, "bypass_on while already on bypass")
 			}
+			if sc.ECMO != nil {
+				at(a, "bypass_on in an ECMO scenario (its circuit starts with ecmo_start)")
+			}
 			on = true
+		case "ecmo_start":
+			switch {
+			case sc.ECMO == nil:
+				at(a, "ecmo_start needs an [ecmo] table")
+			case ecmo:
+				at(a, "ecmo_start while already on ECMO")
+			}
+			ecmo = true
 		case "bypass_off":
 			if !on {
 				at(a, "bypass_off while not on bypass")
@@ -611,10 +629,17 @@ func checkTimeline(sc *Scenario, fail func(field, format string, a ...any)) {
 				at(a, "reperfuse with no circulatory arrest")
 			}
 			arrest = false
-		case "cool", "rewarm", "cardioplegia", "wean", "ultrafiltrate", "flow_index", "fio2":
+		case "fio2":
+			if !on && !ecmo {
+				at(a, "fio2 needs bypass or ECMO")
+			}
+		case "cool", "rewarm", "cardioplegia", "wean", "ultrafiltrate", "flow_index":
 			if !on {
 				at(a, "%s needs bypass", a.Kind)
 			}
 		}
+	}
+	if sc.ECMO != nil && !ecmo {
+		fail("ecmo", "an ECMO scenario needs an ecmo_start event")
 	}
 }

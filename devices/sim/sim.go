@@ -56,7 +56,7 @@ func Sources() []string {
 // sourceChannels are the channels each source sends (TestSourceChannels
 // checks them against whole cases).
 var sourceChannels = [numSources][]channel.ID{
-	Pump: {channel.PumpFlow, channel.PumpSpeed, channel.PumpLinePressure, channel.PumpPreOxyPressure, channel.PumpPostOxyPressure, channel.PumpCardioplegiaPressure,
+	Pump: {channel.PumpFlow, channel.PumpSpeed, channel.PumpLinePressure, channel.PumpPreOxyPressure, channel.PumpPostOxyPressure, channel.PumpInletPressure, channel.PumpCardioplegiaPressure,
 		channel.TempArterialOutlet, channel.TempVenousInlet, channel.GasSweep, channel.GasFiO2, channel.GasExhaustCO2,
 		channel.ReservoirLevel},
 	Monitor: {channel.PatientMAP, channel.PatientSys, channel.PatientDia, channel.PatientCVP, channel.PatientHR,
@@ -150,6 +150,7 @@ type Case struct {
 	recalDue                             int64   // s; the in-line monitor is recalibrated to the last gas then; 0 none
 	recalHct                             float64 // the Hct it is set to
 	saved                                [2]float64
+	lastAPTT, lastSweep                  float64 // s; ECMO: the last aPTT sent, the last sweep review
 
 	mu   sync.Mutex
 	live []Action // queued by Trigger and Clear
@@ -177,8 +178,14 @@ func New(start time.Time, seed uint64) *Case {
 // is used).
 func NewScenario(sc *Scenario, start time.Time, seed uint64) *Case {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	return &Case{sc: sc, start: start, rng: rng, orng: rand.New(rand.NewPCG(seed^0x6f7879, seed)), m: newModel(sc, rng),
-		lastACT: -1, lastGas: -1, lastHep: -1, lastFl: -1e9, lastBolus: -1e9}
+	c := &Case{sc: sc, start: start, rng: rng, orng: rand.New(rand.NewPCG(seed^0x6f7879, seed)), m: newModel(sc, rng),
+		lastACT: -1, lastGas: -1, lastHep: -1, lastFl: -1e9, lastBolus: -1e9, lastAPTT: -1e9}
+	if sc.ECMO != nil {
+		// An ECMO run's own randomness comes from a stream of its own.
+		c.m.e = newECMOState(*sc.ECMO, seed)
+		c.m.initECMO()
+	}
+	return c
 }
 
 // Start returns the case start time.
@@ -319,6 +326,11 @@ func (c *Case) tick(sec int64, emit func(Source, monitor.Sample)) {
 		ts := c.at(0)
 		emit(Manual, monitor.Sample{Time: ts, Channel: channel.PatientHeight, Value: c.sc.Patient.HeightCm})
 		emit(Manual, monitor.Sample{Time: ts, Channel: channel.PatientWeight, Value: c.sc.Patient.WeightKg})
+		if e := c.sc.ECMO; e != nil {
+			// The case set-up's ECMO configuration (an ecmo_config entry).
+			c.event(0, "ecmo_config", c.by("", str("mode", e.Mode), str("drainage", e.Drainage), str("return", e.Return)),
+				"ECMO configuration: %s, %s → %s", upper(e.Mode), site(e.Drainage), site(e.Return))
+		}
 	}
 	c.mu.Lock()
 	live := c.live
@@ -342,7 +354,11 @@ func (c *Case) tick(sec int64, emit func(Source, monitor.Sample)) {
 		}
 		c.pending = keep
 	}
-	c.autopilot(sec)
+	if c.m.e != nil {
+		c.ecmoAutopilot(sec)
+	} else {
+		c.autopilot(sec)
+	}
 	c.m.step(now)
 	c.artefacts(now)
 	c.report(sec, emit)
@@ -380,6 +396,8 @@ func (c *Case) apply(sec int64, a Action, who string) {
 		m.nextSweep = now + 120
 		m.tSet, m.tRate = s.TOutlet, 0.5
 		c.event(sec, "on_bypass", c.by(who, num("prime_ml", m.c.PrimeML)), "%son bypass: prime %.0f mL", who, m.c.PrimeML)
+	case "ecmo_start":
+		c.startECMO(sec, who)
 	case "cool", "rewarm":
 		m.tSet, m.tRate = a.TargetC, a.RateCPerMin
 		c.saved = [2]float64{a.TargetC, a.RateCPerMin}
@@ -639,11 +657,17 @@ func (c *Case) drawGas(sec int64, venous bool) {
 		{Channel: channel.ABGHCO3, Value: n(s.HCO3, 0.3)},
 	}
 	if venous {
+		// On ECMO the venous sample is the circuit's, from the
+		// pre-oxygenator port: the drainage blood.
+		vph, vpco2, vpo2, vso2 := s.VenPH, s.PvCO2, s.PvO2, s.SvO2
+		if c.m.e != nil {
+			vph, vpco2, vpo2, vso2 = s.PrePH, s.PrePCO2, s.PrePO2, s.PreSO2
+		}
 		art = append(art,
-			monitor.Sample{Channel: channel.VBGPH, Value: n(s.VenPH, 0.005)},
-			monitor.Sample{Channel: channel.VBGPCO2, Value: n(s.PvCO2, 0.8)},
-			monitor.Sample{Channel: channel.VBGPO2, Value: n(s.PvO2, 1)},
-			monitor.Sample{Channel: channel.VBGSO2, Value: n(s.SvO2, 0.5)},
+			monitor.Sample{Channel: channel.VBGPH, Value: n(vph, 0.005)},
+			monitor.Sample{Channel: channel.VBGPCO2, Value: n(vpco2, 0.8)},
+			monitor.Sample{Channel: channel.VBGPO2, Value: n(vpo2, 1)},
+			monitor.Sample{Channel: channel.VBGSO2, Value: n(vso2, 0.5)},
 			monitor.Sample{Channel: channel.VBGHb, Value: hct * hbPerHct},
 			monitor.Sample{Channel: channel.VBGHct, Value: hct},
 			monitor.Sample{Channel: channel.VBGLactate, Value: math.Max(0.3, n(s.Lactate, 0.1))},
@@ -703,6 +727,9 @@ func (c *Case) report(sec int64, emit func(Source, monitor.Sample)) {
 			for _, smp := range r.samples {
 				emit(r.src, smp)
 			}
+			if r.src == Manual && c.m.e != nil && s.OnECMO {
+				c.titrateHeparin(sec, r.samples[0].Value)
+			}
 			if r.src == Manual && r.samples[0].Value < c.m.c.ACTTarget && s.OnBypass && c.m.c.HeparinTopUpIU > 0 {
 				c.apply(sec, Action{Kind: "heparin", DoseIU: c.m.c.HeparinTopUpIU}, "autopilot: ACT below target, ")
 			}
@@ -720,13 +747,22 @@ func (c *Case) report(sec int64, emit func(Source, monitor.Sample)) {
 	on := boolf(s.FlowLpm > 0)
 	put(Pump, channel.PumpPreOxyPressure, s.PreOxy+2*c.orng.NormFloat64()*on)
 	put(Pump, channel.PumpPostOxyPressure, s.LinePressure+2*c.orng.NormFloat64()*on)
-	put(Pump, channel.PumpCardioplegiaPressure, math.Max(0, s.CPPressure+n(4)*boolf(s.CPPressure > 0)))
+	ecmo := c.m.e != nil
+	if ecmo {
+		// An ECMO circuit's drainage line has a transducer; it has no
+		// cardioplegia line and no reservoir.
+		put(Pump, channel.PumpInletPressure, s.InletPressure+2*c.m.e.rng.NormFloat64()*on)
+	} else {
+		put(Pump, channel.PumpCardioplegiaPressure, math.Max(0, s.CPPressure+n(4)*boolf(s.CPPressure > 0)))
+	}
 	put(Pump, channel.TempArterialOutlet, s.TOutlet+n(0.03))
 	put(Pump, channel.TempVenousInlet, s.TVenous+n(0.03))
 	put(Pump, channel.GasSweep, s.Sweep)
 	put(Pump, channel.GasFiO2, s.FiO2)
 	put(Pump, channel.GasExhaustCO2, math.Max(0, s.ExhaustCO2+n(0.3)))
-	put(Pump, channel.ReservoirLevel, math.Max(0, s.Reservoir+n(8)))
+	if !ecmo {
+		put(Pump, channel.ReservoirLevel, math.Max(0, s.Reservoir+n(8)))
+	}
 	// Patient monitor, 1 Hz; the arterial line shows the flush and blood
 	// sampling artefacts.
 	mp, sys, dia := s.MAP+n(1), s.Sys+n(1), s.Dia+n(1)
@@ -747,19 +783,29 @@ func (c *Case) report(sec int64, emit func(Source, monitor.Sample)) {
 	put(Oximeter, channel.PatientSpO2, math.Min(100, math.Round(s.SpO2+n(0.5))))
 	put(Oximeter, channel.PatientPI, math.Max(0.02, s.PI+n(0.05)))
 	// In-line monitor, every 6 s while the circuit runs, unless its cable is out.
-	if sec%6 == 0 && s.OnBypass && !c.m.faults[CableUnplugged] {
+	if sec%6 == 0 && (s.OnBypass || s.OnECMO) && !c.m.faults[CableUnplugged] {
+		// Its arterial cell sits on the return line after the oxygenator,
+		// its venous cell on the drainage line: on bypass the patient's
+		// arterial and mixed venous blood, on ECMO the circuit's
+		// post- and pre-oxygenator blood.
+		aph, apco2, apo2, aso2 := s.PH, s.PaCO2, s.PaO2, s.SaO2
+		vph, vpco2, vpo2, vso2 := s.VenPH, s.PvCO2, s.PvO2, s.SvO2
+		if ecmo {
+			aph, apco2, apo2, aso2 = s.PostPH, s.PostPCO2, s.PostPO2, s.PostSO2
+			vph, vpco2, vpo2, vso2 = s.PrePH, s.PrePCO2, s.PrePO2, s.PreSO2
+		}
 		hct := s.Hct + n(0.15)
-		put(Inline, channel.InlineArtPH, s.PH+n(0.005))
-		put(Inline, channel.InlineArtPCO2, s.PaCO2+n(0.7))
-		put(Inline, channel.InlineArtPO2, s.PaO2+n(3))
-		put(Inline, channel.InlineArtSO2, math.Min(100, s.SaO2+n(0.2)))
+		put(Inline, channel.InlineArtPH, aph+n(0.005))
+		put(Inline, channel.InlineArtPCO2, apco2+n(0.7))
+		put(Inline, channel.InlineArtPO2, apo2+n(3))
+		put(Inline, channel.InlineArtSO2, math.Min(100, aso2+n(0.2)))
 		put(Inline, channel.InlineArtHCO3, s.HCO3+n(0.2))
 		put(Inline, channel.InlineArtBE, s.BE+n(0.2))
 		put(Inline, channel.InlineK, s.K+n(0.04))
-		put(Inline, channel.InlineVenPH, s.VenPH+n(0.005))
-		put(Inline, channel.InlineVenPCO2, s.PvCO2+n(0.7))
-		put(Inline, channel.InlineVenPO2, s.PvO2+n(0.7))
-		put(Inline, channel.InlineVenSO2, math.Min(100, s.SvO2+n(0.4)))
+		put(Inline, channel.InlineVenPH, vph+n(0.005))
+		put(Inline, channel.InlineVenPCO2, vpco2+n(0.7))
+		put(Inline, channel.InlineVenPO2, vpo2+n(0.7))
+		put(Inline, channel.InlineVenSO2, math.Min(100, vso2+n(0.4)))
 		put(Inline, channel.InlineHct, hct)
 		put(Inline, channel.InlineHb, hct*hbPerHct)
 		put(Inline, channel.InlineArtTemp, s.TOutlet+n(0.05))

@@ -130,6 +130,14 @@ func stateAt(c *Case, at time.Duration) State {
 	return c.State()
 }
 
+// startKind is the action that starts sc's circuit.
+func startKind(sc *Scenario) string {
+	if sc.ECMO != nil {
+		return "ecmo_start"
+	}
+	return "bypass_on"
+}
+
 func actionAt(t *testing.T, sc *Scenario, kind string) time.Duration {
 	for _, a := range sc.Actions {
 		if a.Kind == kind {
@@ -148,9 +156,9 @@ func TestPrimeHaemodilutionMatchesPrediction(t *testing.T) {
 			k := physio.DefaultConstants()
 			bv := physio.BloodVolume(sc.Patient.WeightKg, k.BloodVolumeMLPerKg)
 			want := physio.PredictedHct(sc.Patient.HctPrePct, bv, sc.Circuit.PrimeML, sc.Circuit.PrebypassFluidsML, 0, 0)
-			on := actionAt(t, sc, "bypass_on")
+			on := actionAt(t, sc, startKind(sc))
 			s := stateAt(NewScenario(sc, t0, 3), on+2*time.Minute)
-			require.True(t, s.OnBypass)
+			require.True(t, s.OnBypass || s.OnECMO)
 			assert.InDelta(t, want, s.Hct, 1.0, "Hct on bypass vs predicted (%.1f %%)", want)
 			assert.Less(t, s.Hct, sc.Patient.HctPrePct-3, "the prime dilutes")
 		})
@@ -240,6 +248,18 @@ func TestFaultsHaveTheirEffect(t *testing.T) {
 		},
 		"aortic-dissection-malperfusion": func(t *testing.T, b, a State, _ map[channel.ID][]monitor.Sample) {
 			assert.Greater(t, a.LinePressure, b.LinePressure+120)
+		},
+		// The ECMO faults (TestECMOFaults checks them on ECMO) are an ECMO
+		// circuit's: on bypass the pump and the patient go on as before.
+		"recirculation": func(t *testing.T, b, a State, got map[channel.ID][]monitor.Sample) {
+			assert.InDelta(t, b.FlowLpm, a.FlowLpm, 0.3)
+			assert.InDelta(t, b.SaO2, a.SaO2, 1)
+			assert.Empty(t, got[channel.PumpInletPressure], "no drainage transducer on bypass")
+		},
+		"drainage-insufficiency": func(t *testing.T, b, a State, got map[channel.ID][]monitor.Sample) {
+			assert.InDelta(t, b.FlowLpm, a.FlowLpm, 0.3)
+			assert.InDelta(t, b.Reservoir, a.Reservoir, 300)
+			assert.Empty(t, got[channel.PumpInletPressure])
 		},
 	}
 	require.Len(t, cases, len(Faults()), "every fault is tested")

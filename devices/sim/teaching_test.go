@@ -31,6 +31,10 @@ type consoleRun struct {
 	state  []State // the model's state at each second run
 	// each, if set, sees every second's snapshot.
 	each func(at time.Duration, s *monitor.Snapshot)
+	// baselines: the case's nirs_baseline entries set the NIRS fall
+	// rules' baselines, as the console does (cmd/pumpside, phase.go);
+	// otherwise the rules take the first value they see.
+	baselines bool
 }
 
 func newConsoleRun(t *testing.T, sc *Scenario) *consoleRun {
@@ -51,6 +55,14 @@ func newConsoleRun(t *testing.T, sc *Scenario) *consoleRun {
 			r.ctx.LastCardioplegia = e.Time
 		case "inline_recalibration":
 			p.Recalibrated(e.Time)
+		case "nirs_baseline":
+			if r.baselines {
+				for _, f := range e.Fields {
+					if f.Key == "left" || f.Key == "right" {
+						require.NoError(t, r.eng.SetBaseline(time.Unix(0, e.Time), "nirs_drop_"+f.Key, f.Num))
+					}
+				}
+			}
 		}
 	})
 	return r
@@ -72,7 +84,9 @@ func (r *consoleRun) runTo(d time.Duration) {
 		switch {
 		case st.Arrest:
 			r.ctx.Phase = alarms.Arrest
-		case st.OnBypass:
+		case st.OnBypass, st.OnECMO:
+			// An ECMO run's circuit taken as the bypass phase: what the
+			// default profile's rules know of a running circuit.
 			r.ctx.Phase = alarms.Bypass
 		case st.Elapsed > 0 && r.ctx.Phase >= alarms.Bypass:
 			r.ctx.Phase = alarms.OffBypass

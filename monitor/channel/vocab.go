@@ -60,6 +60,7 @@ const (
 	PumpCardioplegiaPressure
 	PumpPreOxyPressure
 	PumpPostOxyPressure
+	PumpInletPressure
 
 	PatientMAP
 	PatientSys
@@ -208,6 +209,9 @@ var builtin = [numBuiltin]Channel{
 	PumpCardioplegiaPressure: {Name: "pump.cardioplegia_pressure", Unit: MMHg, Label: "Cardioplegia pressure", Precision: 0, Min: -100, Max: 600, Freshness: pumpFreshness, Description: "cardioplegia delivery line pressure"},
 	PumpPreOxyPressure:       {Name: "pump.pre_oxy_pressure", Unit: MMHg, Label: "Pre-oxy pressure", Precision: 0, Min: -100, Max: 800, Freshness: pumpFreshness, Description: "blood pressure at the oxygenator inlet (pre-oxygenator)"},
 	PumpPostOxyPressure:      {Name: "pump.post_oxy_pressure", Unit: MMHg, Label: "Post-oxy pressure", Precision: 0, Min: -100, Max: 700, Freshness: pumpFreshness, Description: "blood pressure at the oxygenator outlet (post-oxygenator)"},
+	// A centrifugal pump's inlet (the drainage line of an ECMO circuit):
+	// negative, its suction; more negative when drainage is short.
+	PumpInletPressure: {Name: "pump.inlet_pressure", Unit: MMHg, Label: "Inlet pressure", Precision: 0, Min: -300, Max: 100, Freshness: pumpFreshness, Description: "blood pressure at the pump inlet (the venous drainage line; negative: suction)"},
 
 	PatientMAP:     {Name: "patient.map", Unit: MMHg, Label: "MAP", Precision: 0, Min: 0, Max: 250, Freshness: monitorFreshness, Description: "mean arterial pressure"},
 	PatientSys:     {Name: "patient.sys", Unit: MMHg, Label: "Systolic", Precision: 0, Min: 0, Max: 300, Freshness: monitorFreshness, Description: "systolic arterial pressure"},

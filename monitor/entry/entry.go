@@ -305,6 +305,8 @@ func (m *Model) validateFields(e Entry, partial bool) error {
 		if len(e.Str) == 0 {
 			return &FieldError{Kind: e.Kind, Field: "surgeon", Reason: "is required (at least one name)", Allowed: "surgeon, anaesthetist, perfusionist, trainee, supervisor"}
 		}
+	case KindECMOConfig:
+		return checkECMOConfig(e)
 	case KindCircuit:
 		if len(e.Str) == 0 && len(e.Num) == 0 {
 			return &FieldError{Kind: e.Kind, Field: "hlm", Reason: "is required (at least one field)", Allowed: "hlm, heater_cooler, venous_drainage, rap_ml"}
@@ -561,4 +563,27 @@ func FromRecord(r *record.Entry) Entry {
 		}
 	}
 	return e
+}
+
+// checkECMOConfig refuses a configuration that cannot be: a venous mode
+// returning into an artery or an arterial one into a vein, a dual-lumen
+// cannula at one end only, a second return outside vav.
+func checkECMOConfig(e Entry) error {
+	mode, dr, rt, rt2 := e.Str["mode"], e.Str["drainage"], e.Str["return"], e.Str["return2"]
+	bad := func(field, reason, allowed string) error {
+		return &FieldError{Kind: e.Kind, Field: field, Value: strconv.Quote(e.Str[field]), Reason: reason, Allowed: allowed}
+	}
+	switch {
+	case rt != "" && mode == "vv" && ecmoArterialReturn(rt):
+		return bad("return", "is arterial in a veno-venous run", "a vein: femoral_vein, jugular_vein, dual_lumen_jugular")
+	case rt != "" && mode != "vv" && !ecmoArterialReturn(rt):
+		return bad("return", "is venous in a veno-arterial run", "an artery: femoral_artery, axillary_artery, aorta")
+	case (dr == "dual_lumen_jugular") != (rt == "dual_lumen_jugular") && dr != "" && rt != "":
+		return bad("return", "does not match the drainage: a dual-lumen cannula drains and returns", "dual_lumen_jugular at both ends")
+	case rt2 != "" && mode != "vav":
+		return bad("return2", "is only for vav", "no second return in "+mode)
+	case rt2 != "" && ecmoArterialReturn(rt2):
+		return bad("return2", "is arterial: the second return of vav is venous", "femoral_vein, jugular_vein")
+	}
+	return nil
 }

@@ -242,3 +242,53 @@ func TestValidateEdit(t *testing.T) {
 		t.Errorf("voiding must always be possible: %v", err)
 	}
 }
+
+// An ECMO configuration is a mode and its cannulation sites; a return
+// that contradicts the mode (VV into an artery, VA into a vein), a
+// dual-lumen cannula at one end only and a second return outside VAV are
+// refused with the field named.
+func TestECMOConfig(t *testing.T) {
+	cfg := func(mode, dr, rt, rt2 string) Entry {
+		e := Entry{Kind: KindECMOConfig, Time: at(time.Hour), Who: "jd"}
+		for k, v := range map[string]string{"mode": mode, "drainage": dr, "return": rt, "return2": rt2} {
+			if v != "" {
+				e.SetStr(k, v)
+			}
+		}
+		return e
+	}
+	for _, c := range []struct {
+		name  string
+		e     Entry
+		field string // "" : valid
+	}{
+		{"vv femoral-jugular", cfg("vv", "femoral_vein", "jugular_vein", ""), ""},
+		{"vv dual lumen", cfg("vv", "dual_lumen_jugular", "dual_lumen_jugular", ""), ""},
+		{"va femoral-femoral", cfg("va", "femoral_vein", "femoral_artery", ""), ""},
+		{"va central", cfg("va", "right_atrium", "aorta", ""), ""},
+		{"vav", cfg("vav", "femoral_vein", "femoral_artery", "jugular_vein"), ""},
+		{"mode only", cfg("va", "", "", ""), ""},
+		{"no mode", cfg("", "femoral_vein", "jugular_vein", ""), "mode"},
+		{"unknown mode", cfg("av", "femoral_vein", "femoral_artery", ""), "mode"},
+		{"unknown site", cfg("vv", "subclavian", "jugular_vein", ""), "drainage"},
+		{"vv into an artery", cfg("vv", "femoral_vein", "femoral_artery", ""), "return"},
+		{"va into a vein", cfg("va", "femoral_vein", "jugular_vein", ""), "return"},
+		{"dual lumen at one end", cfg("vv", "dual_lumen_jugular", "femoral_vein", ""), "return"},
+		{"second return in va", cfg("va", "femoral_vein", "femoral_artery", "jugular_vein"), "return2"},
+		{"arterial second return", cfg("vav", "femoral_vein", "femoral_artery", "aorta"), "return2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := Validate(c.e, caseStart, now)
+			if c.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != c.field {
+				t.Fatalf("want an error on %s, got %v", c.field, err)
+			}
+		})
+	}
+}

@@ -55,7 +55,30 @@ const (
 	KindResidualVolume = "residual_volume"
 	KindIncident       = "incident"
 	KindSignOff        = "signoff"
+	// KindECMOConfig is an ECMO run's configuration (docs/ecmo.md,
+	// "Configurations: VV and VA"): the mode and the cannulation sites.
+	// A set-up entry like the circuit's: audited, the last one wins
+	// field by field (a reconfiguration, VV to VA, is a new entry).
+	KindECMOConfig = "ecmo_config"
 )
+
+// The ECMO modes and cannulation sites an ecmo_config entry takes.
+var (
+	// ECMOModes: veno-venous (gas exchange only), veno-arterial
+	// (circulation and gas exchange), veno-arterio-venous (a VA run
+	// with a second, venous, return for upper-body oxygenation).
+	ECMOModes = []string{"vv", "va", "vav"}
+	// ECMODrainageSites are where the drainage (inflow) cannula sits.
+	ECMODrainageSites = []string{"femoral_vein", "jugular_vein", "right_atrium", "dual_lumen_jugular"}
+	// ECMOReturnSites are where the return (outflow) cannula sits: a
+	// vein for VV, an artery (or the aorta) for VA.
+	ECMOReturnSites = []string{"femoral_vein", "jugular_vein", "dual_lumen_jugular", "femoral_artery", "axillary_artery", "aorta"}
+)
+
+// ecmoArterialReturn reports whether a return site is arterial.
+func ecmoArterialReturn(site string) bool {
+	return site == "femoral_artery" || site == "axillary_artery" || site == "aorta"
+}
 
 // FieldSpec describes one structured field of a kind.
 type FieldSpec struct {
@@ -202,6 +225,12 @@ var kindSpecs = []KindSpec{
 		{Key: "heater_cooler", Str: true, MaxLen: maxID, Help: "heater-cooler identifier"},
 		{Key: "venous_drainage", Str: true, Choices: []string{"gravity", "vacuum"}, Help: "venous drainage (vacuum: vacuum-assisted)"},
 		{Key: "rap_ml", Unit: "mL", Min: 0, Max: 3000, Help: "retrograde autologous priming: prime removed, mL"},
+	}},
+	{Kind: KindECMOConfig, Label: "ECMO configuration", Fields: []FieldSpec{
+		{Key: "mode", Str: true, Required: true, Choices: ECMOModes, Help: "vv (veno-venous), va (veno-arterial), vav (veno-arterio-venous)"},
+		{Key: "drainage", Str: true, Choices: ECMODrainageSites, Help: "drainage cannula site"},
+		{Key: "return", Str: true, Choices: ECMOReturnSites, Help: "return cannula site (arterial for va and vav)"},
+		{Key: "return2", Str: true, Choices: ECMOReturnSites, Help: "vav: the second, venous, return site"},
 	}},
 	{Kind: KindDisposable, Label: "Disposable", Fields: []FieldSpec{
 		{Key: "item", Str: true, Required: true, Choices: DisposableItems, Help: "which part of the circuit"},

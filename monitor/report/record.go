@@ -92,7 +92,10 @@ type Record struct {
 	// HLM and HeaterCooler are the machines' identifiers; VenousDrainage
 	// gravity or vacuum.
 	HLM, HeaterCooler, VenousDrainage string
-	Disposables                       []Disposable
+	// ECMO is the ECMO configuration (ecmo_config entries), zero for a
+	// bypass case.
+	ECMO        ECMOConfig
+	Disposables []Disposable
 	// Prime lists the fluid entries of kind prime; PrimeML is their sum,
 	// RAPML the prime removed by retrograde autologous priming (circuit
 	// entry), NetPrimeML = PrimeML − RAPML (NaN without a prime; RAP
@@ -244,6 +247,8 @@ func (s *CaseSummary) setup(c *Case, red func(string) string, firstOn int64) {
 	if v, ok := num["rap_ml"]; ok {
 		r.RAPML = v
 	}
+	str, _ = merged(c, entry.KindECMOConfig)
+	r.ECMO = ECMOConfig{Mode: str["mode"], Drainage: str["drainage"], Return: str["return"], Return2: str["return2"]}
 	for _, e := range current(c, entry.KindDisposable) {
 		r.Disposables = append(r.Disposables, Disposable{Time: utc(e.T), Item: e.Str["item"], Product: red(e.Str["product"]),
 			Lot: red(e.Str["lot"]), Size: red(e.Str["size"]), Site: red(e.Str["site"])})

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -273,4 +274,28 @@ func TestRecordNotRecordedIsNotZero(t *testing.T) {
 	require.NoError(t, WriteSummaryCSV(&b, s))
 	assert.NotContains(t, b.String(), ",NaN")
 	assert.Contains(t, s.SignOffText(), "UNSIGNED")
+}
+
+// An ECMO run's configuration, recorded as an ecmo_config entry (the
+// simulator's VV scenario records its own), is one line of the header,
+// before the record's state; a bypass case has none.
+func TestHeaderECMOConfiguration(t *testing.T) {
+	header := func(scenario string) [][2]string {
+		c, err := Load(bytes.NewReader(simCase(t, scenario, 20*time.Minute)), nil)
+		require.NoError(t, err)
+		s, err := Summarize(c, DefaultSettings(), Privacy{Identify: true})
+		require.NoError(t, err)
+		return s.Header()
+	}
+	h := header("ecmo-vv")
+	i := slices.Index(h, [2]string{"ECMO", "VV, femoral vein → jugular vein"})
+	require.GreaterOrEqual(t, i, 0, "%v", h)
+	assert.Equal(t, "Record", h[i+1][0])
+	for _, row := range header("routine-cabg") {
+		assert.NotEqual(t, "ECMO", row[0])
+	}
+	assert.Equal(t, "VAV, femoral vein → femoral artery + jugular vein",
+		ECMOConfig{Mode: "vav", Drainage: "femoral_vein", Return: "femoral_artery", Return2: "jugular_vein"}.String())
+	assert.Equal(t, "VA", ECMOConfig{Mode: "va"}.String(), "the mode alone")
+	assert.Equal(t, "", ECMOConfig{Drainage: "femoral_vein"}.String(), "no mode, no line")
 }

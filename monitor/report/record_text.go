@@ -187,3 +187,26 @@ func (g *ObservationGrid) Cell(row, i int) string {
 func (s *CaseSummary) GridTitle() string {
 	return fmt.Sprintf("every %d min on bypass, theatre time (%s)", int(s.Grid.Interval/time.Minute), s.Settings.loc().String())
 }
+
+// ECMOConfig is an ECMO run's mode and cannulation sites, as recorded
+// (entry.KindECMOConfig); empty strings where not recorded.
+type ECMOConfig struct {
+	Mode, Drainage, Return, Return2 string
+}
+
+// String is the configuration in one line, "VV, femoral vein →
+// jugular vein"; "" when no mode is recorded.
+func (c ECMOConfig) String() string {
+	if c.Mode == "" {
+		return ""
+	}
+	site := func(s string) string { return strings.ReplaceAll(s, "_", " ") }
+	t := strings.ToUpper(c.Mode)
+	if c.Drainage != "" || c.Return != "" {
+		t += ", " + orNone(site(c.Drainage)) + " → " + orNone(site(c.Return))
+	}
+	if c.Return2 != "" {
+		t += " + " + site(c.Return2)
+	}
+	return t
+}

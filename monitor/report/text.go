@@ -88,6 +88,9 @@ func (s *CaseSummary) Header() [][2]string {
 		{"Procedure", orNone(joinNonEmpty(", ", s.Procedure, s.Urgency))},
 		{"Record", s.SignOffText()},
 	}
+	if t := s.ECMO.String(); t != "" {
+		h = slices.Insert(h, len(h)-1, [2]string{"ECMO", t})
+	}
 	if !s.Identified {
 		h[0][0] = "Case (pseudonym)"
 	}

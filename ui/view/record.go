@@ -110,7 +110,7 @@ var disposableRows = []struct{ item, label string }{
 // recordForm is the case record page: the set-up fields, the disposables
 // table, the checklist, the close of the case and the sign-off.
 type recordForm struct {
-	setup  []*field     // procedure, team, circuit
+	setup  []*field     // procedure, team, circuit, ECMO configuration
 	prime  [3][2]*field // prime fluids: name, mL
 	addit  *field       // a prime additive as typed: "heparin 5000 IU"
 	disp   [][4]*field  // per disposable row: product, size, site, lot
@@ -162,6 +162,11 @@ func newRecordForm() *recordForm {
 			newField(entry.KindCircuit, "heater_cooler", "Heater-cooler", "", false),
 			choiceField(entry.KindCircuit, "venous_drainage", "Venous drainage", []string{"gravity", "vacuum"}),
 			newField(entry.KindCircuit, "rap_ml", "RAP (prime removed)", "mL", true),
+			// An ECMO run's configuration (docs/ecmo.md); left unset in a
+			// bypass case, it records nothing.
+			choiceField(entry.KindECMOConfig, "mode", "ECMO mode", entry.ECMOModes),
+			choiceField(entry.KindECMOConfig, "drainage", "ECMO drainage", entry.ECMODrainageSites),
+			choiceField(entry.KindECMOConfig, "return", "ECMO return", entry.ECMOReturnSites),
 		},
 		addit: newField(entry.KindDrug, "text", "Prime additive", "", false),
 		check: newField(entry.KindChecklist, "signed_by", "Checklist signed by", "", false),

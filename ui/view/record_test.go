@@ -249,3 +249,34 @@ func TestTileSiteUnits(t *testing.T) {
 	assert.Equal(t, "mmHg", h.s.Monitor.Tile(channel.PatientMAP).Unit())
 	assert.False(t, math.IsNaN(h.snap.Readings[channel.PatientMAP].Value))
 }
+
+// An ECMO run's configuration is chosen on the case record page (each
+// click steps a choice on) and sent as one ecmo_config entry the record
+// accepts; the button stays on the page with the three extra rows.
+func TestCaseRecordPageECMOConfig(t *testing.T) {
+	now := start.Add(time.Hour)
+	h := newHarnessOpts(t, &State{}, now, Options{Zone: time.UTC})
+	h.recordPage()
+	f := h.s.Setup.Record
+	clicks := func(key string, n int) {
+		for range n {
+			_, at := f.Choice(entry.KindECMOConfig, key)
+			require.False(t, at.Empty(), "%s drawn", key)
+			h.click(centre(at))
+		}
+	}
+	clicks("mode", 1)     // vv
+	clicks("drainage", 1) // femoral_vein
+	clicks("return", 2)   // jugular_vein
+	btn := f.RecordButton(RecordSetupButton)
+	require.True(t, btn.In(h.s.Rects().Body), "the set-up button %v inside the page %v", btn, h.s.Rects().Body)
+	h.click(centre(btn))
+	require.Len(t, h.actions, 1, "%v", h.s.Setup.Message())
+	got := h.actions[0].(RecordEntries).Entries
+	require.Len(t, got, 1)
+	assert.Equal(t, entry.Entry{Kind: entry.KindECMOConfig, Time: now.UnixNano(),
+		Str: map[string]string{"mode": "vv", "drainage": "femoral_vein", "return": "jugular_vein"}}, got[0])
+	e := got[0]
+	e.Who = "operator"
+	assert.NoError(t, entry.Validate(e, start.UnixNano(), now.UnixNano()))
+}

@@ -378,16 +378,35 @@ func (s *Setup) layoutRecord(gtx layout.Context, th *theme.Theme, r image.Rectan
 
 	p := newFormPainter(gtx, th, s.mth, px, &s.line)
 	pad := px(12)
-	rowH := px(34)
+	rowH := px(32)
 	top := r.Min.Y + pad + px(44)
 	// Left: the set-up.
 	x0 := r.Min.X + pad
 	labelW, edW := px(170), px(260)
 	y := top
 	for _, x := range f.setup {
+		if x.kind == entry.KindECMOConfig {
+			continue // one row for the three, below
+		}
 		p.row(x, x0, labelW, edW, y, rowH)
 		y += rowH
 	}
+	// The ECMO configuration: mode, drainage and return side by side, the
+	// sites' buttons reaching into the gap before the right column.
+	p.text(x0, y+rowH/2+px(6), px(16), "ECMO", th.Text, false)
+	ex := x0 + labelW - px(90)
+	for _, x := range f.setup {
+		if x.kind != entry.KindECMOConfig {
+			continue
+		}
+		w := px(150)
+		if x.key == "mode" {
+			w = px(80)
+		}
+		p.editor(x, image.Rect(ex, y+px(3), ex+w-px(4), y+rowH-px(3)))
+		ex += w
+	}
+	y += rowH
 	for _, pr := range f.prime {
 		p.row(pr[0], x0, labelW, edW-px(70), y, rowH)
 		p.editor(pr[1], image.Rect(x0+labelW+edW-px(64), y+px(3), x0+labelW+edW, y+rowH-px(3)))
