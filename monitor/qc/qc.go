@@ -151,6 +151,15 @@ const (
 	ReasonCentralVenous = "central venous sample: the in-line monitor measures the circuit"
 	ReasonNoVenousK     = "the in-line K+ sensor is on the arterial side"
 	ReasonLabNotOK      = "analyser value not usable"
+	// ReasonECMOArterial: on ECMO the in-line arterial cell sits after the
+	// oxygenator and reads the circuit's oxygenated blood, while the
+	// analyser's arterial sample is the patient's (radial or femoral line),
+	// mixed with the native cardiac output (VV: the ECMO flow's share of
+	// it; VA: the heart's ejection too). The two are different blood, not a
+	// drifting sensor (a VV run: pO2 about 400 after the oxygenator, 60-80
+	// in the patient). The venous cell reads the drainage blood, which the
+	// pre-oxygenator port sample is: that side is compared.
+	ReasonECMOArterial = "on ECMO the in-line arterial cell reads post-oxygenator blood, not the patient's arterial sample"
 )
 
 // Comparison is one analyte of a Check.
@@ -213,6 +222,8 @@ var pairs = [numSides][]pair{
 // compares them with the in-line monitor. One goroutine owns it.
 type Checker struct {
 	tol Tolerances
+	// ecmo: the run is on ECMO (SetECMO).
+	ecmo bool
 	// seen is, by analyser channel, the sample time of the newest result
 	// already checked.
 	seen map[channel.ID]int64
@@ -223,6 +234,11 @@ type Checker struct {
 func New(tol Tolerances) *Checker {
 	return &Checker{tol: tol, seen: map[channel.ID]int64{}}
 }
+
+// SetECMO tells the checker whether the run is on ECMO: then an arterial
+// result is recorded as not compared (ReasonECMOArterial) and a venous one
+// is compared as on bypass.
+func (c *Checker) SetECMO(on bool) { c.ecmo = on }
 
 // Tolerances returns the checker's tolerances.
 func (c *Checker) Tolerances() Tolerances { return c.tol }
@@ -294,6 +310,8 @@ func (c *Checker) compare(snap *monitor.Snapshot, side Side, p pair, r monitor.R
 		cmp.Reason = ReasonUnstated
 	case side == CentralVenous:
 		cmp.Reason = ReasonCentralVenous
+	case side == Arterial && c.ecmo:
+		cmp.Reason = ReasonECMOArterial
 	case p.inline == channel.Invalid:
 		cmp.Reason = ReasonNoVenousK
 	case r.Quality != channel.OK && r.Quality != channel.Stale:

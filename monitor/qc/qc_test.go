@@ -192,6 +192,30 @@ func TestNoInlineValueAtDrawTime(t *testing.T) {
 	assert.Equal(t, ReasonNoInline, item(t, cks[0], PO2).Reason, "the newest abg.po2 is still the one in the gap")
 }
 
+// On ECMO the in-line arterial cell reads post-oxygenator blood: a patient's
+// arterial result (here pO2 64 against the cell's 399, a VV run) is not a
+// drift and is recorded as not compared; the venous side (drainage blood,
+// the pre-oxygenator port) is compared as on bypass.
+func TestECMOArterialNotCompared(t *testing.T) {
+	r := newRig(t)
+	r.run(t0.Add(3*time.Minute), func(time.Time) map[channel.ID]float64 {
+		return map[channel.ID]float64{channel.InlineArtPO2: 399, channel.InlineVenSO2: 73}
+	})
+	res := map[channel.ID]float64{channel.ABGPO2: 64, channel.VBGSO2: 74}
+	cks := New(DefaultTolerances()).Check(nil, r.result(t0.Add(2*time.Minute), res))
+	require.Len(t, cks, 2)
+	assert.Equal(t, Failed, item(t, cks[0], PO2).Outcome, "on bypass the same pair is a failed check")
+	c := New(DefaultTolerances())
+	c.SetECMO(true)
+	cks = c.Check(nil, r.result(t0.Add(2*time.Minute), res))
+	require.Len(t, cks, 2)
+	assert.Equal(t, Arterial, cks[0].Side)
+	assert.Equal(t, NotCompared, item(t, cks[0], PO2).Outcome)
+	assert.Equal(t, ReasonECMOArterial, item(t, cks[0], PO2).Reason)
+	assert.Equal(t, Venous, cks[1].Side)
+	assert.Equal(t, Passed, item(t, cks[1], SO2).Outcome, "in-line 73 − analyser 74, within 3")
+}
+
 // A bg.* result (specimen not stated) is not compared; once the
 // perfusionist states it arterial, its abg.* copy is.
 func TestUnstatedThenAssigned(t *testing.T) {
