@@ -233,6 +233,53 @@ func DefaultProfile() *Profile {
 	return p
 }
 
+//go:embed ecmo.toml
+var ecmoProfileTOML []byte
+
+// The names of the built-in profiles (BuiltinProfile).
+const (
+	ProfileDefault = "default"
+	// ProfileECMO is the long-run profile (docs/ecmo.md): ECMO flow,
+	// circuit pressures, sweep, circuit temperature and anticoagulation
+	// checks, its rules applying throughout the run.
+	ProfileECMO = "ecmo"
+)
+
+// BuiltinProfileNames lists the built-in profiles, default first.
+func BuiltinProfileNames() []string { return []string{ProfileDefault, ProfileECMO} }
+
+// BuiltinProfileTOML returns the text of a built-in profile (a template
+// for a site's own file), nil for an unknown name.
+func BuiltinProfileTOML(name string) []byte {
+	switch name {
+	case ProfileDefault:
+		return bytes.Clone(defaultProfileTOML)
+	case ProfileECMO:
+		return bytes.Clone(ecmoProfileTOML)
+	}
+	return nil
+}
+
+// BuiltinProfile parses a built-in profile by name (ProfileDefault,
+// ProfileECMO) with the loader a site's file goes through.
+func BuiltinProfile(name string) (*Profile, error) {
+	b := BuiltinProfileTOML(name)
+	if b == nil {
+		return nil, fmt.Errorf("alarms: no built-in profile %q (want %s)", name, strings.Join(BuiltinProfileNames(), " or "))
+	}
+	return ParseProfile(name+".toml", b)
+}
+
+// ECMOProfile parses the built-in ECMO profile. It panics if the embedded
+// file is invalid, a programmer error that its test catches.
+func ECMOProfile() *Profile {
+	p, err := BuiltinProfile(ProfileECMO)
+	if err != nil {
+		panic("alarms: embedded ECMO profile: " + err.Error())
+	}
+	return p
+}
+
 // LoadProfile reads and validates a profile from r; name is used in errors.
 func LoadProfile(name string, r io.Reader) (*Profile, error) {
 	b, err := io.ReadAll(r)

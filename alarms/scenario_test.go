@@ -26,6 +26,7 @@ import (
 type scenario struct {
 	Description string     `toml:"description"`
 	Profile     string     `toml:"profile"`
+	Builtin     string     `toml:"builtin"` // a built-in profile by name (alarms.BuiltinProfile): "ecmo"
 	Step        string     `toml:"step"`
 	Duration    string     `toml:"duration"`
 	Devices     []scDevice `toml:"device"`
@@ -95,6 +96,7 @@ func TestAlarmScenarios(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	covered := map[string][]string{}
+	coveredECMO := map[string][]string{}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".toml")
 		t.Run(name, func(t *testing.T) {
@@ -114,10 +116,16 @@ func TestAlarmScenarios(t *testing.T) {
 					t.Errorf("audible at %v: got %s, want %s", at, gotP, f[1])
 				}
 			}
-			if usesDefault {
-				for _, tr := range got {
-					id, _, _ := strings.Cut(tr.alarm, "/")
-					covered[id] = append(covered[id], tr.state)
+			cov := covered
+			if sc.Builtin == alarms.ProfileECMO {
+				cov = coveredECMO
+			} else if !usesDefault {
+				cov = nil
+			}
+			for _, tr := range got {
+				id, _, _ := strings.Cut(tr.alarm, "/")
+				if cov != nil {
+					cov[id] = append(cov[id], tr.state)
 				}
 			}
 		})
@@ -126,6 +134,12 @@ func TestAlarmScenarios(t *testing.T) {
 	for _, r := range alarms.DefaultProfile().Rules {
 		if !slices.Contains(covered[r.ID], "active") {
 			t.Errorf("no scenario on the default profile activates %s", r.ID)
+		}
+	}
+	// And per rule of the ECMO profile, on that profile (builtin = "ecmo").
+	for _, r := range alarms.ECMOProfile().Rules {
+		if !slices.Contains(coveredECMO[r.ID], "active") {
+			t.Errorf("no scenario on the ECMO profile activates %s", r.ID)
 		}
 	}
 }
@@ -137,7 +151,8 @@ func loadScenario(t *testing.T, path string) (*scenario, bool) {
 	require.NoError(t, err)
 	require.Empty(t, md.Undecoded(), "unknown keys in %s", path)
 	require.NotEmpty(t, sc.Description, "%s: description", path)
-	return &sc, sc.Profile == ""
+	require.False(t, sc.Profile != "" && sc.Builtin != "", "%s: profile and builtin exclude each other", path)
+	return &sc, sc.Profile == "" && sc.Builtin == ""
 }
 
 type gotTransition struct {
@@ -151,6 +166,11 @@ type gotTransition struct {
 func runScenario(t *testing.T, sc *scenario) ([]gotTransition, map[time.Duration]alarms.Priority) {
 	t.Helper()
 	prof := alarms.DefaultProfile()
+	if sc.Builtin != "" {
+		var err error
+		prof, err = alarms.BuiltinProfile(sc.Builtin)
+		require.NoError(t, err)
+	}
 	if sc.Profile != "" {
 		var err error
 		prof, err = alarms.ParseProfile("scenario profile", []byte(sc.Profile))

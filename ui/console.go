@@ -101,6 +101,8 @@ type Options struct {
 	// Oxygenator shows the oxygenator's tile group (view.Options): for
 	// ECMO and long runs.
 	Oxygenator bool
+	// ECMO is a long run's console: its timers and entries (view.Options).
+	ECMO bool
 }
 
 // Console is the console's state across frames: the theme and the screens.
@@ -127,7 +129,7 @@ func NewConsole(opts Options) *Console {
 			CaseStart: opts.CaseStart, StaleAfter: opts.StaleAfter, Constants: opts.Constants,
 			CardioplegiaInterval: opts.CardioplegiaInterval, OnAction: opts.OnAction,
 			GasStrategy: opts.GasStrategy, GasCorrection: opts.GasCorrection,
-			Zone: opts.Zone, Units: opts.Units, Preset: opts.Preset, Oxygenator: opts.Oxygenator,
+			Zone: opts.Zone, Units: opts.Units, Preset: opts.Preset, Oxygenator: opts.Oxygenator, ECMO: opts.ECMO,
 		}),
 	}
 }

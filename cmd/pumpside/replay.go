@@ -33,7 +33,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fl := newFlagSet("replay", "CASEFILE [--speed N|max] [--at 1h20m|--bookmark N] | CASEFILE --bookmarks | "+
 		"CASEFILE --headless --speed max [--derived-out FILE.csv] [--alarms-out FILE.jsonl] | --from-influx CASEID [--range FROM,TO] ...",
 		"Replays a case file (docs/format/case.md) through the same pipeline and alarm engine\n"+
-			"(default profile) as live data.\n\n"+
+			"(the default profile; the ECMO profile for a run recorded with --mode ecmo) as live data.\n\n"+
 			"Without --headless it opens the console on the case, marked REPLAY, with play/pause,\n"+
 			"speed (0.5× to 60×, or max: as fast as possible) and seek on the replay bar. A bookmark\n"+
 			"(or note) entered during the replay is appended to the case file as measurement\n"+
@@ -244,13 +244,24 @@ func headlessReplay(ctx context.Context, c *replay.Case, tol qc.Tolerances, dw, 
 	return st, jl.Err()
 }
 
+// caseProfile is the alarm profile a replay of c uses: the built-in of the
+// run's recorded mode (the ECMO profile for a long run, docs/ecmo.md),
+// else the default.
+func caseProfile(c *replay.Case) *alarms.Profile {
+	if c.Meta.Mode == record.ModeECMO {
+		return alarms.ECMOProfile()
+	}
+	return alarms.DefaultProfile()
+}
+
 // replayWithAlarms replays c once per second of case time (replaySeconds)
-// through the default alarm profile, its events setting the phase, the
+// through its alarm profile (caseProfile), its events setting the phase, the
 // cross-clamp and the last cardioplegia and ACT, as a console would. The
 // alarm log goes to log; each is called after each evaluation.
 func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, tol qc.Tolerances, each func(now time.Time, snap *monitor.Snapshot) error) (replayStats, error) {
 	var st replayStats
-	eng, err := alarms.New(alarms.DefaultProfile(), alarms.Options{Logger: log})
+	prof := caseProfile(c)
+	eng, err := alarms.New(prof, alarms.Options{Logger: log})
 	if err != nil {
 		return st, err
 	}
@@ -260,7 +271,7 @@ func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, to
 			return st, err
 		}
 	}
-	pc := newPhaseContext(alarms.DefaultProfile(), c.Settings(monitor.DefaultSettings()).Constants)
+	pc := newPhaseContext(prof, c.Settings(monitor.DefaultSettings()).Constants)
 	actx := alarms.Context{Unprovided: c.Unprovided()}
 	// inline_drift: from the checks the console recorded (at the times
 	// the results reached it) and the recalibrations; a file without any

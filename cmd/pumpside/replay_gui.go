@@ -227,7 +227,8 @@ func (r *replayer) newSession(carry *replay.Carry) (*replaySession, error) {
 	// The session's state, without newSession's pipeline, record and alarm
 	// runner, which a replay session has its own of (building them would
 	// cost a sound bank per seek).
-	s := newSessionState(sessionOptions{clk: clk, profile: r.profile, stderr: r.stderr, caseStart: time.Unix(0, start)})
+	s := newSessionState(sessionOptions{clk: clk, profile: r.profile, stderr: r.stderr, caseStart: time.Unix(0, start),
+		ecmo: r.c.Meta.Mode == record.ModeECMO})
 	s.phase = newPhaseContext(r.profile, r.replaySettings().Constants) // the case's own constants
 	if recordedChecks(r.c) {
 		s.qcCheck = nil // the recorded checks set inline_drift (catchUp)
@@ -678,7 +679,7 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 		fmt.Fprint(stderr, replayNoDisplayHelp)
 		return 1
 	}
-	r := newReplayer(c, alarms.DefaultProfile(), stderr)
+	r := newReplayer(c, caseProfile(c), stderr)
 	r.speed, r.playing = o.speed, o.playing
 	var bm *bookmarkAppender
 	var ib *influxBookmarks
@@ -712,8 +713,9 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 	if o.site == nil {
 		o.site = site.Default()
 	}
+	ecmo := c.Meta.Mode == record.ModeECMO // a long run: its timers and oxygenator tiles, as live
 	cons := ui.NewConsole(ui.Options{CaseStart: time.Unix(0, c.Start), State: r.state, OnAction: r.onAction,
-		Zone: o.site.Location(), Units: o.site.Units})
+		Zone: o.site.Location(), Units: o.site.Units, ECMO: ecmo, Oxygenator: ecmo})
 	go func() {
 		code := 0
 		if err := ui.Run(ctx, w, cons, r.acquire, r.now); err != nil {

@@ -13,7 +13,6 @@ import (
 	"gioui.org/app"
 	"gioui.org/unit"
 
-	"github.com/pumpside/pumpside/alarms"
 	"github.com/pumpside/pumpside/devices"
 	"github.com/pumpside/pumpside/devices/console"
 	"github.com/pumpside/pumpside/devices/sim"
@@ -64,7 +63,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	from := fs.Duration("from", 0, "start this far into the simulated case, e.g. 14m (just before bypass)")
 	seed := fs.Uint64("seed", 1, "simulator seed")
 	control := fs.String("control", sim.DefaultControlAddr, "instructor control address of the simulated case (\"\" for none)")
-	profilePath := fs.String("profile", "", "alarm profile (TOML; default: the built-in one, docs/alarms.md)")
+	profilePath := fs.String("profile", "", "alarm profile: a TOML file, or a built-in's name (default, ecmo); default: the mode's built-in (docs/alarms.md)")
 	recordDir := fs.String("record", defaultCaseDir(), "directory for the case record (\"\" records nothing)")
 	resume := fs.String("resume", "", "with --config: continue the case of this case file after a restart (its events, timers and record)")
 	quiet := fs.Bool("no-sound", false, "do not open the sound card (audio_unavailable is then shown)")
@@ -94,18 +93,6 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *resume != "" && *cfgPath == "" {
 		return fail(2, "--resume continues a case on real devices: it needs --config")
 	}
-	profile := alarms.DefaultProfile()
-	if *profilePath != "" {
-		f, err := os.Open(*profilePath)
-		if err != nil {
-			return fail(2, "%v", err)
-		}
-		profile, err = alarms.LoadProfile(*profilePath, f)
-		f.Close()
-		if err != nil {
-			return fail(2, "%v", err)
-		}
-	}
 	var cfg *console.Config
 	var sc *sim.Scenario
 	var err error
@@ -123,6 +110,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		*segment, _ = time.ParseDuration(cfg.Run.Segment) // checked by console.Load
 	}
 	rm, err := parseRunMode(*mode, *segment)
+	if err != nil {
+		return fail(2, "%v", err)
+	}
+	// The alarm profile: --profile's, else the mode's built-in (docs/ecmo.md).
+	profile, err := runProfile(*profilePath, rm.name)
 	if err != nil {
 		return fail(2, "%v", err)
 	}
@@ -148,7 +140,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		start = start.Truncate(time.Second)
 	}
 	set := monitor.DefaultSettings()
-	uiOpts := ui.Options{CaseStart: start}
+	// A long run shows its timers, ECMO entries and the oxygenator's tiles.
+	uiOpts := ui.Options{CaseStart: start, ECMO: rm.name == record.ModeECMO, Oxygenator: rm.name == record.ModeECMO}
 	if cfg != nil {
 		if set, err = cfg.Pipeline.Settings(set); err != nil {
 			return fail(2, "%v", err)
@@ -161,7 +154,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
 		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil, settings: &set, site: siteCfg,
-		segment: rm.segment})
+		segment: rm.segment, ecmo: rm.name == record.ModeECMO})
 	if err != nil {
 		return fail(1, "%v", err)
 	}

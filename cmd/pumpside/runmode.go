@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
+	"github.com/pumpside/pumpside/alarms"
 	"github.com/pumpside/pumpside/monitor/record"
 )
 
@@ -33,4 +36,25 @@ func parseRunMode(mode string, segment time.Duration) (runMode, error) {
 		return runMode{name: "ecmo", segment: segment}, nil
 	}
 	return runMode{}, fmt.Errorf("unknown --mode %q (bypass, ecmo)", mode)
+}
+
+// runProfile returns the alarm profile of a run or a replay: --profile's
+// (a built-in profile's name, default or ecmo, when the value has no / and
+// no ., else a file), or the mode's built-in (ecmo: the ECMO profile; else
+// the default).
+func runProfile(arg, mode string) (*alarms.Profile, error) {
+	switch {
+	case arg == "" && mode == record.ModeECMO:
+		return alarms.BuiltinProfile(alarms.ProfileECMO)
+	case arg == "":
+		return alarms.DefaultProfile(), nil
+	case !strings.ContainsAny(arg, "/."):
+		return alarms.BuiltinProfile(arg)
+	}
+	f, err := os.Open(arg)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return alarms.LoadProfile(arg, f)
 }

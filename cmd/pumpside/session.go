@@ -115,6 +115,8 @@ type session struct {
 	qcRecord bool
 	qcBuf    []qc.Check
 	drift    qc.Drift
+	// ecmo: a long run (sessionOptions.ecmo).
+	ecmo bool
 }
 
 // watch is what the alarm engine and the devices panel know of a source.
@@ -161,6 +163,11 @@ type sessionOptions struct {
 	// segment, if positive, records a long run (--mode ecmo) in segments
 	// of this much case time (record.Options.Segment).
 	segment time.Duration
+	// ecmo is a long run (--mode ecmo, docs/ecmo.md): a new run records
+	// its mode in the case metadata and an ecmo_start event at its start
+	// (when none is on the timeline yet), and the console shows the phase
+	// as the ECMO run.
+	ecmo bool
 }
 
 // newSessionState returns a session with its own state and none of its
@@ -179,6 +186,7 @@ func newSessionState(o sessionOptions) *session {
 		prof = alarms.DefaultProfile()
 	}
 	s.phase = newPhaseContext(prof, physio.DefaultConstants())
+	s.ecmo = o.ecmo
 	return s
 }
 
@@ -231,6 +239,9 @@ func newSession(o sessionOptions) (*session, error) {
 			return nil, fmt.Errorf("case record: %w", err)
 		}
 	}
+	if o.ecmo {
+		s.startECMO(o.resume == "", p.Settings().Constants)
+	}
 	var logger alarms.Logger = s.alog
 	if s.rec != nil {
 		logger = alarms.Tee{s.alog, s.rec}
@@ -266,6 +277,24 @@ func newSession(o sessionOptions) (*session, error) {
 		}
 	}
 	return s, nil
+}
+
+// startECMO records what makes a long run one on replay: its mode in the
+// case metadata (a new run; a resumed one has it), and an ecmo_start at
+// the case start when the timeline has none (the run time, the oxygenator's
+// and the circuit's age count from it; the operator moves it if ECMO began
+// before the console did: events are editable).
+func (s *session) startECMO(newRun bool, consts physio.Constants) {
+	if s.rec != nil && newRun {
+		m := record.NewMeta()
+		m.Time, m.Mode, m.Constants = s.caseStart, record.ModeECMO, consts
+		if err := s.rec.SetMeta(m); err != nil {
+			fmt.Fprintf(s.stderr, "pumpside: the run's mode not recorded: %v\n", err)
+		}
+	}
+	if st := s.tl.At(math.MaxInt64); st.ECMOStart == 0 {
+		s.addEvent(s.caseStart, timeline.KindECMOStart, "ECMO run start (console started)")
+	}
 }
 
 // newCaseID returns a pseudonymous case id: never a patient identifier.
@@ -505,6 +534,9 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 	if ph := s.tl.At(snap.Time).Phase; ph != timeline.Unknown {
 		v.Phase = ph.Label()
 	}
+	if s.ecmo && (v.Phase == "" || v.Phase == timeline.PreBypass.Label()) {
+		v.Phase = "ECMO run" // none of a bypass case's phases (docs/ecmo.md)
+	}
 	if s.phase.Inferred() {
 		v.Phase, v.PhaseHint = timeline.Weaning.Label(), "flow reduced after rewarming: W confirms"
 	}
@@ -654,6 +686,8 @@ var viewKinds = map[string]ui.EventKind{
 	timeline.KindRCPStart: view.EventRCPStart, timeline.KindRCPEnd: view.EventRCPEnd,
 	timeline.KindNIRSBaseline:     view.EventNIRSBaseline,
 	entry.KindInlineRecalibration: view.EventInlineRecal,
+	timeline.KindECMOStart:        view.EventECMOStart, timeline.KindOxygenatorChange: view.EventOxygenatorChange,
+	timeline.KindCircuitChange: view.EventCircuitChange,
 }
 
 // caseKind is the inverse of viewKinds.

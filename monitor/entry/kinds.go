@@ -2,6 +2,7 @@ package entry
 
 import (
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 // The entry kinds (the event kinds of docs/format/case.md plus the fluid
@@ -44,6 +45,12 @@ const (
 	// time: from then on its Hb and Hct are trusted again over the
 	// analyser's (docs/pipeline.md, monitor.Pipeline.Recalibrated).
 	KindInlineRecalibration = "inline_recalibration"
+	// The long run's timers (monitor/timeline, docs/ecmo.md): the ECMO
+	// run's start, an oxygenator changed, a circuit changed (its
+	// oxygenator with it).
+	KindECMOStart        = timeline.KindECMOStart
+	KindOxygenatorChange = timeline.KindOxygenatorChange
+	KindCircuitChange    = timeline.KindCircuitChange
 
 	// The perfusion record's set-up and close (docs/format/case.md,
 	// "The perfusion record"): the case metadata as audited entries.
@@ -149,6 +156,13 @@ var kindSpecs = []KindSpec{
 	{Kind: KindACPEnd, Label: "Antegrade cerebral perfusion end"},
 	{Kind: KindRCPStart, Label: "Retrograde cerebral perfusion start"},
 	{Kind: KindRCPEnd, Label: "Retrograde cerebral perfusion end"},
+	{Kind: KindECMOStart, Label: "ECMO run start"},
+	{Kind: KindOxygenatorChange, Label: "Oxygenator changed", Fields: []FieldSpec{
+		{Key: "lot", Str: true, MaxLen: 64, Help: "the new oxygenator's lot number (traceability)"},
+	}},
+	{Kind: KindCircuitChange, Label: "Circuit changed", Fields: []FieldSpec{
+		{Key: "lot", Str: true, MaxLen: 64, Help: "the new circuit's lot number (traceability)"},
+	}},
 	{Kind: KindNIRSBaseline, Label: "NIRS baseline", Fields: []FieldSpec{
 		{Key: "left", Unit: "%", Min: 15, Max: 95, Help: "left cerebral rSO2 baseline, %"},
 		{Key: "right", Unit: "%", Min: 15, Max: 95, Help: "right cerebral rSO2 baseline, %"},

@@ -86,7 +86,14 @@ type Meta struct {
 	Identifiers map[string]string
 	// Extra holds further numeric fields by key.
 	Extra map[string]float64
+	// Mode is the run's mode (`pumpside run --mode`): ModeECMO for a long
+	// run, "" (left out) for a bypass case. A replay of a run reads it to
+	// use the mode's alarm profile and display (docs/ecmo.md).
+	Mode string
 }
+
+// ModeECMO is Meta.Mode of a long run (ECMO, ECCO2R).
+const ModeECMO = "ecmo"
 
 // Field is one extra field of an event: a number or a string.
 type Field struct {
@@ -188,6 +195,9 @@ func encodeMeta(e *lineprotocol.Encoder, caseID string, m *Meta) {
 	addNum(e, "protamine_mg_per_100iu", c.ProtamineMgPer100IU)
 	addNum(e, "heparin_iu_per_kg", c.HeparinIUPerKg)
 	addNum(e, "do2i_threshold", c.DO2iThreshold)
+	if m.Mode != "" {
+		e.AddField("mode", strValue(m.Mode))
+	}
 	for _, k := range sortedKeys(m.Extra) {
 		addNum(e, k, m.Extra[k])
 	}

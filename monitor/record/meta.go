@@ -94,6 +94,13 @@ func (m *Meta) Apply(e *Entry) []error {
 			num(k, &c.HeparinIUPerKg, 50, 1000)
 		case "do2i_threshold":
 			num(k, &c.DO2iThreshold, 50, 1000)
+		case "mode":
+			switch v := e.Str(k); v {
+			case "bypass", ModeECMO:
+				m.Mode = v
+			default:
+				problems = append(problems, fmt.Errorf("%w: case metadata mode %q is not a mode this reader knows (bypass, ecmo): ignored", ErrFormat, v))
+			}
 		default:
 			if v := e.Num(k); !math.IsNaN(v) {
 				if m.Extra == nil {

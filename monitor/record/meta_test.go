@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -70,4 +71,32 @@ case,case=X height_cm=1750,sex="X",bsa_formula="haycock",weight_kg=81 1772352600
 	assert.Equal(t, 81.0, m.WeightKg)
 	assert.Equal(t, "", m.Sex, "an unknown code is unknown")
 	assert.Equal(t, physio.DuBois, m.Constants.BSAFormula)
+}
+
+// The run's mode: written by encodeMeta when set, read back, kept by a
+// later line without it (the case set-up's), an unknown mode reported.
+func TestMetaMode(t *testing.T) {
+	var enc lineprotocol.Encoder
+	m := NewMeta()
+	m.Time, m.Mode = 1772352000000000000, ModeECMO
+	encodeMeta(&enc, "X", &m)
+	require.NoError(t, enc.Err())
+	line := string(enc.Bytes())
+	require.Contains(t, line, `mode="ecmo"`)
+	got, problems := applyAll(t, line+`case,case=X weight_kg=82 1772352600000000000
+`)
+	assert.Empty(t, problems)
+	assert.Equal(t, ModeECMO, got.Mode)
+	assert.Equal(t, 82.0, got.WeightKg)
+
+	got, problems = applyAll(t, `case,case=X mode="ecls" 1772352000000000000
+`)
+	require.Len(t, problems, 1)
+	assert.ErrorContains(t, problems[0], `mode "ecls"`)
+	assert.Equal(t, "", got.Mode)
+
+	m.Mode = ""
+	enc = lineprotocol.Encoder{}
+	encodeMeta(&enc, "X", &m)
+	assert.NotContains(t, string(enc.Bytes()), "mode=", "a bypass case writes no mode")
 }

@@ -530,7 +530,7 @@ func (w *Writer) SetMeta(m Meta) error {
 
 var reservedMeta = map[string]bool{"height_cm": true, "weight_kg": true, "age_years": true, "sex": true,
 	"bsa_formula": true, "hufner": true, "o2_solubility": true, "vco2_factor": true, "svr_factor": true,
-	"bv_ml_per_kg": true, "protamine_mg_per_100iu": true, "heparin_iu_per_kg": true, "do2i_threshold": true}
+	"bv_ml_per_kg": true, "protamine_mg_per_100iu": true, "heparin_iu_per_kg": true, "do2i_threshold": true, "mode": true}
 
 // LogAlarm implements alarms.Logger: transitions go to measurement alarm,
 // limit and baseline changes to event kind limit_change. It never blocks;

@@ -40,6 +40,15 @@ const (
 	// KindNIRSBaseline records the pre-induction cerebral oximetry
 	// baseline.
 	KindNIRSBaseline = "nirs_baseline"
+	// The long run (ECMO, ECCO2R; docs/ecmo.md). KindECMOStart starts the
+	// run: its run time counts from the first one, and the oxygenator and
+	// the circuit fitted then are as old as the run. KindOxygenatorChange
+	// fits a new oxygenator; KindCircuitChange a new circuit, its
+	// oxygenator with it. They change no phase: an ECMO run has none of a
+	// bypass case's phases.
+	KindECMOStart        = "ecmo_start"
+	KindOxygenatorChange = "oxygenator_change"
+	KindCircuitChange    = "circuit_change"
 )
 
 // Qualifier returns the Tag of an event of kind from its fields (field
@@ -178,6 +187,31 @@ type State struct {
 	// Heparin is the time of the first heparin dose, 0 if none yet;
 	// NIRSBaseline the time of the last NIRS baseline entry.
 	Heparin, NIRSBaseline int64
+	// ECMOStart is the time of the first ecmo_start, 0 if none yet;
+	// Oxygenator and Circuit are when the oxygenator and the circuit in
+	// use were fitted (the last oxygenator_change or circuit_change, else
+	// the ECMO start), Unix ns. See ECMOTimes.
+	ECMOStart, Oxygenator, Circuit int64
+}
+
+// ECMOTimes are a long run's timers at one moment: the run time (from the
+// first ecmo_start), the oxygenator's age (from the last oxygenator_change
+// or circuit_change, else the ECMO start) and the circuit's (from the last
+// circuit_change, else the ECMO start). Zero when there is no ECMO start
+// yet (the run time) or nothing fitted yet.
+type ECMOTimes struct {
+	Run, Oxygenator, Circuit time.Duration
+}
+
+// ECMOTimes returns the long run's timers of s at now (Unix ns).
+func (s *State) ECMOTimes(now int64) ECMOTimes {
+	since := func(t int64) time.Duration {
+		if t == 0 || now < t {
+			return 0
+		}
+		return time.Duration(now - t)
+	}
+	return ECMOTimes{Run: since(s.ECMOStart), Oxygenator: since(s.Oxygenator), Circuit: since(s.Circuit)}
 }
 
 // Timeline is the case's events in time order.
@@ -517,6 +551,20 @@ func (m *machine) step(e *Event) {
 		}
 	case KindNIRSBaseline:
 		s.NIRSBaseline = e.Time
+	case KindECMOStart:
+		if s.ECMOStart == 0 {
+			s.ECMOStart = e.Time
+			if s.Oxygenator == 0 {
+				s.Oxygenator = e.Time
+			}
+			if s.Circuit == 0 {
+				s.Circuit = e.Time
+			}
+		}
+	case KindOxygenatorChange:
+		s.Oxygenator = e.Time
+	case KindCircuitChange:
+		s.Circuit, s.Oxygenator = e.Time, e.Time // a new circuit comes with its oxygenator
 	}
 	if ph := m.phase(); ph != m.cur {
 		s.InPhase[m.cur] += time.Duration(e.Time - s.PhaseSince)

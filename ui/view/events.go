@@ -28,6 +28,10 @@ var EntryKinds = []EventKind{
 	EventRCPStart, EventRCPEnd, EventNIRSBaseline,
 }
 
+// ECMOEntryKinds are the quick entry's further events in a long run
+// (Options.ECMO): the ECMO timers count from them.
+var ECMOEntryKinds = []EventKind{EventECMOStart, EventOxygenatorChange, EventCircuitChange}
+
 // Shortcut is a key that enters an event from any screen (while no text
 // field has the focus). Toggle shortcuts enter the start or the end of a
 // phase, whichever comes next.
@@ -69,6 +73,7 @@ func shortcutFor(k EventKind) key.Name {
 // the audit trail.
 type Events struct {
 	kinds    []button
+	kindOf   []EventKind // the kind of each button
 	labels   []string
 	Details  gwidget.Editor
 	mth      *material.Theme
@@ -99,12 +104,15 @@ func (e *Events) FaultRect(i int) image.Rectangle {
 	return image.Rectangle{}
 }
 
-// NewEvents returns the screen.
-func NewEvents() *Events {
-	e := &Events{kinds: make([]button, len(EntryKinds)), rows: make([]button, 12)}
+// NewEvents returns the screen, offering EntryKinds.
+func NewEvents() *Events { return newEvents(EntryKinds) }
+
+// newEvents returns the screen offering kinds, in button order.
+func newEvents(kinds []EventKind) *Events {
+	e := &Events{kinds: make([]button, len(kinds)), kindOf: kinds, rows: make([]button, 12)}
 	e.Details.SingleLine = true
 	e.Details.Submit = true
-	for _, k := range EntryKinds {
+	for _, k := range kinds {
 		l := k.String()
 		if s := shortcutFor(k); s != "" {
 			l += "  [" + string(s) + "]"
@@ -142,7 +150,7 @@ func (e *Events) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 	nowNs := now.UnixNano()
 	for i := range e.kinds {
 		if e.kinds[i].clicked(gtx) {
-			e.enter(EntryKinds[i], nowNs, emit)
+			e.enter(e.kindOf[i], nowNs, emit)
 		}
 	}
 	for {
@@ -161,7 +169,7 @@ func (e *Events) Layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 	left := image.Rect(r.Min.X+pad, r.Min.Y+pad, r.Min.X+r.Dx()*62/100, r.Max.Y-pad)
 	fieldH := px(56)
 	cols := 3
-	rows := (len(EntryKinds) + cols - 1) / cols
+	rows := (len(e.kindOf) + cols - 1) / cols
 	bw := (left.Dx() - gap*(cols-1)) / cols
 	// The instructor's fault buttons, on a simulated case, take two rows
 	// under the details field.

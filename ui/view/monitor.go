@@ -61,6 +61,11 @@ type Options struct {
 	// (OxygenatorSecondary): for ECMO and long runs, where the oxygenator
 	// is what is watched. False (the bypass console) keeps Secondary.
 	Oxygenator bool
+	// ECMO is a long run's console (docs/ecmo.md): the timer strip shows
+	// the run time, the oxygenator's and the circuit's age and the time
+	// since the last ACT in days, hours and minutes, and the quick entry
+	// offers the ECMO events (ECMOEntryKinds).
+	ECMO bool
 	// Units are the site's display units of gases, Hb and glucose (the
 	// tiles, trends and forms; stored values keep the channel's unit).
 	// The zero Units shows the channels' units.
@@ -416,7 +421,11 @@ func (m *Monitor) Layout(gtx layout.Context, th *theme.Theme, rect image.Rectang
 		m.geom.Layout(th, rect, scale, len(m.primary), len(m.secondary))
 	}
 	g := &m.geom
-	m.timers.layout(gtx, th, g.Timers, g.px, snap, st, now, m.opts.CardioplegiaInterval)
+	if m.opts.ECMO {
+		m.timers.layoutECMO(gtx, th, g.Timers, g.px, snap, st, now)
+	} else {
+		m.timers.layout(gtx, th, g.Timers, g.px, snap, st, now, m.opts.CardioplegiaInterval)
+	}
 	m.tiles(gtx, th, m.primary, g.Primary, g.PrimaryText, snap, st, now, feedStale, 0)
 	m.tiles(gtx, th, m.secondary, g.Secondary, g.SecondaryText, snap, st, now, feedStale, len(m.primary))
 	tr := g.Trends

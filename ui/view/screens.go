@@ -2,6 +2,7 @@ package view
 
 import (
 	"image"
+	"slices"
 	"time"
 
 	"gioui.org/io/key"
@@ -82,6 +83,9 @@ func NewScreens(opts Options) *Screens {
 		Events:  NewEvents(),
 		Setup:   NewSetup(),
 		Replay:  NewReplayBar(),
+	}
+	if opts.ECMO {
+		s.Events = newEvents(append(slices.Clone(EntryKinds), ECMOEntryKinds...))
 	}
 	s.emitFn = s.emit
 	s.Banner.zone, s.Specimen.zone = opts.Zone, opts.Zone

@@ -295,6 +295,12 @@ const (
 	// EventInlineRecal: the in-line blood monitor was recalibrated to
 	// the laboratory (case kind inline_recalibration); shortcut L.
 	EventInlineRecal
+	// The long run's events (docs/ecmo.md): the ECMO run's start, an
+	// oxygenator changed, a circuit changed. The ECMO timers count from
+	// them.
+	EventECMOStart
+	EventOxygenatorChange
+	EventCircuitChange
 	NumEventKinds
 )
 
@@ -305,7 +311,8 @@ var eventNames = [NumEventKinds]string{
 	EventACT: "ACT", EventBloodGas: "BLOOD GAS", EventNote: "NOTE", EventArtifact: "ARTIFACT",
 	EventBookmark: "BOOKMARK", EventWeaning: "WEANING", EventFullFlow: "FULL FLOW", EventACPStart: "ACP START",
 	EventACPEnd: "ACP END", EventRCPStart: "RCP START", EventRCPEnd: "RCP END", EventNIRSBaseline: "NIRS BASELINE",
-	EventInlineRecal: "IN-LINE RECAL",
+	EventInlineRecal: "IN-LINE RECAL", EventECMOStart: "ECMO START", EventOxygenatorChange: "OXYGENATOR CHANGE",
+	EventCircuitChange: "CIRCUIT CHANGE",
 }
 
 var eventCodes = [NumEventKinds]string{
@@ -315,7 +322,8 @@ var eventCodes = [NumEventKinds]string{
 	EventBloodGas: "blood_gas", EventNote: "note", EventArtifact: "artifact", EventBookmark: "bookmark",
 	EventWeaning: "weaning", EventFullFlow: "full_flow", EventACPStart: "acp_start", EventACPEnd: "acp_end",
 	EventRCPStart: "rcp_start", EventRCPEnd: "rcp_end", EventNIRSBaseline: "nirs_baseline",
-	EventInlineRecal: "inline_recalibration",
+	EventInlineRecal: "inline_recalibration", EventECMOStart: "ecmo_start", EventOxygenatorChange: "oxygenator_change",
+	EventCircuitChange: "circuit_change",
 }
 
 // String returns the event's name on screen ("CLAMP ON").

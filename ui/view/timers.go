@@ -1,6 +1,7 @@
 package view
 
 import (
+	"cmp"
 	"image"
 	"time"
 
@@ -27,6 +28,12 @@ type CaseTimes struct {
 	// LastCardioplegia and LastACT are the times of the last dose and the
 	// last ACT, Unix ns; 0 if none.
 	LastCardioplegia, LastACT int64
+	// ECMOStart is the first ECMO start; Oxygenator and Circuit are when
+	// the oxygenator and the circuit in use were fitted: the last
+	// oxygenator or circuit change (a new circuit brings its oxygenator),
+	// else the ECMO start. Unix ns, 0 if none (monitor/timeline's
+	// State.ECMOTimes, which the alarm side uses, counts the same).
+	ECMOStart, Oxygenator, Circuit int64
 }
 
 // ComputeTimes returns the case timers at now (Unix ns) from events, oldest
@@ -74,6 +81,16 @@ func ComputeTimes(events []EventView, snap *monitor.Snapshot, now int64) CaseTim
 			t.LastCardioplegia = max(t.LastCardioplegia, e.Time)
 		case EventACT:
 			t.LastACT = max(t.LastACT, e.Time)
+		case EventECMOStart:
+			if t.ECMOStart == 0 {
+				t.ECMOStart = e.Time
+				t.Oxygenator = cmp.Or(t.Oxygenator, e.Time)
+				t.Circuit = cmp.Or(t.Circuit, e.Time)
+			}
+		case EventOxygenatorChange:
+			t.Oxygenator = e.Time
+		case EventCircuitChange:
+			t.Circuit, t.Oxygenator = e.Time, e.Time
 		}
 	}
 	if t.BypassOn {
@@ -200,6 +217,77 @@ func (t *timers) layout(gtx layout.Context, th *theme.Theme, r image.Rectangle, 
 		}
 		t.num.Paint(gtx, sh, b, x, mid+int(float32(t.num.DigitHeight(sh))*scale/2), scale, fg)
 	}
+}
+
+// layoutECMO draws a long run's timer strip (Options.ECMO): the run time
+// since the ECMO start, the oxygenator's and the circuit's age, and the
+// time since the last ACT, each in days, hours and minutes
+// (AppendDayHourMin). The anticoagulation check's interval is the alarm
+// profile's (anticoag_check_due), which raises the reminder.
+func (t *timers) layoutECMO(gtx layout.Context, th *theme.Theme, r image.Rectangle, px func(float32) int,
+	snap *monitor.Snapshot, st *State, now time.Time) {
+	nowNs := now.UnixNano()
+	ct := ComputeTimes(st.Events, snap, nowNs)
+	sh := th.Shaper
+	gap := px(8)
+	const n = 4
+	w := (r.Dx() - gap*(n-1)) / n
+	t.num.Size(th.Numerals, px(22))
+	labels := [n]string{"RUN", "OXYGENATOR", "CIRCUIT", "ACT"}
+	since := [n]int64{ct.ECMOStart, ct.Oxygenator, ct.Circuit, ct.LastACT}
+	t.bufs[n] = t.bufs[n][:0]
+	for i := range n {
+		b := t.bufs[i][:0]
+		fg, dim := th.Text, th.TextDim
+		if since[i] == 0 || since[i] > nowNs {
+			b = append(b, "--"...)
+			fg = th.NoValue
+		} else {
+			b = AppendDayHourMin(b, time.Duration(nowNs-since[i]))
+			if i == n-1 {
+				b = append(b, " ago"...)
+			}
+		}
+		t.bufs[i] = b
+		x0 := r.Min.X + i*(w+gap)
+		cell := image.Rect(x0, r.Min.Y, x0+w, r.Max.Y)
+		if i == n-1 {
+			cell.Max.X = r.Max.X
+		}
+		widget.Rect(gtx.Ops, cell, 0, th.Tile)
+		t.label.Shape(sh, th.Label, px(14), labels[i], 0)
+		mid := (cell.Min.Y + cell.Max.Y) / 2
+		x := cell.Min.X + px(10)
+		t.label.Paint(gtx, sh, x, mid+t.label.Ascent*36/100, dim)
+		x += t.label.Width + px(10)
+		vw := t.num.Width(sh, b)
+		scale := float32(1)
+		if room := cell.Max.X - px(8) - x; vw > room && vw > 0 {
+			scale = max(0.1, float32(room)/float32(vw))
+		}
+		t.num.Paint(gtx, sh, b, x, mid+int(float32(t.num.DigitHeight(sh))*scale/2), scale, fg)
+	}
+}
+
+// AppendDayHourMin appends d, rounded down to the minute, as a long run's
+// timers show it: "2 d 05 h 14 m", or "05 h 14 m" under a day. A negative
+// d counts as zero.
+func AppendDayHourMin(dst []byte, d time.Duration) []byte {
+	m := int64(max(d, 0) / time.Minute)
+	days, h, m := m/(24*60), m/60%24, m%60
+	if days > 0 {
+		dst = appendInt(dst, days)
+		dst = append(dst, " d "...)
+	}
+	dst = append2(dst, h)
+	dst = append(dst, " h "...)
+	dst = append2(dst, m)
+	return append(dst, " m"...)
+}
+
+// append2 appends 0 <= n < 100 in two digits.
+func append2(dst []byte, n int64) []byte {
+	return append(dst, byte('0'+n/10), byte('0'+n%10))
 }
 
 // appendMinSec appends d as "m:ss" (minutes may exceed 59).
