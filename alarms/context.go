@@ -29,11 +29,16 @@ const (
 	// pump perfuses the brain alone during a circulatory arrest.
 	ACP
 	RCP
+	// ECMO is a long run's circuit running (docs/ecmo.md): from the
+	// timeline's ecmo_start, when the case has none of a bypass case's
+	// phases. The ECMO profile's circuit rules name it, so that nothing
+	// about the circuit fires before it runs (cannulation).
+	ECMO
 	numPhases
 )
 
 var phaseNames = [...]string{PhaseUnknown: "unknown", PreBypass: "pre_bypass", Bypass: "bypass", Arrest: "arrest", OffBypass: "off_bypass",
-	Weaning: "weaning", ACP: "acp", RCP: "rcp"}
+	Weaning: "weaning", ACP: "acp", RCP: "rcp", ECMO: "ecmo"}
 
 // String returns the phase's profile name ("pre_bypass", ...).
 func (p Phase) String() string {
@@ -43,19 +48,19 @@ func (p Phase) String() string {
 	return "phase(" + strconv.Itoa(int(p)) + ")"
 }
 
-// ParsePhase is the inverse of String for the four known phases.
+// ParsePhase is the inverse of String for the known phases.
 func ParsePhase(s string) (Phase, error) {
 	for p := PreBypass; p < numPhases; p++ {
 		if phaseNames[p] == s {
 			return p, nil
 		}
 	}
-	return PhaseUnknown, fmt.Errorf("unknown phase %q (want pre_bypass, bypass, weaning, arrest, acp, rcp or off_bypass)", s)
+	return PhaseUnknown, fmt.Errorf("unknown phase %q (want pre_bypass, bypass, weaning, arrest, acp, rcp, off_bypass or ecmo)", s)
 }
 
 // PhaseSet is a set of phases; the empty set means "every phase, including
 // unknown".
-type PhaseSet uint8
+type PhaseSet uint16
 
 // Has reports whether the set allows p.
 func (s PhaseSet) Has(p Phase) bool { return s == 0 || s&(1<<p) != 0 }

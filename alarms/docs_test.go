@@ -170,7 +170,7 @@ func docCondition(r *alarms.Rule) string {
 
 func docApplies(r *alarms.Rule) string {
 	var ph []string
-	for _, p := range []alarms.Phase{alarms.PreBypass, alarms.Bypass, alarms.Weaning, alarms.Arrest, alarms.ACP, alarms.RCP, alarms.OffBypass} {
+	for _, p := range []alarms.Phase{alarms.PreBypass, alarms.Bypass, alarms.Weaning, alarms.Arrest, alarms.ACP, alarms.RCP, alarms.OffBypass, alarms.ECMO} {
 		if r.Phases != 0 && r.Phases.Has(p) {
 			ph = append(ph, strings.ReplaceAll(p.String(), "_", "-"))
 		}

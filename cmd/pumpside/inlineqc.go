@@ -9,6 +9,7 @@ import (
 	"github.com/pumpside/pumpside/monitor/qc"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/site"
+	"github.com/pumpside/pumpside/monitor/timeline"
 )
 
 // The in-line monitor check (monitor/qc, docs/qc.md) in a console: the live
@@ -45,6 +46,7 @@ func (s *session) checkInline(snap *monitor.Snapshot) {
 	if s.qcCheck == nil {
 		return
 	}
+	s.qcCheck.SetECMO(onECMO(s.ecmo, s.tl.At(snap.Time)))
 	s.qcBuf = s.qcCheck.Check(s.qcBuf[:0], snap)
 	for i := range s.qcBuf {
 		ck := &s.qcBuf[i]
@@ -54,6 +56,13 @@ func (s *session) checkInline(snap *monitor.Snapshot) {
 		s.drift.Checked(ck)
 	}
 }
+
+// onECMO tells the check whether the run is on ECMO at the timeline state
+// st: a long run (--mode ecmo, or its recorded mode) or a case whose
+// timeline has an ecmo_start by then (a simulated ECMO scenario). Then
+// the in-line arterial cell reads post-oxygenator blood, which no patient
+// arterial sample matches (qc.ReasonECMOArterial).
+func onECMO(mode bool, st timeline.State) bool { return mode || st.ECMOStart != 0 }
 
 func qcRecordFields(ck *qc.Check) []record.Field {
 	fs := ck.Fields()

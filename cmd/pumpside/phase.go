@@ -56,6 +56,9 @@ func coreTemp(snap *monitor.Snapshot) (float64, bool) {
 // event: the later one counts.
 func (pc *phaseContext) apply(st timeline.State, now int64, snap *monitor.Snapshot, c *alarms.Context) {
 	c.Phase, c.PhaseSince = phases[st.Phase], st.PhaseSince
+	if st.ECMOStart != 0 && st.ECMOStart <= now && (st.Phase == timeline.Unknown || st.Phase == timeline.PreBypass) {
+		c.Phase, c.PhaseSince = alarms.ECMO, st.ECMOStart // the circuit runs (docs/ecmo.md)
+	}
 	c.CrossClamp = st.CrossClamp
 	c.LastCardioplegia = st.LastCardioplegia
 	c.LastACT = max(c.LastACT, st.LastACT)

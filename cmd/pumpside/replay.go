@@ -291,8 +291,10 @@ func replayWithAlarms(ctx context.Context, c *replay.Case, log alarms.Logger, to
 			}
 			feedDrift(drift, e, checker == nil)
 		}
-		pc.apply(tl.At(now.UnixNano()), now.UnixNano(), snap, &actx)
+		tst := tl.At(now.UnixNano())
+		pc.apply(tst, now.UnixNano(), snap, &actx)
 		if checker != nil {
+			checker.SetECMO(onECMO(c.Meta.Mode == record.ModeECMO, tst))
 			n := len(checks)
 			checks = checker.Check(checks, snap)
 			for i := n; i < len(checks); i++ {

@@ -106,6 +106,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg != nil && *mode == "" {
 		*mode = cfg.Run.Mode
 	}
+	if sc != nil && sc.ECMO != nil && *mode == "" {
+		*mode = "ecmo" // an ECMO scenario is a long run (docs/ecmo.md)
+	}
 	if cfg != nil && *segment == 0 && cfg.Run.Segment != "" && *mode == "ecmo" {
 		*segment, _ = time.ParseDuration(cfg.Run.Segment) // checked by console.Load
 	}

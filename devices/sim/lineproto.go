@@ -55,11 +55,17 @@ func WriteCaseFile(w io.Writer, c *Case, caseID string, until time.Time) error {
 	if p.Sex == physio.Female {
 		sex = "female"
 	}
+	// An ECMO scenario's case is a long run (docs/ecmo.md): replay, report
+	// and audit take the ECMO alarm profile from its mode.
+	mode := ""
+	if c.sc.ECMO != nil {
+		mode = `,mode="ecmo"`
+	}
 	line = append(line, "case,case="...)
 	line = append(line, tag...)
-	line = fmt.Appendf(line, " height_cm=%g,weight_kg=%g,age_years=%g,sex=%q,bsa_formula=%q,hufner=%g,o2_solubility=%g,vco2_factor=%g,svr_factor=%g,bv_ml_per_kg=%g,protamine_mg_per_100iu=%g,heparin_iu_per_kg=%g,do2i_threshold=%g,sim_seed_scenario=%q %d",
+	line = fmt.Appendf(line, " height_cm=%g,weight_kg=%g,age_years=%g,sex=%q,bsa_formula=%q,hufner=%g,o2_solubility=%g,vco2_factor=%g,svr_factor=%g,bv_ml_per_kg=%g,protamine_mg_per_100iu=%g,heparin_iu_per_kg=%g,do2i_threshold=%g,sim_seed_scenario=%q%s %d",
 		p.HeightCm, p.WeightKg, p.AgeYears, sex, k.BSAFormula.String(), k.Hufner, k.O2Solubility, k.VCO2Factor, k.SVRFactor,
-		k.BloodVolumeMLPerKg, k.ProtamineMgPer100IU, k.HeparinIUPerKg, k.DO2iThreshold, c.sc.Name, c.start.UnixNano())
+		k.BloodVolumeMLPerKg, k.ProtamineMgPer100IU, k.HeparinIUPerKg, k.DO2iThreshold, c.sc.Name, mode, c.start.UnixNano())
 	write()
 	var lastEvent int64
 	c.OnEvent(func(e Event) {
