@@ -157,7 +157,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	s, err := newSession(sessionOptions{clk: clk, recordDir: *recordDir, resume: *resume, caseStart: start, caseID: newCaseID(start),
 		theatre: theatre, profile: profile, audio: !*quiet, stderr: stderr, stepped: cfg == nil, settings: &set, site: siteCfg,
-		segment: rm.segment, ecmo: rm.name == record.ModeECMO})
+		segment: rm.segment, ecmo: rm.name == record.ModeECMO, ecmoStartFed: sc != nil && sc.ECMO != nil})
 	if err != nil {
 		return fail(1, "%v", err)
 	}

@@ -168,6 +168,10 @@ type sessionOptions struct {
 	// (when none is on the timeline yet), and the console shows the phase
 	// as the ECMO run.
 	ecmo bool
+	// ecmoStartFed: the simulated case records its own ecmo_start (an ECMO
+	// scenario starts its circuit after cannulation), so the console does
+	// not write one at its start.
+	ecmoStartFed bool
 }
 
 // newSessionState returns a session with its own state and none of its
@@ -240,7 +244,7 @@ func newSession(o sessionOptions) (*session, error) {
 		}
 	}
 	if o.ecmo {
-		s.startECMO(o.resume == "", p.Settings().Constants)
+		s.startECMO(o.resume == "", !o.ecmoStartFed, p.Settings().Constants)
 	}
 	var logger alarms.Logger = s.alog
 	if s.rec != nil {
@@ -284,7 +288,7 @@ func newSession(o sessionOptions) (*session, error) {
 // the case start when the timeline has none (the run time, the oxygenator's
 // and the circuit's age count from it; the operator moves it if ECMO began
 // before the console did: events are editable).
-func (s *session) startECMO(newRun bool, consts physio.Constants) {
+func (s *session) startECMO(newRun, startEvent bool, consts physio.Constants) {
 	if s.rec != nil && newRun {
 		m := record.NewMeta()
 		m.Time, m.Mode, m.Constants = s.caseStart, record.ModeECMO, consts
@@ -292,7 +296,7 @@ func (s *session) startECMO(newRun bool, consts physio.Constants) {
 			fmt.Fprintf(s.stderr, "pumpside: the run's mode not recorded: %v\n", err)
 		}
 	}
-	if st := s.tl.At(math.MaxInt64); st.ECMOStart == 0 {
+	if st := s.tl.At(math.MaxInt64); startEvent && st.ECMOStart == 0 {
 		s.addEvent(s.caseStart, timeline.KindECMOStart, "ECMO run start (console started)")
 	}
 }
