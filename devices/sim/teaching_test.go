@@ -286,6 +286,7 @@ func TestTeachingFaults(t *testing.T) {
 			}
 			assert.ElementsMatch(t, slices.Sorted(maps.Keys(tf.alarms)), slices.Sorted(maps.Keys(got)),
 				"alarms raised by %s (first active, from the trigger): %v", tf.fault, relative(got, tf.at))
+			t.Logf("%s: alarms first active, from the trigger: %v", tf.fault, relative(got, tf.at))
 			for _, n := range tf.needs {
 				t.Logf("%s also needs an alarm the default profile lacks: %s", tf.fault, n)
 			}
