@@ -11,9 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pumpside/pumpside/alarms"
+	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/clock"
 	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/report"
 	"github.com/pumpside/pumpside/ui"
 )
@@ -101,8 +103,12 @@ func TestSessionRecordEntries(t *testing.T) {
 	f, err := os.Open(files[0])
 	require.NoError(t, err)
 	defer f.Close()
-	c, err := report.Load(f, nil)
+	var bad []string
+	c, err := report.Load(f, func(e *record.LineError) { bad = append(bad, e.Error()) })
 	require.NoError(t, err)
+	assert.Empty(t, bad, "every line a reader takes whole: the case set-up's metadata carries the constants in force")
+	assert.Equal(t, 175.0, c.Meta.HeightCm)
+	assert.Equal(t, monitor.DefaultSettings().Constants.BSAFormula.String(), c.Meta.BSAFormula, "the set-up changes the size, not the formulas")
 	sum, err := report.Summarize(c, report.DefaultSettings(), report.Privacy{Identify: true})
 	require.NoError(t, err)
 	assert.Equal(t, "A. Perfusionist", sum.Team.Perfusionist)

@@ -866,7 +866,15 @@ func (s *session) onAction(a ui.Action) {
 			}
 		}
 		if s.rec != nil {
-			report("case set-up", s.rec.SetMeta(record.Meta{Time: a.Time, HeightCm: su.HeightCm, WeightKg: su.WeightKg, AgeYears: su.AgeYears}))
+			// A metadata line carries every constant (encodeMeta): the
+			// ones in force, not zeros a reader would refuse, nor a BSA
+			// formula reset to the zero value's.
+			m := record.Meta{Time: a.Time, HeightCm: knownOrNaN(su.HeightCm), WeightKg: knownOrNaN(su.WeightKg),
+				AgeYears: knownOrNaN(su.AgeYears), Constants: s.p.Settings().Constants}
+			if s.ecmo {
+				m.Mode = record.ModeECMO
+			}
+			report("case set-up", s.rec.SetMeta(m))
 		}
 		s.poke()
 	default:
@@ -1031,4 +1039,13 @@ func artifactDefaults(e *entry.Entry, text string) {
 		e.SetNum("end", float64(e.Time))
 		e.Time -= int64(artifactWindow)
 	}
+}
+
+// knownOrNaN is v, or NaN (unknown: left out of a metadata line) when the
+// set-up form left it at 0.
+func knownOrNaN(v float64) float64 {
+	if v > 0 {
+		return v
+	}
+	return math.NaN()
 }
