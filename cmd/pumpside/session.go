@@ -117,6 +117,9 @@ type session struct {
 	drift    qc.Drift
 	// ecmo: a long run (sessionOptions.ecmo).
 	ecmo bool
+	// devBaseline is the last NIRS baseline a device set, by side
+	// (devicebaseline.go); alarm goroutine only.
+	devBaseline [2]float64
 }
 
 // watch is what the alarm engine and the devices panel know of a source.
@@ -424,6 +427,7 @@ func (s *session) fillContext(now time.Time, snap *monitor.Snapshot, c *alarms.C
 	s.phase.apply(s.tl.At(now.UnixNano()), now.UnixNano(), snap, c)
 	c.Unprovided = s.unprovided(snap)
 	s.checkInline(snap)
+	s.deviceBaselines(snap)
 	c.InlineDrift = s.drift.Active()
 	c.RecordingFailed = s.rec != nil && s.rec.Failed()
 	c.DiskLow = s.rec != nil && s.rec.DiskLow()
