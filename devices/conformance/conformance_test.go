@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -33,8 +34,11 @@ const root = "../../testdata/conformance"
 // NAME.json (the expected outcome) beside it.
 type entry struct {
 	Dir, Name string
-	Input     []byte
-	Config    []byte // nil without NAME.toml
+	// Header is the file's header block, its lines without their LF;
+	// Input is the rest of the file, byte for byte: what the driver gets.
+	Header []string
+	Input  []byte
+	Config []byte // nil without NAME.toml
 }
 
 // kind decodes the entries of one subdirectory.
@@ -111,8 +115,12 @@ func readEntries(dir, ext string) ([]entry, error) {
 	var out []entry
 	for _, p := range paths {
 		e := entry{Dir: dir, Name: strings.TrimSuffix(filepath.Base(p), "."+ext)}
-		if e.Input, err = os.ReadFile(p); err != nil {
+		b, err := os.ReadFile(p)
+		if err != nil {
 			return nil, err
+		}
+		if e.Header, e.Input, err = splitHeader(b); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		e.Config, err = os.ReadFile(filepath.Join(dir, e.Name+".toml"))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {

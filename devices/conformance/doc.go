@@ -12,6 +12,12 @@
 // another kind (case files replayed headless, case/) is one more entry.
 // Each subdirectory's README names the source of every input's layout.
 //
+// Every input starts with a header, lines "# Source: …", "# Exercises: …"
+// (both required) and others, each "# text" or "#", up to the first line
+// that does not start with '#' (testdata/conformance/README.md). The test
+// strips exactly that block and gives the driver every byte after it;
+// case files keep theirs, which the case reader skips as comment lines.
+//
 // Regenerate the expected files with
 //
 //	go test ./devices/conformance -update
