@@ -22,6 +22,7 @@ import (
 	_ "github.com/pumpside/pumpside/devices/cdi550"
 	"github.com/pumpside/pumpside/devices/devicetest"
 	_ "github.com/pumpside/pumpside/devices/hl7"
+	_ "github.com/pumpside/pumpside/devices/invos"
 	"github.com/pumpside/pumpside/monitor"
 )
 
@@ -59,6 +60,7 @@ var kinds = map[string]kind{
 	"hl7":    {ext: "hl7", decode: driverKind("hl7", "time_zone = \"UTC\"\n")},
 	"astm":   {ext: "astm", decode: driverKind("astm", "time_zone = \"UTC\"\n")},
 	"cdi550": {ext: "txt", decode: driverKind("cdi550", "")},
+	"invos":  {ext: "txt", decode: driverKind("invos", "")},
 	// Case files are replayed headless and summarised, which takes the
 	// whole console: cmd/pumpside's TestConformanceCaseFiles checks them.
 	"case": {elsewhere: "cmd/pumpside TestConformanceCaseFiles"},
