@@ -57,10 +57,11 @@ type kind struct {
 // kinds maps each subdirectory of the corpus to its decoder. A kind not
 // listed here makes the test fail, so that no entry is silently skipped.
 var kinds = map[string]kind{
-	"hl7":    {ext: "hl7", decode: driverKind("hl7", "time_zone = \"UTC\"\n")},
-	"astm":   {ext: "astm", decode: driverKind("astm", "time_zone = \"UTC\"\n")},
-	"cdi550": {ext: "txt", decode: driverKind("cdi550", "")},
-	"invos":  {ext: "txt", decode: driverKind("invos", "")},
+	"hl7":           {ext: "hl7", decode: driverKind("hl7", "time_zone = \"UTC\"\n")},
+	"astm":          {ext: "astm", decode: driverKind("astm", "time_zone = \"UTC\"\n")},
+	"cdi550":        {ext: "txt", decode: driverKind("cdi550", "")},
+	"invos":         {ext: "txt", decode: driverKind("invos", "")},
+	"cdi550-packet": {ext: "pkt", decode: driverKind("cdi550-packet", "")},
 	// Case files are replayed headless and summarised, which takes the
 	// whole console: cmd/pumpside's TestConformanceCaseFiles checks them.
 	"case": {elsewhere: "cmd/pumpside TestConformanceCaseFiles"},

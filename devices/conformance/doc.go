@@ -5,9 +5,10 @@
 // Pumpside's encoders), and compares each outcome with the expected JSON
 // file beside its input.
 //
-// One subdirectory per kind of entry: hl7/, astm/, cdi550/ and invos/ are decoded
-// through the real driver of that name, with its default options, the
-// time zone set to UTC, and an optional NAME.toml beside the input. A kind
+// One subdirectory per kind of entry: hl7/, astm/, cdi550/, cdi550-packet/
+// and invos/ are decoded through the real driver of that name, with its
+// default options (hl7 and astm with the time zone set to UTC) and an
+// optional NAME.toml beside the input. A kind
 // is an entry of the kinds map in the test, keyed by the subdirectory, so
 // another kind (case files replayed headless, case/) is one more entry.
 // Each subdirectory's README names the source of every input's layout.
