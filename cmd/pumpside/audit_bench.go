@@ -25,14 +25,15 @@ func runAuditBenchmark(ctx context.Context, args []string, stdout, stderr io.Wri
 			"out of those it could judge, for the department and for each perfusionist in charge\n"+
 			"(the case's perfusionist), with the difference from the department. Perfusionists are\n"+
 			"named by a keyed pseudonym unless --identify; fewer than 10 cases are marked too few to\n"+
-			"compare. Cases are chosen by the day their recording started (UTC).\n"+
+			"compare. Cases are chosen by the day their recording started, in the theatre's zone\n"+
+			"(--tz, else the site file's, else the machine's).\n"+
 			"Exit status: 0 when written, 1 on a write error, 2 on bad usage, no site secret or no\n"+
 			"usable case file.", stdout, stderr)
 	fl.Bool("benchmark", true, "the per-perfusionist benchmark")
 	format := fl.String("format", "", "output `FORMAT`: html or csv (default: from --out's extension, else html)")
 	out := fl.String("out", "", "output `FILE` (default: stdout)")
-	from := fl.String("from", "", "first `DATE` (YYYY-MM-DD, UTC)")
-	to := fl.String("to", "", "last `DATE` (YYYY-MM-DD, UTC)")
+	from := fl.String("from", "", "first `DATE` (YYYY-MM-DD, a day of the theatre's zone)")
+	to := fl.String("to", "", "last `DATE` (YYYY-MM-DD, a day of the theatre's zone)")
 	pf := addPrivacyFlags(fl)
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {

@@ -54,3 +54,17 @@ func TestAuditCommand(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, "no usable case file")
 }
+
+// The --from and --to dates of casebook and audit --benchmark are days of
+// the theatre's zone (parseDay with the site's location): the help says
+// so, not UTC.
+func TestPeriodFlagsNameTheTheatreZone(t *testing.T) {
+	for _, args := range [][]string{{"casebook", "--help"}, {"audit", "--benchmark", "--help"}} {
+		code, out, errs := run(args...)
+		require.Equal(t, 0, code, errs)
+		help := out + errs
+		assert.NotContains(t, help, "YYYY-MM-DD, UTC", args)
+		assert.NotContains(t, help, "started (UTC)", args)
+		assert.Contains(t, help, "a day of the theatre's zone", args)
+	}
+}

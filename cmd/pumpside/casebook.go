@@ -69,8 +69,8 @@ func runCasebook(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	name := fl.String("perfusionist", "", "the person's `NAME` as the records give it")
 	format := fl.String("format", "", "output `FORMAT`: pdf or csv (default: from --out's extension, else csv)")
 	out := fl.String("out", "", "output `FILE` (default: stdout)")
-	from := fl.String("from", "", "first `DATE` (YYYY-MM-DD, UTC) of the period")
-	to := fl.String("to", "", "last `DATE` (YYYY-MM-DD, UTC) of the period")
+	from := fl.String("from", "", "first `DATE` (YYYY-MM-DD, a day of the theatre's zone: --tz, else the site file's, else the machine's) of the period")
+	to := fl.String("to", "", "last `DATE` (YYYY-MM-DD, a day of the theatre's zone) of the period")
 	pf := addPrivacyFlags(fl)
 	pos, code, ok := parseInterspersed(fl, args)
 	if !ok {

@@ -46,7 +46,7 @@ func TestSessionRecordEntries(t *testing.T) {
 		mk(entry.KindTeam, at, func(e *entry.Entry) { e.SetStr("perfusionist", "A. Perfusionist") }),
 		mk(entry.KindDisposable, at, func(e *entry.Entry) { e.SetStr("item", "oxygenator").SetStr("lot", "OX\x1b[2J") }),
 	}})
-	assert.Equal(t, "disposable lot has a control character; allowed: printable text up to 1000 bytes", s.LastError())
+	assert.Equal(t, "disposable lot has a control character; allowed: printable text up to 40 bytes", s.LastError())
 	assert.Zero(t, s.tl.Len())
 	assert.Empty(t, s.viewState(s.runner.Status(), s.p.Latest()).Record)
 

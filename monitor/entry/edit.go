@@ -301,10 +301,10 @@ func (m *Model) ValidateEdit(before Entry, ed Edit, caseStart, now int64) error 
 	if err := m.checkTime(KindEdit, "edit time", ed.At, caseStart, now); err != nil {
 		return err
 	}
-	if err := checkString(KindEdit, "who", ed.Who); err != nil {
+	if err := checkString(KindEdit, "who", ed.Who, 0); err != nil {
 		return err
 	}
-	if err := checkString(KindEdit, FieldReason, ed.Reason); err != nil {
+	if err := checkString(KindEdit, FieldReason, ed.Reason, 0); err != nil {
 		return err
 	}
 	after, void := ed.Apply(before)

@@ -219,10 +219,10 @@ func (m *Model) validateFields(e Entry, partial bool) error {
 	if !ok {
 		return unknownKind(e.Kind)
 	}
-	if err := checkString(e.Kind, "text", e.Text); err != nil {
+	if err := checkString(e.Kind, "text", e.Text, 0); err != nil {
 		return err
 	}
-	if err := checkString(e.Kind, "who", e.Who); err != nil {
+	if err := checkString(e.Kind, "who", e.Who, 0); err != nil {
 		return err
 	}
 	if spec.TextRequired && strings.TrimSpace(e.Text) == "" && !partial {
@@ -249,7 +249,7 @@ func (m *Model) validateFields(e Entry, partial bool) error {
 				}
 				continue
 			}
-			if err := checkString(e.Kind, f.Key, v); err != nil {
+			if err := checkString(e.Kind, f.Key, v, f.MaxLen); err != nil {
 				return err
 			}
 			if f.MaxLen > 0 && len(v) > f.MaxLen {
@@ -367,7 +367,11 @@ func (m *Model) checkTime(kind, field string, t, caseStart, now int64) error {
 	return nil
 }
 
-func checkString(kind, field, s string) error {
+// checkString refuses text that is not printable UTF-8 or longer than the
+// general limit. limit is the field's own bound in bytes (0: the general
+// one): the refusal names the bound of the field refused, not the general
+// one (a lot's 40 bytes).
+func checkString(kind, field, s string, limit int) error {
 	bad := ""
 	switch {
 	case len(s) > maxText:
@@ -385,7 +389,10 @@ func checkString(kind, field, s string) error {
 	if bad == "" {
 		return nil
 	}
-	return &FieldError{Kind: kind, Field: field, Reason: bad, Allowed: fmt.Sprintf("printable text up to %d bytes", maxText)}
+	if limit <= 0 {
+		limit = maxText
+	}
+	return &FieldError{Kind: kind, Field: field, Reason: bad, Allowed: fmt.Sprintf("printable text up to %d bytes", limit)}
 }
 
 func (m *Model) checkDrug(e Entry) error {

@@ -40,7 +40,7 @@ func TestValidatePerfusionRecord(t *testing.T) {
 			e.SetStr("item", "venous_cannula").SetStr("size", "36/46 Fr").SetStr("site", "right atrium").SetStr("lot", "L77")
 		}), "", nil},
 		{"lot with a control character", mk(KindDisposable, func(e *Entry) { e.SetStr("item", "oxygenator").SetStr("lot", "26\x1b[2J11") }), "lot",
-			[]string{"control character", "printable text"}},
+			[]string{"control character", "printable text up to 40 bytes"}},
 		{"lot with a newline", mk(KindDisposable, func(e *Entry) { e.SetStr("item", "reservoir").SetStr("lot", "A\nB") }), "lot", []string{"control character"}},
 		{"lot too long", mk(KindDisposable, func(e *Entry) { e.SetStr("item", "reservoir").SetStr("lot", strings.Repeat("9", 41)) }), "lot", []string{"up to 40 bytes"}},
 		{"disposable without item", mk(KindDisposable, func(e *Entry) { e.SetStr("lot", "1") }), "item", []string{"is required", "oxygenator"}},
