@@ -481,7 +481,8 @@ func coreTemp(snap *monitor.Snapshot, now int64, feedStale bool) (float64, bool)
 
 // appendNote appends the note of the tile showing id: the flow index
 // target at the current temperature, the DO2i threshold, the alarm limits
-// in force. alert says the value is on the wrong side of its target.
+// in force, and on the arterial outlet's the rewarming rate. alert says the
+// value is on the wrong side of its target.
 func (m *Monitor) appendNote(dst []byte, id channel.ID, snap *monitor.Snapshot, st *State, now int64, feedStale bool) ([]byte, bool) {
 	c := channel.Get(id)
 	r := snap.Reading(id)
@@ -521,30 +522,61 @@ func (m *Monitor) appendNote(dst []byte, id channel.ID, snap *monitor.Snapshot, 
 			dst = m.appendGas(dst, snap, t)
 		}
 	}
-	lo, hi, ok := limitsFor(st, id)
-	if !ok {
-		return dst, alert
+	if lo, hi, ok := limitsFor(st, id); ok {
+		if len(dst) > 0 {
+			dst = append(dst, "  "...)
+		}
+		switch {
+		case !math.IsNaN(lo) && !math.IsNaN(hi):
+			dst = append(dst, "limits "...)
+			dst = strconv.AppendFloat(dst, lo, 'f', c.Precision, 64)
+			dst = append(dst, "–"...)
+			dst = strconv.AppendFloat(dst, hi, 'f', c.Precision, 64)
+		case !math.IsNaN(lo):
+			dst = append(dst, "low "...)
+			dst = strconv.AppendFloat(dst, lo, 'f', c.Precision, 64)
+		case !math.IsNaN(hi):
+			dst = append(dst, "high "...)
+			dst = strconv.AppendFloat(dst, hi, 'f', c.Precision, 64)
+		}
+		if valueOK && (r.Value < lo || r.Value > hi) {
+			alert = true
+		}
 	}
-	if len(dst) > 0 {
-		dst = append(dst, "  "...)
-	}
-	switch {
-	case !math.IsNaN(lo) && !math.IsNaN(hi):
-		dst = append(dst, "limits "...)
-		dst = strconv.AppendFloat(dst, lo, 'f', c.Precision, 64)
-		dst = append(dst, "–"...)
-		dst = strconv.AppendFloat(dst, hi, 'f', c.Precision, 64)
-	case !math.IsNaN(lo):
-		dst = append(dst, "low "...)
-		dst = strconv.AppendFloat(dst, lo, 'f', c.Precision, 64)
-	case !math.IsNaN(hi):
-		dst = append(dst, "high "...)
-		dst = strconv.AppendFloat(dst, hi, 'f', c.Precision, 64)
-	}
-	if valueOK && (r.Value < lo || r.Value > hi) {
-		alert = true
+	if id == channel.TempArterialOutlet {
+		if len(dst) > 0 {
+			dst = append(dst, "  "...)
+		}
+		dst = appendRewarmRate(dst, snap, now, feedStale)
 	}
 	return dst, alert
+}
+
+// appendRewarmRate appends the rewarming rate, "rewarm +0.30 °C/min", or
+// "rewarm no value" while it is not valid. It is the snapshot's
+// derived.rewarm_rate, the value the alarm rewarm_rate_high evaluates and
+// the report counts: the least-squares slope of the patient's core
+// temperature (nasopharyngeal, else bladder) over the pipeline's
+// RewarmWindow (physio.RewarmRate), so the screen never shows a rate of its
+// own. It goes on the arterial outlet's tile, the temperature watched while
+// rewarming, whose ≥ 30 °C gates the rate's limit (STS/SCA/AmSECT 2015:
+// rewarming ≤ 0.5 °C/min once the outlet is ≥ 30 °C).
+func appendRewarmRate(dst []byte, snap *monitor.Snapshot, now int64, feedStale bool) []byte {
+	c := channel.Get(channel.DerivedRewarmRate)
+	r := snap.Reading(channel.DerivedRewarmRate)
+	dst = append(dst, "rewarm "...)
+	if !widget.Assess(c, r, now, feedStale).OK() {
+		return append(dst, "no value"...)
+	}
+	scale := math.Pow10(c.Precision)
+	v := math.Round(r.Value*scale) / scale
+	if v >= 0 {
+		v = math.Abs(v) // no "-0.00"
+		dst = append(dst, '+')
+	}
+	dst = strconv.AppendFloat(dst, v, 'f', c.Precision, 64)
+	dst = append(dst, ' ')
+	return append(dst, c.Unit...)
 }
 
 // limitsFor returns the alarm limits in force for id, NaN for a side

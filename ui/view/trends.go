@@ -38,6 +38,7 @@ var TrendChannels = []TrendSpec{
 	{channel.PumpFlow, theme.Flow, 0, 7},
 	{channel.TempNasopharyngeal, theme.Temperature, 15, 40},
 	{channel.DerivedAVGradient, theme.Temperature, -5, 15},
+	{channel.DerivedRewarmRate, theme.Temperature, -1, 1},
 	{channel.DerivedVCO2i, theme.CO2, 0, 120},
 	{channel.DerivedDO2iVCO2i, theme.CO2, 0, 12},
 	{channel.DerivedVO2i, theme.Oxygen, 0, 150},
