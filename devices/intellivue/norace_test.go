@@ -1,0 +1,5 @@
+//go:build !race
+
+package intellivue_test
+
+const raceEnabled = false

@@ -1,0 +1,5 @@
+//go:build !race
+
+package s5_test
+
+const raceEnabled = false
