@@ -554,18 +554,17 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 			v.Instructor.Active = *a
 		}
 	}
-	unit := func(rule string) string { u, _ := s.alarmValueFormat(rule); return u }
 	if st.Failure != "" {
 		v.Alarms = append(v.Alarms, ui.AlarmView{ID: "alarm_system_failure", Message: "ALARM SYSTEM FAILURE: watch the patient and the pump",
 			Priority: ui.Priority(alarms.High), State: ui.AlarmState(alarms.Active), Technical: true, Sounding: true,
 			Present: true, Latching: true, Since: st.Time, Value: math.NaN(), Limit: math.NaN()})
 	}
 	for _, a := range st.Alarms {
-		u, prec := s.alarmValueFormat(a.Rule)
+		d := s.alarmDisplay(a.Rule)
 		v.Alarms = append(v.Alarms, ui.AlarmView{ID: a.Alarm, Message: a.Message, Priority: ui.Priority(a.Priority),
 			State: ui.AlarmState(a.State), Technical: a.Class == alarms.Technical, Sounding: a.Sounding,
 			Present: a.Present, Latching: a.Latching, Since: a.Since, PausedUntil: a.PausedUntil,
-			Value: a.Value, Limit: a.Limit, Unit: u, Precision: prec, Raised: a.Raised, Ended: a.Ended})
+			Value: d.Value(a.Value), Limit: d.Value(a.Limit), Unit: d.Unit, Precision: d.Precision, Raised: d.Value(a.Raised), Ended: a.Ended})
 	}
 	for _, a := range st.All {
 		rule := s.rule(a.Rule)
@@ -585,8 +584,11 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 			}
 		}
 		if a.Adjustable {
-			v.Settings = append(v.Settings, ui.LimitSetting{Alarm: a.Alarm, Message: a.Message, Unit: unit(a.Rule),
-				Limit: a.Limits.Limit, Low: a.Limits.Low, High: a.Limits.High, Min: a.LimitMin, Max: a.LimitMax, Step: limitStep(unit(a.Rule))})
+			d := s.alarmDisplay(a.Rule)
+			shown := func(x float64) float64 { return limitShown(d, x) }
+			v.Settings = append(v.Settings, ui.LimitSetting{Alarm: a.Alarm, Message: a.Message, Unit: d.Unit,
+				Limit: shown(a.Limits.Limit), Low: shown(a.Limits.Low), High: shown(a.Limits.High), Min: shown(a.LimitMin), Max: shown(a.LimitMax),
+				Step: limitStep(d.Unit)})
 		}
 	}
 	for _, e := range s.alog.Entries(nil) {
@@ -595,9 +597,9 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 			name = e.Reason.String()
 		}
 		rule, _, _ := strings.Cut(e.Alarm, "/") // device_lost/<device>: the rule device_lost
-		_, prec := s.alarmValueFormat(rule)
+		d := s.alarmDisplay(rule)
 		v.AlarmLog = append(v.AlarmLog, ui.AlarmLogView{Time: e.Time, Alarm: e.Alarm, Priority: ui.Priority(e.Priority),
-			Transition: name, Value: e.Value, Limit: e.Limit, Precision: prec})
+			Transition: name, Value: d.Value(e.Value), Limit: d.Value(e.Limit), Precision: d.Precision})
 	}
 	var statuses []devices.DeviceStatus
 	if s.running != nil {
@@ -634,33 +636,72 @@ func (s *session) viewState(st *live.Status, snap *monitor.Snapshot) *ui.State {
 	return v
 }
 
-// alarmValueFormat returns the unit and display decimals of the value of
-// an alarm of rule id (alarms.Transition.Value): the input channel's for a
-// limit on a channel (a MAP is 69, not 69.42), per minute for a rate,
-// minutes for a stale input, seconds for a silent device, % for a fall
-// from baseline.
-func (s *session) alarmValueFormat(id string) (unit string, precision int) {
+// alarmDisplay returns how the value and limits of an alarm of rule id
+// (alarms.Transition.Value) are shown: as the input channel is at the site
+// for a limit on a channel, its unit and decimals (a MAP is 69, not 69.42;
+// a PaO2 of 75 mmHg is 10.0 kPa on a kPa site, docs/site.md), per minute
+// for a rate, minutes for a stale input, seconds for a silent device, % for
+// a fall from baseline. The engine, its log and the case file keep the
+// channel's unit: only what the console shows is converted.
+func (s *session) alarmDisplay(id string) site.Display {
 	r := s.rule(id)
 	if r == nil {
-		return "", 0
+		return site.Display{Factor: 1}
 	}
 	switch r.Condition {
 	case alarms.Stale:
-		return "min", 0
+		return site.Display{Unit: "min", Factor: 1}
 	case alarms.DeviceLost:
-		return "s", 1
+		return site.Display{Unit: "s", Factor: 1, Precision: 1}
 	case alarms.FallPercent:
-		return "%", 0
+		return site.Display{Unit: "%", Factor: 1}
 	}
 	ch, ok := s.p.ChannelID(r.Input)
 	if !ok {
-		return "", 1
+		return site.Display{Factor: 1, Precision: 1}
 	}
-	c := s.p.Channels()[ch]
+	var u site.Units
+	if s.site != nil {
+		u = s.site.Units
+	}
+	d := u.Display(&s.p.Channels()[ch])
 	if r.Condition == alarms.RateAbove || r.Condition == alarms.RateBelow {
-		return c.Unit + "/min", c.Precision + 1
+		d.Unit += "/min"
+		d.Precision++
 	}
-	return c.Unit, c.Precision
+	return d
+}
+
+// limitShown is a limit (or a bound of one) as the alarms screen shows
+// it: in the channel's unit as it is, in the site's unit rounded to the
+// display's decimals (100 mmHg is 13.3 kPa, not 13.332236...).
+func limitShown(d site.Display, v float64) float64 {
+	if !d.Converted() || math.IsNaN(v) {
+		return v
+	}
+	p := math.Pow10(d.Precision)
+	return math.Round(d.Value(v)*p) / p
+}
+
+// limitStored is a limit set on the alarms screen in the site's unit, in
+// the rule's (the channel's). A bound shown rounded is the bound: the top
+// of a 60–150 mmHg range is shown as 20.0 kPa, which is 150.01 mmHg, and
+// the engine would refuse that.
+func (s *session) limitStored(id string, d site.Display, v float64) float64 {
+	if !d.Converted() || math.IsNaN(v) {
+		return v
+	}
+	x := d.Stored(v)
+	if r := s.rule(id); r != nil {
+		tol := 0.5 * math.Pow10(-d.Precision) / d.Factor
+		switch {
+		case x > r.LimitMax && x-r.LimitMax <= tol:
+			x = r.LimitMax
+		case x < r.LimitMin && r.LimitMin-x <= tol:
+			x = r.LimitMin
+		}
+	}
+	return x
 }
 
 func (s *session) rule(id string) *alarms.Rule {
@@ -675,7 +716,7 @@ func (s *session) rule(id string) *alarms.Rule {
 // limitStep is the increment of a limit's − and + controls.
 func limitStep(unit string) float64 {
 	switch unit {
-	case "°C", "°C/min", "L/min", "L/min/m²", "g/dL", "mmol/L":
+	case "°C", "°C/min", "L/min", "L/min/m²", "g/dL", "mmol/L", site.KPa:
 		return 0.1
 	}
 	return 1
@@ -724,11 +765,13 @@ func (s *session) onAction(a ui.Action) {
 		_, err := s.runner.PauseAudio(a.Alarm)
 		report("pause audio", err)
 	case ui.ChangeLimit:
+		// The screen shows limits in the site's units (viewState).
+		d := s.alarmDisplay(a.Alarm)
 		var err error
 		if !math.IsNaN(a.Limit) {
-			_, err = s.runner.SetLimit(a.Alarm, a.Limit)
+			_, err = s.runner.SetLimit(a.Alarm, s.limitStored(a.Alarm, d, a.Limit))
 		} else {
-			_, err = s.runner.SetBand(a.Alarm, a.Low, a.High)
+			_, err = s.runner.SetBand(a.Alarm, s.limitStored(a.Alarm, d, a.Low), s.limitStored(a.Alarm, d, a.High))
 		}
 		report("limit change", err)
 	case ui.EnterEvent:
