@@ -249,9 +249,10 @@ func Parse(data []byte, path string) (*Config, error) {
 		switch {
 		case s == "device":
 			idx++
-		case s == "device.options":
+		case s == "device.options", strings.HasPrefix(s, "device.options."):
+			// A sub-table alone ([device.options.channels]) is options
+			// too: the parent table is implicit and not among the keys.
 			hasOptions[idx] = true
-		case strings.HasPrefix(s, "device.options."):
 		case undecoded[s]:
 			e := &Error{File: path, Field: s, Err: errors.New("unknown key")}
 			if strings.HasPrefix(s, "device.") && idx >= 0 {

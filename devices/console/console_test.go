@@ -22,6 +22,7 @@ import (
 	"github.com/pumpside/pumpside/devices/console"
 	"github.com/pumpside/pumpside/devices/external"
 	"github.com/pumpside/pumpside/devices/generic"
+	_ "github.com/pumpside/pumpside/devices/invos"
 	_ "github.com/pumpside/pumpside/devices/masimo"
 	_ "github.com/pumpside/pumpside/devices/nonin"
 	"github.com/pumpside/pumpside/devices/transport"
@@ -118,6 +119,33 @@ func TestInlineGenericOptions(t *testing.T) {
 		ids = append(ids, ch.ID)
 	}
 	assert.Equal(t, []channel.ID{channel.TempNasopharyngeal, channel.TempBladder, channel.PumpFlow}, ids)
+}
+
+// TestOptionsSubTableOnly: a device whose options are only a sub-table
+// ([device.options.channels], no [device.options] of its own) gets them:
+// they were once dropped without a word, since the parent table is
+// implicit.
+func TestOptionsSubTableOnly(t *testing.T) {
+	conf := `
+[[device]]
+name = "somatic"
+driver = "invos"
+[device.options.channels]
+"1" = "nirs.renal"
+"2" = "nirs.somatic"
+[device.transport]
+type = "tcp"
+addr = "127.0.0.1:1"
+`
+	c, err := console.Parse([]byte(conf), "console.toml")
+	require.NoError(t, err)
+	var ids []channel.ID
+	for _, ch := range devices.Describe(c.Devices[0].Driver).Channels {
+		ids = append(ids, ch.ID)
+	}
+	assert.Contains(t, ids, channel.NIRSRenal)
+	assert.Contains(t, ids, channel.NIRSSomatic)
+	assert.NotContains(t, ids, channel.NIRSLeft)
 }
 
 // TestRunExampleOverTCP loads the example, points its pump at a stand-in
