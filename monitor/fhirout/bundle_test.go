@@ -162,6 +162,7 @@ func TestBundleContent(t *testing.T) {
 		t.Errorf("Procedure %v", proc["performedPeriod"])
 	}
 	var mapObs, tempObs int
+	var hrAt []string
 	for _, r := range res {
 		if r["resourceType"] != "Observation" {
 			continue
@@ -173,6 +174,15 @@ func TestBundleContent(t *testing.T) {
 			mapObs++
 			if prof == nil || prof["profile"].([]any)[0] != profileVitalSigns || r["category"].([]any)[0].(anyMap)["coding"].([]any)[0].(anyMap)["code"] != "vital-signs" {
 				t.Errorf("MAP without the vital-signs profile: %v", r)
+			}
+		case "8867-4":
+			// The R4 heart rate profile: vital-signs category, LOINC
+			// 8867-4, a value in UCUM /min.
+			hrAt = append(hrAt, r["effectiveDateTime"].(string))
+			q, _ := r["valueQuantity"].(anyMap)
+			if prof == nil || prof["profile"].([]any)[0] != profileHeartRate || r["category"].([]any)[0].(anyMap)["coding"].([]any)[0].(anyMap)["code"] != "vital-signs" ||
+				q["system"] != UCUM || q["code"] != "/min" {
+				t.Errorf("heart rate not as the heartrate profile wants: %v", r)
 			}
 		case "PSD-TEMP-ART-OUTLET":
 			tempObs++
@@ -187,6 +197,11 @@ func TestBundleContent(t *testing.T) {
 	}
 	if mapObs != 7 || tempObs != 7 {
 		t.Errorf("grid: %d MAP, %d outlet observations, want 7 each", mapObs, tempObs)
+	}
+	// None while the heart is arrested (08:15 to 09:30): the monitor sent
+	// no rate (reporttest.QualityCase).
+	if want := []string{"2026-03-01T08:15:00Z", "2026-03-01T09:30:00Z", "2026-03-01T09:45:00Z"}; !slices.Equal(hrAt, want) {
+		t.Errorf("heart rate observations at %v, want %v", hrAt, want)
 	}
 	doc := res[len(res)-1]
 	data := doc["content"].([]any)[0].(anyMap)["attachment"].(anyMap)["data"].(string)

@@ -163,13 +163,14 @@ type GridRow struct {
 }
 
 // GridTable maps each channel of the report's observation grid
-// (report.GridChannels) to its Observation: the vital-signs profile for
-// MAP, the patient's temperatures and arterial saturation; the grid's codes
-// are monitor/hl7out's.
+// (report.GridChannels) to its Observation: the vital-signs profiles for
+// MAP, heart rate, the patient's temperatures and arterial saturation; the
+// grid's codes are monitor/hl7out's.
 var GridTable = map[string]GridRow{
 	"pump.flow":            {Codes: []coding{loc("PSD-PUMP-FLOW", "Arterial pump flow")}, Unit: "L/min", UCUM: "L/min", Category: catProcedure},
 	"derived.flow_index":   {Codes: []coding{loc("PSD-FLOW-INDEX", "Pump flow index")}, Unit: "L/min/m²", UCUM: "L/min/m2", Category: catProcedure},
 	"patient.map":          {Codes: []coding{ln("8478-0", "Mean blood pressure")}, Unit: "mmHg", UCUM: "mm[Hg]", Category: catVital, Profile: profileVitalSigns},
+	"patient.hr":           {Codes: []coding{ln("8867-4", "Heart rate")}, Unit: "beats/minute", UCUM: "/min", Category: catVital, Profile: profileHeartRate},
 	"patient.cvp":          {Codes: []coding{loc("PSD-CVP", "Central venous pressure")}, Unit: "mmHg", UCUM: "mm[Hg]", Category: catProcedure},
 	"pump.line_pressure":   {Codes: []coding{loc("PSD-LINE-PRESSURE", "Arterial line pressure")}, Unit: "mmHg", UCUM: "mm[Hg]", Category: catProcedure},
 	"temp.arterial_outlet": {Codes: []coding{loc("PSD-TEMP-ART-OUTLET", "Arterial outlet blood temperature")}, Unit: "°C", UCUM: "Cel", Category: catProcedure},

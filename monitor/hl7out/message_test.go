@@ -186,6 +186,9 @@ func TestGridParsedByPythonHL7(t *testing.T) {
 	}
 	for _, w := range []struct{ at, code, want string }{
 		{"20260301081500+0000", "8478-0", "65 mm[Hg]"},
+		{"20260301081500+0000", "8867-4", "78 /min"},
+		{"20260301093000+0000", "8867-4", "92 /min"},
+		{"20260301094500+0000", "8867-4", "92 /min"},
 		{"20260301081500+0000", "19224-5", "70.0 %"},
 		{"20260301081500+0000", "PSD-DO2I", "320 mL/min/m2"},
 		{"20260301081500+0000", "PSD-TEMP-ART-OUTLET", "36.0 Cel"},
@@ -200,6 +203,13 @@ func TestGridParsedByPythonHL7(t *testing.T) {
 	for at, row := range grid {
 		if _, ok := row["PSD-PUMP-FLOW"]; ok {
 			t.Errorf("pump flow at %s: the case has none", at)
+		}
+	}
+	// The heart is arrested from 08:15 to 09:30 and the monitor sends no
+	// rate: no heart rate OBX then, never a 0.
+	for _, at := range []string{"20260301083000+0000", "20260301084500+0000", "20260301090000+0000", "20260301091500+0000"} {
+		if v, ok := grid[at]["8867-4"]; ok {
+			t.Errorf("heart rate %q at %s: the case has none", v, at)
 		}
 	}
 	if subs["20260301081500+0000"] != "1" || subs["20260301094500+0000"] != "7" {

@@ -198,6 +198,7 @@ var GridTable = map[string]GridCode{
 	"pump.flow":            {local("PSD-PUMP-FLOW", "Arterial pump flow"), "L/min", 2},
 	"derived.flow_index":   {local("PSD-FLOW-INDEX", "Pump flow index"), "L/min/m2", 2},
 	"patient.map":          {loinc("8478-0", "Mean blood pressure"), "mm[Hg]", 0},
+	"patient.hr":           {loinc("8867-4", "Heart rate"), "/min", 0},
 	"patient.cvp":          {local("PSD-CVP", "Central venous pressure"), "mm[Hg]", 0},
 	"pump.line_pressure":   {local("PSD-LINE-PRESSURE", "Arterial line pressure"), "mm[Hg]", 0},
 	"temp.arterial_outlet": {local("PSD-TEMP-ART-OUTLET", "Arterial outlet blood temperature"), "Cel", 1},

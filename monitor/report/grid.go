@@ -29,12 +29,14 @@ type ObservationGrid struct {
 }
 
 // gridChannels are the grid's parameters, in the order of a paper chart:
-// pump, pressures, temperatures, gas, blood, oxygen delivery, cerebral
-// oximetry, volumes.
+// pump, the patient's haemodynamics (heart rate beside the arterial
+// pressure, as the patient monitor shows them) and the line pressure,
+// temperatures, gas, blood, oxygen delivery, cerebral oximetry, volumes.
 var gridChannels = []struct{ channel, label string }{
 	{"pump.flow", "Flow"},
 	{"derived.flow_index", "Flow index"},
 	{"patient.map", "MAP"},
+	{"patient.hr", "HR"},
 	{"patient.cvp", "CVP"},
 	{"pump.line_pressure", "Line pressure"},
 	{"temp.arterial_outlet", "Art outlet temp"},

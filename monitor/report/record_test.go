@@ -14,6 +14,7 @@ import (
 	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/record"
+	"github.com/pumpside/pumpside/monitor/report/reporttest"
 	"github.com/pumpside/pumpside/monitor/site"
 )
 
@@ -119,7 +120,7 @@ func TestObservationGridOfTwoHourCase(t *testing.T) {
 	}
 	// The scenario's devices at 1 Hz and every 5–6 s: these have a value in
 	// every column; the in-line pCO2 is shown in kPa and Hb in g/L.
-	for _, ch := range []string{"pump.flow", "patient.map", "temp.arterial_outlet", "temp.nasopharyngeal", "gas.sweep", "inline.ven_so2", "inline.hct", "nirs.left"} {
+	for _, ch := range []string{"pump.flow", "patient.map", "patient.hr", "temp.arterial_outlet", "temp.nasopharyngeal", "gas.sweep", "inline.ven_so2", "inline.hct", "nirs.left"} {
 		assert.True(t, rows[ch], "%s has a row", ch)
 	}
 	assert.False(t, rows["derived.do2i"], "the file has no derived values (the commands compute them first)")
@@ -141,6 +142,36 @@ func TestObservationGridOfTwoHourCase(t *testing.T) {
 	s, err = Summarize(c, set, Privacy{Identify: true})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"08:15", "08:30", "08:45", "09:00", "09:15", "09:30"}, s.GridHeader())
+}
+
+// TestObservationGridHeartRate: the heart rate is a row of the grid, just
+// after MAP, in the PDF's and HTML's blocks too: the quality case's monitor
+// gives 78/min until the cross-clamp (08:15), nothing while the heart is
+// arrested, 92/min from the clamp's release (09:30), so its cells are 78,
+// four empty ones and 92 twice.
+func TestObservationGridHeartRate(t *testing.T) {
+	c := loadString(t, reporttest.QualityCase())
+	s, err := Summarize(c, DefaultSettings(), Privacy{Secret: []byte(testSecret)})
+	require.NoError(t, err)
+	require.Equal(t, []string{"08:15", "08:30", "08:45", "09:00", "09:15", "09:30", "09:45"}, s.GridHeader())
+	var chans []string
+	for _, r := range s.Grid.Rows {
+		chans = append(chans, r.Channel)
+	}
+	i := slices.Index(chans, "patient.map")
+	require.True(t, i >= 0 && i+1 < len(chans), "rows %v", chans)
+	require.Equal(t, "patient.hr", chans[i+1], "rows %v", chans)
+	hr := s.Grid.Rows[i+1]
+	assert.Equal(t, "HR", hr.Label)
+	assert.Equal(t, "/min", hr.Display.Unit)
+	var cells []string
+	for k := range s.Grid.Times {
+		cells = append(cells, s.Grid.Cell(i+1, k))
+	}
+	assert.Equal(t, []string{"78", "", "", "", "", "92", "92"}, cells)
+	blocks := s.gridBlocks()
+	require.Len(t, blocks, 1)
+	assert.Equal(t, append([]string{"HR", "/min"}, cells...), blocks[0].Rows[i+1])
 }
 
 // A zone half an hour off UTC: the grid follows the theatre's clock.

@@ -41,7 +41,9 @@ func QualityCase() string {
 	line(6600, `event,case=%s,kind=off_bypass text="Off bypass"`, id)
 	// MAP every 4 s (fresh 5 s): 30 before bypass (not counted); 35 from
 	// 1200 to 1560 (6.0 min, the longest stretch) and 38 from 3000 to 3120
-	// (2.0 min): 8.0 min in all below 40.
+	// (2.0 min): 8.0 min in all below 40. The heart rate on the same lines:
+	// 78 before the cross-clamp, none while the heart is arrested (900 to
+	// 5400: the monitor sends no rate), 92 from the clamp's release.
 	for s := 240; s < 7000; s += 4 {
 		v := 65.0
 		switch {
@@ -52,7 +54,14 @@ func QualityCase() string {
 		case s >= 3000 && s < 3120:
 			v = 38
 		}
-		line(s, `patient,case=%s,source=mon map=%g`, id, v)
+		switch {
+		case s < 900:
+			line(s, `patient,case=%s,source=mon map=%g,hr=78`, id, v)
+		case s >= 5400:
+			line(s, `patient,case=%s,source=mon map=%g,hr=92`, id, v)
+		default:
+			line(s, `patient,case=%s,source=mon map=%g`, id, v)
+		}
 	}
 	// SvO2 every 6 s (fresh 20 s), none from 4002 to 4098: 55 from 2004 to
 	// 2244 (240 s), from 3900 to the last sample 3996 (stale at 4016: 116
