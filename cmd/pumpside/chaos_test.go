@@ -24,6 +24,7 @@ import (
 	"github.com/pumpside/pumpside/devices/devicetest"
 	"github.com/pumpside/pumpside/devices/sim"
 	"github.com/pumpside/pumpside/devices/sim/emulate"
+	"github.com/pumpside/pumpside/monitor"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/ui/xvfbtest"
 )
@@ -248,18 +249,40 @@ func firstSampleAfter(path, source, field string, t int64) int64 {
 }
 
 // checks says which registered drivers' formats carry a check over each
-// frame; the others have none. A false ok value from a checksummed format
-// fails the experiment under byte flips (and under bit flips for a
-// StrongCheck); from the others it is measured and logged.
-var checks = map[string]devicetest.FrameCheck{
-	"generic": devicetest.WeakCheck, // the simulator's pump format: XOR-8
-	"astm":    devicetest.WeakCheck, // E1381: sum mod 256
+// frame, and which; the others have none. A false ok value from a
+// checksummed format fails the experiment under byte flips (and under bit
+// flips for a StrongCheck), unless misses says why the check cannot see
+// all of this noise; from the others it is measured and logged.
+var checks = map[string]struct {
+	check  devicetest.FrameCheck
+	what   string
+	misses string
+}{
+	"generic":       {check: devicetest.WeakCheck, what: "XOR-8"}, // the simulator's pump format
+	"astm":          {check: devicetest.WeakCheck, what: "sum mod 256"},
+	"cdi550-packet": {check: devicetest.WeakCheck, what: "CRC-8"},
+	// The sum sees any one changed byte of a record (devices/s5,
+	// TestOneDamagedByteIsNoValue), but at 1 % a record of about 880
+	// bytes has some 9 changed, and about 1 such record in 256 passes it
+	// (docs/drivers.md, "False ok values under line noise").
+	"s5": {check: devicetest.WeakCheck, what: "sum mod 256",
+		misses: "an 8-bit sum misses about 1 in 256 records with several bytes changed: logged, not failed"},
+	// Measured on its MIB/RS232 link (dialogueConfig): on the LAN the
+	// messages carry no check of their own, and Ethernet's CRC-32 drops a
+	// damaged datagram before the driver reads it.
+	"intellivue": {check: devicetest.StrongCheck, what: "FCS-16"},
 }
+
+// dialogueConfig holds the options of a driver whose device sends only
+// when asked (devices.Responder), for the dialogue whose bytes the line
+// noise runs through.
+var dialogueConfig = map[string]string{"intellivue": `link = "serial"`}
 
 // lineNoise runs 1 % flipped bytes (one flipped bit, or a byte replaced)
 // through every registered driver that has an encoder, decoding with
 // `pumpside decode`, and counts the ok values absent from the clean
-// stream's.
+// stream's. The clean stream is the emulated device's, or for a device
+// that sends only when asked, what it sends in a dialogue with its driver.
 func (c *chaos) lineNoise(t *testing.T) {
 	span := pick(c, 2*time.Hour, 10*time.Minute)
 	seeds := pick(c, 10, 2)
@@ -267,6 +290,9 @@ func (c *chaos) lineNoise(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range devices.Names() {
 		clean, err := emulate.Stream(name, sim.New(start, 1), start.Add(span))
+		if errors.Is(err, emulate.ErrNoEncoder) {
+			clean, err = recordDialogue(t, name, start, span)
+		}
 		if errors.Is(err, emulate.ErrNoEncoder) {
 			t.Logf("%s: not measured here (%v)", name, err)
 			continue
@@ -278,6 +304,13 @@ func (c *chaos) lineNoise(t *testing.T) {
 			if s.ok() {
 				known[s.key()] = true
 			}
+		}
+		ck := checks[name]
+		if ck.what == "" {
+			ck.what = "no checksum"
+		}
+		if ck.misses != "" {
+			t.Logf("%-13s %s", name, ck.misses)
 		}
 		for _, how := range []devicetest.Flip{devicetest.BitFlip, devicetest.ByteFlip} {
 			ok, falseOK := 0, 0
@@ -299,12 +332,45 @@ func (c *chaos) lineNoise(t *testing.T) {
 			if ok > 0 {
 				rate = 100 * float64(falseOK) / float64(ok)
 			}
-			t.Logf("%-9s 1 %% %s flips, %v × %d: %d ok values, %d false (%.3f %%) %s", name, how, span, seeds, ok, falseOK, rate, example)
-			if ck := checks[name]; ck != devicetest.NoCheck && (how == devicetest.ByteFlip || ck == devicetest.StrongCheck) {
-				assert.Zero(t, falseOK, "%s carries a check: no false value may pass it (%s flips)", name, how)
+			t.Logf("%-13s %-11s 1 %% %s flips, %v × %d: %d ok values, %d false (%.3f %%) %s", name, ck.what, how, span, seeds, ok, falseOK, rate, example)
+			if ck.misses == "" && ck.check != devicetest.NoCheck && (how == devicetest.ByteFlip || ck.check == devicetest.StrongCheck) {
+				assert.Zero(t, falseOK, "%s carries a check (%s): no false value may pass it (%s flips)", name, ck.what, how)
 			}
 		}
 	}
+}
+
+// recordDialogue returns what the emulated device of driver name sends its
+// driver in a dialogue (devicetest.Dialogue) while the simulated case runs
+// from start for span, when the device sends only when asked
+// (devices.Responder); for another driver, ErrNoEncoder.
+func recordDialogue(t *testing.T, name string, start time.Time, span time.Duration) ([]byte, error) {
+	dev, err := emulate.New(name, nil)
+	if err != nil {
+		return nil, err
+	}
+	if !dev.Responds() {
+		return nil, fmt.Errorf("%s sends no dialogue: %w", name, emulate.ErrNoEncoder)
+	}
+	configured := func() devices.Driver {
+		d, err := devices.New(name)
+		require.NoError(t, err)
+		var decode func(any) error
+		if cfg := dialogueConfig[name]; cfg != "" {
+			decode = devices.TOMLDecoder([]byte(cfg))
+		}
+		require.NoError(t, devices.Configure(d, decode))
+		return d
+	}
+	drv, mon := configured(), configured()
+	cs := sim.New(start, 1)
+	emit := func(_ sim.Source, s monitor.Sample) { dev.Put(s) }
+	return devicetest.Dialogue(t, drv, mon.(devices.Responder), span,
+		func(elapsed time.Duration, dst []monitor.Sample) []monitor.Sample {
+			cs.AdvanceTo(start.Add(elapsed), emit)
+			assert.NoError(t, dev.Flush()) // on the monitor's goroutine: no FailNow
+			return dev.Latest(dst)
+		}), nil
 }
 
 // decoded is one line of `pumpside decode`.

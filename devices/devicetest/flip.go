@@ -197,9 +197,10 @@ type FrameCheck int
 const (
 	// NoCheck: the frames carry no checksum.
 	NoCheck FrameCheck = iota
-	// WeakCheck: an 8-bit sum or XOR, which sees every changed byte alone
-	// but misses some pairs of flipped bits (XOR: any two in the same bit
-	// position).
+	// WeakCheck: an 8-bit check (a sum, an XOR, a CRC-8), which sees every
+	// changed byte alone but misses some pairs of flipped bits (XOR: any
+	// two in the same bit position), and about 1 in 256 frames with more
+	// bytes changed: a long frame under heavy noise gets through it.
 	WeakCheck
 	// StrongCheck: a CRC-16, which sees every two flipped bits.
 	StrongCheck
