@@ -172,3 +172,46 @@ func TestINVOSAndCDIPacketListed(t *testing.T) {
 	assert.Contains(t, errs, "frames: 6 ok, 0 bad")
 	assert.Contains(t, errs, "invos: baseline set on channel 1 (2×)")
 }
+
+// TestImportINVOSReachesTheReport: a case recorded without a cerebral
+// oximeter (another tool's file: testdata/conformance) has no NIRS row in
+// its report's observation grid; once the INVOS's case history is imported
+// it has one, with the device's readings at the grid's times.
+func TestImportINVOSReachesTheReport(t *testing.T) {
+	dir := t.TempDir()
+	casePath := filepath.Join(dir, "c.case")
+	src, err := os.ReadFile("../../testdata/conformance/case/no-nirs-no-analyser/input.case")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(casePath, src, 0o600))
+	grid := func() string {
+		t.Helper()
+		out := filepath.Join(dir, "r.html")
+		code, _, errs := run("report", casePath, "--format", "html", "--out", out)
+		require.Equal(t, 0, code, errs)
+		page, err := os.ReadFile(out)
+		require.NoError(t, err)
+		return string(page)
+	}
+	require.NotContains(t, grid(), "NIRS L", "no oximeter, no NIRS row")
+
+	// On bypass from 08:01 to 08:41 UTC; the readings from 08:05 to 08:35,
+	// every 5 s, left 57 % and right 55 %.
+	var hist strings.Builder
+	for at := time.Date(2026, 3, 1, 8, 5, 0, 0, time.UTC); !at.After(time.Date(2026, 3, 1, 8, 35, 0, 0, time.UTC)); at = at.Add(5 * time.Second) {
+		hist.WriteString(historyLine(at, [4][3]int{{57, 0, 0}, {55, 0, 0}}))
+	}
+	histPath := filepath.Join(dir, "invos.txt")
+	require.NoError(t, os.WriteFile(histPath, []byte(hist.String()), 0o600))
+	code, out, errs := run("import", "invos", histPath, "--case", casePath, "--who", "jd", "--tz", "UTC")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "Imported 361 INVOS readings (nirs.left, nirs.right")
+
+	page := grid()
+	for _, row := range []struct{ label, value string }{{"NIRS L", ">57<"}, {"NIRS R", ">55<"}} {
+		i := strings.Index(page, row.label)
+		require.GreaterOrEqual(t, i, 0, "a %s row once imported", row.label)
+		tr := page[i:]
+		tr = tr[:strings.Index(tr, "</tr>")]
+		assert.Contains(t, tr, row.value, "the %s row: %s", row.label, tr)
+	}
+}
