@@ -369,14 +369,9 @@ func (r *crule) dynamic(snap *monitor.Snapshot, ctx *Context) {
 	case r.LimitOf == LimitOfFlowIndexTarget:
 		r.scale = ctx.FlowIndexTarget / 100 // the limit is in % of the target
 	case r.Q10 > 1:
-		for _, id := range r.q10 {
-			if rd := snap.Reading(id); rd.OK() {
-				if rd.Value < 37 {
-					r.scale = math.Pow(r.Q10, (rd.Value-37)/10)
-				}
-				break
-			}
-		}
+		// The console's DO2i tile and the report scale by the same
+		// function (physio.Q10Factor).
+		r.scale, _, _ = monitor.Q10Factor(snap, r.Q10, r.q10)
 	}
 	if r.in.kind == inSinceCardioplegia && ctx.CardioplegiaInterval > 0 {
 		r.fixed = ctx.CardioplegiaInterval.Minutes()

@@ -78,6 +78,20 @@ func (p *Profile) RedoseInterval(solution string) time.Duration {
 	return 0
 }
 
+// Q10Of returns the temperature scaling of the profile's first below rule
+// on input whose limit scales (q10, q10_inputs: do2i_low's for
+// "derived.do2i"); q10 is 0 when none does. The console's DO2i tile and the
+// report take it, so that they judge by the limit the alarm does
+// (physio.Q10Factor, docs/physiology.md).
+func (p *Profile) Q10Of(input string) (q10 float64, temps []string) {
+	for i := range p.Rules {
+		if r := &p.Rules[i]; r.Input == input && r.Condition == Below && r.Q10 > 1 {
+			return r.Q10, r.Q10Inputs
+		}
+	}
+	return 0, nil
+}
+
 // NoData is the profile's [no_data] section.
 type NoData struct {
 	Priority Priority

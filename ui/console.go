@@ -7,6 +7,7 @@ import (
 	"gioui.org/op"
 
 	"github.com/pumpside/pumpside/monitor"
+	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/entry"
 	"github.com/pumpside/pumpside/monitor/physio"
 	"github.com/pumpside/pumpside/monitor/site"
@@ -76,6 +77,12 @@ type Options struct {
 	// CardioplegiaInterval is the re-dose interval the cardioplegia timer
 	// counts down to; zero means view.DefaultCardioplegiaInterval (20 min).
 	CardioplegiaInterval time.Duration
+	// DO2iQ10 and DO2iQ10Inputs scale the DO2i tile's threshold and the
+	// trend's band with the patient's temperature as the alarm profile's
+	// do2i_low does (view.Options; alarms.Profile.Q10Of). Zero: the fixed
+	// threshold.
+	DO2iQ10       float64
+	DO2iQ10Inputs []channel.ID
 	// GasStrategy and GasCorrection: how the arterial blood gas is shown
 	// while the patient is cooled (view.Options).
 	GasStrategy   physio.GasStrategy
@@ -127,6 +134,7 @@ func NewConsole(opts Options) *Console {
 		state: opts.State,
 		screens: view.NewScreens(view.Options{
 			CaseStart: opts.CaseStart, StaleAfter: opts.StaleAfter, Constants: opts.Constants,
+			DO2iQ10: opts.DO2iQ10, DO2iQ10Inputs: opts.DO2iQ10Inputs,
 			CardioplegiaInterval: opts.CardioplegiaInterval, OnAction: opts.OnAction,
 			GasStrategy: opts.GasStrategy, GasCorrection: opts.GasCorrection,
 			Zone: opts.Zone, Units: opts.Units, Preset: opts.Preset, Oxygenator: opts.Oxygenator, ECMO: opts.ECMO,

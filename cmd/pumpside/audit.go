@@ -83,7 +83,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if !ok {
 			continue // reported; the audit goes on without it
 		}
-		s, err := report.Summarize(c, pf.settings(), priv)
+		s, err := report.Summarize(c, pf.settings(c), priv)
 		if err != nil {
 			return fail(2, "%v", err)
 		}

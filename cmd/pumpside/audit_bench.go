@@ -71,7 +71,7 @@ func runAuditBenchmark(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return fail(2, "%v", err)
 	}
-	set := pf.settings()
+	set := pf.settings(nil) // the quality indicators; each case's own below
 	inds := set.Quality
 	if inds == nil {
 		inds = report.DefaultIndicators()
@@ -89,7 +89,7 @@ func runAuditBenchmark(ctx context.Context, args []string, stdout, stderr io.Wri
 		if !fromT.IsZero() && start.Before(fromT) || !toT.IsZero() && !start.Before(toT) {
 			continue
 		}
-		s, err := report.Summarize(c, set, priv)
+		s, err := report.Summarize(c, pf.settings(c), priv)
 		if err != nil {
 			return fail(2, "%v", err)
 		}

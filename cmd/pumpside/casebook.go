@@ -127,7 +127,7 @@ func runCasebook(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if !fromT.IsZero() && start.Before(fromT) || !toT.IsZero() && !start.Before(toT) {
 			continue
 		}
-		s, err := report.Summarize(c, pf.settings(), priv)
+		s, err := report.Summarize(c, pf.settings(c), priv)
 		if err != nil {
 			return fail(2, "%v", err)
 		}

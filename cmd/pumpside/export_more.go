@@ -190,7 +190,7 @@ func runExportRegistry(ctx context.Context, args []string, stdout, stderr io.Wri
 		if !ok {
 			return 2
 		}
-		s, err := report.Summarize(c, pf.settings(), priv)
+		s, err := report.Summarize(c, pf.settings(c), priv)
 		if err != nil {
 			return fail(2, "%v", err)
 		}

@@ -82,6 +82,19 @@ func (pc *phaseContext) apply(st timeline.State, now int64, snap *monitor.Snapsh
 	c.NIRSBaselineMissing = nirs && st.NIRSBaseline == 0 && (st.Phase == timeline.Unknown || st.Phase == timeline.PreBypass)
 }
 
+// do2iScaling is the alarm profile's scaling of the DO2i threshold with the
+// patient's temperature (do2i_low's q10 and q10_inputs), for the console's
+// DO2i tile and trend: they then show the limit the alarm judges by.
+func do2iScaling(p *alarms.Profile) (q10 float64, temps []channel.ID) {
+	q10, names := p.Q10Of(channel.Get(channel.DerivedDO2i).Name)
+	for _, n := range names {
+		if id, ok := channel.Lookup(n); ok { // the profile's loading checked them
+			temps = append(temps, id)
+		}
+	}
+	return q10, temps
+}
+
 // phaseAt is the case's phase at t: the case statistics count by it
 // (monitor.Config.Phase), as the report does.
 func (s *session) phaseAt(t int64) (timeline.Phase, int64) {

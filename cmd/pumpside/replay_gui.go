@@ -714,8 +714,9 @@ func replayConsole(ctx context.Context, c *replay.Case, caseFile string, o repla
 		o.site = site.Default()
 	}
 	ecmo := c.Meta.Mode == record.ModeECMO // a long run: its timers and oxygenator tiles, as live
+	q10, q10Temps := do2iScaling(r.profile)
 	cons := ui.NewConsole(ui.Options{CaseStart: time.Unix(0, c.Start), State: r.state, OnAction: r.onAction,
-		Zone: o.site.Location(), Units: o.site.Units, ECMO: ecmo, Oxygenator: ecmo})
+		Zone: o.site.Location(), Units: o.site.Units, ECMO: ecmo, Oxygenator: ecmo, DO2iQ10: q10, DO2iQ10Inputs: q10Temps})
 	go func() {
 		code := 0
 		if err := ui.Run(ctx, w, cons, r.acquire, r.now); err != nil {

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pumpside/pumpside/alarms"
+	"github.com/pumpside/pumpside/monitor/channel"
 	"github.com/pumpside/pumpside/monitor/record"
 	"github.com/pumpside/pumpside/monitor/report"
 	"github.com/pumpside/pumpside/monitor/site"
@@ -37,9 +39,12 @@ type privacyFlags struct {
 	mapLow     *float64
 	svo2Low    *float64
 	outletHigh *float64
+	profile    *string
 	site       siteFlags
-	// cfg is the site configuration, read by privacy.
-	cfg *site.Config
+	// cfg is the site configuration, read by privacy; prof the --profile
+	// alarm profile, nil without one.
+	cfg  *site.Config
+	prof *alarms.Profile
 }
 
 func addPrivacyFlags(fl *flagSet) *privacyFlags {
@@ -51,14 +56,36 @@ func addPrivacyFlags(fl *flagSet) *privacyFlags {
 		mapLow:     fl.Float64("map-low", def.Limits.MAPLow, "MAP limit, mmHg: time below it is counted"),
 		svo2Low:    fl.Float64("svo2-low", def.Limits.SvO2Low, "SvO2 limit, %: time below it is counted"),
 		outletHigh: fl.Float64("outlet-high", def.Limits.OutletHigh, "arterial outlet limit, °C: time at or above it is counted"),
-		site:       addSiteFlags(fl),
+		profile: fl.String("profile", "", "alarm profile the DO2i threshold scales with the temperature by (do2i_low's q10): a TOML file, or a built-in's name; "+
+			"default: the built-in of the run's recorded mode, as replay uses (docs/report.md)"),
+		site: addSiteFlags(fl),
 	}
 }
 
-func (p *privacyFlags) settings() report.Settings {
+// settings are the summary's settings for c: the flags', the site file's,
+// and the DO2i threshold's scaling with the temperature from the alarm
+// profile (--profile, else the built-in of c's recorded mode, the profile
+// replay uses: the default's do2i_low scales with q10 = 2), so that the time
+// below the threshold is judged by the limit the alarm judged by. nil c:
+// the default profile's.
+func (p *privacyFlags) settings(c *report.Case) report.Settings {
 	s := siteSettings(p.cfg)
 	s.DO2iThreshold = *p.do2i
 	s.Limits.MAPLow, s.Limits.SvO2Low, s.Limits.OutletHigh = *p.mapLow, *p.svo2Low, *p.outletHigh
+	return withDO2iScaling(s, p.prof, c)
+}
+
+// withDO2iScaling sets the summary's scaling of the DO2i threshold with the
+// temperature from prof's do2i_low (q10, q10_inputs), or, nil prof, from
+// the built-in profile of c's recorded mode (nil c: the default profile).
+func withDO2iScaling(s report.Settings, prof *alarms.Profile, c *report.Case) report.Settings {
+	if prof == nil {
+		prof = alarms.DefaultProfile()
+		if c != nil && c.Meta.Mode == record.ModeECMO {
+			prof = alarms.ECMOProfile()
+		}
+	}
+	s.DO2iQ10, s.DO2iQ10Inputs = prof.Q10Of(channel.Get(channel.DerivedDO2i).Name)
 	return s
 }
 
@@ -81,6 +108,14 @@ func siteSettings(cfg *site.Config) report.Settings {
 // directory, created on first use (siteSecret; docs/report.md).
 func (p *privacyFlags) privacy(cmd string, stderr io.Writer) (report.Privacy, bool) {
 	pr := report.Privacy{Identify: *p.identify}
+	if p.profile != nil && *p.profile != "" && p.prof == nil {
+		prof, err := runProfile(*p.profile, "")
+		if err != nil {
+			fmt.Fprintf(stderr, "pumpside %s: --profile: %v\n", cmd, err)
+			return pr, false
+		}
+		p.prof = prof
+	}
 	if p.cfg == nil {
 		cfg, ok := p.site.load(cmd, stderr)
 		if !ok {
@@ -214,7 +249,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !ok {
 		return 2
 	}
-	s, err := report.Summarize(c, pf.settings(), priv)
+	s, err := report.Summarize(c, pf.settings(c), priv)
 	if err != nil {
 		return fail(2, "%v", err)
 	}
@@ -252,7 +287,7 @@ func writeCaseSummaryCSV(cmd, path string, pf *privacyFlags, w, stderr io.Writer
 	if !ok {
 		return 2
 	}
-	s, err := report.Summarize(c, pf.settings(), priv)
+	s, err := report.Summarize(c, pf.settings(c), priv)
 	if err != nil {
 		fmt.Fprintf(stderr, "pumpside %s: %v\n", cmd, err)
 		return 2

@@ -145,6 +145,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	set := monitor.DefaultSettings()
 	// A long run shows its timers, ECMO entries and the oxygenator's tiles.
 	uiOpts := ui.Options{CaseStart: start, ECMO: rm.name == record.ModeECMO, Oxygenator: rm.name == record.ModeECMO}
+	uiOpts.DO2iQ10, uiOpts.DO2iQ10Inputs = do2iScaling(profile)
 	if cfg != nil {
 		if set, err = cfg.Pipeline.Settings(set); err != nil {
 			return fail(2, "%v", err)

@@ -194,14 +194,15 @@ func hl7Message(h site.HL7) hl7out.MessageConfig {
 
 // buildRecord reads a case file and gathers the record that leaves the
 // machine: the summary with the site file's settings (zone, units, grid,
-// cardioplegia solutions, quality indicators), the PDF. Bad lines go to
-// stderr.
+// cardioplegia solutions, quality indicators) and the DO2i threshold's
+// scaling of the built-in profile of the run's mode, the PDF. Bad lines go
+// to stderr.
 func buildRecord(cmd, path string, cfg *site.Config, priv report.Privacy, identified bool, stderr io.Writer) (*exchange.Record, error) {
 	c, ok := loadCaseFile(cmd, path, stderr)
 	if !ok {
 		return nil, errors.New("not read")
 	}
-	s, err := report.Summarize(c, siteSettings(cfg), priv)
+	s, err := report.Summarize(c, withDO2iScaling(siteSettings(cfg), nil, c), priv)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -128,6 +129,30 @@ func (m marks) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
+// thresholdLine is the DO2i threshold from t0 to t1 as the summary judges
+// by it (do2iLimit): a level line, or, scaled with the temperature, a
+// staircase with a step wherever it moved by 1 mL/min/m² or more (the
+// temperature changes slowly; a step per sample would be thousands).
+func thresholdLine(c *Case, set Settings, thr float64, t0, t1 int64) (plotter.XYs, string) {
+	lim := newDO2iLimit(c, set, thr)
+	x := func(t int64) float64 { return float64(t) / 1e9 }
+	y := lim.at(t0)
+	xy := plotter.XYs{{X: x(t0), Y: y}}
+	label := fmt.Sprintf("threshold %g", thr)
+	if len(lim.temps) > 0 {
+		label += fmt.Sprintf(" × %g^((T − 37)/10)", set.DO2iQ10)
+		br := lim.breaks(nil)
+		slices.Sort(br)
+		for _, b := range slices.Compact(br) {
+			if v := lim.at(b); b > t0 && b < t1 && math.Abs(v-y) >= 1 {
+				xy = append(xy, plotter.XY{X: x(b), Y: y}, plotter.XY{X: x(b), Y: v})
+				y = v
+			}
+		}
+	}
+	return append(xy, plotter.XY{X: x(t1), Y: y}), label
+}
+
 // markedEvents are the event kinds drawn on the timeline.
 var markedEvents = map[string]bool{"on_bypass": true, "off_bypass": true, "clamp_on": true, "clamp_off": true,
 	"arrest_start": true, "arrest_end": true, "cardioplegia": true, "blood_product": true, "drug": true}
@@ -208,11 +233,12 @@ func TimelinePNG(c *Case, set Settings, thr float64, w, h vg.Length, dpi int) ([
 			}
 		}
 		if pn.traces[0].channel == "derived.do2i" && thr > 0 {
-			tl, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: thr}, {X: p.X.Max, Y: thr}})
+			xy, label := thresholdLine(c, set, thr, t0, t1)
+			tl, err := plotter.NewLine(xy)
 			if err == nil {
 				tl.Color, tl.Dashes = colRed, []vg.Length{vg.Points(4), vg.Points(2)}
 				p.Add(tl)
-				p.Legend.Add(fmt.Sprintf("threshold %g", thr), tl)
+				p.Legend.Add(label, tl)
 			}
 		}
 		p.X.Min, p.X.Max = float64(t0)/1e9, float64(t1)/1e9

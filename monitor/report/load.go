@@ -59,6 +59,9 @@ type Meta struct {
 	Sex                          string
 	BSAFormula                   string
 	DO2iThreshold                float64 // NaN when the file does not say
+	// Mode is the run's recorded mode (record.Meta.Mode): record.ModeECMO
+	// for a long run, "" for a bypass case.
+	Mode string
 	// Identifiers are the ident_* fields without the prefix.
 	Identifiers map[string]string
 }
@@ -218,6 +221,9 @@ func (m *Meta) apply(e *record.Entry, rm *record.Meta) {
 	}
 	if _, ok := e.Field("do2i_threshold"); ok {
 		m.DO2iThreshold = rm.Constants.DO2iThreshold
+	}
+	if rm.Mode != "" {
+		m.Mode = rm.Mode
 	}
 }
 

@@ -119,10 +119,12 @@ func EvaluateQuality(c *Case, s *CaseSummary, inds []Indicator) []IndicatorResul
 		case len(bypass) == 0:
 			r.Note = "no time on full flow"
 		case ind.Kind == TimeBelow || ind.Kind == TimeAbove:
+			var scaled *do2iLimit
 			if ind.Kind == TimeBelow && ind.Threshold == 0 && slices.Contains(ind.Channels, "derived.do2i") {
 				r.Threshold = s.DO2iThreshold
+				scaled = &s.do2iLim // the summary's threshold, with the temperature when it scales
 			}
-			r.timeBeyond(c, bypass, s.Settings)
+			r.timeBeyond(c, bypass, s.Settings, scaled)
 		case ind.Kind == NadirBelow || ind.Kind == PeakAbove:
 			n := nadir(c, bypass, ind.Kind == PeakAbove, ind.Channels...)
 			if !n.Valid() {
@@ -148,8 +150,10 @@ func EvaluateQuality(c *Case, s *CaseSummary, inds []Indicator) []IndicatorResul
 
 // timeBeyond measures a time kind: the value at each moment is the first
 // channel's with a usable, fresh value; between two change points of any
-// channel it is constant, so the time is exact (as in the summary).
-func (r *IndicatorResult) timeBeyond(c *Case, bypass []span, set Settings) {
+// channel it is constant, so the time is exact (as in the summary). scaled,
+// when not nil, is the threshold over time (the summary's DO2i threshold,
+// scaled with the temperature), else r.Threshold holds throughout.
+func (r *IndicatorResult) timeBeyond(c *Case, bypass []span, set Settings, scaled *do2iLimit) {
 	ind := r.Indicator
 	steps := make([]step, len(ind.Channels))
 	var br []int64
@@ -157,16 +161,21 @@ func (r *IndicatorResult) timeBeyond(c *Case, bypass []span, set Settings) {
 		steps[i] = newStep(c, ch, set)
 		br = steps[i].breaks(br)
 	}
+	thr := func(int64) float64 { return r.Threshold }
+	if scaled != nil {
+		thr = scaled.at
+		br = scaled.breaks(br)
+	}
 	for _, p := range bypass {
 		br = append(br, p.a, p.b)
 	}
 	slices.Sort(br)
 	br = slices.Compact(br)
-	beyond := func(v float64) bool {
+	beyond := func(v float64, t int64) bool {
 		if ind.Kind == TimeBelow {
-			return v < r.Threshold
+			return v < thr(t)
 		}
-		return v > r.Threshold
+		return v > thr(t)
 	}
 	var total, run, longest time.Duration
 	var runStart, longestStart, lastEnd int64
@@ -181,7 +190,7 @@ func (r *IndicatorResult) timeBeyond(c *Case, bypass []span, set Settings) {
 					break
 				}
 			}
-			if math.IsNaN(v) || !beyond(v) {
+			if math.IsNaN(v) || !beyond(v, a) {
 				seen = seen || !math.IsNaN(v)
 				run = 0
 				continue

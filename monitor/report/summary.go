@@ -24,6 +24,15 @@ type Settings struct {
 	// DO2iThreshold in mL/min/m²; 0 means "the case file's do2i_threshold,
 	// else 280" (GIFT 2018).
 	DO2iThreshold float64
+	// DO2iQ10 and DO2iQ10Inputs scale the DO2i threshold with the patient's
+	// temperature as the alarm profile's do2i_low scales its limit
+	// (physio.Q10Factor at the first of the inputs, channel names, with a
+	// usable value): the time and area below it are then judged by the
+	// limit the alarm judged by. The commands take them from --profile,
+	// else from the built-in profile of the run's mode (docs/report.md).
+	// DO2iQ10 ≤ 1 (the zero value): the fixed threshold.
+	DO2iQ10       float64
+	DO2iQ10Inputs []string
 	// Limits are the pipeline's case-statistics limits (MAP < 50 mmHg,
 	// SvO2 < 60 %, arterial outlet ≥ 37 °C, |A–V gradient| > 10 °C).
 	Limits monitor.Limits
@@ -152,7 +161,7 @@ type CaseSummary struct {
 	BSA                          float64 // m², NaN when unknown
 
 	Settings      Settings
-	DO2iThreshold float64 // the threshold used, mL/min/m²
+	DO2iThreshold float64 // the threshold used, mL/min/m² (at 37 °C when Settings.DO2iQ10 scales it)
 
 	// Bypass, CrossClamp and Arrest are the summed durations of the
 	// on_bypass/off_bypass, clamp_on/clamp_off and arrest_start/arrest_end
@@ -169,7 +178,11 @@ type CaseSummary struct {
 	// acpSpans are the timeline's ACP spans: the perfusion record's ACP
 	// flow and temperature are means over them; fullSpans the full-flow
 	// spans (FullFlowSpans).
-	acpSpans, fullSpans    []span
+	acpSpans, fullSpans []span
+	// do2iLim is the DO2i threshold over the case (DO2iThreshold, scaled
+	// with the temperature when Settings.DO2iQ10 says so): the summary's
+	// time below it and the quality indicator's.
+	do2iLim                do2iLimit
 	BypassStart, BypassEnd time.Time // first on_bypass, last off (zero if none)
 
 	LowestTemp Nadir // temp.nasopharyngeal / temp.bladder, on bypass
@@ -306,7 +319,8 @@ func Summarize(c *Case, set Settings, priv Privacy) (*CaseSummary, error) {
 	s.NadirDO2i = nadir(c, full, false, "derived.do2i")
 	s.MaxOutlet = nadir(c, bypass, true, "temp.arterial_outlet")
 
-	s.integrate(c, full, set, thr)
+	s.do2iLim = newDO2iLimit(c, set, thr)
+	s.integrate(c, full, set)
 	s.records(c, red)
 	s.alarms(c)
 	s.missing(c, bypass, set)
@@ -425,11 +439,49 @@ func (s step) breaks(dst []int64) []int64 {
 	return dst
 }
 
+// do2iLimit is the DO2i threshold over a case: thr, scaled by the profile's
+// Q10 at the patient's temperature (physio.Q10Factor, the alarm engine's
+// scaling of do2i_low) at the first of the temperatures with a usable value,
+// thr when none has one.
+type do2iLimit struct {
+	thr, q10 float64
+	temps    []step
+}
+
+func newDO2iLimit(c *Case, set Settings, thr float64) do2iLimit {
+	l := do2iLimit{thr: thr, q10: set.DO2iQ10}
+	if l.q10 > 1 {
+		for _, name := range set.DO2iQ10Inputs {
+			l.temps = append(l.temps, newStep(c, name, set))
+		}
+	}
+	return l
+}
+
+// at is the threshold at t.
+func (l do2iLimit) at(t int64) float64 {
+	for _, st := range l.temps {
+		if v := st.at(t); !math.IsNaN(v) {
+			return physio.Q10Limit(l.thr, l.q10, v)
+		}
+	}
+	return l.thr
+}
+
+// breaks appends the times at which the threshold may change.
+func (l do2iLimit) breaks(dst []int64) []int64 {
+	for _, st := range l.temps {
+		dst = st.breaks(dst)
+	}
+	return dst
+}
+
 // integrate counts the durations of the conditions over the bypass spans.
 // Between two consecutive change points of any input every value is
 // constant, so each piece is judged once: exact, to the nanosecond.
-func (s *CaseSummary) integrate(c *Case, bypass []span, set Settings, thr float64) {
+func (s *CaseSummary) integrate(c *Case, bypass []span, set Settings) {
 	do2i := newStep(c, "derived.do2i", set)
+	thr := s.do2iLim
 	mapv := newStep(c, "patient.map", set)
 	svo2 := newStep(c, "inline.ven_so2", set)
 	outlet := newStep(c, "temp.arterial_outlet", set)
@@ -441,6 +493,7 @@ func (s *CaseSummary) integrate(c *Case, bypass []span, set Settings, thr float6
 	for _, st := range []step{do2i, mapv, svo2, outlet, grad, rate} {
 		br = st.breaks(br)
 	}
+	br = thr.breaks(br)
 	for i, k := range KeyChannels {
 		keys[i] = newStep(c, k, set)
 		br = keys[i].breaks(br)
@@ -456,9 +509,9 @@ func (s *CaseSummary) integrate(c *Case, bypass []span, set Settings, thr float6
 		for ; i+1 < len(br) && br[i] < p.b; i++ {
 			a, b := br[i], min(br[i+1], p.b)
 			dt := time.Duration(b - a)
-			if v := do2i.at(a); v < thr {
+			if v, l := do2i.at(a), thr.at(a); v < l {
 				s.DO2iBelow += dt
-				s.DO2iAreaBelow += (thr - v) * dt.Minutes()
+				s.DO2iAreaBelow += (l - v) * dt.Minutes()
 			}
 			if v := mapv.at(a); v < lim.MAPLow {
 				s.MAPBelow += dt

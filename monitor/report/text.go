@@ -123,7 +123,7 @@ func (s *CaseSummary) Rows() [][2]string {
 		{"Highest arterial outlet", s.nadirText(s.MaxOutlet, 1, "°C")},
 		{"Nadir Hct", s.nadirText(s.NadirHct, 1, "%")},
 		{"Nadir DO2i", s.nadirText(s.NadirDO2i, 0, "mL/min/m²")},
-		{fmt.Sprintf("DO2i < %g mL/min/m²", s.DO2iThreshold), dur(s.DO2iBelow)},
+		{s.do2iBelowLabel(), dur(s.DO2iBelow)},
 		{"DO2i area below threshold", num(s.DO2iAreaBelow, 1, "mL/min/m² × min")},
 		{fmt.Sprintf("MAP < %g mmHg", l.MAPLow), dur(s.MAPBelow)},
 		{fmt.Sprintf("SvO2 < %g %%", l.SvO2Low), dur(s.SvO2Below)},
@@ -239,4 +239,13 @@ func (s *CaseSummary) AlarmText() string {
 		t += " (computed from the samples with the default profile, as replay does: the file has no alarm log)"
 	}
 	return t
+}
+
+// do2iBelowLabel names the time below the DO2i threshold, with the
+// threshold's scaling when it scales with the temperature (Settings.DO2iQ10).
+func (s *CaseSummary) do2iBelowLabel() string {
+	if len(s.do2iLim.temps) > 0 {
+		return fmt.Sprintf("DO2i < %g mL/min/m² × %g^((T − 37)/10) below 37 °C", s.DO2iThreshold, s.Settings.DO2iQ10)
+	}
+	return fmt.Sprintf("DO2i < %g mL/min/m²", s.DO2iThreshold)
 }

@@ -39,6 +39,14 @@ type Options struct {
 	// target table, the DO2i threshold, the BSA formula and heparin dose of
 	// the set-up screen. nil means physio.DefaultConstants().
 	Constants *physio.Constants
+	// DO2iQ10 and DO2iQ10Inputs scale the DO2i threshold with the
+	// patient's temperature as the alarm profile's do2i_low scales its
+	// limit (alarms.Profile.Q10Of; physio.Q10Factor at the first of the
+	// inputs with a valid reading): the tile's threshold and the trend's
+	// shaded band are then the limit the alarm judges by. DO2iQ10 ≤ 1 (the
+	// zero value): the fixed Constants.DO2iThreshold.
+	DO2iQ10       float64
+	DO2iQ10Inputs []channel.ID
 	// CardioplegiaInterval is the re-dose interval the cardioplegia timer
 	// counts down to; zero means DefaultCardioplegiaInterval.
 	CardioplegiaInterval time.Duration
@@ -479,6 +487,15 @@ func coreTemp(snap *monitor.Snapshot, now int64, feedStale bool) (float64, bool)
 	return 0, false
 }
 
+// do2iThreshold is the DO2i threshold in force: Constants.DO2iThreshold,
+// scaled by the profile's Q10 at the patient's temperature when Options
+// say so (monitor.Q10Factor, the alarm engine's scaling of do2i_low).
+// scaled is true when the temperature lowered it (below 37 °C).
+func do2iThreshold(o *Options, snap *monitor.Snapshot) (thr, tempC float64, scaled bool) {
+	f, t, ok := monitor.Q10Factor(snap, o.DO2iQ10, o.DO2iQ10Inputs)
+	return o.Constants.DO2iThreshold * f, t, ok && f < 1
+}
+
 // appendNote appends the note of the tile showing id: the flow index
 // target at the current temperature, the DO2i threshold, the alarm limits
 // in force, and on the arterial outlet's the rewarming rate. alert says the
@@ -502,9 +519,14 @@ func (m *Monitor) appendNote(dst []byte, id channel.ID, snap *monitor.Snapshot, 
 		dst = append(dst, " °C"...)
 		return dst, valueOK && r.Value < target
 	case channel.DerivedDO2i:
-		th := m.opts.Constants.DO2iThreshold
+		th, tempC, scaled := do2iThreshold(&m.opts, snap)
 		dst = append(dst, "threshold "...)
 		dst = strconv.AppendFloat(dst, th, 'f', 0, 64)
+		if scaled {
+			dst = append(dst, " at "...)
+			dst = strconv.AppendFloat(dst, tempC, 'f', 1, 64)
+			dst = append(dst, " °C"...)
+		}
 		alert = valueOK && r.Value < th
 		if d := snap.Derivation(id); d != nil && valueOK {
 			dst = appendDerivation(dst, d.Flags)

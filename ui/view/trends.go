@@ -163,7 +163,8 @@ func (p *trendPanel) layout(gtx layout.Context, th *theme.Theme, r image.Rectang
 	}
 	switch spec.Channel {
 	case channel.DerivedDO2i:
-		shade(math.NaN(), opts.Constants.DO2iThreshold, true)
+		thr, _, _ := do2iThreshold(&opts, snap)
+		shade(math.NaN(), thr, true)
 	case channel.DerivedFlowIndex:
 		if t, ok := coreTemp(snap, nowNs, false); ok {
 			shade(physio.TargetFlowIndex(t, opts.Constants.FlowIndexTable), math.NaN(), false)
