@@ -43,17 +43,22 @@ func TestLoadExample(t *testing.T) {
 		transports = append(transports, d.Opener.String())
 		assert.Equal(t, monitor.SourceID(i+1), d.Source)
 	}
-	assert.Equal(t, []string{"pump", "oximeter", "cdi", "nirs", "oximeter2"}, names)
-	assert.Equal(t, []string{"generic", "masimo", "cdi550", "external", "nonin"}, drivers)
+	assert.Equal(t, []string{"pump", "oximeter", "cdi", "nirs", "urimeter", "oximeter2"}, names)
+	assert.Equal(t, []string{"generic", "masimo", "cdi550", "invos", "external", "nonin"}, drivers)
 	assert.Equal(t, []string{
 		"tcp 127.0.0.1:4001", "serial /dev/ttyUSB0", "serial /dev/ttyUSB1, polled every 6s",
-		"exec invos-reader --port /dev/ttyUSB2", "tcp-listen 127.0.0.1:4002",
+		"serial /dev/ttyUSB2", "exec urimeter-reader --port /dev/ttyUSB3", "tcp-listen 127.0.0.1:4002",
 	}, transports)
 	assert.Equal(t, 6*time.Second, c.Devices[2].Interval)
 	// Options reached the drivers.
-	assert.Len(t, devices.Describe(c.Devices[3].Driver).Channels, 2, "external: channels declared")
+	var nirs []channel.ID
+	for _, ch := range devices.Describe(c.Devices[3].Driver).Channels {
+		nirs = append(nirs, ch.ID)
+	}
+	assert.Contains(t, nirs, channel.NIRSRenal, "invos: channel 3 mapped to the renal site")
+	assert.Len(t, devices.Describe(c.Devices[4].Driver).Channels, 1, "external: channels declared")
 	assert.Len(t, devices.Describe(c.Devices[1].Driver).Channels, 4, "masimo without O3")
-	_, ok := c.Devices[3].Opener.(*external.Command)
+	_, ok := c.Devices[4].Opener.(*external.Command)
 	assert.True(t, ok)
 }
 
