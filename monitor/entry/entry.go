@@ -303,7 +303,7 @@ func (m *Model) validateFields(e Entry, partial bool) error {
 		return checkBloodGas(e)
 	case KindTeam:
 		if len(e.Str) == 0 {
-			return &FieldError{Kind: e.Kind, Field: "surgeon", Reason: "is required (at least one name)", Allowed: "surgeon, anaesthetist, perfusionist, trainee, supervisor"}
+			return &FieldError{Kind: e.Kind, Field: "surgeon", Reason: "is required (at least one name)", Allowed: "surgeon, anaesthetist, perfusionist, trainee, assistant, supervisor"}
 		}
 	case KindECMOConfig:
 		return checkECMOConfig(e)

@@ -232,6 +232,7 @@ var kindSpecs = []KindSpec{
 		{Key: "anaesthetist", Str: true, MaxLen: maxName, Help: "anaesthetist's name"},
 		{Key: "perfusionist", Str: true, MaxLen: maxName, Help: "perfusionist's name"},
 		{Key: "trainee", Str: true, MaxLen: maxName, Help: "perfusion trainee's name"},
+		{Key: "assistant", Str: true, MaxLen: maxName, Help: "assisting perfusionist's name"},
 		{Key: "supervisor", Str: true, MaxLen: maxName, Help: "supervising perfusionist's name"},
 	}},
 	{Kind: KindCircuit, Label: "Circuit", Fields: []FieldSpec{

@@ -28,6 +28,12 @@ func TestValidatePerfusionRecord(t *testing.T) {
 		{"team", mk(KindTeam, func(e *Entry) { e.SetStr("perfusionist", "A. Perfusionist").SetStr("surgeon", "B. Surgeon") }), "", nil},
 		{"team empty", mk(KindTeam, func(*Entry) {}), "surgeon", []string{"at least one name"}},
 		{"team name too long", mk(KindTeam, func(e *Entry) { e.SetStr("surgeon", strings.Repeat("x", 81)) }), "surgeon", []string{"81 bytes", "up to 80 bytes"}},
+		{"team with an assistant", mk(KindTeam, func(e *Entry) { e.SetStr("perfusionist", "A. Perfusionist").SetStr("assistant", "C. Second") }), "", nil},
+		{"assistant alone", mk(KindTeam, func(e *Entry) { e.SetStr("assistant", "C. Second") }), "", nil},
+		{"assistant too long", mk(KindTeam, func(e *Entry) { e.SetStr("assistant", strings.Repeat("x", 81)) }), "assistant", []string{"81 bytes", "up to 80 bytes"}},
+		{"assistant with a control character", mk(KindTeam, func(e *Entry) { e.SetStr("assistant", "C.\x1b[2J Second") }), "assistant", []string{"control character"}},
+		{"assistant as a number", mk(KindTeam, func(e *Entry) { e.SetNum("assistant", 2) }), "assistant", []string{"assistant (string)"}},
+		{"team empty names the assistant", mk(KindTeam, func(*Entry) {}), "surgeon", []string{"perfusionist, trainee, assistant, supervisor"}},
 		{"circuit", mk(KindCircuit, func(e *Entry) {
 			e.SetStr("hlm", "HLM-2").SetStr("heater_cooler", "HCU-4").SetStr("venous_drainage", "vacuum").SetNum("rap_ml", 600)
 		}), "", nil},

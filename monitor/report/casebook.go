@@ -77,8 +77,8 @@ type CasebookEntry struct {
 	Case      string
 	Date      time.Time
 	Procedure string
-	// Role is primary, supervised or supervising; Supervisor
-	// who supervised (empty: none recorded).
+	// Role is primary, supervised, assisting or supervising;
+	// Supervisor who supervised (empty: none recorded).
 	Role, Supervisor           string
 	Bypass, CrossClamp, Arrest time.Duration
 	Techniques                 []string
@@ -267,7 +267,7 @@ func WriteCasebookPDF(w io.Writer, cb *Casebook, created time.Time) error {
 	pdf.CellFormat(0, 6, "By role", "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 9)
 	roles := cb.ByRole()
-	for _, r := range []string{RolePrimary, RoleSupervised, RoleSupervising} {
+	for _, r := range casebookRoles {
 		line(r, strconv.Itoa(roles[r]))
 	}
 	pdf.Ln(2)

@@ -97,6 +97,54 @@ func TestCasebook(t *testing.T) {
 	}
 }
 
+// TestCasebookAssisting: a team entry's assistant is in the summary's team
+// and the report's list of it, and assisting in their casebook, with the
+// case's supervisor, in the CSV and in the PDF's totals by role.
+func TestCasebookAssisting(t *testing.T) {
+	withAssistant := reporttest.QualityCase() +
+		fmt.Sprintf("event,case=C-2026-0301-Q,kind=team text=\"Team\",assistant=\"C. Second\" %d\n", reporttest.T0.Add(70*time.Second).UnixNano())
+	c := loadString(t, withAssistant)
+	s, err := Summarize(c, DefaultSettings(), Privacy{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The later entry adds the assistant; the earlier one's names stay.
+	if s.Team.Assistant != "C. Second" || s.Team.Trainee != "T. Trainee" || s.Team.Perfusionist != "A. Perfusionist" {
+		t.Errorf("team %+v", s.Team)
+	}
+	if roles := fmt.Sprint(s.Team.Roles()); !strings.Contains(roles, "[assistant C. Second]") {
+		t.Errorf("team roles %s", roles)
+	}
+	cb := casebookOf(t, "c. second", withAssistant, archCase(t))
+	if len(cb.Entries) != 1 {
+		t.Fatalf("%d entries", len(cb.Entries))
+	}
+	if e := cb.Entries[0]; e.Role != RoleAssisting || e.Supervisor != "S. Senior" || e.Procedure != "CABG x3" {
+		t.Errorf("entry %+v", e)
+	}
+	if r := cb.ByRole(); r[RoleAssisting] != 1 || len(r) != 1 {
+		t.Errorf("roles %v", r)
+	}
+	var buf bytes.Buffer
+	if err := WriteCasebookCSV(&buf, cb); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil || len(rows) != 2 || rows[1][4] != "assisting" || rows[1][5] != "S. Senior" {
+		t.Errorf("csv %v %v", rows, err)
+	}
+	buf.Reset()
+	if err := WriteCasebookPDF(&buf, cb, t0); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, buf.Bytes())), " ")
+	for _, want := range []string{"By role", "primary 0", "supervised 0", "assisting 1", "supervising 0"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF lacks %q", want)
+		}
+	}
+}
+
 // TestCasebookDateInTheatreZone: a case's date is the theatre's day: the
 // quality case starts 2026-03-01 08:00 UTC, 23:00 the day before in
 // Anchorage (UTC-9).

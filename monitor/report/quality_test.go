@@ -203,6 +203,19 @@ func TestTeamRole(t *testing.T) {
 	if role, sup, _ := tr.Role("T"); role != RoleSupervised || sup != "P" {
 		t.Errorf("trainee without a supervisor: %s %s", role, sup)
 	}
+	// The assistant assists, under the supervisor or else the
+	// perfusionist in charge, who stays primary.
+	as := Team{Perfusionist: "P", Assistant: "A", Supervisor: "S"}
+	if role, sup, ok := as.Role(" a "); !ok || role != RoleAssisting || sup != "S" {
+		t.Errorf("assistant: %q %q %v", role, sup, ok)
+	}
+	as.Supervisor = ""
+	if role, sup, _ := as.Role("A"); role != RoleAssisting || sup != "P" {
+		t.Errorf("assistant without a supervisor: %q %q", role, sup)
+	}
+	if role, _, _ := as.Role("P"); role != RolePrimary {
+		t.Errorf("perfusionist beside an assistant: %q", role)
+	}
 }
 
 // TestQualityOnFullFlow: the indicators judge the time on full flow, the

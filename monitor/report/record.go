@@ -15,7 +15,7 @@ import (
 // names are personal data, not patient identifiers: docs/report.md says
 // where they appear.
 type Team struct {
-	Surgeon, Anaesthetist, Perfusionist, Trainee, Supervisor string
+	Surgeon, Anaesthetist, Perfusionist, Trainee, Assistant, Supervisor string
 }
 
 // Roles returns the team as role/name pairs, in a fixed order, the names
@@ -23,7 +23,7 @@ type Team struct {
 func (t Team) Roles() [][2]string {
 	var out [][2]string
 	for _, r := range [][2]string{{"surgeon", t.Surgeon}, {"anaesthetist", t.Anaesthetist}, {"perfusionist", t.Perfusionist},
-		{"trainee", t.Trainee}, {"supervisor", t.Supervisor}} {
+		{"trainee", t.Trainee}, {"assistant", t.Assistant}, {"supervisor", t.Supervisor}} {
 		if r[1] != "" {
 			out = append(out, r)
 		}
@@ -241,7 +241,7 @@ func (s *CaseSummary) setup(c *Case, red func(string) string, firstOn int64) {
 	r.Procedure, r.Urgency = red(str["procedure"]), str["urgency"]
 	str, _ = merged(c, entry.KindTeam)
 	r.Team = Team{Surgeon: red(str["surgeon"]), Anaesthetist: red(str["anaesthetist"]), Perfusionist: red(str["perfusionist"]),
-		Trainee: red(str["trainee"]), Supervisor: red(str["supervisor"])}
+		Trainee: red(str["trainee"]), Assistant: red(str["assistant"]), Supervisor: red(str["supervisor"])}
 	str, num := merged(c, entry.KindCircuit)
 	r.HLM, r.HeaterCooler, r.VenousDrainage = red(str["hlm"]), red(str["heater_cooler"]), str["venous_drainage"]
 	if v, ok := num["rap_ml"]; ok {

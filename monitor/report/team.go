@@ -6,8 +6,12 @@ import "strings"
 const (
 	RolePrimary     = "primary"
 	RoleSupervised  = "supervised"
+	RoleAssisting   = "assisting"
 	RoleSupervising = "supervising"
 )
+
+// casebookRoles are the roles a casebook counts, in a logbook's order.
+var casebookRoles = []string{RolePrimary, RoleSupervised, RoleAssisting, RoleSupervising}
 
 // Role returns what name (compared without case and surrounding spaces)
 // did in the case, by the record's team entry (the surgeon and the
@@ -15,7 +19,9 @@ const (
 // false when name is not one of the perfusion team. The trainee is
 // "supervised", by the supervisor or else the perfusionist; the
 // perfusionist is "primary", or "supervised" when another is named
-// supervisor; the supervisor is "supervising".
+// supervisor; the assistant is "assisting", under the supervisor or else
+// the perfusionist in charge, who signs for the case; the supervisor is
+// "supervising".
 func (t Team) Role(name string) (role, supervisor string, ok bool) {
 	is := func(s string) bool {
 		return strings.TrimSpace(s) != "" && strings.EqualFold(strings.TrimSpace(name), strings.TrimSpace(s))
@@ -32,6 +38,12 @@ func (t Team) Role(name string) (role, supervisor string, ok bool) {
 			return RoleSupervised, t.Supervisor, true
 		}
 		return RolePrimary, "", true
+	case is(t.Assistant):
+		sup := t.Supervisor
+		if sup == "" {
+			sup = t.Perfusionist
+		}
+		return RoleAssisting, sup, true
 	case is(t.Supervisor):
 		return RoleSupervising, "", true
 	}
