@@ -250,9 +250,12 @@ type Driver struct {
 	bad       devices.FrameError
 
 	// Packet mode.
-	codes   [256]column // by code; name "" when the code is not in [codes]
-	pk      *packets
-	emitted []int // codes of the current packet's values, in order
+	codes [256]column // by code; name "" when the code is not in [codes]
+	// unmapped is the note of a code [codes] names but [fields] maps to
+	// no channel (the device's VO2, venous HCO3 and BE by default).
+	unmapped [256]string
+	pk       *packets
+	emitted  []int // codes of the current packet's values, in order
 
 	// Encoder state: lines since the last header (ASCII), packet
 	// sequence (packet mode).
@@ -374,6 +377,7 @@ func (d *Driver) Init() error {
 // initCodes builds the packet-mode code table from [codes] and [fields].
 func (d *Driver) initCodes() error {
 	d.codes = [256]column{}
+	d.unmapped = [256]string{}
 	any := false
 	for _, code := range sortedKeys(d.cfg.Codes) {
 		name := d.cfg.Codes[code]
@@ -392,6 +396,9 @@ func (d *Driver) initCodes() error {
 		}
 		d.codes[c] = d.column(name)
 		any = any || d.codes[c].kind == colChannel
+		if d.codes[c].kind == colOpaque {
+			d.unmapped[c] = fmt.Sprintf("cdi550: packet parameter code %02X (%s) maps to no channel in [fields] (decoded, not emitted)", c, name)
+		}
 	}
 	if d.mode == ModePacket && !any {
 		return fmt.Errorf("cdi550: codes map no channel through fields")

@@ -314,6 +314,8 @@ func (d *Driver) analyte(data []byte, ev devices.Events) (devices.Reason, string
 		case colOpaque:
 			if col.name == "" {
 				devices.Note(ev, "cdi550: packet parameter code "+string(f[:2])+" is not in [codes] (decoded, not emitted)")
+			} else if d.unmapped[c] != "" {
+				devices.Note(ev, d.unmapped[c])
 			}
 		}
 	}
