@@ -28,10 +28,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			"the last; column time (RFC 3339, UTC), then one column per channel in the file\n"+
 			"(vocabulary order, derived.* included). A cell holds the channel's latest value at\n"+
 			"that second when it is ok (quality ok, in its plausible range, within its freshness\n"+
-			"limit), and is empty otherwise. Bad lines are reported on stderr with their line\n"+
-			"numbers and skipped.\n"+
+			"limit), and is empty otherwise. A channel the site shows in another unit (--site-file:\n"+
+			"kPa, g/L, mg/dL) is written in that unit, named in its header (\"abg.pco2 (kPa)\").\n"+
+			"Bad lines are reported on stderr with their line numbers and skipped.\n"+
 			"--format summary-csv writes one row for the case instead: the case summary of\n"+
-			"docs/export.md, pseudonymised unless --identify is given.\n"+
+			"docs/export.md, pseudonymised unless --identify is given, Hb and glucose in the site's\n"+
+			"units (the column names say which).\n"+
 			"Exit status: 0 when written, 1 on a write or read error, 2 on bad usage or a\n"+
 			"missing, unreadable or empty case file.", stdout, stderr)
 	format := fl.String("format", "", "output `FORMAT`: csv or summary-csv")
@@ -66,6 +68,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return writeCaseSummaryCSV("export", path, pf, w, stderr)
 	}
+	cfg, ok := pf.site.load("export", stderr)
+	if !ok {
+		return 2
+	}
 	f, ok := openCase("export", path, stderr)
 	if !ok {
 		return 2
@@ -84,9 +90,15 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bad := 0
-	rows, err := record.ExportCSV(bw, bufio.NewReaderSize(f, 1<<20), func(e *record.LineError) {
+	rows, err := record.ExportCSVDisplay(bw, bufio.NewReaderSize(f, 1<<20), func(e *record.LineError) {
 		bad++
 		fmt.Fprintf(stderr, "%s:%d: %v\n", path, e.Line, e.Err)
+	}, func(ch string) record.ColumnDisplay {
+		h, d := cfg.Units.Column(ch)
+		if !d.Converted() {
+			return record.ColumnDisplay{}
+		}
+		return record.ColumnDisplay{Header: h, Factor: d.Factor, Precision: d.Precision}
 	})
 	if ferr := bw.Flush(); err == nil {
 		err = ferr

@@ -128,3 +128,35 @@ func TestExportBadInput(t *testing.T) {
 		assert.Contains(t, errs, tc.msg, tc.args)
 	}
 }
+
+// TestExportCSVSiteUnits: the time-series CSV on a kPa, g/L and mg/dL site
+// gives those channels in the site's units, the unit in the column's
+// header; the others as stored, under their names.
+func TestExportCSVSiteUnits(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gas.case")
+	require.NoError(t, os.WriteFile(path, []byte(
+		"pump,case=C,source=hlm flow=4.5 1772352000000000000\n"+
+			"abg,case=C,source=gem pco2=40,po2=75,hb=12.3,glucose=5.5,k=4.25 1772352000000000000\n"+
+			"pump,case=C,source=hlm flow=4.6 1772352001000000000\n"), 0o600))
+	siteFile := filepath.Join(dir, "site.toml")
+	require.NoError(t, os.WriteFile(siteFile, []byte("[units]\ngas = \"kPa\"\nhb = \"g/L\"\nglucose = \"mg/dL\"\n"), 0o600))
+
+	code, out, errs := run("export", path, "--format", "csv", "--site-file", siteFile)
+	require.Equal(t, 0, code, errs)
+	rows := readCSV(t, out)
+	require.Len(t, rows, 1+2)
+	for name, want := range map[string]string{"pump.flow": "4.6", "abg.pco2 (kPa)": "5.33", "abg.po2 (kPa)": "10.0",
+		"abg.hb (g/L)": "123", "abg.glucose (mg/dL)": "99", "abg.k": "4.25"} {
+		assert.Equal(t, want, rows[2][col(t, rows, name)], name)
+	}
+
+	// Without a site file: the channels' units, the names alone.
+	t.Setenv("PUMPSIDE_SITE", "")
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	code, out, errs = run("export", path, "--format", "csv")
+	require.Equal(t, 0, code, errs)
+	rows = readCSV(t, out)
+	assert.Equal(t, []string{"time", "pump.flow", "abg.pco2", "abg.po2", "abg.hb", "abg.k", "abg.glucose"}, rows[0])
+	assert.Equal(t, "75", rows[2][col(t, rows, "abg.po2")])
+}

@@ -200,13 +200,14 @@ func TestPerfusionRecordOfSimulatedCase(t *testing.T) {
 		assert.NotContains(t, miss, absent)
 	}
 
-	// The CSV: the same figures, Paris time, channel units.
+	// The CSV: the same figures, Paris time, the site's units (Hb in g/L,
+	// named in the columns).
 	code, out, errs = run("export", path, "--format", "summary-csv", "--identify", "--site-file", siteFile)
 	require.Equal(t, 0, code, errs)
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, recs, 2)
-	require.Equal(t, report.SummaryColumns, recs[0])
+	require.Equal(t, report.SummaryHeader(site.Units{Gas: site.KPa, Hb: site.GPerL, Glucose: site.MmolPerL}), recs[0])
 	row := map[string]string{}
 	for i, k := range recs[0] {
 		row[k] = recs[1][i]
@@ -217,7 +218,7 @@ func TestPerfusionRecordOfSimulatedCase(t *testing.T) {
 		"venous_drainage": "vacuum", "oxygenator": "Example Oxy 8", "oxygenator_lot": "OX-2611",
 		"disposables": "oxygenator Example Oxy 8 lot OX-2611; venous_cannula Example two-stage 36/46 Fr right atrium lot VC-77",
 		"prime_ml":    "1400", "rap_ml": "400", "net_prime_ml": "1000", "checklist_signed": "true", "checklist_time": "2026-01-05T09:12:00+01:00",
-		"hb_baseline_g_dl": "12.8", "hb_lowest_g_dl": "7.9", "hct_baseline_pct": "38.0",
+		"hb_baseline_g_l": "128", "hb_lowest_g_l": "79", "hct_baseline_pct": "38.0",
 		"lactate_max_mmol_l": "4.4", "glucose_max_mmol_l": "11.0", "k_max_mmol_l": "5.9",
 		"heparin_iu": "39000", "protamine_mg": "340", "protamine_mg_per_100iu": "0.87",
 		"act_baseline_s": "118", "act_post_heparin_s": "534", "act_lowest_bypass_s": "427",

@@ -74,7 +74,25 @@ const unknownFreshness = 30 * time.Second
 // younger than the channel's freshness limit (30 s for channels outside the
 // vocabulary); otherwise it is empty. Bad lines go to onBad. It reads the
 // whole file into memory first (samples need not be in time order).
+// Values are as stored, under the channels' names.
 func ExportCSV(w io.Writer, r io.Reader, onBad func(*LineError)) (rows int, err error) {
+	return ExportCSVDisplay(w, r, onBad, nil)
+}
+
+// ColumnDisplay is how ExportCSVDisplay shows a channel's column: under
+// Header, each value as stored × Factor with Precision decimals. Factor 0
+// is the channel's name and the value as stored, exactly.
+type ColumnDisplay struct {
+	Header    string
+	Factor    float64
+	Precision int
+}
+
+// ExportCSVDisplay is ExportCSV with the columns display says (nil: as
+// ExportCSV): a site's display units, for a table a person reads
+// (monitor/site; the stored values keep the channel's unit). The ok test
+// of a value (plausible range, freshness) is on the stored value.
+func ExportCSVDisplay(w io.Writer, r io.Reader, onBad func(*LineError), display func(channel string) ColumnDisplay) (rows int, err error) {
 	type smp struct {
 		t  int64
 		v  float64
@@ -145,11 +163,20 @@ func ExportCSV(w io.Writer, r io.Reader, onBad func(*LineError)) (rows int, err 
 		}
 		return 0
 	})
+	disp := make([]ColumnDisplay, len(names))
+	for i, n := range names {
+		if display != nil {
+			disp[i] = display(n)
+		}
+		if disp[i].Factor == 0 {
+			disp[i].Header = n
+		}
+	}
 	var line []byte
 	line = append(line, "time"...)
 	for _, i := range order {
 		line = append(line, ',')
-		line = append(line, csvField(names[i])...)
+		line = append(line, csvField(disp[i].Header)...)
 	}
 	line = append(line, '\n')
 	if _, err := w.Write(line); err != nil {
@@ -180,7 +207,11 @@ func ExportCSV(w io.Writer, r io.Reader, onBad func(*LineError)) (rows int, err 
 			if fresh[i] > 0 && now-s.t > fresh[i] {
 				continue
 			}
-			line = strconv.AppendFloat(line, s.v, 'g', -1, 64)
+			if d := &disp[i]; d.Factor != 0 {
+				line = strconv.AppendFloat(line, s.v*d.Factor, 'f', d.Precision, 64)
+			} else {
+				line = strconv.AppendFloat(line, s.v, 'g', -1, 64)
+			}
 		}
 		line = append(line, '\n')
 		if _, err := w.Write(line); err != nil {

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pumpside/pumpside/monitor/channel"
+	"github.com/pumpside/pumpside/monitor/site"
 )
 
 // SummaryColumns are the columns of WriteSummaryCSV, in order; documented
@@ -21,8 +24,8 @@ var SummaryColumns = []string{
 	"fluids_in_ml", "cardioplegia_ml", "cell_salvage_ml", "blood_products_ml", "blood_units", "urine_ml", "haemofiltration_ml", "balance_ml",
 	"alarms_high", "alarms_medium", "alarms_low",
 	"completeness_min_pct", "missing_items", "bad_lines",
-	// The perfusion record (issue 17), in the channels' units whatever
-	// the site shows: a column's unit is part of its definition.
+	// The perfusion record (issue 17); Hb and glucose in the site's units
+	// (SummaryHeader).
 	"time_zone", "procedure", "urgency",
 	"surgeon", "anaesthetist", "perfusionist", "trainee", "supervisor",
 	"hlm", "heater_cooler", "venous_drainage", "oxygenator", "oxygenator_lot", "disposables",
@@ -37,16 +40,75 @@ var SummaryColumns = []string{
 	"signed_off", "signed_off_time", "signed_off_by",
 }
 
-// WriteSummaryCSV writes one header row (SummaryColumns) and one row per
-// case. An unknown value is an empty cell, never a number. The identifier
-// columns are empty unless the summary was built with Privacy.Identify.
+// siteColumns are the summary's columns whose values the site may show in
+// another unit, with the channel whose display they follow (docs/site.md).
+// Their names end in the unit (hb_baseline_g_dl), which SummaryHeader
+// changes with it.
+var siteColumns = map[string]string{
+	"hb_baseline_g_dl": "abg.hb", "hb_lowest_g_dl": "abg.hb", "glucose_max_mmol_l": "abg.glucose",
+}
+
+// SummaryHeader is the header of the summary CSV at a site with units u:
+// SummaryColumns, the Hb and glucose columns named for the unit their
+// values are in (hb_baseline_g_l on a g/L site, glucose_max_mg_dl on an
+// mg/dL one). The zero Units: SummaryColumns.
+func SummaryHeader(u site.Units) []string {
+	out := make([]string, len(SummaryColumns))
+	for i, c := range SummaryColumns {
+		out[i] = c
+		if ch, ok := siteColumns[c]; ok {
+			out[i] = unitColumn(c, ch, u)
+		}
+	}
+	return out
+}
+
+// unitColumn renames col, whose name ends in the unit of channel ch as
+// stored (glucose_max_mmol_l), for the unit the site shows ch in
+// (glucose_max_mg_dl); col as it is when the site does not convert ch.
+func unitColumn(col, ch string, u site.Units) string {
+	id, ok := channel.Lookup(ch)
+	if !ok {
+		return col
+	}
+	c := channel.Get(id)
+	d := u.Display(c)
+	from := "_" + unitSlug(c.Unit)
+	if !d.Converted() || !strings.HasSuffix(col, from) {
+		return col
+	}
+	return strings.TrimSuffix(col, from) + "_" + unitSlug(d.Unit)
+}
+
+// unitSlug is a unit as a column name's suffix: "mg/dL" is "mg_dl".
+func unitSlug(u string) string { return strings.ToLower(strings.ReplaceAll(u, "/", "_")) }
+
+// siteValue is a figure of channel ch in the site's unit with the
+// display's decimals, or in the channel's with prec decimals; "" for
+// none.
+func siteValue(v float64, ch string, prec int, u site.Units) string {
+	if d := u.DisplayName(ch); d.Converted() {
+		return f(d.Value(v), d.Precision)
+	}
+	return f(v, prec)
+}
+
+// WriteSummaryCSV writes one header row and one row per case. An unknown
+// value is an empty cell, never a number. The identifier columns are empty
+// unless the summary was built with Privacy.Identify. Hb and glucose are
+// in the display units of the first summary's site (Settings.Units), which
+// the header names (SummaryHeader): the rows of one file share them.
 func WriteSummaryCSV(w io.Writer, summaries ...*CaseSummary) error {
+	var u site.Units
+	if len(summaries) > 0 {
+		u = summaries[0].Settings.Units
+	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(SummaryColumns); err != nil {
+	if err := cw.Write(SummaryHeader(u)); err != nil {
 		return fmt.Errorf("report: csv: %w", err)
 	}
 	for _, s := range summaries {
-		if err := cw.Write(s.csvRow()); err != nil {
+		if err := cw.Write(s.csvRow(u)); err != nil {
 			return fmt.Errorf("report: csv: %w", err)
 		}
 	}
@@ -102,7 +164,7 @@ func (s *CaseSummary) MinCompleteness() float64 {
 	return m
 }
 
-func (s *CaseSummary) csvRow() []string {
+func (s *CaseSummary) csvRow(u site.Units) []string {
 	nadir := func(n Nadir, p int) string {
 		if !n.Valid() {
 			return ""
@@ -118,12 +180,13 @@ func (s *CaseSummary) csvRow() []string {
 		f(s.fluidsIn(), 0), f(s.Cardioplegia.ML, 0), f(s.CellSalvage.ML, 0), f(s.bloodML(), 0), strconv.Itoa(s.BloodUnits()), f(s.Urine.ML, 0), f(s.Haemofiltration.ML, 0), f(s.Balance, 0),
 		s.alarmCell("high"), s.alarmCell("medium"), s.alarmCell("low"),
 		f(100*s.MinCompleteness(), 1), strconv.Itoa(len(s.Missing)), strconv.Itoa(s.BadLines),
-	}, s.recordCells()...)
+	}, s.recordCells(u)...)
 }
 
-// recordCells are the perfusion record's columns. Staff names (team,
-// checklist and sign-off) are personal data: only with Identify.
-func (s *CaseSummary) recordCells() []string {
+// recordCells are the perfusion record's columns, Hb and glucose in units
+// u. Staff names (team, checklist and sign-off) are personal data: only
+// with Identify.
+func (s *CaseSummary) recordCells(u site.Units) []string {
 	staff := func(name string) string {
 		if !s.Identified {
 			return ""
@@ -135,6 +198,12 @@ func (s *CaseSummary) recordCells() []string {
 			return ""
 		}
 		return f(n.Value, p)
+	}
+	shown := func(n Nadir, ch string, p int) string {
+		if !n.Valid() {
+			return ""
+		}
+		return siteValue(n.Value, ch, p, u)
 	}
 	var oxy, oxyLot string
 	var disp []string
@@ -187,8 +256,8 @@ func (s *CaseSummary) recordCells() []string {
 		staff(s.Team.Surgeon), staff(s.Team.Anaesthetist), staff(s.Team.Perfusionist), staff(s.Team.Trainee), staff(s.Team.Supervisor),
 		s.HLM, s.HeaterCooler, s.VenousDrainage, oxy, oxyLot, strings.Join(disp, "; "),
 		f(s.PrimeML, 0), f(s.RAPML, 0), f(s.NetPrimeML, 0), strconv.FormatBool(s.Checklist.Signed()), checklistTime,
-		nadir(s.HbBaseline, 1), nadir(s.HbLowest, 1), nadir(s.HctBaseline, 1),
-		nadir(s.LactateMax, 1), nadir(s.GlucoseMax, 1), nadir(s.PotassiumMax, 1),
+		shown(s.HbBaseline, "abg.hb", 1), shown(s.HbLowest, "abg.hb", 1), nadir(s.HctBaseline, 1),
+		nadir(s.LactateMax, 1), shown(s.GlucoseMax, "abg.glucose", 1), nadir(s.PotassiumMax, 1),
 		f(s.HeparinIU, 0), f(s.ProtamineMg, 0), f(s.ProtamineRatio, 2),
 		nadir(s.ACTBaseline, 0), nadir(s.ACTPostHeparin, 0), nadir(s.ACTLowestOnBypass, 0),
 		strconv.Itoa(s.Cardioplegia.Count), strings.Join(s.CardioplegiaSolutions, "; "), cardioplegiaCrystalloid, longest, strconv.Itoa(overdue),

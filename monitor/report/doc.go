@@ -22,7 +22,9 @@
 // CaseSummary.Grid the observation grid on bypass. Both are computed from
 // the bypass spans Summarize passes in, the summary's one definition of on
 // bypass. Settings.Zone, Units and GridInterval (monitor/site) decide how
-// the outputs show times and values; the figures stay in channel units.
+// the outputs show times and values; the figures stay in channel units,
+// and the outputs a person reads convert them (the report, the summary
+// CSV and the registry worksheet, whose column names say the unit).
 //
 // Privacy: patient identifiers (the ident_* fields of the case metadata)
 // and the case tag reach a CaseSummary only when Privacy.Identify is set;

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pumpside/pumpside/monitor/site"
 )
 
 // Where a registry field's value comes from (docs/export.md,
@@ -44,6 +46,10 @@ type RegistryField struct {
 	Source string
 	Value  func(r RegistryCase) string
 	Note   string
+	// Channel, when set, is the channel whose display at the site the
+	// value follows (Hb, glucose): Column names its unit as stored, and
+	// WriteRegistryCSV names the site's instead (unitColumn).
+	Channel string
 }
 
 func minutes(d time.Duration) string { return strconv.FormatFloat(math.Round(d.Minutes()), 'f', 0, 64) }
@@ -69,11 +75,13 @@ func volCell(v Volume) string {
 	return f(v.ML, 0)
 }
 
-func qualityPeak(id string) func(RegistryCase) string {
+// qualityPeak is the value of quality indicator id, of channel ch's unit,
+// in the site's (with one decimal in the channel's).
+func qualityPeak(id, ch string) func(RegistryCase) string {
 	return func(r RegistryCase) string {
 		for _, q := range r.Quality {
 			if q.Indicator.ID == id && q.Evaluated {
-				return f(q.Value, 1)
+				return siteValue(q.Value, ch, 1, r.Summary.Settings.Units)
 			}
 		}
 		return ""
@@ -115,7 +123,7 @@ var (
 	fLowTemp   = RegistryField{Column: "lowest_temp_c", Field: "Lowest core temperature on bypass (°C)", Source: FromPumpside, Value: func(r RegistryCase) string { return nadirCell(r.Summary.LowestTemp, 1) }}
 	fMaxOutlet = RegistryField{Column: "max_arterial_outlet_c", Field: "Highest arterial outlet temperature on bypass (°C)", Source: FromPumpside, Value: func(r RegistryCase) string { return nadirCell(r.Summary.MaxOutlet, 1) }}
 	fNadirHct  = RegistryField{Column: "nadir_hct_pct", Field: "Lowest haematocrit on bypass (%)", Source: FromPumpside, Value: func(r RegistryCase) string { return nadirCell(r.Summary.NadirHct, 1) }}
-	fPeakGluc  = RegistryField{Column: "max_glucose_mmol_l", Field: "Highest glucose on bypass", Source: FromPumpside, Value: qualityPeak("glucose_high"), Note: "mmol/L, from the analyser results on bypass (the glucose_high indicator's peak); a registry asking mg/dL multiplies by 18.016"}
+	fPeakGluc  = RegistryField{Column: "max_glucose_mmol_l", Field: "Highest glucose on bypass", Source: FromPumpside, Value: qualityPeak("glucose_high", "abg.glucose"), Channel: "abg.glucose", Note: "in the site's glucose unit: mmol/L, or mg/dL in column max_glucose_mg_dl on an mg/dL site; from the analyser results on bypass (the glucose_high indicator's peak)"}
 	fRBC       = RegistryField{Column: "rbc_units_intraop", Field: "Red cell units given during the operation", Source: FromPumpside, Value: rbcUnits, Note: "blood_product entries whose product names red cells (RBC, PRBC, red)"}
 	fProducts  = RegistryField{Column: "blood_products_ml", Field: "Blood products given (volume)", Source: FromPumpside, Value: func(r RegistryCase) string { return f(r.Summary.bloodML(), 0) }}
 	fProdCodes = RegistryField{Column: "", Field: "Blood products by type (FFP, platelets, cryoprecipitate)", Source: FromSpec, Note: "Pumpside records each product by the name entered; the registry's product codes apply"}
@@ -172,7 +180,9 @@ func RegistryNames() []string { return slices.Sorted(maps.Keys(Registries)) }
 
 // WriteRegistryCSV writes what Pumpside maps of a registry's fields: a
 // header of the FromPumpside fields' columns, one row per case. An unknown
-// value is an empty cell.
+// value is an empty cell. Hb and glucose are in the site's units (the
+// first case's Settings.Units, as every case of one export), which the
+// header names.
 func WriteRegistryCSV(w io.Writer, registry string, cases []RegistryCase) error {
 	fields, ok := Registries[registry]
 	if !ok {
@@ -184,10 +194,17 @@ func WriteRegistryCSV(w io.Writer, registry string, cases []RegistryCase) error 
 			cols = append(cols, fl)
 		}
 	}
+	var u site.Units
+	if len(cases) > 0 && cases[0].Summary != nil {
+		u = cases[0].Summary.Settings.Units
+	}
 	cw := csv.NewWriter(w)
 	head := make([]string, len(cols))
 	for i, c := range cols {
 		head[i] = c.Column
+		if c.Channel != "" {
+			head[i] = unitColumn(c.Column, c.Channel, u)
+		}
 	}
 	if err := cw.Write(head); err != nil {
 		return fmt.Errorf("report: registry csv: %w", err)

@@ -120,6 +120,18 @@ func (u Units) DisplayName(name string) Display {
 	return Display{Factor: 1, Precision: 1}
 }
 
+// Column is how a table a person reads heads the column of the channel
+// named name (a CSV export): the name, followed by the unit when the site
+// shows the channel in another unit than the stored one ("abg.pco2
+// (kPa)"), and the display of its values.
+func (u Units) Column(name string) (header string, d Display) {
+	d = u.DisplayName(name)
+	if !d.Converted() {
+		return name, d
+	}
+	return name + " (" + d.Unit + ")", d
+}
+
 // check reports the first unit that is not one of the choices, with the
 // key it came from.
 func (u *Units) check() (key, value string, choices []string) {
