@@ -135,7 +135,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// The built-in case starts on a whole second and is stepped a second at
 	// a time (sessionOptions.stepped), as its replay is.
 	start := clk.Now().Add(-*from)
-	theatre, err := livestate.TheatreFromEnv(os.Getenv)
+	// The theatre on the department view: PUMPSIDE_THEATRE, else the site
+	// file's (docs/site.md).
+	theatre, err := livestate.Theatre(siteCfg.Theatre, os.Getenv)
 	if err != nil {
 		return fail(2, "%v", err)
 	}

@@ -15,5 +15,6 @@
 // The phase is an open vocabulary: a console that knows more phases gives
 // them with their name and text, and a department view that does not know
 // a phase shows its text. The theatre's name comes from the site's
-// configuration (PUMPSIDE_THEATRE), never from a patient.
+// configuration (the site file's theatre key, or PUMPSIDE_THEATRE, which
+// overrides it: Theatre), never from a patient.
 package livestate

@@ -20,7 +20,8 @@ import (
 )
 
 // EnvTheatre names the environment variable holding the console's theatre
-// name, site configuration like the InfluxDB variables.
+// name: it overrides the site file's theatre key, for a site file shared by
+// every console.
 const EnvTheatre = "PUMPSIDE_THEATRE"
 
 // TheatreFromEnv returns the theatre name of the environment (getenv is
@@ -31,6 +32,20 @@ func TheatreFromEnv(getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("%s: %w", EnvTheatre, err)
 	}
 	return name, nil
+}
+
+// Theatre returns the console's theatre name: the environment's
+// (TheatreFromEnv) when set, else site, the site file's theatre key
+// (checked when the file was read); "" when neither names one.
+func Theatre(site string, getenv func(string) string) (string, error) {
+	name, err := TheatreFromEnv(getenv)
+	if err != nil || name != "" {
+		return name, err
+	}
+	if err := record.CheckTheatre(site); err != nil {
+		return "", fmt.Errorf("site file: theatre: %w", err)
+	}
+	return site, nil
 }
 
 // Phase is what the console knows of the case's progress now.

@@ -177,6 +177,33 @@ func TestTheatreFromEnv(t *testing.T) {
 	assert.Contains(t, err.Error(), EnvTheatre)
 }
 
+// TestTheatre: the site file names the theatre; PUMPSIDE_THEATRE, when
+// set, overrides it; a bad name from either is refused.
+func TestTheatre(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	for _, c := range []struct {
+		site, env, want string
+	}{
+		{"", "", ""},
+		{"Theatre 5", "", "Theatre 5"},
+		{"Theatre 5", "OR 4", "OR 4"},
+		{"", "OR 4", "OR 4"},
+	} {
+		env[EnvTheatre] = c.env
+		name, err := Theatre(c.site, getenv)
+		require.NoError(t, err, c)
+		assert.Equal(t, c.want, name, c)
+	}
+	env[EnvTheatre] = "943 476 5919"
+	_, err := Theatre("Theatre 5", getenv)
+	require.ErrorIs(t, err, record.ErrInvalid, "a patient's number in the environment")
+	assert.Contains(t, err.Error(), EnvTheatre)
+	env[EnvTheatre] = ""
+	_, err = Theatre("OR\t4", getenv)
+	require.ErrorIs(t, err, record.ErrInvalid)
+}
+
 // TestRunWritesTheRecord runs the publisher on its goroutine with a real
 // case record: a poke after a change is in the file at the writer's next
 // commit, and Run ends with its context.

@@ -85,10 +85,23 @@ func (l *Live) Highest() string {
 	return l.Alarms[0].Priority
 }
 
+// theatreDigits is the fewest digits in a theatre name that look like a
+// patient's number: a hospital number, an NHS number (10, often spaced
+// 3-3-4), a date of birth (8). A theatre is "OR 3" or "Theatre 12".
+const theatreDigits = 6
+
 // CheckTheatre reports whether name can be a theatre tag: printable, at
-// most 40 bytes, no leading or trailing space. (Whether it names a
-// patient, no program can tell: the site's configuration must not.)
+// most 40 bytes, no leading or trailing space, and fewer than 6 digits in
+// all, so that a patient's number or date of birth typed in its place is
+// refused. (Whether it names a patient, no program can tell: the site's
+// configuration must not.)
 func CheckTheatre(name string) error {
+	digits := 0
+	for _, r := range name {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
 	switch {
 	case name == "":
 		return nil
@@ -96,6 +109,8 @@ func CheckTheatre(name string) error {
 		return fmt.Errorf("%w: theatre name %q is over %d bytes", ErrInvalid, name, maxTheatre)
 	case !validTagValue(name) || strings.TrimSpace(name) != name || strings.ContainsAny(name, "\"\\"):
 		return fmt.Errorf("%w: theatre name %q (want printable text, no quotes, backslashes or outer spaces)", ErrInvalid, name)
+	case digits >= theatreDigits:
+		return fmt.Errorf("%w: theatre name %q has %d digits, like a hospital or NHS number or a date of birth: name the theatre, never a patient", ErrInvalid, name, digits)
 	}
 	return nil
 }

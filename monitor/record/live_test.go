@@ -100,10 +100,12 @@ func TestLiveBadLines(t *testing.T) {
 }
 
 func TestCheckTheatre(t *testing.T) {
-	for _, ok := range []string{"", "OR 3", "Theatre 12 (cardiac)", "Salle 2 – cardio"} {
+	for _, ok := range []string{"", "OR 3", "Theatre 12 (cardiac)", "Salle 2 – cardio", "Block 2, OR 14 bay 3"} {
 		assert.NoError(t, CheckTheatre(ok), ok)
 	}
-	for _, bad := range []string{" OR", "OR\n3", `OR\`, strings.Repeat("x", 41), `a"b`} {
+	// A patient's number or date of birth in the theatre's place.
+	for _, bad := range []string{" OR", "OR\n3", `OR\`, strings.Repeat("x", 41), `a"b`,
+		"943 476 5919", "MRN 1234567", "OR 3 12/03/1950", "K123456"} {
 		assert.ErrorIs(t, CheckTheatre(bad), ErrInvalid, bad)
 	}
 }

@@ -1,5 +1,6 @@
 // Package site reads the site file (TOML, docs/site.md): what a hospital
-// sets once for all its consoles and records. The display units of blood
+// sets once for all its consoles and records. The console's theatre, as the
+// department view names it (never a patient); the display units of blood
 // gases (kPa or mmHg), haemoglobin (g/dL or g/L) and glucose (mmol/L or
 // mg/dL); the theatre's time zone, in which every time shown to a person is
 // given; the interval of the report's observation grid; the cardioplegia

@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/pumpside/pumpside/monitor/entry"
+	"github.com/pumpside/pumpside/monitor/record"
 )
 
 // ErrSite is wrapped by every error of Parse and Load.
@@ -48,6 +49,10 @@ const DefaultGridInterval = 15 * time.Minute
 type Config struct {
 	// Path is the file it was read from; "" for Default.
 	Path string
+	// Theatre names the console's theatre on the department view
+	// (docs/central.md): "" for none. The environment's PUMPSIDE_THEATRE
+	// overrides it (livestate.Theatre).
+	Theatre string
 	// Units are the display units.
 	Units Units
 	// Zone is the theatre's time zone; ZoneName how the file named it
@@ -168,6 +173,7 @@ func (c *Config) Fill(e *entry.Entry) bool {
 
 // file is the TOML layout of a site file.
 type file struct {
+	Theatre             string                     `toml:"theatre"`
 	Timezone            string                     `toml:"timezone"`
 	ObservationInterval string                     `toml:"observation_interval"`
 	Units               Units                      `toml:"units"`
@@ -205,7 +211,7 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse checks a site file read from path (named in errors). Unknown keys,
-// a unit that is not one of the choices, a zone the zone database does not
+// a theatre name record.CheckTheatre refuses, a unit that is not one of the choices, a zone the zone database does not
 // know, a grid interval other than 10 or 15 min, a solution without a
 // name or with a crystalloid fraction outside 0..1, a preset entry its
 // kind would refuse (an unknown field, a lot number with a control
@@ -229,6 +235,10 @@ func Parse(data []byte, path string) (*Config, error) {
 	}
 	c := Default()
 	c.Path = path
+	if err := record.CheckTheatre(f.Theatre); err != nil {
+		return fail("theatre", err)
+	}
+	c.Theatre = f.Theatre
 	c.Units = f.Units
 	if key, v, choices := c.Units.check(); key != "" {
 		return fail(key, fmt.Errorf("%q is not one of %s", v, strings.Join(choices, ", ")))

@@ -71,6 +71,7 @@ func TestDisplay(t *testing.T) {
 func TestParseExample(t *testing.T) {
 	c, err := Load(filepath.Join("testdata", "site.toml"))
 	require.NoError(t, err)
+	assert.Equal(t, "Theatre 5", c.Theatre)
 	assert.Equal(t, Units{Gas: KPa, Hb: GPerL, Glucose: MmolPerL}, c.Units)
 	assert.Equal(t, "Europe/London", c.Zone.String())
 	assert.Equal(t, 10*time.Minute, c.GridInterval)
@@ -115,6 +116,8 @@ func TestParseErrors(t *testing.T) {
 		msg             []string
 	}{
 		{"unknown key", "colour = \"blue\"\n", "colour", []string{"unknown key"}},
+		{"theatre", "theatre = \"OR\\t3\"\n", "theatre", []string{"printable"}},
+		{"theatre a patient's number", "theatre = \"943 476 5919\"\n", "theatre", []string{"never a patient"}},
 		{"unit", "[units]\ngas = \"atm\"\n", "units.gas", []string{`"atm"`, "mmHg, kPa"}},
 		{"hb unit", "[units]\nhb = \"mmol/L\"\n", "units.hb", []string{"g/dL, g/L"}},
 		{"zone", "timezone = \"Mars/Olympus\"\n", "timezone", []string{"Mars/Olympus"}},
