@@ -548,18 +548,20 @@ func (m *Monitor) appendNote(dst []byte, id channel.ID, snap *monitor.Snapshot, 
 		if len(dst) > 0 {
 			dst = append(dst, "  "...)
 		}
+		// In the tile's unit: the site's (Hb 8.0 g/dL is "low 80" in g/L).
+		d := m.opts.Units.Display(c)
 		switch {
 		case !math.IsNaN(lo) && !math.IsNaN(hi):
 			dst = append(dst, "limits "...)
-			dst = strconv.AppendFloat(dst, lo, 'f', c.Precision, 64)
+			dst = d.Append(dst, lo)
 			dst = append(dst, "–"...)
-			dst = strconv.AppendFloat(dst, hi, 'f', c.Precision, 64)
+			dst = d.Append(dst, hi)
 		case !math.IsNaN(lo):
 			dst = append(dst, "low "...)
-			dst = strconv.AppendFloat(dst, lo, 'f', c.Precision, 64)
+			dst = d.Append(dst, lo)
 		case !math.IsNaN(hi):
 			dst = append(dst, "high "...)
-			dst = strconv.AppendFloat(dst, hi, 'f', c.Precision, 64)
+			dst = d.Append(dst, hi)
 		}
 		if valueOK && (r.Value < lo || r.Value > hi) {
 			alert = true
