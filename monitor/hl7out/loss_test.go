@@ -123,7 +123,7 @@ func TestEngineDownForTheWholeCase(t *testing.T) {
 
 	svc.SignedOff(caseA)
 	svc.SignedOff(caseB)
-	waitFor(t, "both queued and several failed attempts", 20*time.Second, func() bool {
+	waitFor(t, "both queued and several failed attempts", 90*time.Second, func() bool {
 		return pendingCount(t, caseA) == 1 && pendingCount(t, caseB) == 1 && log.count("no acknowledgement") >= 4
 	})
 	// An edit of case A after its sign-off: a new version, a correction.
@@ -135,7 +135,7 @@ func TestEngineDownForTheWholeCase(t *testing.T) {
 		time.Date(2026, 3, 1, 9, 5, 0, 0, time.UTC).UnixNano())
 	f.Close()
 	svc.SignedOff(caseA)
-	waitFor(t, "the correction queued", 20*time.Second, func() bool { return pendingCount(t, caseA) == 2 })
+	waitFor(t, "the correction queued", 90*time.Second, func() bool { return pendingCount(t, caseA) == 2 })
 
 	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{Port: port})
 	got := map[string]exchangetest.Event{}
@@ -151,7 +151,7 @@ func TestEngineDownForTheWholeCase(t *testing.T) {
 		got[e.ControlID] = e
 		order = append(order, e.ControlID)
 	}
-	waitFor(t, "all acknowledged", 20*time.Second, func() bool { return pendingCount(t, caseA)+pendingCount(t, caseB) == 0 })
+	waitFor(t, "all acknowledged", 90*time.Second, func() bool { return pendingCount(t, caseA)+pendingCount(t, caseB) == 0 })
 	rx.Quiet(time.Second) // nothing more: no record twice
 
 	esA, _ := OutboxStatus(caseA)
