@@ -9,9 +9,11 @@
 // recent window (Options.Recent, 2 min): the newest point of each tile
 // field and of each live-state field (measurement live,
 // docs/format/case.md). Which theatres exist is read from the live lines of
-// a longer lookback (Options.Lookback, 12 h) every LookbackEvery (30 s),
-// so that a theatre that stopped sending stays on the page, marked "no
-// data", without every refresh scanning hours.
+// a longer lookback (Options.Lookback, 12 h) once, at the first page, then
+// every LookbackEvery (30 s) only since the read before, less LateLines
+// (10 min), and only the phase field, so that a theatre that stopped
+// sending stays on the page, marked "no data", without any refresh
+// scanning hours.
 //
 // Safety: a value is a number on the page only when its newest sample was
 // ok (no quality field at its time), inside the channel's plausible range,

@@ -29,10 +29,18 @@ type Options struct {
 	// tile value's MaxAge must fit in it.
 	Recent time.Duration
 	// Lookback is how long a theatre that stopped sending stays on the
-	// page (marked no data); default 12 h.
+	// page (marked no data); default 12 h. It is read whole once, at the
+	// first page.
 	Lookback time.Duration
-	// LookbackEvery is how often the lookback is read again; default 30 s.
+	// LookbackEvery is how often the theatres are read again, incrementally:
+	// the newest phase of each case since the last read, less LateLines;
+	// default 30 s.
 	LookbackEvery time.Duration
+	// LateLines is how late a live line may reach the database and still
+	// be read by the incremental reads (a shipper catching up after an
+	// outage sends old lines); default 10 min. A later one is read at the
+	// next start.
+	LateLines time.Duration
 	// NoDataAfter: a theatre with nothing newer is "no data"; default 15 s
 	// (three live-state heartbeats).
 	NoDataAfter time.Duration
@@ -57,6 +65,7 @@ func (o *Options) defaults() error {
 	def(&o.Recent, 2*time.Minute)
 	def(&o.Lookback, 12*time.Hour)
 	def(&o.LookbackEvery, 30*time.Second)
+	def(&o.LateLines, 10*time.Minute)
 	def(&o.NoDataAfter, 15*time.Second)
 	def(&o.Allowance, 5*time.Second)
 	def(&o.Trend, time.Hour)
@@ -76,8 +85,9 @@ type Store struct {
 	opt Options
 
 	mu sync.Mutex
-	// seen are the live series of the lookback, by case; seenAt when they
-	// were read.
+	// seen are the live series of the lookback, by case, kept current by
+	// every read; seenAt when the theatres were last read (the whole
+	// lookback the first time, then since the read before).
 	seen   map[string]liveRow
 	seenAt time.Time
 	// cases maps a tile key to its case, from the last page.
@@ -144,8 +154,8 @@ func (s *Store) RecentQuery(now time.Time) string {
 		fluxString(record.MeasurementLive), channelFilter(TileChannels))
 }
 
-// LookbackQuery is the Flux of the theatres seen in the lookback: the
-// newest live line of each, whole.
+// LookbackQuery is the Flux of the theatres of the lookback, read at the
+// first page: the newest live line of each, whole.
 func (s *Store) LookbackQuery(now time.Time) string {
 	return fmt.Sprintf(`from(bucket: %s)
   |> range(start: %s, stop: %s)
@@ -153,6 +163,42 @@ func (s *Store) LookbackQuery(now time.Time) string {
   |> last()
   |> keep(columns: ["_time", "_value", "_field", "_measurement", "case", "theatre"])`,
 		fluxString(s.opt.Bucket), fluxTime(now.Add(-s.opt.Lookback)), fluxTime(now.Add(aheadWindow)), fluxString(record.MeasurementLive))
+}
+
+// TheatresQuery is the Flux of the theatres seen since start, read every
+// LookbackEvery after the first page: the newest live line of each, its
+// phase field only. That is all a tile with no data shows (its theatre, its
+// case, the time of its last data); a running theatre's whole line comes
+// with every refresh. One field is a twelfth of the line's series; it costs
+// about the floor round trip (docs/central.md, "Scale").
+func (s *Store) TheatresQuery(start, now time.Time) string {
+	return fmt.Sprintf(`from(bucket: %s)
+  |> range(start: %s, stop: %s)
+  |> filter(fn: (r) => r._measurement == %s and r._field == "phase")
+  |> last()
+  |> keep(columns: ["_time", "_value", "_field", "_measurement", "case", "theatre"])`,
+		fluxString(s.opt.Bucket), fluxTime(start), fluxTime(now.Add(aheadWindow)), fluxString(record.MeasurementLive))
+}
+
+// theatresDue says whether the page at now reads the theatres, and how:
+// whole, the lookback's whole lines (the first page, a clock that went
+// back, a last read older than the lookback), else since start, the last
+// read less LateLines, every LookbackEvery. Reading the whole 12 h cost a
+// refresh several times its own query (docs/central.md, "Scale").
+func (s *Store) theatresDue(now time.Time) (start time.Time, whole, due bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	full := now.Add(-s.opt.Lookback)
+	switch {
+	case s.seen == nil || now.Before(s.seenAt):
+		return full, true, true
+	case now.Sub(s.seenAt) < s.opt.LookbackEvery:
+		return time.Time{}, false, false
+	}
+	if since := s.seenAt.Add(-s.opt.LateLines); since.After(full) {
+		return since, false, true
+	}
+	return full, true, true
 }
 
 // liveRow is the newest live line of a case, as the database returns it
@@ -294,20 +340,27 @@ func num(v any) (float64, bool) {
 // Page reads the department view at now.
 func (s *Store) Page(ctx context.Context, now time.Time) (*Page, error) {
 	start := time.Now()
-	s.mu.Lock()
-	needLookback := s.seen == nil || now.Sub(s.seenAt) >= s.opt.LookbackEvery || now.Before(s.seenAt)
-	s.mu.Unlock()
-	if needLookback {
-		lb := newResult()
-		if err := s.read(ctx, s.LookbackQuery(now), lb); err != nil {
-			return nil, fmt.Errorf("central: theatres of the last %v: %w", s.opt.Lookback, err)
+	if since, whole, due := s.theatresDue(now); due {
+		q := s.TheatresQuery(since, now)
+		if whole {
+			q = s.LookbackQuery(now)
 		}
-		seen := map[string]liveRow{}
-		for id, lr := range lb.live {
-			seen[id] = *lr
+		lb := newResult()
+		if err := s.read(ctx, q, lb); err != nil {
+			return nil, fmt.Errorf("central: theatres since %s: %w", since.UTC().Format(time.RFC3339), err)
 		}
 		s.mu.Lock()
-		s.seen, s.seenAt = seen, now
+		if whole {
+			s.seen = map[string]liveRow{}
+		}
+		for id, lr := range lb.live {
+			// A newer line read by its phase alone is a line that came
+			// late: its time and theatre are what its tile shows.
+			if old, ok := s.seen[id]; !ok || lr.t > old.t {
+				s.seen[id] = *lr
+			}
+		}
+		s.seenAt = now
 		s.mu.Unlock()
 	}
 	res := newResult()
@@ -323,10 +376,16 @@ func (s *Store) Page(ctx context.Context, now time.Time) (*Page, error) {
 func (s *Store) build(now time.Time, res *result) *Page {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Keep the seen list current: a case that appeared since the lookback.
+	// Keep the seen list current: a case that appeared since the lookback;
+	// a case whose newest line left the lookback goes.
 	for id, lr := range res.live {
 		if old, ok := s.seen[id]; !ok || lr.t >= old.t {
 			s.seen[id] = *lr
+		}
+	}
+	for id, lr := range s.seen {
+		if lr.t < now.Add(-s.opt.Lookback).UnixNano() {
+			delete(s.seen, id)
 		}
 	}
 	// One tile per theatre: its newest case.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
+	"github.com/influxdata/influxdb-client-go/v2/api"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -209,6 +210,83 @@ func TestPageLookbackCached(t *testing.T) {
 	p, err = st.Page(context.Background(), now.Add(2*time.Second))
 	require.NoError(t, err)
 	assert.Len(t, p.Theatres, 2)
+}
+
+// queryLog is a Querier that keeps the queries it passes on.
+type queryLog struct {
+	q       Querier
+	queries []string
+}
+
+func (l *queryLog) Query(ctx context.Context, flux string) (*api.QueryTableResult, error) {
+	l.queries = append(l.queries, flux)
+	return l.q.Query(ctx, flux)
+}
+
+// TestTheatresIncremental: the theatres are read over the whole lookback
+// at the first page only; then every LookbackEvery only since the read
+// before, less LateLines, and only the phase field, so that no refresh
+// reads 12 h. A line that reached the database late is read all the same,
+// and a theatre whose newest line left the lookback goes.
+func TestTheatresIncremental(t *testing.T) {
+	now := time.Now().Truncate(time.Millisecond)
+	d := &lp{now: now}
+	d.add(liveLine("C-1", "OR 1", noAlarms), time.Second)
+	d.add(liveLine("C-9", "OR 9", noAlarms), 12*time.Hour-20*time.Second)
+	st, srv := startStore(t, d.b.String())
+	ql := &queryLog{q: st.q}
+	st.q = ql
+	keys := func(p *Page) []string {
+		var ks []string
+		for _, tl := range p.Theatres {
+			ks = append(ks, tl.Key)
+		}
+		return ks
+	}
+	lookbacks := func() []string {
+		var qs []string
+		for _, q := range ql.queries {
+			if !strings.Contains(q, `r._measurement == "live" or`) { // not the refresh's
+				qs = append(qs, q)
+			}
+		}
+		ql.queries = nil
+		return qs
+	}
+	ctx := context.Background()
+
+	p, err := st.Page(ctx, now)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"OR 1", "OR 9"}, keys(p))
+	lb := lookbacks()
+	require.Len(t, lb, 1)
+	assert.Contains(t, lb[0], "range(start: "+fluxTime(now.Add(-12*time.Hour))+",", "the first page reads the whole lookback")
+
+	// A console's line reaches the database 5 min late: older than the
+	// refresh's window, inside LateLines.
+	late := &lp{now: now}
+	late.add(liveLine("C-2", "OR 2", noAlarms), 5*time.Minute)
+	require.NoError(t, srv.Write("pumpside", []byte(late.b.String())))
+	p, err = st.Page(ctx, now.Add(2*time.Second))
+	require.NoError(t, err)
+	assert.Empty(t, lookbacks(), "no theatre read between two LookbackEvery")
+	assert.Equal(t, []string{"OR 1", "OR 9"}, keys(p))
+
+	p, err = st.Page(ctx, now.Add(30*time.Second))
+	require.NoError(t, err)
+	lb = lookbacks()
+	require.Len(t, lb, 1)
+	assert.Contains(t, lb[0], "range(start: "+fluxTime(now.Add(-10*time.Minute))+",", "since the last read less LateLines")
+	assert.Contains(t, lb[0], `r._field == "phase"`, "one field of the live lines")
+	assert.Equal(t, []string{"OR 1", "OR 2"}, keys(p), "the late line is read; OR 9 left the lookback")
+	assert.Equal(t, now.Add(-5*time.Minute).UnixMilli(), tileByKey(t, p, "OR 2").LastData)
+
+	// A clock that went back reads the whole lookback again.
+	_, err = st.Page(ctx, now.Add(10*time.Second))
+	require.NoError(t, err)
+	lb = lookbacks()
+	require.Len(t, lb, 1)
+	assert.Contains(t, lb[0], "range(start: "+fluxTime(now.Add(10*time.Second-12*time.Hour))+",")
 }
 
 func TestOptions(t *testing.T) {
