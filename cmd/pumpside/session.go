@@ -151,7 +151,7 @@ type sessionOptions struct {
 	// zero means the clock's now.
 	caseStart time.Time
 	caseID    string
-	theatre   string // the live state's theatre name (livestate.TheatreFromEnv)
+	theatre   string // the live state's theatre name (livestate.Theatre: the site file, PUMPSIDE_THEATRE over it)
 	site      *site.Config
 	profile   *alarms.Profile
 	audio     bool
