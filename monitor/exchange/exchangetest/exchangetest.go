@@ -1,13 +1,17 @@
 // Package exchangetest runs the independent implementations that Pumpside's
-// HL7 and FHIR output is checked against (docs/integration.md, "How it is
-// tested"): python-hl7's MLLP server and parser as the interface engine,
-// Redox's schema-based HL7 v2 parser, and the FHIR R4 validators FHIR.js
-// and HL7's JSON schema. `make test` installs them (.ci/install-checkers).
-// Without them a test fails under CI=true and is skipped elsewhere, naming
-// what to install.
+// HL7 and FHIR output is checked against (docs/integration.md, "How it was
+// tested"): node-hl7-server's MLLP listener and parser (npm) as the
+// interface engine, python-hl7's MLLP server and parser as a second engine
+// the value tests read the message with too, Redox's schema-based HL7 v2
+// parser, and the FHIR R4 validators FHIR.js and HL7's JSON schema.
+// `make test` installs them (.ci/install-checkers). Without them a test
+// fails under CI=true and is skipped elsewhere, naming what to install.
 //
 // The scripts beside this file are the glue: they call the packages and
-// print JSON; none of the checking is Pumpside's code.
+// print JSON; none of the checking is Pumpside's code. The two engines,
+// hl7receiver.js and hl7receiver.py, speak the same protocol;
+// hl7receiver.js's header says which faults of node-hl7-server it works
+// around.
 package exchangetest
 
 import (
@@ -69,16 +73,16 @@ func Python(t testing.TB) string {
 }
 
 // Node returns the node binary and the NODE_PATH of the installed npm
-// checkers.
-func Node(t testing.TB) (node, nodePath string) {
+// checkers, which must hold the package pkg.
+func Node(t testing.TB, pkg string) (node, nodePath string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		missing(t, "node not found")
 	}
 	nodePath = filepath.Join(RepoRoot(), ".bin", "checkers", "node_modules")
-	if _, err := os.Stat(filepath.Join(nodePath, "fhir")); err != nil {
-		missing(t, "the npm checkers are not installed in .bin/checkers")
+	if _, err := os.Stat(filepath.Join(nodePath, pkg, "package.json")); err != nil {
+		missing(t, "the npm checker "+pkg+" is not installed in .bin/checkers")
 	}
 	return node, nodePath
 }
@@ -95,8 +99,26 @@ func FreePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// ReceiverOptions configure the interface engine (hl7receiver.py).
+// Engine names an interface engine the tests run against.
+type Engine string
+
+const (
+	// NodeHL7Server is npm's node-hl7-server (hl7receiver.js), the
+	// engine of the tests.
+	NodeHL7Server Engine = "node-hl7-server"
+	// PythonHL7 is Debian's python-hl7 (hl7receiver.py), the second
+	// parser of the value tests.
+	PythonHL7 Engine = "python-hl7"
+)
+
+// Engines are the engines a test that reads the message's values runs
+// against, each an independent parser.
+var Engines = []Engine{NodeHL7Server, PythonHL7}
+
+// ReceiverOptions configure the interface engine.
 type ReceiverOptions struct {
+	// Engine runs the receiver; "" is NodeHL7Server.
+	Engine Engine
 	// Port to listen on; 0 picks a free one.
 	Port int
 	// Answers are the answers to the messages in order (AA, AE, AR, none,
@@ -105,7 +127,8 @@ type ReceiverOptions struct {
 	// AEText is MSA-3 and ERR-8 of an AE or AR.
 	AEText string
 	// PauseAfter stops reading the first connection after this many
-	// bytes until Resume.
+	// bytes until Resume (node-hl7-server's engine: after the read that
+	// reaches it; Node then buffers up to 16 KiB more).
 	PauseAfter int
 	// RcvBuf is the listening socket's SO_RCVBUF (0: the system's).
 	RcvBuf int
@@ -113,8 +136,9 @@ type ReceiverOptions struct {
 	TLSCert, TLSKey string
 }
 
-// Segment is one segment as python-hl7 parsed it: [field][repetition]
-// [component], field 0 the segment name.
+// Segment is one segment as the engine's parser read it: [field]
+// [repetition][component], each component unescaped, field 0 the segment
+// name, MSH-n at n.
 type Segment [][][]string
 
 // Name is the segment's name.
@@ -182,8 +206,7 @@ type Receiver struct {
 // stopped when the test ends.
 func StartReceiver(t testing.TB, opt ReceiverOptions) *Receiver {
 	t.Helper()
-	py := Python(t)
-	args := []string{filepath.Join(dir(), "hl7receiver.py"), "--port", strconv.Itoa(opt.Port)}
+	var args []string
 	if len(opt.Answers) > 0 {
 		args = append(args, "--answers", strings.Join(opt.Answers, ","))
 	}
@@ -196,11 +219,29 @@ func StartReceiver(t testing.TB, opt ReceiverOptions) *Receiver {
 	if opt.TLSCert != "" {
 		args = append(args, "--tls-cert", opt.TLSCert, "--tls-key", opt.TLSKey)
 	}
-	if opt.RcvBuf > 0 {
-		args = append(args, "--rcvbuf", strconv.Itoa(opt.RcvBuf))
+	var cmd *exec.Cmd
+	switch opt.Engine {
+	case "", NodeHL7Server:
+		node, nodePath := Node(t, "node-hl7-server")
+		// The engine listens on a socket made here: on 127.0.0.1 (the
+		// package would listen on every interface) and with the receive
+		// buffer asked for (Node cannot set it).
+		l := listenFile(t, opt.Port, opt.RcvBuf)
+		defer l.Close() // the engine has its own copy
+		args = append([]string{filepath.Join(dir(), "hl7receiver.js"), "--listen-fd", "3"}, args...)
+		cmd = exec.Command(node, args...)
+		cmd.Env = append(os.Environ(), "NODE_PATH="+nodePath)
+		cmd.ExtraFiles = []*os.File{l}
+	case PythonHL7:
+		args = append([]string{filepath.Join(dir(), "hl7receiver.py"), "--port", strconv.Itoa(opt.Port)}, args...)
+		if opt.RcvBuf > 0 {
+			args = append(args, "--rcvbuf", strconv.Itoa(opt.RcvBuf))
+		}
+		cmd = exec.Command(Python(t), args...)
+	default:
+		t.Fatalf("unknown engine %q", opt.Engine)
 	}
-	r := &Receiver{t: t, events: make(chan Event, 1024), stderr: &lockedBuffer{}}
-	r.cmd = exec.Command(py, args...)
+	r := &Receiver{t: t, cmd: cmd, events: make(chan Event, 1024), stderr: &lockedBuffer{}}
 	r.cmd.Stderr = r.stderr
 	var err error
 	if r.stdin, err = r.cmd.StdinPipe(); err != nil {
@@ -293,7 +334,7 @@ type FHIRResult struct {
 // ValidateFHIR validates each JSON file with the independent validators.
 func ValidateFHIR(t testing.TB, files ...string) []FHIRResult {
 	t.Helper()
-	node, nodePath := Node(t)
+	node, nodePath := Node(t, "fhir")
 	cmd := exec.Command(node, append([]string{filepath.Join(dir(), "fhircheck.js")}, files...)...)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+nodePath)
 	var stderr bytes.Buffer
@@ -320,7 +361,7 @@ func ValidateFHIR(t testing.TB, files ...string) []FHIRResult {
 // and returns its JSON.
 func ParseHL7Redox(t testing.TB, msg []byte) map[string]any {
 	t.Helper()
-	node, nodePath := Node(t)
+	node, nodePath := Node(t, "@redoxengine/redox-hl7-v2")
 	f := filepath.Join(t.TempDir(), "msg.hl7")
 	if err := os.WriteFile(f, msg, 0o600); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """An HL7 v2 interface engine for Pumpside's tests, built on python-hl7
 (Debian python3-hl7): its MLLP server receives each message, its parser
-reads it, its create_ack answers it. Nothing here is Pumpside's code.
+reads it, its create_ack answers it. Nothing here is Pumpside's code. The
+tests' engine is hl7receiver.js (node-hl7-server), which speaks the same
+protocol; the tests that read the message's values read it with this one
+too.
 
 Usage: hl7receiver.py --port N [--answers AE,AA,...] [--ae-text TEXT]
                       [--pause-after BYTES] [--rcvbuf BYTES]
