@@ -43,7 +43,7 @@ func writeSite(t *testing.T, dir, body string) string {
 	return p
 }
 
-// TestSendCommand: pumpside send to python-hl7's MLLP server: queued,
+// TestSendCommand: pumpside send to node-hl7-server's MLLP listener: queued,
 // acknowledged, not sent again; --identify refused without the site
 // setting; --status lists the outbox.
 func TestSendCommand(t *testing.T) {
@@ -220,9 +220,9 @@ func TestCasebookAndBenchmarkCommands(t *testing.T) {
 // TestConsoleSignOffSends: end to end on the console's path. A session
 // whose site file sends at sign-off records the team and the procedure
 // (nothing is sent), then the perfusionist's signoff entry from the set-up
-// screen (RecordEntries): python-hl7's MLLP server receives the record as
-// final (OBR-25 F), with who signed it, and the outbox beside the case file
-// holds it acknowledged.
+// screen (RecordEntries): node-hl7-server's MLLP listener receives the
+// record as final (OBR-25 F), with who signed it, and the outbox beside the
+// case file holds it acknowledged.
 func TestConsoleSignOffSends(t *testing.T) {
 	dir, _ := exchangeEnv(t)
 	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})

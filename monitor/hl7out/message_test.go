@@ -21,16 +21,23 @@ var testHeader = Header{ControlID: "PSD0001", Time: time.Date(2026, 3, 1, 10, 0,
 
 var testConfig = MessageConfig{SendingFacility: "THEATRES", ReceivingApplication: "EMR", ReceivingFacility: "HOSP", AssigningAuthority: "HOSP"}
 
-// TestMessageParsedByPythonHL7 sends the known case's message to
-// python-hl7's MLLP server, which parses and acknowledges it; every figure
-// is checked in python-hl7's parse, not ours.
-func TestMessageParsedByPythonHL7(t *testing.T) {
+// TestMessageParsedByEngines sends the known case's message to each
+// engine (node-hl7-server, python-hl7), whose MLLP server receives it,
+// whose parser reads it and which acknowledges it; every figure is checked
+// in the engine's parse, not ours.
+func TestMessageParsedByEngines(t *testing.T) {
+	for _, eng := range exchangetest.Engines {
+		t.Run(string(eng), func(t *testing.T) { testMessageParsedBy(t, eng) })
+	}
+}
+
+func testMessageParsedBy(t *testing.T, eng exchangetest.Engine) {
 	rec := testRecord(t, knownCase, false)
 	msg, err := Build(rec, testConfig, testHeader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})
+	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{Engine: eng})
 	c := &Client{Address: rx.Addr(), AckTimeout: 10 * time.Second}
 	ack, err := c.Send(t.Context(), msg)
 	if err != nil {
@@ -55,7 +62,7 @@ func TestMessageParsedByPythonHL7(t *testing.T) {
 	if len(obr) != 1 || obr[0].Get(25, 1) != "F" || obr[0].Get(3, 1) != rec.RecordID || obr[0].Get(7, 1) != "20260301080000+0000" {
 		t.Errorf("OBR %v", obr)
 	}
-	// Figures as python-hl7 reads them: code -> value, unit.
+	// Figures as the engine reads them: code -> value, unit.
 	type obx struct{ value, unit, sub, status, at string }
 	got := map[string][]obx{}
 	for _, s := range e.Segs("OBX") {
@@ -143,10 +150,16 @@ func TestMessageParsedByPythonHL7(t *testing.T) {
 	}
 }
 
-// TestGridParsedByPythonHL7: the observation grid of the quality case, as
-// python-hl7 reads it, holds the samples at its times (the case's rules
+// TestGridParsedByEngines: the observation grid of the quality case, as
+// each engine reads it, holds the samples at its times (the case's rules
 // are in monitor/report/reporttest).
-func TestGridParsedByPythonHL7(t *testing.T) {
+func TestGridParsedByEngines(t *testing.T) {
+	for _, eng := range exchangetest.Engines {
+		t.Run(string(eng), func(t *testing.T) { testGridParsedBy(t, eng) })
+	}
+}
+
+func testGridParsedBy(t *testing.T, eng exchangetest.Engine) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "q.case")
 	if err := os.WriteFile(path, []byte(reporttest.QualityCase()), 0o600); err != nil {
@@ -157,7 +170,7 @@ func TestGridParsedByPythonHL7(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{})
+	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{Engine: eng})
 	c := &Client{Address: rx.Addr()}
 	defer c.Close()
 	if ack, err := c.Send(t.Context(), msg); err != nil || !ack.Accepted() {

@@ -48,8 +48,8 @@ func selfSigned(t *testing.T) (cert, key string, pool *x509.CertPool) {
 	return cert, key, pool
 }
 
-// TestTLS: MLLP over TLS to python-hl7's server; a client that does not
-// trust the engine's certificate sends nothing.
+// TestTLS: MLLP over TLS to node-hl7-server's listener; a client that
+// does not trust the engine's certificate sends nothing.
 func TestTLS(t *testing.T) {
 	cert, key, pool := selfSigned(t)
 	rx := exchangetest.StartReceiver(t, exchangetest.ReceiverOptions{TLSCert: cert, TLSKey: key})
