@@ -26,19 +26,11 @@ func TestRunConfigEndToEnd(t *testing.T) {
 		t.Skip("starts Xvfb and the real binary twice")
 	}
 	importTool := need(t, "import")
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "pumpside")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	dir, bin := buildBinary(t)
 	display := xvfbtest.Start(t)
 
 	pumpAddr, oxiAddr := freeLoopbackAddr(t), freeLoopbackAddr(t)
-	emu := exec.Command(bin, "sim", "--control", "127.0.0.1:0",
-		"--emit", "generic=tcp:"+pumpAddr, "--emit", "masimo=tcp:"+oxiAddr)
-	var emuLogs lockedBuffer
-	emu.Stdout, emu.Stderr = &emuLogs, &emuLogs
-	require.NoError(t, emu.Start())
-	t.Cleanup(func() { _ = emu.Process.Kill(); _ = emu.Wait() })
+	emuLogs := startEmulator(t, bin, "--emit", "generic=tcp:"+pumpAddr, "--emit", "masimo=tcp:"+oxiAddr)
 
 	cfg := filepath.Join(dir, "console.toml")
 	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(`
@@ -65,12 +57,7 @@ addr = %q
 	g.interrupt()
 	assert.Contains(t, logs.String(), "console open on 2 devices")
 
-	files, err := filepath.Glob(filepath.Join(cases, "*.case"))
-	require.NoError(t, err)
-	require.Len(t, files, 1)
-	data, err := os.ReadFile(files[0])
-	require.NoError(t, err)
-	rec := string(data)
+	rec := onlyCase(t, cases)
 	assert.True(t, strings.Contains(rec, "source=pump "), "no pump samples recorded; emulator:\n%s\nconsole:\n%s", emuLogs.String(), logs.String())
 	assert.True(t, strings.Contains(rec, "source=oximeter "), "no oximeter samples recorded")
 }
@@ -89,21 +76,14 @@ func TestRunConfigINVOSAndCDIPacket(t *testing.T) {
 		t.Skip("starts Xvfb and the real binary twice")
 	}
 	importTool := need(t, "import")
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "pumpside")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	dir, bin := buildBinary(t)
 	display := xvfbtest.Start(t)
 
 	cdiAddr, invos2Addr := freeLoopbackAddr(t), freeLoopbackAddr(t)
 	// At 60x the simulated case goes on bypass (15 min), when the in-line
 	// monitor has blood to measure, 15 s after it starts.
-	emu := exec.Command(bin, "sim", "--control", "127.0.0.1:0", "--speed", "60",
+	emuLogs := startEmulator(t, bin, "--speed", "60",
 		"--emit", "cdi550-packet=tcp:"+cdiAddr, "--emit", "invos-pclink2=tcp:"+invos2Addr)
-	var emuLogs lockedBuffer
-	emu.Stdout, emu.Stderr = &emuLogs, &emuLogs
-	require.NoError(t, emu.Start())
-	t.Cleanup(func() { _ = emu.Process.Kill(); _ = emu.Wait() })
 
 	// The PC LINK 1 oximeter: left and right cerebral, baselines 68 and 66
 	// set on the device, then the left one set again to 64.
@@ -172,12 +152,7 @@ addr = %q
 	g.interrupt()
 	assert.Contains(t, logs.String(), "console open on 3 devices")
 
-	files, err := filepath.Glob(filepath.Join(cases, "*.case"))
-	require.NoError(t, err)
-	require.Len(t, files, 1)
-	data, err := os.ReadFile(files[0])
-	require.NoError(t, err)
-	rec := string(data)
+	rec := onlyCase(t, cases)
 	for _, want := range []string{"source=cdi ", "source=invos ", "source=somatic "} {
 		assert.True(t, strings.Contains(rec, want), "no %s samples recorded; emulator:\n%s\nconsole:\n%s", want, emuLogs.String(), logs.String())
 	}
@@ -200,4 +175,40 @@ addr = %q
 	assert.Contains(t, baselines[1], "left=64")
 	assert.Contains(t, baselines[1], `who="device"`)
 	assert.Contains(t, baselines[1], "set on the oximeter")
+}
+
+// buildBinary builds pumpside into a new temporary directory and returns
+// both.
+func buildBinary(t *testing.T) (dir, bin string) {
+	t.Helper()
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "pumpside")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return dir, bin
+}
+
+// startEmulator starts pumpside sim with an instructor port of its own and
+// args (its --emit targets), killed at the end of the test; it returns
+// the emulator's output.
+func startEmulator(t *testing.T, bin string, args ...string) *lockedBuffer {
+	t.Helper()
+	emu := exec.Command(bin, append([]string{"sim", "--control", "127.0.0.1:0"}, args...)...)
+	logs := &lockedBuffer{}
+	emu.Stdout, emu.Stderr = logs, logs
+	require.NoError(t, emu.Start())
+	t.Cleanup(func() { _ = emu.Process.Kill(); _ = emu.Wait() })
+	return logs
+}
+
+// onlyCase returns the text of the one case file a console recorded in
+// dir.
+func onlyCase(t *testing.T, dir string) string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.case"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	return string(data)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,18 +70,11 @@ func TestRunConfigS5EndToEnd(t *testing.T) {
 		t.Skip("starts Xvfb and the real binary twice")
 	}
 	importTool := need(t, "import")
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "pumpside")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	dir, bin := buildBinary(t)
 	display := xvfbtest.Start(t)
 	pty := devicetest.StartPtyPair(t)
 
-	emu := exec.Command(bin, "sim", "--control", "127.0.0.1:0", "--emit", "s5="+pty.Peer)
-	var emuLogs lockedBuffer
-	emu.Stdout, emu.Stderr = &emuLogs, &emuLogs
-	require.NoError(t, emu.Start())
-	t.Cleanup(func() { _ = emu.Process.Kill(); _ = emu.Wait() })
+	emuLogs := startEmulator(t, bin, "--emit", "s5="+pty.Peer)
 
 	example, err := os.ReadFile("../../devices/s5/console-example.toml")
 	require.NoError(t, err)
@@ -97,13 +89,8 @@ func TestRunConfigS5EndToEnd(t *testing.T) {
 	g.interrupt()
 	assert.Contains(t, logs.String(), "console open on 1 device")
 
-	files, err := filepath.Glob(filepath.Join(cases, "*.case"))
-	require.NoError(t, err)
-	require.Len(t, files, 1)
-	data, err := os.ReadFile(files[0])
-	require.NoError(t, err)
 	var monitor []string
-	for _, line := range strings.Split(string(data), "\n") {
+	for _, line := range strings.Split(onlyCase(t, cases), "\n") {
 		if strings.Contains(line, ",source=monitor ") {
 			monitor = append(monitor, line)
 		}
