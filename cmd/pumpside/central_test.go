@@ -40,15 +40,7 @@ func TestSessionPublishesLiveState(t *testing.T) {
 	clk.Set(builtinCaseStart.Add(40 * time.Minute))
 	s.runner.Step()
 	s.live.Step(time.Now())
-	require.NoError(t, s.rec.Close())
-	data, err := os.ReadFile(s.rec.Path())
-	require.NoError(t, err)
-	line := regexp.MustCompile(`(?m)^live,.*$`).FindString(string(data))
-	require.NotEmpty(t, line, "no live line in the record")
-	r := record.NewReader(strings.NewReader(line + "\n"))
-	require.True(t, r.Next())
-	l, err := r.Entry().Live()
-	require.NoError(t, err)
+	l := recordedLiveState(t, s)
 	assert.Equal(t, "OR 7", l.Theatre)
 	assert.Equal(t, "bypass", l.Phase, "40 min into the routine case")
 	assert.Equal(t, 40*time.Minute, l.Case)
@@ -358,4 +350,20 @@ func TestCentralEndToEnd(t *testing.T) {
 			t.Logf("%s console log:\n%s", c.theatre, s)
 		}
 	}
+}
+
+// recordedLiveState closes the session's record and returns the first live
+// state line in it.
+func recordedLiveState(t *testing.T, s *session) record.Live {
+	t.Helper()
+	require.NoError(t, s.rec.Close())
+	data, err := os.ReadFile(s.rec.Path())
+	require.NoError(t, err)
+	line := regexp.MustCompile(`(?m)^live,.*$`).FindString(string(data))
+	require.NotEmpty(t, line, "no live line in the record")
+	r := record.NewReader(strings.NewReader(line + "\n"))
+	require.True(t, r.Next())
+	l, err := r.Entry().Live()
+	require.NoError(t, err)
+	return l
 }

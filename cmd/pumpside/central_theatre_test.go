@@ -4,8 +4,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -45,15 +43,7 @@ func TestSiteTheatreInLiveState(t *testing.T) {
 		f.stepTo(time.Minute)
 		clk.Set(builtinCaseStart.Add(time.Minute))
 		s.live.Step(time.Now())
-		require.NoError(t, s.rec.Close())
-		data, err := os.ReadFile(s.rec.Path())
-		require.NoError(t, err)
-		line := regexp.MustCompile(`(?m)^live,.*$`).FindString(string(data))
-		require.NotEmpty(t, line, "no live line in the record")
-		r := record.NewReader(strings.NewReader(line + "\n"))
-		require.True(t, r.Next())
-		l, err := r.Entry().Live()
-		require.NoError(t, err)
+		l := recordedLiveState(t, s)
 		assert.Equal(t, c.want, l.Theatre, "PUMPSIDE_THEATRE=%q", c.env)
 	}
 	// A patient's number where the theatre's name goes stops the console.
